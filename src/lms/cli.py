@@ -1,0 +1,157 @@
+"""Command line: serve, worker, db upgrade, create-admin, seed-demo."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+import typer
+
+from lms.core.config import get_settings
+
+app = typer.Typer(help="LMS backend command line.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+log = logging.getLogger("lms.cli")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply the migrations up to REVISION (default: the latest)."""
+    from lms.core.migrate import upgrade
+
+    upgrade(get_settings().database_url, revision)
+    typer.echo(f"database upgraded to {revision}")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    from lms.core.migrate import check
+
+    check(get_settings().database_url)
+    typer.echo("models and migrations agree")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    migrate: Annotated[
+        bool | None, typer.Option(help="Run migrations first (default: on SQLite only).")
+    ] = None,
+    proxy_headers: bool = False,
+    forwarded_allow_ips: str = "127.0.0.1",
+) -> None:
+    """Run the API with uvicorn."""
+    import uvicorn
+
+    settings = get_settings()
+    if migrate is None:
+        migrate = settings.is_sqlite
+    if migrate:
+        from lms.core.migrate import upgrade
+
+        upgrade(settings.database_url)
+    if workers > 1 and (not settings.redis_url or not settings.celery_broker_url):
+        typer.secho(
+            "warning: several workers need LMS_REDIS_URL (shared cache, denylist, rate "
+            "limits) and LMS_CELERY_BROKER_URL (jobs); the in-process defaults are per worker",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
+    uvicorn.run(
+        "lms.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: int = 2,
+    beat: Annotated[bool, typer.Option(help="Also run the periodic scheduler.")] = True,
+    loglevel: str = "INFO",
+) -> None:
+    """Run a Celery worker (and beat) that delivers the outbox and runs periodic jobs."""
+    settings = get_settings()
+    if not settings.celery_broker_url:
+        typer.secho(
+            "LMS_CELERY_BROKER_URL is not set: the API process delivers jobs itself.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    from lms.core.celery_app import create_celery
+    from lms.main import load_modules
+
+    load_modules()
+    celery = create_celery(settings)
+    argv = ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}"]
+    if beat:
+        argv.append("--beat")
+        argv.append("--schedule=/tmp/lms-celerybeat-schedule")
+    celery.worker_main(argv)
+
+
+def _run(factory: Callable[[Any], Awaitable[None]]) -> None:
+    from lms.core.db import create_engine, create_sessionmaker
+    from lms.main import load_modules
+
+    load_modules()
+    settings = get_settings()
+
+    async def main() -> None:
+        engine = create_engine(settings)
+        try:
+            await factory(create_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Option(prompt=True)],
+    full_name: Annotated[str, typer.Option(prompt=True)],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create an admin account (prompts for what is not given as an option)."""
+    from lms.core.db import commit
+    from lms.modules.users import service as users
+    from lms.modules.users.schemas import UserCreate
+
+    settings = get_settings()
+    data = UserCreate(email=email, password=password, full_name=full_name, role="admin")
+
+    async def create(sessionmaker: Any) -> None:
+        async with sessionmaker() as session:
+            user = await users.admin_create_user(session, settings=settings, data=data)
+            await commit(session)
+            typer.echo(f"admin created: {user.email} ({user.id})")
+
+    _run(create)
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load demo accounts and a small published catalogue (idempotent)."""
+    from lms.demo import seed
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        from lms.core.migrate import upgrade
+
+        upgrade(settings.database_url)
+    _run(lambda sessionmaker: seed(sessionmaker, settings))

@@ -1,0 +1,152 @@
+"""Key-value store for the cache, the token denylist and rate limits.
+
+Redis when ``LMS_REDIS_URL`` is set, otherwise an in-process memory store with the same
+interface (fine for a single process; several workers need Redis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, Protocol
+
+import redis.asyncio as aioredis
+
+
+class Store(Protocol):
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None: ...
+    async def delete(self, *keys: str) -> None: ...
+    async def exists(self, key: str) -> bool: ...
+    async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
+        """Increment a counter; the first increment starts its TTL. Returns (count, ttl)."""
+        ...
+
+    async def ping(self) -> bool: ...
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[str, float | None]] = {}
+        self._lock = asyncio.Lock()
+
+    def _live(self, key: str) -> str | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires_at = item
+        if expires_at is not None and expires_at <= time.monotonic():
+            del self._data[key]
+            return None
+        return value
+
+    async def get(self, key: str) -> str | None:
+        return self._live(key)
+
+    async def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None:
+        expires_at = time.monotonic() + ttl_seconds if ttl_seconds else None
+        self._data[key] = (value, expires_at)
+
+    async def delete(self, *keys: str) -> None:
+        for key in keys:
+            self._data.pop(key, None)
+
+    async def exists(self, key: str) -> bool:
+        return self._live(key) is not None
+
+    async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
+        async with self._lock:
+            now = time.monotonic()
+            current = self._live(key)
+            if current is None:
+                self._data[key] = ("1", now + ttl_seconds)
+                return 1, ttl_seconds
+            expires_at = self._data[key][1] or now + ttl_seconds
+            count = int(current) + 1
+            self._data[key] = (str(count), expires_at)
+            return count, max(1, int(expires_at - now))
+
+    async def ping(self) -> bool:
+        return True
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+class RedisStore:
+    def __init__(self, url: str) -> None:
+        self._redis = aioredis.from_url(
+            url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        )
+
+    async def get(self, key: str) -> str | None:
+        value = await self._redis.get(key)
+        return value if value is None or isinstance(value, str) else value.decode()
+
+    async def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None:
+        await self._redis.set(key, value, ex=ttl_seconds)
+
+    async def delete(self, *keys: str) -> None:
+        if keys:
+            await self._redis.delete(*keys)
+
+    async def exists(self, key: str) -> bool:
+        return bool(await self._redis.exists(key))
+
+    async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, ttl_seconds, nx=True)
+            pipe.ttl(key)
+            count, _, ttl = await pipe.execute()
+        return int(count), max(1, int(ttl))
+
+    async def ping(self) -> bool:
+        return bool(await self._redis.ping())
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def create_store(redis_url: str | None) -> Store:
+    return RedisStore(redis_url) if redis_url else MemoryStore()
+
+
+class Cache:
+    """JSON cache over the store with versioned namespaces: bumping a namespace's
+    version invalidates every key in it at once, on Redis and in memory alike.
+    A store outage degrades to a cache miss, never to a failed request."""
+
+    def __init__(self, store: Store, ttl_seconds: int) -> None:
+        self.store = store
+        self.ttl_seconds = ttl_seconds
+
+    async def _version(self, namespace: str) -> str:
+        return await self.store.get(f"cachever:{namespace}") or "0"
+
+    async def get(self, namespace: str, key: str) -> Any | None:
+        try:
+            version = await self._version(namespace)
+            raw = await self.store.get(f"cache:{namespace}:{version}:{key}")
+        except (aioredis.RedisError, OSError):
+            return None
+        return json.loads(raw) if raw is not None else None
+
+    async def set(self, namespace: str, key: str, value: Any, ttl: int | None = None) -> None:
+        try:
+            version = await self._version(namespace)
+            await self.store.set(
+                f"cache:{namespace}:{version}:{key}",
+                json.dumps(value, default=str),
+                ttl or self.ttl_seconds,
+            )
+        except (aioredis.RedisError, OSError):
+            return
+
+    async def invalidate(self, namespace: str) -> None:
+        try:
+            await self.store.incr(f"cachever:{namespace}", 86400 * 30)
+        except (aioredis.RedisError, OSError):
+            return

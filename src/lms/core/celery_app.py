@@ -1,0 +1,98 @@
+"""Celery application that delivers the outbox and runs the periodic jobs.
+
+Tasks carry only an outbox message id; the row is the source of truth, so a lost or
+repeated task message changes nothing (delivery locks the row and skips done ones).
+Beat sweeps the outbox every few seconds, which also delivers whatever was written while
+the broker was down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_shutdown
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from lms.core import jobs
+from lms.core.config import Settings, get_settings
+from lms.core.db import create_engine, create_sessionmaker
+
+DELIVER_TASK = "lms.outbox.deliver"
+SWEEP_TASK = "lms.outbox.sweep"
+PERIODIC_TASK = "lms.periodic.run"
+
+
+class _WorkerRuntime:
+    """One event loop and one engine per worker process, reused by every task."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.engine: AsyncEngine | None = None
+        self.sessionmaker: async_sessionmaker[AsyncSession] | None = None
+        self.settings: Settings | None = None
+
+    def run(self, coro_factory: Any) -> Any:
+        if self.loop is None:
+            self.loop = asyncio.new_event_loop()
+            self.settings = get_settings()
+            self.engine = create_engine(self.settings)
+            self.sessionmaker = create_sessionmaker(self.engine)
+        return self.loop.run_until_complete(coro_factory(self.sessionmaker, self.settings))
+
+    def close(self) -> None:
+        if self.loop is not None and self.engine is not None:
+            self.loop.run_until_complete(self.engine.dispose())
+            self.loop.close()
+            self.loop = None
+
+
+runtime = _WorkerRuntime()
+
+
+def create_celery(settings: Settings) -> Celery:
+    app = Celery("lms", broker=settings.celery_broker_url or "memory://")
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"max_retries": 1},
+        task_ignore_result=True,
+        timezone="UTC",
+    )
+    schedule: dict[str, dict[str, Any]] = {
+        "outbox-sweep": {"task": SWEEP_TASK, "schedule": max(settings.outbox_poll_seconds, 1.0)}
+    }
+    for name, periodic_job in jobs.periodic_jobs().items():
+        schedule[f"periodic-{name}"] = {
+            "task": PERIODIC_TASK,
+            "schedule": float(periodic_job.every_seconds),
+            "args": [name],
+        }
+    app.conf.beat_schedule = schedule
+
+    @app.task(name=DELIVER_TASK)
+    def deliver_task(message_id: str) -> str:
+        result: str = runtime.run(lambda sm, st: jobs.deliver(sm, st, uuid.UUID(message_id)))
+        return result
+
+    @app.task(name=SWEEP_TASK)
+    def sweep_task() -> int:
+        count: int = runtime.run(lambda sm, st: jobs.drain(sm, st))
+        return count
+
+    @app.task(name=PERIODIC_TASK)
+    def periodic_task(name: str) -> None:
+        runtime.run(lambda sm, _st: jobs.run_periodic(sm, name))
+
+    return app
+
+
+@worker_process_shutdown.connect
+def _dispose_runtime(**_kwargs: Any) -> None:
+    runtime.close()

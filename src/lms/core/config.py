@@ -1,0 +1,147 @@
+"""Settings read from the environment (prefix ``LMS_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+log = logging.getLogger("lms.config")
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "dev", "development", "test"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LMS_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    enable_docs: bool | None = None
+    database_url: str = "sqlite+aiosqlite:///./lms.db"
+    database_pool_size: int = 10
+    database_max_overflow: int = 10
+    redis_url: str | None = None
+    celery_broker_url: str | None = None
+    secret_key: str = ""
+    public_base_url: str = "http://localhost:8000"
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    cors_origins: Annotated[list[str], NoDecode] = []
+    max_body_kb: int = 1024
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    email_backend: Literal["console", "file", "smtp"] = "console"
+    email_file_dir: str = "./outbox"
+    email_from: str = "LMS <no-reply@localhost>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = 10.0
+
+    outbox_max_attempts: int = 8
+    outbox_backoff_base_seconds: float = 2.0
+    outbox_poll_seconds: float = 1.0
+
+    # Auth hardening
+    password_reset_minutes: int = 60
+    email_verify_hours: int = 48
+    otp_minutes: int = 10
+    otp_max_tries: int = 5
+    login_failures_before_delay: int = 5
+    login_max_delay_seconds: int = 900
+    auth_rate_limit_per_minute: int = 20
+
+    # Courses and enrollments
+    cache_ttl_seconds: int = 60
+    reminder_inactive_days: int = 7
+
+    # Files (seed 000's unprefixed names are accepted as well)
+    storage_backend: Literal["local", "s3", "azure"] = Field(
+        default="local",
+        validation_alias=AliasChoices("LMS_STORAGE_BACKEND", "FILE_STORAGE_PROVIDER"),
+    )
+    upload_dir: str = Field(
+        default="./uploads", validation_alias=AliasChoices("LMS_UPLOAD_DIR", "UPLOAD_DIR")
+    )
+    max_upload_mb: int = Field(
+        default=100, validation_alias=AliasChoices("LMS_MAX_UPLOAD_MB", "MAX_UPLOAD_MB")
+    )
+    allowed_upload_extensions: Annotated[list[str], NoDecode] = Field(
+        default=["mp4", "avi", "mov", "pdf", "doc", "docx", "jpg", "jpeg", "png"],
+        validation_alias=AliasChoices("LMS_ALLOWED_UPLOAD_EXTENSIONS", "ALLOWED_UPLOAD_EXTENSIONS"),
+    )
+    s3_bucket: str | None = None
+    s3_region: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    azure_connection_string: str | None = None
+    azure_container: str | None = None
+
+    # Payments
+    stripe_secret_key: str | None = None
+    stripe_webhook_secret: str | None = None
+    myfatoorah_api_key: str | None = None
+    myfatoorah_base_url: str = "https://apitest.myfatoorah.com"
+    myfatoorah_webhook_secret: str | None = None
+    paymob_secret_key: str | None = None
+    paymob_public_key: str | None = None
+    paymob_api_key: str | None = None
+    paymob_integration_id: str | None = None
+    paymob_hmac_secret: str | None = None
+
+    @field_validator("cors_origins", "allowed_upload_extensions", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("storage_backend", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> Settings:
+        if self.environment == "production":
+            if self.secret_key.lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32:
+                raise ValueError(
+                    "LMS_SECRET_KEY must be set to a random value of at least 32 characters "
+                    "in production"
+                )
+        elif not self.secret_key:
+            self.secret_key = secrets.token_urlsafe(48)
+            log.warning(
+                "LMS_SECRET_KEY is not set: using a key generated for this process; "
+                "tokens will not survive a restart"
+            )
+        self.allowed_upload_extensions = [
+            ext.lower().lstrip(".") for ext in self.allowed_upload_extensions
+        ]
+        return self
+
+    @property
+    def docs_enabled(self) -> bool:
+        if self.enable_docs is not None:
+            return self.enable_docs
+        return self.environment != "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,119 @@
+"""Request-scoped dependencies: settings, session, store, the caller and role checks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.cache import Cache, Store
+from lms.core.config import Settings
+from lms.core.db import request_session
+from lms.core.errors import Forbidden, ServiceUnavailable, Unauthorized
+from lms.core.security import AccessClaims, decode_access_token
+
+
+def get_settings_dep(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def get_cache(request: Request) -> Cache:
+    cache: Cache = request.app.state.cache
+    return cache
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[AsyncSession, Depends(request_session)]
+StoreDep = Annotated[Store, Depends(get_store)]
+CacheDep = Annotated[Cache, Depends(get_cache)]
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as far as authorization needs to know."""
+
+    id: uuid.UUID
+    role: str
+    claims: AccessClaims
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+# Set by the application: checks that the token's user still exists, is active and
+# that the token was issued after their last credential change; returns the live role.
+PrincipalLoader = Callable[[AsyncSession, AccessClaims], Awaitable[Principal]]
+
+
+def denylist_key(jti: str) -> str:
+    return f"denylist:{jti}"
+
+
+async def get_optional_principal(
+    request: Request,
+    session: SessionDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal | None:
+    if not token:
+        return None
+    claims = decode_access_token(settings, token)
+    try:
+        revoked = await store.exists(denylist_key(claims.jti))
+    except Exception as exc:
+        # Fail closed: without the denylist a logged-out token could be replayed.
+        raise ServiceUnavailable(
+            "Token revocation cannot be checked right now; retry shortly.",
+            code="denylist_unavailable",
+        ) from exc
+    if revoked:
+        raise Unauthorized("The token has been revoked.", code="token_revoked")
+    loader: PrincipalLoader = request.app.state.principal_loader
+    return await loader(session, claims)
+
+
+async def get_principal(
+    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+) -> Principal:
+    if principal is None:
+        raise Unauthorized()
+    return principal
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"This requires the role {' or '.join(roles)}.", code="role_required")
+        return principal
+
+    return check
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_roles("admin"))]
+StaffPrincipal = Annotated[Principal, Depends(require_roles("admin", "instructor"))]
+StudentPrincipal = Annotated[Principal, Depends(require_roles("student"))]
+
+
+def client_ip(request: Request) -> str:
+    """The client address as the server sees it. Behind a proxy, run uvicorn with
+    ``--proxy-headers --forwarded-allow-ips`` so this is the real client, not the proxy."""
+    return request.client.host if request.client else "unknown"

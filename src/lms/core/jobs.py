@@ -1,0 +1,275 @@
+"""Transactional outbox and the workers that deliver it.
+
+A side effect (an email, a certificate, a webhook call) is written as an outbox row in
+the same transaction as the change that causes it. After the commit it is handed to
+Celery (``LMS_CELERY_BROKER_URL`` set) or to the in-process drainer. Delivery locks the
+row, runs the handler and marks the row done in one transaction, so a handler's database
+effects happen exactly once; a failure is retried with exponential backoff and, after
+``outbox_max_attempts``, the row is kept as ``failed`` for an operator to see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio
+from sqlalchemy import Index, String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.config import Settings
+from lms.core.db import Base, JSONType, UUIDPrimaryKey, commit, run_after_commit, utcnow
+
+log = logging.getLogger("lms.jobs")
+
+JobHandler = Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]
+PeriodicHandler = Callable[[AsyncSession], Awaitable[None]]
+
+
+class OutboxMessage(UUIDPrimaryKey, Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_due", "status", "available_at"),)
+
+    task: Mapped[str] = mapped_column(String(100))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending/done/failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    every_seconds: int
+    handler: PeriodicHandler
+
+
+_handlers: dict[str, JobHandler] = {}
+_periodic: dict[str, PeriodicJob] = {}
+# Set by the application at start-up: called with a message id after its row commits.
+_dispatch: Callable[[uuid.UUID], Awaitable[None]] | None = None
+
+
+def job(name: str) -> Callable[[JobHandler], JobHandler]:
+    """Register ``handler(session, payload)`` as the deliverer of outbox task ``name``."""
+
+    def register(handler: JobHandler) -> JobHandler:
+        _handlers[name] = handler
+        return handler
+
+    return register
+
+
+def periodic(name: str, *, every_seconds: int) -> Callable[[PeriodicHandler], PeriodicHandler]:
+    """Register a periodic job (Celery beat, or the in-process scheduler)."""
+
+    def register(handler: PeriodicHandler) -> PeriodicHandler:
+        _periodic[name] = PeriodicJob(name, every_seconds, handler)
+        return handler
+
+    return register
+
+
+def periodic_jobs() -> dict[str, PeriodicJob]:
+    return dict(_periodic)
+
+
+def set_dispatcher(dispatch: Callable[[uuid.UUID], Awaitable[None]] | None) -> None:
+    global _dispatch
+    _dispatch = dispatch
+
+
+async def enqueue(
+    session: AsyncSession,
+    task: str,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str | None = None,
+    delay_seconds: float = 0,
+    sensitive: bool = False,
+) -> OutboxMessage:
+    """Write an outbox row in the caller's transaction; it is dispatched after commit.
+
+    With ``dedupe_key`` a second enqueue of the same key is a no-op (the first row wins).
+    A ``sensitive`` payload (a one-time code, a reset token) is erased once delivered."""
+    if task not in _handlers:
+        raise LookupError(f"no job handler registered for {task!r}")
+    if dedupe_key is not None:
+        existing = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return existing
+    message = OutboxMessage(
+        task=task,
+        payload={**payload, "_sensitive": True} if sensitive else payload,
+        dedupe_key=dedupe_key,
+        available_at=utcnow() + timedelta(seconds=delay_seconds),
+    )
+    session.add(message)
+    await session.flush()
+    message_id = message.id
+
+    async def dispatch() -> None:
+        if _dispatch is not None and delay_seconds <= 0:
+            try:
+                await _dispatch(message_id)
+            except Exception:  # the periodic sweep delivers it later
+                log.warning("outbox dispatch failed; left for the sweep", exc_info=True)
+
+    run_after_commit(session, dispatch)
+    return message
+
+
+def backoff_seconds(settings: Settings, attempts: int) -> float:
+    return float(min(settings.outbox_backoff_base_seconds * 2 ** (attempts - 1), 3600.0))
+
+
+async def deliver(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, message_id: uuid.UUID
+) -> str:
+    """Deliver one outbox message. Returns its resulting status (or ``skipped``)."""
+    async with sessionmaker() as session:
+        stmt = select(OutboxMessage).where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.available_at <= utcnow(),
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        message = await session.scalar(stmt)
+        if message is None:
+            return "skipped"
+        handler = _handlers.get(message.task)
+        try:
+            if handler is None:
+                raise LookupError(f"no job handler registered for {message.task!r}")
+            await handler(session, dict(message.payload or {}))
+            message.status = "done"
+            if (message.payload or {}).get("_sensitive"):
+                # One-time codes and tokens do not outlive their delivery.
+                message.payload = {"_sensitive": True, "scrubbed": True}
+            message.attempts += 1
+            message.completed_at = utcnow()
+            message.last_error = None
+            await commit(session)
+            return "done"
+        except Exception as exc:
+            await session.rollback()
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            log.warning(
+                "outbox delivery failed",
+                extra={"task": message.task, "message_id": str(message_id), "error": error},
+            )
+    return await _record_failure(sessionmaker, settings, message_id, error)
+
+
+async def _record_failure(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    message_id: uuid.UUID,
+    error: str,
+) -> str:
+    async with sessionmaker() as session:
+        message = await session.get(OutboxMessage, message_id)
+        if message is None or message.status != "pending":
+            return "skipped"
+        message.attempts += 1
+        message.last_error = error
+        if message.attempts >= settings.outbox_max_attempts:
+            message.status = "failed"
+            log.error(
+                "outbox message failed for good",
+                extra={"task": message.task, "message_id": str(message_id)},
+            )
+        else:
+            message.available_at = utcnow() + timedelta(
+                seconds=backoff_seconds(settings, message.attempts)
+            )
+        await session.commit()
+        return message.status
+
+
+async def drain(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *, limit: int = 100
+) -> int:
+    """Deliver every due message (up to ``limit``); returns how many were delivered."""
+    async with sessionmaker() as session:
+        ids = list(
+            await session.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status == "pending", OutboxMessage.available_at <= utcnow())
+                .order_by(OutboxMessage.created_at)
+                .limit(limit)
+            )
+        )
+    delivered = 0
+    for message_id in ids:
+        if await deliver(sessionmaker, settings, message_id) == "done":
+            delivered += 1
+    return delivered
+
+
+async def run_periodic(sessionmaker: async_sessionmaker[AsyncSession], name: str) -> None:
+    periodic_job = _periodic[name]
+    async with sessionmaker() as session:
+        await periodic_job.handler(session)
+        await commit(session)
+
+
+async def requeue_failed(session: AsyncSession, message_id: uuid.UUID) -> bool:
+    """Put a failed message back in the queue (an operator's retry)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "failed")
+        .values(status="pending", attempts=0, available_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class InProcessWorker:
+    """Drains the outbox and runs periodic jobs inside the API process (embedded mode)."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        self.sessionmaker = sessionmaker
+        self.settings = settings
+        self._wake = asyncio.Event()
+        self._task_group: anyio.abc.TaskGroup | None = None
+
+    async def notify(self, _message_id: uuid.UUID) -> None:
+        self._wake.set()
+
+    async def _drain_forever(self) -> None:
+        while True:
+            try:
+                while await drain(self.sessionmaker, self.settings):
+                    pass
+            except Exception:
+                log.exception("outbox drain failed")
+            self._wake.clear()
+            with anyio.move_on_after(self.settings.outbox_poll_seconds):
+                await self._wake.wait()
+
+    async def _schedule_forever(self, periodic_job: PeriodicJob) -> None:
+        while True:
+            await anyio.sleep(periodic_job.every_seconds)
+            try:
+                await run_periodic(self.sessionmaker, periodic_job.name)
+            except Exception:
+                log.exception("periodic job failed", extra={"job": periodic_job.name})
+
+    async def run(self) -> None:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._drain_forever)
+            for periodic_job in _periodic.values():
+                tg.start_soon(self._schedule_forever, periodic_job)

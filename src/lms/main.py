@@ -1,0 +1,141 @@
+"""Application factory: settings, database, store, middleware, routers, lifespan."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from lms import __version__
+from lms.core import health, jobs
+from lms.core.cache import Cache, create_store
+from lms.core.config import Settings, get_settings
+from lms.core.db import create_engine, create_sessionmaker
+from lms.core.errors import install_error_handlers
+from lms.core.observability import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    configure_logging,
+)
+
+log = logging.getLogger("lms.app")
+
+API_PREFIX = "/api/v1"
+
+
+def module_routers() -> list[APIRouter]:
+    """Every business module's router. Importing them also registers their jobs."""
+    from lms.modules.auth.router import router as auth_router
+    from lms.modules.users.router import router as users_router
+
+    return [auth_router, users_router]
+
+
+def load_modules() -> None:
+    """Import every module (routers, services, job handlers) without building an app."""
+    module_routers()
+
+
+def _operation_id(route: APIRoute) -> str:
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def _dispatcher(
+    settings: Settings, worker: jobs.InProcessWorker | None
+) -> Callable[[uuid.UUID], Awaitable[None]] | None:
+    if settings.celery_broker_url:
+        from lms.core.celery_app import DELIVER_TASK, create_celery
+
+        celery = create_celery(settings)
+
+        async def send_to_celery(message_id: uuid.UUID) -> None:
+            await anyio.to_thread.run_sync(
+                lambda: celery.send_task(DELIVER_TASK, args=[str(message_id)])
+            )
+
+        return send_to_celery
+    return worker.notify if worker else None
+
+
+def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
+    """Build the API. ``run_jobs=False`` leaves the outbox to be drained explicitly
+    (tests); otherwise the in-process worker runs when no broker is configured."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    routers = module_routers()
+
+    engine = create_engine(settings)
+    sessionmaker = create_sessionmaker(engine)
+    store = create_store(settings.redis_url)
+    worker = (
+        jobs.InProcessWorker(sessionmaker, settings)
+        if run_jobs and not settings.celery_broker_url
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        jobs.set_dispatcher(_dispatcher(settings, worker) if run_jobs else None)
+        async with anyio.create_task_group() as tg:
+            if worker is not None:
+                tg.start_soon(worker.run)
+            try:
+                yield
+            finally:
+                tg.cancel_scope.cancel()
+        jobs.set_dispatcher(None)
+        await store.close()
+        await engine.dispose()
+
+    docs = settings.docs_enabled
+    app = FastAPI(
+        title="LMS API",
+        version=__version__,
+        description="Courses, lessons, quizzes, certificates and payments for online schools.",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+        generate_unique_id_function=_operation_id,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sessionmaker
+    app.state.store = store
+    app.state.cache = Cache(store, settings.cache_ttl_seconds)
+
+    from lms.modules.users.service import load_principal
+
+    app.state.principal_loader = load_principal
+
+    install_error_handlers(app)
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(health.router)
+    for router in routers:
+        api.include_router(router)
+    app.include_router(api)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials="*" not in settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_kb * 1024,
+        exempt_prefixes=(f"{API_PREFIX}/files/upload",),
+    )
+    app.add_middleware(RequestContextMiddleware, docs_paths=("/docs", "/redoc"))
+    return app

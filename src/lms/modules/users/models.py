@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey
+
+ROLES = ("admin", "instructor", "student")
+
+
+class User(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'instructor', 'student')", name="role_known"),
+    )
+
+    email: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    full_name: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(50), default="student", index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    mfa_enabled: Mapped[bool] = mapped_column(default=False)
+    mfa_method: Mapped[str | None] = mapped_column(String(10))  # email | totp
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(500))
+    totp_last_step: Mapped[int | None] = mapped_column()
+    profile_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+    email_verified_at: Mapped[datetime | None] = mapped_column()
+    # Access tokens issued before this instant are refused (password change, reset,
+    # deactivation): sessions end at once, not when the token expires.
+    tokens_valid_after: Mapped[datetime | None] = mapped_column()

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.modules.users.models import User
+from lms.modules.users.schemas import UserFilters
+
+
+async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_many(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[User]:
+    if not user_ids:
+        return []
+    return list(await session.scalars(select(User).where(User.id.in_(user_ids))))
+
+
+async def get_by_email(session: AsyncSession, email: str) -> User | None:
+    result: User | None = await session.scalar(
+        select(User).where(func.lower(User.email) == email.lower())
+    )
+    return result
+
+
+def filtered(filters: UserFilters) -> Select[User]:
+    stmt = select(User)
+    if filters.role:
+        stmt = stmt.where(User.role == filters.role)
+    if filters.is_active is not None:
+        stmt = stmt.where(User.is_active == filters.is_active)
+    if filters.search:
+        pattern = f"%{filters.search.lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(User.email).like(pattern), func.lower(User.full_name).like(pattern))
+        )
+    return stmt
+
+
+async def page(
+    session: AsyncSession, filters: UserFilters, *, offset: int, limit: int
+) -> tuple[list[User], int]:
+    stmt = filtered(filters)
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.scalars(
+        stmt.order_by(User.created_at, User.id).offset(offset).limit(limit)
+    )
+    return list(rows), int(total or 0)

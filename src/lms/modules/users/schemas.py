@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+Role = Literal["admin", "instructor", "student"]
+
+
+def _check_password(value: str) -> str:
+    if len(value.encode()) > 72:
+        raise ValueError("the password must be at most 72 bytes long")
+    if len(value) < 8:
+        raise ValueError("the password must be at least 8 characters long")
+    if value.isdigit() or value.isalpha():
+        raise ValueError("the password must mix letters with digits or symbols")
+    return value
+
+
+Password = Field(min_length=8, max_length=72, description="8-72 characters, letters and digits")
+
+
+class StrictModel(BaseModel):
+    """Refuses unknown fields, so a typo or a mass-assignment attempt is a clear 422."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    is_active: bool
+    mfa_enabled: bool
+    profile_metadata: dict[str, Any] | None = None
+    email_verified_at: datetime | None = None
+    last_login_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserCreate(StrictModel):
+    """An admin creating an account with any role."""
+
+    email: EmailStr
+    password: str = Password
+    full_name: str = Field(min_length=1, max_length=255)
+    role: Role = "student"
+    is_active: bool = True
+
+    _password = field_validator("password")(_check_password)
+
+
+class UserAdminUpdate(StrictModel):
+    full_name: str | None = Field(default=None, min_length=1, max_length=255)
+    role: Role | None = None
+    is_active: bool | None = None
+    profile_metadata: dict[str, Any] | None = None
+
+
+class ProfileUpdate(StrictModel):
+    """What a user may change on their own account: never role or is_active."""
+
+    full_name: str | None = Field(default=None, min_length=1, max_length=255)
+    profile_metadata: dict[str, Any] | None = None
+
+
+class PasswordChange(StrictModel):
+    current_password: str = Field(min_length=1, max_length=72)
+    new_password: str = Password
+
+    _password = field_validator("new_password")(_check_password)
+
+
+class UserFilters(BaseModel):
+    role: Role | None = None
+    is_active: bool | None = None
+    search: str | None = None

@@ -1,0 +1,163 @@
+"""Users: accounts, roles, profiles. Other modules call these functions, never the tables."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.config import Settings
+from lms.core.db import utcnow
+from lms.core.deps import Principal
+from lms.core.errors import Conflict, NotFound, RuleViolation, Unauthorized
+from lms.core.security import AccessClaims, hash_password, verify_password
+from lms.modules.users import repository
+from lms.modules.users.models import User
+from lms.modules.users.schemas import (
+    PasswordChange,
+    ProfileUpdate,
+    UserAdminUpdate,
+    UserCreate,
+    UserFilters,
+)
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    detail = "An account with this email already exists."
+
+
+async def get_user_or_raise(session: AsyncSession, user_id: uuid.UUID) -> User:
+    user = await repository.get(session, user_id)
+    if user is None:
+        raise NotFound("No user with this id.", code="user_not_found")
+    return user
+
+
+async def find_by_email(session: AsyncSession, email: str) -> User | None:
+    return await repository.get_by_email(session, email)
+
+
+async def get_users(session: AsyncSession, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
+    """Users by id in one query (for modules that show names beside their rows)."""
+    return {user.id: user for user in await repository.get_many(session, user_ids)}
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    email: str,
+    password: str,
+    full_name: str,
+    role: str = "student",
+    is_active: bool = True,
+) -> User:
+    if await repository.get_by_email(session, email) is not None:
+        raise EmailTaken()
+    user = User(
+        email=email.lower(),
+        password_hash=await hash_password(password, settings.bcrypt_rounds),
+        full_name=full_name,
+        role=role,
+        is_active=is_active,
+    )
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # two registrations raced for one email
+        raise EmailTaken() from exc
+    return user
+
+
+async def admin_create_user(session: AsyncSession, *, settings: Settings, data: UserCreate) -> User:
+    return await create_user(
+        session,
+        settings=settings,
+        email=str(data.email),
+        password=data.password,
+        full_name=data.full_name,
+        role=data.role,
+        is_active=data.is_active,
+    )
+
+
+async def list_users(
+    session: AsyncSession, *, filters: UserFilters, offset: int, limit: int
+) -> tuple[list[User], int]:
+    return await repository.page(session, filters, offset=offset, limit=limit)
+
+
+def end_sessions(user: User) -> None:
+    """Every access token issued until now stops working."""
+    user.tokens_valid_after = utcnow()
+
+
+async def admin_update_user(
+    session: AsyncSession, *, actor: Principal, user_id: uuid.UUID, data: UserAdminUpdate
+) -> User:
+    user = await get_user_or_raise(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if user.id == actor.id and (
+        changes.get("is_active") is False or changes.get("role", "admin") != "admin"
+    ):
+        raise RuleViolation("Admins cannot deactivate or demote themselves.", code="self_lockout")
+    for field in ("full_name", "role", "is_active", "profile_metadata"):
+        if field in changes and changes[field] is not None:
+            setattr(user, field, changes[field])
+    if changes.get("is_active") is False or "role" in changes:
+        end_sessions(user)
+    await session.flush()
+    return user
+
+
+async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, data: ProfileUpdate) -> User:
+    user = await get_user_or_raise(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("full_name"):
+        user.full_name = changes["full_name"]
+    if "profile_metadata" in changes:
+        user.profile_metadata = changes["profile_metadata"]
+    await session.flush()
+    return user
+
+
+async def set_password(
+    session: AsyncSession, *, settings: Settings, user: User, new_password: str
+) -> None:
+    user.password_hash = await hash_password(new_password, settings.bcrypt_rounds)
+    end_sessions(user)
+    await session.flush()
+
+
+async def change_password(
+    session: AsyncSession, *, settings: Settings, user_id: uuid.UUID, data: PasswordChange
+) -> User:
+    user = await get_user_or_raise(session, user_id)
+    if not await verify_password(data.current_password, user.password_hash):
+        raise RuleViolation("The current password is wrong.", code="wrong_password")
+    await set_password(session, settings=settings, user=user, new_password=data.new_password)
+    return user
+
+
+async def record_login(session: AsyncSession, user: User) -> None:
+    user.last_login_at = utcnow()
+    await session.flush()
+
+
+async def mark_email_verified(session: AsyncSession, user: User) -> None:
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        await session.flush()
+
+
+async def load_principal(session: AsyncSession, claims: AccessClaims) -> Principal:
+    """The principal loader the app installs: live user, active, token not superseded."""
+    user = await repository.get(session, claims.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("The account is not active.", code="account_inactive")
+    if user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after:
+        raise Unauthorized("The session has ended; log in again.", code="token_revoked")
+    return Principal(id=user.id, role=user.role, claims=claims)

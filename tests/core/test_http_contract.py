@@ -1,0 +1,67 @@
+"""Cross-cutting HTTP behaviour: problem details, request ids, limits, health."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_health_and_ready(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
+
+
+async def test_unknown_route_is_problem_details(client: httpx.AsyncClient) -> None:
+    response = await client.get("/no-such-thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404 and body["code"] == "not_found" and body["title"]
+
+
+async def test_validation_error_lists_every_field(client: httpx.AsyncClient) -> None:
+    response = await client.post("/auth/register", json={"email": "not-an-email"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "validation_error"
+    fields = {tuple(error["loc"]) for error in body["errors"]}
+    assert ("body", "email") in fields and ("body", "password") in fields
+
+
+async def test_request_id_is_returned_and_kept(client: httpx.AsyncClient) -> None:
+    generated = await client.get("/health")
+    assert len(generated.headers["x-request-id"]) == 32
+    kept = await client.get("/health", headers={"X-Request-ID": "trace-123"})
+    assert kept.headers["x-request-id"] == "trace-123"
+    refused = await client.get("/health", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert refused.headers["x-request-id"] != "bad id\nwith newline"
+
+
+async def test_security_headers_on_every_response(client: httpx.AsyncClient) -> None:
+    for response in (await client.get("/health"), await client.get("/missing")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
+    payload = {"email": "a@example.com", "password": "x" * 10, "full_name": "y" * 2_000_000}
+    response = await client.post("/auth/register", json=payload)
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+async def test_malformed_json_is_422_not_500(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/auth/login", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+async def test_openapi_documents_bearer_password_flow(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("http://testserver/openapi.json")).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == (
+        "/api/v1/auth/token"
+    )
