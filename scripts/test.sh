@@ -42,7 +42,7 @@ asyncio.run(main())
 PY
   echo "== tests: PostgreSQL + Redis, with the integration tests"
   LMS_TEST_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/${PG_DB}" \
-  LMS_TEST_REDIS_URL="redis://127.0.0.1:6379/15" \
+  LMS_TEST_REDIS_URL="redis://127.0.0.1:6379/${LMS_TEST_REDIS_DB:-15}" \
     python -m pytest "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL or Redis is not reachable and CI=true: the service suite must run." >&2
