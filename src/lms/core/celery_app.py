@@ -63,6 +63,8 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={"max_retries": 1},
         task_ignore_result=True,
+        # Deployments (and test runs) sharing one broker keep to their own queue.
+        task_default_queue=settings.celery_queue,
         timezone="UTC",
     )
     schedule: dict[str, dict[str, Any]] = {

@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     database_max_overflow: int = 10
     redis_url: str | None = None
     celery_broker_url: str | None = None
+    celery_queue: str = "lms"
     secret_key: str = ""
     public_base_url: str = "http://localhost:8000"
     access_token_minutes: int = 15
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     email_verify_hours: int = 48
     otp_minutes: int = 10
     otp_max_tries: int = 5
+    otp_resend_seconds: int = 60
+    otp_max_per_hour: int = 10
     login_failures_before_delay: int = 5
     login_max_delay_seconds: int = 900
     auth_rate_limit_per_minute: int = 20
