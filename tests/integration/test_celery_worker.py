@@ -94,10 +94,15 @@ async def test_worker_process_sends_the_welcome_email_over_smtp(
                         "full_name": "Wanda Worker",
                     },
                 )
-        assert registered.status_code == 201, registered.text
+                assert registered.status_code == 201, registered.text
+                # a job that queues another: the reset job emails from inside the worker
+                forgot = await http.post(
+                    "/auth/forgot-password", json={"email": "wanda@example.com"}
+                )
+                assert forgot.status_code == 202
 
-        received = await smtp_sink.wait_for(2, timeout=90)
-        assert len(received) == 2, log_path.read_text(errors="replace")[-4000:]
+        received = await smtp_sink.wait_for(3, timeout=90)
+        assert len(received) == 3, log_path.read_text(errors="replace")[-4000:]
         [welcome] = [m for m in received if m["Subject"] == "Welcome to LMS"]
         assert welcome["To"] == "wanda@example.com"
         assert welcome["From"] == "LMS <no-reply@localhost>"
@@ -109,15 +114,17 @@ async def test_worker_process_sends_the_welcome_email_over_smtp(
         assert html is not None and "Hello Wanda Worker" in str(html.get_content())
         [verification] = [m for m in received if m["Subject"] == "Verify your email address"]
         assert "Verification token: " in smtp_sink.text_of(verification)
+        [reset] = [m for m in received if m["Subject"] == "Reset your password"]
+        assert "Reset token: " in smtp_sink.text_of(reset)
 
-        # the worker marked both rows done (and erased the token from the payload)
+        # the worker marked every row done (and erased the tokens from the payloads)
         for _ in range(100):
             rows = (await db.execute(select(OutboxMessage.status, OutboxMessage.attempts))).all()
             await db.rollback()  # a fresh snapshot next time
-            if rows and all(status == "done" for status, _ in rows):
+            if len(rows) == 4 and all(status == "done" for status, _ in rows):
                 break
             await anyio.sleep(0.1)
-        assert sorted(rows) == [("done", 1), ("done", 1)]
+        assert sorted(rows) == [("done", 1)] * 4  # three emails and the reset job
     finally:
         # stop the worker (and its own engine) before the tables are emptied
         await anyio.to_thread.run_sync(_stop, worker)

@@ -10,6 +10,7 @@ and the caller refuses a step that was already used.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 import uuid
@@ -69,16 +70,18 @@ async def issue(
     else:
         secret = new_opaque_token()
         code_hash = _token_hash(settings, purpose, secret)
-    await repository.add_code(
+    await repository.add_codes(
         session,
-        OneTimeCode(
-            id=row_id,
-            user_id=user_id,
-            purpose=purpose,
-            code_hash=code_hash,
-            expires_at=now + ttl,
-            created_at=now,
-        ),
+        [
+            OneTimeCode(
+                id=row_id,
+                user_id=user_id,
+                purpose=purpose,
+                code_hash=code_hash,
+                expires_at=now + ttl,
+                created_at=now,
+            )
+        ],
     )
     return secret
 
@@ -86,18 +89,19 @@ async def issue(
 async def seconds_before_next(
     session: AsyncSession, *, settings: Settings, user_id: uuid.UUID, purpose: str
 ) -> int:
-    """How long this user must wait before another secret of ``purpose`` is emailed:
-    a resend cooldown after each one and a cap per hour. 0 when one may be sent now."""
+    """How long before another secret of ``purpose`` may be emailed to this user: a
+    resend cooldown while the last one is still usable, and a cap per hour. 0 when one
+    may be sent now. (A used or dead code does not hold back the next one.)"""
     now = utcnow()
-    count, oldest, newest = await repository.issued_since(session, user_id, purpose, now - HOUR)
     wait = 0.0
-    if newest is not None:
-        wait = max(
-            wait, (newest + timedelta(seconds=settings.otp_resend_seconds) - now).total_seconds()
-        )
+    live = await repository.latest_live_code(session, user_id, purpose, now, settings.otp_max_tries)
+    if live is not None:
+        cooldown_ends = live.created_at + timedelta(seconds=settings.otp_resend_seconds)
+        wait = max(wait, (cooldown_ends - now).total_seconds())
+    count, oldest = await repository.issued_since(session, user_id, purpose, now - HOUR)
     if count >= settings.otp_max_per_hour and oldest is not None:
         wait = max(wait, (oldest + HOUR - now).total_seconds())
-    return max(0, int(wait + 0.999))
+    return max(0, math.ceil(wait))
 
 
 async def has_live_code(
@@ -156,11 +160,11 @@ async def issue_recovery_codes(
     """A fresh set of single-use recovery codes (shown once); older ones stop working."""
     now = utcnow()
     await repository.revoke_codes(session, user_id, RECOVERY_PURPOSE, now)
-    shown = []
+    shown, rows = [], []
     for _ in range(RECOVERY_CODE_COUNT):
         raw = secrets.token_hex(5)  # 40 bits, behind the password and the rate limits
         row_id = uuid.uuid4()
-        session.add(
+        rows.append(
             OneTimeCode(
                 id=row_id,
                 user_id=user_id,
@@ -171,7 +175,7 @@ async def issue_recovery_codes(
             )
         )
         shown.append(f"{raw[:5]}-{raw[5:]}")
-    await session.flush()
+    await repository.add_codes(session, rows)
     return shown
 
 

@@ -49,8 +49,8 @@ async def revoke_all_for_user(session: AsyncSession, user_id: uuid.UUID, now: da
 # One-time codes and tokens
 
 
-async def add_code(session: AsyncSession, code: OneTimeCode) -> None:
-    session.add(code)
+async def add_codes(session: AsyncSession, codes: list[OneTimeCode]) -> None:
+    session.add_all(codes)
     await session.flush()
 
 
@@ -104,24 +104,20 @@ async def live_codes(
 
 async def issued_since(
     session: AsyncSession, user_id: uuid.UUID, purpose: str, since: datetime
-) -> tuple[int, datetime | None, datetime | None]:
-    """How many codes of this purpose were issued since ``since``, the oldest and the
-    newest of them (for resend cooldowns and hourly caps)."""
+) -> tuple[int, datetime | None]:
+    """How many codes of this purpose were issued since ``since``, and when the oldest of
+    them was (for the hourly cap)."""
     row = (
         await session.execute(
-            select(
-                func.count(OneTimeCode.id),
-                func.min(OneTimeCode.created_at),
-                func.max(OneTimeCode.created_at),
-            ).where(
+            select(func.count(OneTimeCode.id), func.min(OneTimeCode.created_at)).where(
                 OneTimeCode.user_id == user_id,
                 OneTimeCode.purpose == purpose,
                 OneTimeCode.created_at > since,
             )
         )
     ).one()
-    count, oldest, newest = row
-    return int(count or 0), oldest, newest
+    count, oldest = row
+    return int(count or 0), oldest
 
 
 async def get_code_by_hash(

@@ -344,7 +344,7 @@ async def login_with_mfa(
         await commit(session)  # the code's try counter must stick although the request fails
         failures, _ = await store.incr(f"mfa:fail:{payload['jti']}", token_ttl)
         if failures >= settings.otp_max_tries:
-            await store.set(used_key, "exhausted", token_ttl)
+            await store.set(used_key, "1", token_ttl)
         raise InvalidMfaCode()
     claimed, _ = await store.incr(used_key, token_ttl)
     if claimed > 1:  # a parallel request finished this login first
@@ -448,7 +448,7 @@ async def disable_mfa(
 async def request_password_reset(session: AsyncSession, *, email: str) -> None:
     """Queue the reset for ``email``. The request does the same work whether or not the
     account exists (one outbox row); the job looks the account up and emails it."""
-    await jobs.enqueue(session, PASSWORD_RESET_TASK, {"email": email.lower()})
+    await jobs.enqueue(session, PASSWORD_RESET_TASK, {"email": email.lower()}, sensitive=True)
 
 
 @jobs.job(PASSWORD_RESET_TASK)
