@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import os
@@ -172,30 +173,35 @@ def _free_port() -> int:
 
 
 def _azurite_binary() -> Path:
-    """Install the pinned Azurite with npm into a cache folder (once per lock file)."""
+    """Install the pinned Azurite with npm into a cache folder (once per lock file; a
+    file lock keeps concurrent test runs from installing over each other)."""
     lock = (AZURITE_SPEC / "package-lock.json").read_bytes()
     default_cache = Path.home() / ".cache" / "lms-tests"
     cache = Path(os.environ.get("LMS_TEST_AZURITE_DIR", default_cache))
     target = cache / f"azurite-{hashlib.sha256(lock).hexdigest()[:12]}"
     binary = target / "node_modules" / ".bin" / "azurite-blob"
-    if binary.exists():
-        return binary
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        pytest.fail("The Azure Blob tests need Node.js and npm to run Azurite; install them.")
+    installed = target / ".installed"
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy(AZURITE_SPEC / "package.json", target / "package.json")
-    shutil.copy(AZURITE_SPEC / "package-lock.json", target / "package-lock.json")
-    result = subprocess.run(
-        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    if result.returncode != 0 or not binary.exists():
-        pytest.fail(f"Could not install Azurite with npm:\n{result.stdout}\n{result.stderr}")
+    with (cache / f"{target.name}.lock").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if installed.exists() and binary.exists():
+            return binary
+        npm = shutil.which("npm")
+        if npm is None or shutil.which("node") is None:
+            pytest.fail("The Azure Blob tests need Node.js and npm to run Azurite; install them.")
+        shutil.copy(AZURITE_SPEC / "package.json", target / "package.json")
+        shutil.copy(AZURITE_SPEC / "package-lock.json", target / "package-lock.json")
+        result = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=target,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if result.returncode != 0 or not binary.exists():
+            pytest.fail(f"Could not install Azurite with npm:\n{result.stdout}\n{result.stderr}")
+        installed.touch()
     return binary
 
 
