@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = None
     azure_connection_string: str | None = None
     azure_container: str | None = None
+    # Lifetime of the presigned (S3) and SAS (Azure) download URLs.
+    storage_url_expires_seconds: int = Field(default=300, ge=10, le=7 * 24 * 3600)
+    # S3 multipart part size (S3 needs at least 5 MB for every part but the last).
+    s3_part_size_mb: int = Field(default=8, ge=5, le=512)
+    upload_rate_limit_per_hour: int = Field(default=60, ge=1)
 
     # Payments
     stripe_secret_key: str | None = None
