@@ -68,11 +68,18 @@ async def test_bad_course_input_is_422(client: httpx.AsyncClient, instructor: Ac
         {"title": "X", "estimated_duration_minutes": 10**12},
         {"title": "bad\x00title"},
         {"title": "x" * 256},
+        {"title": "X", "metadata": {"note": "nul\x00"}},
     ]
     for body in bad_bodies:
         response = await client.post("/courses", headers=instructor.headers, json=body)
         assert response.status_code == 422, (body, response.text)
         assert response.json()["code"] == "validation_error"
+    not_a_number = await client.post(
+        "/courses",
+        headers={**instructor.headers, "content-type": "application/json"},
+        content=b'{"title": "X", "metadata": {"score": NaN}}',
+    )
+    assert not_a_number.status_code == 422
 
 
 async def test_admin_creates_a_course_for_an_instructor(
@@ -307,6 +314,7 @@ async def test_unknown_course_is_404_and_bad_id_422(
 ) -> None:
     assert (await client.get(f"/courses/{UNKNOWN}", headers=admin.headers)).status_code == 404
     assert (await client.get("/courses/slug/no-such-course")).status_code == 404
+    assert (await client.get("/courses/slug/nul%00byte")).status_code == 404
     assert (await client.get("/courses/not-a-uuid")).status_code == 422
     missing = await client.patch(f"/courses/{UNKNOWN}", headers=admin.headers, json={"title": "X"})
     assert missing.status_code == 404 and missing.json()["code"] == "course_not_found"

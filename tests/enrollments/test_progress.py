@@ -97,6 +97,7 @@ async def test_progress_refuses_bad_input_and_other_callers(
         {"completion_percentage": -1},
         {"time_spent_seconds": "lots"},
         {"time_spent_seconds": 5, "status": "completed"},
+        {"progress_metadata": {"note": "nul\x00"}},
     ):
         response = await client.put(url, headers=student.headers, json=body)
         assert response.status_code == 422, body

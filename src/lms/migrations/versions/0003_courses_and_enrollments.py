@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0001
-Create Date: 2026-11-22 04:11:46.262037
+Create Date: 2026-11-22 04:18:44.582946
 """
 
 from collections.abc import Sequence
@@ -62,7 +62,7 @@ def upgrade() -> None:
     sa.Column('progress_percentage', sa.Numeric(precision=5, scale=2), nullable=False),
     sa.Column('completed_lessons_count', sa.Integer(), nullable=False),
     sa.Column('total_lessons_count', sa.Integer(), nullable=False),
-    sa.Column('total_time_spent_seconds', sa.Integer(), nullable=False),
+    sa.Column('total_time_spent_seconds', sa.BigInteger(), nullable=False),
     sa.Column('last_accessed_at', lms.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('certificate_issued_at', lms.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('rating', sa.Integer(), nullable=True),
@@ -131,7 +131,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=50), nullable=False),
     sa.Column('started_at', lms.core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_at', lms.core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('time_spent_seconds', sa.Integer(), nullable=False),
+    sa.Column('time_spent_seconds', sa.BigInteger(), nullable=False),
     sa.Column('last_position_seconds', sa.Integer(), nullable=False),
     sa.Column('completion_percentage', sa.Numeric(precision=5, scale=2), nullable=False),
     sa.Column('attempts_count', sa.Integer(), nullable=False),

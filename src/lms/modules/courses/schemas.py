@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +30,27 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
+    # JSONB refuses NUL characters and NaN/Infinity: a 422 here, not a 500 there.
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        raise ValueError("must not contain NaN or Infinity") from exc
+    if _has_nul(value):
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 def _http_url(value: str) -> str:
     AnyHttpUrl(value)  # raises on anything but an absolute http(s) URL
     return value
@@ -49,7 +71,7 @@ Price = Annotated[
 ]
 Minutes = Annotated[int, Field(ge=0, le=1_000_000)]
 OrderIndex = Annotated[int, Field(ge=0, le=1_000_000)]
-Metadata = Annotated[dict[str, Any], Field(max_length=100)]
+Metadata = Annotated[dict[str, Any], Field(max_length=100), AfterValidator(_storable_json)]
 
 
 class StrictModel(BaseModel):

@@ -299,6 +299,8 @@ async def get_course_view(
 ) -> CourseRead:
     """One course by id or slug, from the cache when possible; 404 when the caller may
     not see it."""
+    if slug is not None and "\x00" in slug:
+        raise CourseNotFound()
     key = f"id:{course_id}" if course_id is not None else f"slug:{slug}"
     cached = await cache.get(CACHE_NAMESPACE, key)
     if cached is not None:

@@ -8,7 +8,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.db import Base, JSONType, UUIDPrimaryKey, utcnow
@@ -50,7 +59,8 @@ class Enrollment(UUIDPrimaryKey, Base):
     progress_percentage: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
     completed_lessons_count: Mapped[int] = mapped_column(default=0)
     total_lessons_count: Mapped[int] = mapped_column(default=0)
-    total_time_spent_seconds: Mapped[int] = mapped_column(default=0)
+    # 64-bit: a year of reported seconds must not overflow, however many updates arrive.
+    total_time_spent_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     last_accessed_at: Mapped[datetime | None] = mapped_column()
     certificate_issued_at: Mapped[datetime | None] = mapped_column()
     rating: Mapped[int | None] = mapped_column()
@@ -83,7 +93,7 @@ class LessonProgress(UUIDPrimaryKey, Base):
     status: Mapped[str] = mapped_column(String(50), default="not_started")
     started_at: Mapped[datetime | None] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()
-    time_spent_seconds: Mapped[int] = mapped_column(default=0)
+    time_spent_seconds: Mapped[int] = mapped_column(BigInteger, default=0)
     last_position_seconds: Mapped[int] = mapped_column(default=0)
     completion_percentage: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal("0"))
     attempts_count: Mapped[int] = mapped_column(default=0)

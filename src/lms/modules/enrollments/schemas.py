@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
 
-from lms.modules.courses.schemas import CleanText, StrictModel
+from lms.modules.courses.schemas import CleanText, Metadata, StrictModel
 
 EnrollmentStatus = Literal["active", "completed", "dropped", "expired"]
 ProgressStatus = Literal["not_started", "in_progress", "completed"]
@@ -96,7 +96,7 @@ class ProgressUpdate(StrictModel):
     completion_percentage: Decimal | None = Field(
         default=None, ge=0, le=100, max_digits=5, decimal_places=2
     )
-    progress_metadata: dict[str, Any] | None = Field(default=None, max_length=100)
+    progress_metadata: Metadata | None = None
 
 
 class ReviewCreate(StrictModel):
