@@ -167,22 +167,17 @@ async def is_enrolled(session: AsyncSession, *, user_id: uuid.UUID, course_id: u
 
 
 async def _can_view(
-    session: AsyncSession,
-    principal: Principal | None,
-    *,
-    course_id: uuid.UUID,
-    is_published: bool,
-    instructor_id: uuid.UUID,
+    session: AsyncSession, principal: Principal | None, course: Course | CourseRead
 ) -> bool:
     """Published courses are for everyone; a draft (or an unpublished course) only for its
     instructor, admins, and students who enrolled while it was published."""
-    if is_published:
+    if course.is_published:
         return True
     if principal is None:
         return False
-    if principal.is_admin or principal.id == instructor_id:
+    if principal.is_admin or principal.id == course.instructor_id:
         return True
-    return await is_enrolled(session, user_id=principal.id, course_id=course_id)
+    return await is_enrolled(session, user_id=principal.id, course_id=course.id)
 
 
 async def get_visible_course_or_raise(
@@ -190,20 +185,16 @@ async def get_visible_course_or_raise(
 ) -> Course:
     """The course if the caller may see it; otherwise 404, so drafts stay invisible."""
     course = await repository.get_course(session, course_id)
-    if course is None or not await _can_view(
-        session,
-        principal,
-        course_id=course.id,
-        is_published=course.is_published,
-        instructor_id=course.instructor_id,
-    ):
+    if course is None or not await _can_view(session, principal, course):
         raise CourseNotFound()
     return course
 
 
-async def _managed_course(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID
+async def get_managed_course_or_raise(
+    session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
 ) -> Course:
+    """The course for its instructor or an admin: 404 if the caller cannot even see it,
+    403 if they see it but may not manage it."""
     course = await get_visible_course_or_raise(session, principal=principal, course_id=course_id)
     require_course_manager(principal, course)
     return course
@@ -315,13 +306,7 @@ async def get_course_view(
             raise CourseNotFound()
         read = await course_read(session, course)
         await cache.set(CACHE_NAMESPACE, key, read.model_dump(mode="json"))
-    if not await _can_view(
-        session,
-        principal,
-        course_id=read.id,
-        is_published=read.is_published,
-        instructor_id=read.instructor_id,
-    ):
+    if not await _can_view(session, principal, read):
         raise CourseNotFound()
     return read
 
@@ -420,7 +405,7 @@ async def update_course(
     data: CourseUpdate,
 ) -> Course:
     """Change a course (owner or admin). The slug follows the title only when asked."""
-    course = await _managed_course(session, principal, course_id)
+    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
     changes = data.model_dump(exclude_unset=True, exclude={"regenerate_slug", "is_published"})
     for field, value in changes.items():
         setattr(course, field, value)
@@ -440,7 +425,7 @@ async def publish_course(
     session: AsyncSession, *, cache: Cache, principal: Principal, course_id: uuid.UUID
 ) -> Course:
     """Draft → published (idempotent); needs at least one lesson."""
-    course = await _managed_course(session, principal, course_id)
+    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
     await publish(session, cache=cache, course=course)
     return course
 
@@ -456,7 +441,7 @@ async def unpublish_course(
     session: AsyncSession, *, cache: Cache, principal: Principal, course_id: uuid.UUID
 ) -> Course:
     """Back to draft (idempotent). Enrollments are kept."""
-    course = await _managed_course(session, principal, course_id)
+    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
     _unpublish(course)
     await session.flush()
     _invalidate_after_commit(session, cache)
@@ -467,7 +452,7 @@ async def delete_course(
     session: AsyncSession, *, cache: Cache, principal: Principal, course_id: uuid.UUID
 ) -> None:
     """Delete a course and its lessons; refused (409) while students are enrolled."""
-    course = await _managed_course(session, principal, course_id)
+    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
     await repository.lock_course(session, course.id)
     for guard in _course_deletion_guards:
         await guard(session, course)
@@ -573,7 +558,7 @@ async def create_lesson(
     data: LessonCreate,
 ) -> Lesson:
     """Add a lesson (owner or admin); enrolled students get a progress row for it."""
-    course = await _managed_course(session, principal, course_id)
+    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
     return await add_lesson(session, cache=cache, course=course, data=data)
 
 
@@ -652,7 +637,9 @@ async def reorder_lessons(
 ) -> list[Lesson]:
     """Rewrite the order of a course's lessons in one statement. The list must name every
     lesson of the course exactly once; positions become 1..n."""
-    course = await _managed_course(session, principal, data.course_id)
+    course = await get_managed_course_or_raise(
+        session, principal=principal, course_id=data.course_id
+    )
     await repository.lock_course(session, course.id)
     current = set(await repository.lesson_ids_of(session, course.id))
     strangers = [str(i) for i in data.lesson_ids if i not in current]

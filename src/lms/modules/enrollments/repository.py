@@ -354,48 +354,53 @@ async def set_certificate_issued(
     )
 
 
-async def page_for_student(
+async def _page(
     session: AsyncSession,
-    student_id: uuid.UUID,
+    condition: ColumnElement[bool],
     *,
     status: str | None,
+    newest_first: bool,
     offset: int,
     limit: int,
 ) -> tuple[list[Enrollment], int]:
-    condition = Enrollment.student_id == student_id
     if status:
         condition = and_(condition, Enrollment.status == status)
     total = await session.scalar(select(func.count(Enrollment.id)).where(condition))
+    order = Enrollment.enrolled_at.desc() if newest_first else Enrollment.enrolled_at
     rows = await session.scalars(
         select(Enrollment)
         .where(condition)
-        .order_by(Enrollment.enrolled_at.desc(), Enrollment.id)
+        .order_by(order, Enrollment.id)
         .offset(offset)
         .limit(limit)
     )
     return list(rows), int(total or 0)
+
+
+async def page_for_student(
+    session: AsyncSession, student_id: uuid.UUID, *, status: str | None, offset: int, limit: int
+) -> tuple[list[Enrollment], int]:
+    return await _page(
+        session,
+        Enrollment.student_id == student_id,
+        status=status,
+        newest_first=True,
+        offset=offset,
+        limit=limit,
+    )
 
 
 async def page_for_course(
-    session: AsyncSession,
-    course_id: uuid.UUID,
-    *,
-    status: str | None,
-    offset: int,
-    limit: int,
+    session: AsyncSession, course_id: uuid.UUID, *, status: str | None, offset: int, limit: int
 ) -> tuple[list[Enrollment], int]:
-    condition = Enrollment.course_id == course_id
-    if status:
-        condition = and_(condition, Enrollment.status == status)
-    total = await session.scalar(select(func.count(Enrollment.id)).where(condition))
-    rows = await session.scalars(
-        select(Enrollment)
-        .where(condition)
-        .order_by(Enrollment.enrolled_at, Enrollment.id)
-        .offset(offset)
-        .limit(limit)
+    return await _page(
+        session,
+        Enrollment.course_id == course_id,
+        status=status,
+        newest_first=False,
+        offset=offset,
+        limit=limit,
     )
-    return list(rows), int(total or 0)
 
 
 async def course_stats(

@@ -460,16 +460,6 @@ async def list_my_enrollments(
     )
 
 
-async def _managed_course(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> Course:
-    course = await courses.get_visible_course_or_raise(
-        session, principal=principal, course_id=course_id
-    )
-    courses.require_course_manager(principal, course)
-    return course
-
-
 async def list_course_enrollments(
     session: AsyncSession,
     *,
@@ -479,7 +469,9 @@ async def list_course_enrollments(
     page: PageParams,
 ) -> Page[CourseEnrollmentRead]:
     """A course's enrollments with the students' names and emails (owner or admin)."""
-    course = await _managed_course(session, principal, course_id)
+    course = await courses.get_managed_course_or_raise(
+        session, principal=principal, course_id=course_id
+    )
     rows, total = await repository.page_for_course(
         session, course.id, status=status, offset=page.offset, limit=page.page_size
     )
@@ -504,7 +496,9 @@ async def course_stats(
 ) -> CourseEnrollmentStats:
     """Counts by status, average progress and rating, completion rate (owner or admin),
     computed in SQL."""
-    course = await _managed_course(session, principal, course_id)
+    course = await courses.get_managed_course_or_raise(
+        session, principal=principal, course_id=course_id
+    )
     row = await repository.course_stats(
         session, course.id, active_since=utcnow() - timedelta(days=ACTIVE_STUDENT_DAYS)
     )
