@@ -547,3 +547,18 @@ async def test_enrolled_student_sees_quiz_metadata_only(
     assert quiz.status_code == 200
     assert quiz.json()["question_count"] == 3 and quiz.json()["total_points"] == "4.00"
     assert "questions" not in quiz.json()
+
+
+async def test_quizzes_follow_their_lesson_and_course_when_deleted(
+    client: httpx.AsyncClient, instructor: Account
+) -> None:
+    room = await make_classroom(client, instructor, None)
+    gone = await client.delete(f"/lessons/{room.lesson_id}", headers=instructor.headers)
+    assert gone.status_code == 204, gone.text
+    detached = await client.get(f"/quizzes/{room.quiz_id}", headers=instructor.headers)
+    assert detached.status_code == 200 and detached.json()["lesson_id"] is None
+    deleted = await client.delete(f"/courses/{room.course_id}", headers=instructor.headers)
+    assert deleted.status_code == 204, deleted.text
+    assert (
+        await client.get(f"/quizzes/{room.quiz_id}", headers=instructor.headers)
+    ).status_code == 404

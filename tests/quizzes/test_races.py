@@ -1,14 +1,17 @@
-"""Concurrent requests: max_attempts and single submission hold in the database."""
+"""Concurrent requests: max_attempts, single submission and the deadline hold."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
+from lms.core.db import utcnow
+from lms.modules.quizzes import service
 from lms.modules.quizzes.models import QuizAttempt
 from tests.conftest import Account
 from tests.quizzes.helpers import make_classroom, right_answers
@@ -106,3 +109,35 @@ async def test_racing_submissions_grade_once(
     assert stored.json()["answers"] == winner["answers"]
     enrollment = await client.get(f"/enrollments/{room.enrollment_id}", headers=student.headers)
     assert enrollment.json()["completed_lessons_count"] == (1 if winner["is_passed"] else 0)
+
+
+async def test_racing_late_submissions_close_the_attempt_once(
+    client: httpx.AsyncClient, instructor: Account, student: Account, monkeypatch: Any
+) -> None:
+    room = await make_classroom(client, instructor, student, time_limit_minutes=5)
+    sheet = await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)
+    attempt_id = sheet.json()["id"]
+    saved = await client.put(
+        f"/attempts/{attempt_id}/answers",
+        headers=student.headers,
+        json={"answers": right_answers(room)},
+    )
+    assert saved.status_code == 200
+    later = utcnow() + timedelta(minutes=6)
+    monkeypatch.setattr(service, "now", lambda: later)
+    body = {"answers": []}
+    responses = await asyncio.gather(
+        *(
+            client.post(f"/attempts/{attempt_id}/submit", headers=student.headers, json=body)
+            for _ in range(3)
+        ),
+        client.put(f"/attempts/{attempt_id}/answers", headers=student.headers, json=body),
+    )
+    assert all(r.status_code == 409 for r in responses), [r.text for r in responses]
+    codes = {r.json()["code"] for r in responses}
+    assert "attempt_expired" in codes and codes <= {"attempt_expired", "attempt_already_submitted"}
+    closed = (await client.get(f"/attempts/{attempt_id}", headers=student.headers)).json()
+    assert closed["status"] == "graded" and closed["closed_at_deadline"] is True
+    assert closed["score"] == "4.00" and closed["submitted_at"] == closed["deadline_at"]
+    enrollment = await client.get(f"/enrollments/{room.enrollment_id}", headers=student.headers)
+    assert enrollment.json()["completed_lessons_count"] == 1

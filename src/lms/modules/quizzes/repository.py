@@ -17,6 +17,12 @@ async def get_quiz(session: AsyncSession, quiz_id: uuid.UUID) -> Quiz | None:
     return await session.get(Quiz, quiz_id)
 
 
+async def get_quizzes(session: AsyncSession, quiz_ids: Sequence[uuid.UUID]) -> list[Quiz]:
+    if not quiz_ids:
+        return []
+    return list(await session.scalars(select(Quiz).where(Quiz.id.in_(quiz_ids))))
+
+
 async def get_quiz_for_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Quiz | None:
     result: Quiz | None = await session.scalar(select(Quiz).where(Quiz.lesson_id == lesson_id))
     return result

@@ -114,6 +114,11 @@ class AttemptExpired(Conflict):
     )
 
 
+class AttemptChanged(Conflict):
+    code = "attempt_changed"
+    detail = "The attempt changed while this request ran; retry."
+
+
 class AttemptInProgress(Conflict):
     code = "attempt_in_progress"
     detail = "This attempt has not been submitted yet."
@@ -605,7 +610,7 @@ async def _settle(
     try:
         await session.flush()
     except StaleDataError as exc:  # another request settled this attempt first
-        raise AttemptClosed() from exc
+        raise AttemptChanged() from exc
     if total.is_passed and quiz.quiz_type == "graded" and quiz.lesson_id is not None:
         await _complete_lesson(
             session, enrollment_id=attempt.enrollment_id, lesson_id=quiz.lesson_id
@@ -652,8 +657,11 @@ async def _close_at_deadline(
     attempt.closed_at_deadline = True
     attempt.time_taken_seconds = int((attempt.deadline_at - attempt.started_at).total_seconds())
     _mark(attempt, questions)
-    await _settle(session, attempt=attempt, quiz=quiz, questions=questions, at=at)
-    await session.flush()
+    try:
+        await _settle(session, attempt=attempt, quiz=quiz, questions=questions, at=at)
+        await session.flush()
+    except (AttemptChanged, StaleDataError) as exc:  # a concurrent request closed it first
+        raise AttemptClosed() from exc
     session.info[CLOSED_ATTEMPTS_KEY] = True
 
 
@@ -688,7 +696,7 @@ async def close_expired_attempts(
         session, before=at - _grace(settings), limit=limit
     )
     quiz_ids = list({a.quiz_id for a in attempts})
-    quizzes = {quiz_id: await get_quiz_or_raise(session, quiz_id) for quiz_id in quiz_ids}
+    quizzes = {quiz.id: quiz for quiz in await repository.get_quizzes(session, quiz_ids)}
     questions: dict[uuid.UUID, dict[uuid.UUID, QuizQuestion]] = {qid: {} for qid in quiz_ids}
     for question in await repository.questions_of_quizzes(session, quiz_ids):
         questions[question.quiz_id][question.id] = question
@@ -882,7 +890,7 @@ async def save_answers(
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise AttemptClosed() from exc
+        raise AttemptChanged() from exc
     return AttemptView(attempt, quiz, questions, False, at)
 
 
@@ -914,10 +922,10 @@ async def submit_attempt(
     attempt.submitted_at = at
     attempt.time_taken_seconds = int((at - attempt.started_at).total_seconds())
     _mark(attempt, questions)
-    await _settle(session, attempt=attempt, quiz=quiz, questions=questions, at=at)
     try:
+        await _settle(session, attempt=attempt, quiz=quiz, questions=questions, at=at)
         await session.flush()
-    except StaleDataError as exc:
+    except (AttemptChanged, StaleDataError) as exc:  # a concurrent submission won
         raise AttemptClosed() from exc
     return AttemptView(attempt, quiz, questions, False, at)
 
@@ -1059,5 +1067,5 @@ async def grade_attempt(
     try:
         await session.flush()
     except StaleDataError as exc:
-        raise Conflict("The attempt changed meanwhile; retry.", code="attempt_changed") from exc
+        raise AttemptChanged() from exc
     return AttemptView(attempt, quiz, questions, True, at)
