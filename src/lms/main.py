@@ -32,10 +32,12 @@ API_PREFIX = "/api/v1"
 def module_routers() -> list[APIRouter]:
     """Every business module's router. Importing them also registers their jobs."""
     from lms.modules.admin.router import router as admin_router
+    from lms.modules.assignments.router import router as assignments_router
     from lms.modules.auth.router import router as auth_router
     from lms.modules.courses.router import router as courses_router
     from lms.modules.enrollments.router import router as enrollments_router
     from lms.modules.files.router import router as files_router
+    from lms.modules.quizzes.router import router as quizzes_router
     from lms.modules.users.router import router as users_router
 
     return [
@@ -45,6 +47,8 @@ def module_routers() -> list[APIRouter]:
         files_router,
         courses_router,
         enrollments_router,
+        quizzes_router,
+        assignments_router,
     ]
 
 

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 60
     reminder_inactive_days: int = 7
 
+    # Quizzes: a submission this long after an attempt's deadline is still accepted
+    quiz_submit_grace_seconds: int = Field(default=30, ge=0, le=3600)
+
     # Files (seed 000's unprefixed names are accepted as well)
     storage_backend: Literal["local", "s3", "azure"] = Field(
         default="local",

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.modules.assignments.models import AssignmentSubmission
+
+
+async def get(session: AsyncSession, submission_id: uuid.UUID) -> AssignmentSubmission | None:
+    return await session.get(AssignmentSubmission, submission_id)
+
+
+async def get_for_update(
+    session: AsyncSession, submission_id: uuid.UUID
+) -> AssignmentSubmission | None:
+    stmt = select(AssignmentSubmission).where(AssignmentSubmission.id == submission_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    result: AssignmentSubmission | None = await session.scalar(
+        stmt.execution_options(populate_existing=True)
+    )
+    return result
+
+
+async def get_for_student(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID, lock: bool = False
+) -> AssignmentSubmission | None:
+    stmt = select(AssignmentSubmission).where(
+        AssignmentSubmission.enrollment_id == enrollment_id,
+        AssignmentSubmission.lesson_id == lesson_id,
+    )
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    result: AssignmentSubmission | None = await session.scalar(
+        stmt.execution_options(populate_existing=True)
+    )
+    return result
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    lesson_id: uuid.UUID | None = None,
+    student_id: uuid.UUID | None = None,
+    course_id: uuid.UUID | None = None,
+    status: str | None = None,
+    offset: int,
+    limit: int,
+) -> tuple[list[AssignmentSubmission], int]:
+    stmt = select(AssignmentSubmission)
+    if lesson_id is not None:
+        stmt = stmt.where(AssignmentSubmission.lesson_id == lesson_id)
+    if student_id is not None:
+        stmt = stmt.where(AssignmentSubmission.student_id == student_id)
+    if course_id is not None:
+        stmt = stmt.where(AssignmentSubmission.course_id == course_id)
+    if status is not None:
+        stmt = stmt.where(AssignmentSubmission.status == status)
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.scalars(
+        stmt.order_by(AssignmentSubmission.submitted_at.desc(), AssignmentSubmission.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)

@@ -1,0 +1,265 @@
+"""Assignments: students hand in work for lessons of type ``assignment``; the course's
+instructor or an admin grades it, and a graded assignment completes its lesson.
+
+A student may resubmit (the same row is updated and ``submission_count`` goes up) until
+the work is graded. A lesson may set a passing threshold in its metadata
+(``lesson_metadata.passing_score``, 0-100): a grade below it does not complete the
+lesson and reopens the assignment for resubmission. Without a threshold any grade
+completes the lesson.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from lms.core.db import utcnow
+from lms.core.deps import Principal
+from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
+from lms.modules.assignments import repository
+from lms.modules.assignments.models import AssignmentSubmission
+from lms.modules.assignments.schemas import SubmissionCreate, SubmissionGrade
+from lms.modules.courses import service as courses
+from lms.modules.enrollments import service as enrollments
+
+SUBMITTING_STATUSES = ("active", "completed")
+
+
+class SubmissionNotFound(NotFound):
+    code = "submission_not_found"
+    detail = "No submission with this id."
+
+
+class NotAnAssignment(RuleViolation):
+    code = "not_an_assignment"
+    detail = "Only lessons of type assignment take submissions."
+
+
+class NotEnrolled(Forbidden):
+    code = "not_enrolled"
+    detail = "Only students enrolled in this course can submit work."
+
+
+class SubmissionGraded(Conflict):
+    code = "submission_graded"
+    detail = "This assignment has been graded; it can no longer be resubmitted."
+
+
+class SubmissionChanged(Conflict):
+    code = "submission_changed"
+    detail = "The submission changed meanwhile; retry."
+
+
+@dataclass(frozen=True)
+class LessonContext:
+    lesson: Any
+    course: Any
+    is_manager: bool
+
+
+def _can_manage(principal: Principal, course: Any) -> bool:
+    return courses.is_course_owner_or_admin(principal, course)
+
+
+async def _lesson_context(
+    session: AsyncSession, *, principal: Principal, lesson_id: uuid.UUID
+) -> LessonContext:
+    lesson = await courses.get_lesson_or_raise(session, lesson_id)
+    try:
+        course = await courses.get_visible_course_or_raise(
+            session, principal=principal, course_id=lesson.course_id
+        )
+    except NotFound as exc:
+        raise NotFound("No lesson with this id.", code="lesson_not_found") from exc
+    manager = _can_manage(principal, course)
+    return LessonContext(lesson=lesson, course=course, is_manager=manager)
+
+
+def passing_score_of(lesson: Any) -> Decimal | None:
+    """The lesson's passing threshold (``lesson_metadata.passing_score``), if it sets one."""
+    metadata = getattr(lesson, "lesson_metadata", None) or {}
+    raw = metadata.get("passing_score") if isinstance(metadata, dict) else None
+    if raw is None or isinstance(raw, bool):
+        return None
+    try:
+        threshold = Decimal(str(raw))
+    except InvalidOperation:
+        return None
+    return threshold if 0 <= threshold <= 100 else None
+
+
+async def submit_assignment(
+    session: AsyncSession, *, principal: Principal, lesson_id: uuid.UUID, data: SubmissionCreate
+) -> tuple[AssignmentSubmission, bool]:
+    """Hand in (or replace) the caller's work for an assignment lesson. Returns the
+    submission and whether it is the first one."""
+    context = await _lesson_context(session, principal=principal, lesson_id=lesson_id)
+    if context.lesson.lesson_type != "assignment":
+        raise NotAnAssignment()
+    enrollment = await enrollments.get_enrollment_for(
+        session, student_id=principal.id, course_id=context.course.id
+    )
+    if enrollment is None or enrollment.status not in SUBMITTING_STATUSES:
+        raise NotEnrolled()
+    existing = await repository.get_for_student(
+        session, enrollment_id=enrollment.id, lesson_id=lesson_id, lock=True
+    )
+    if existing is None:
+        submission = AssignmentSubmission(
+            lesson_id=lesson_id,
+            course_id=context.course.id,
+            enrollment_id=enrollment.id,
+            student_id=principal.id,
+            text=data.text,
+            file_id=data.file_id,
+            status="submitted",
+            submission_count=1,
+            submitted_at=utcnow(),
+        )
+        try:
+            async with session.begin_nested():
+                session.add(submission)
+                await session.flush()
+            return submission, True
+        except IntegrityError:
+            # The same student's two first submissions raced: update the winner's row.
+            existing = await repository.get_for_student(
+                session, enrollment_id=enrollment.id, lesson_id=lesson_id, lock=True
+            )
+            if existing is None:
+                raise SubmissionChanged() from None
+    return await _resubmit(session, existing, data), False
+
+
+async def _resubmit(
+    session: AsyncSession, submission: AssignmentSubmission, data: SubmissionCreate
+) -> AssignmentSubmission:
+    if submission.status == "graded" and submission.is_passed is not False:
+        raise SubmissionGraded()
+    submission.text = data.text
+    submission.file_id = data.file_id
+    submission.status = "submitted"
+    submission.score = None
+    submission.is_passed = None
+    submission.graded_at = None
+    submission.submission_count += 1
+    submission.submitted_at = utcnow()
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise SubmissionChanged() from exc
+    return submission
+
+
+async def list_lesson_submissions(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    lesson_id: uuid.UUID,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[AssignmentSubmission], int]:
+    """Every student's submission for a lesson (the course's instructor, admins)."""
+    context = await _lesson_context(session, principal=principal, lesson_id=lesson_id)
+    courses.require_course_manager(principal, context.course)
+    return await repository.page(
+        session, lesson_id=lesson_id, status=status, offset=offset, limit=limit
+    )
+
+
+async def get_my_lesson_submission(
+    session: AsyncSession, *, principal: Principal, lesson_id: uuid.UUID
+) -> AssignmentSubmission:
+    """The caller's submission for a lesson; 404 when there is none."""
+    context = await _lesson_context(session, principal=principal, lesson_id=lesson_id)
+    enrollment = await enrollments.get_enrollment_for(
+        session, student_id=principal.id, course_id=context.course.id
+    )
+    submission = (
+        None
+        if enrollment is None
+        else await repository.get_for_student(
+            session, enrollment_id=enrollment.id, lesson_id=lesson_id
+        )
+    )
+    if submission is None:
+        raise SubmissionNotFound("You have not submitted work for this lesson.")
+    return submission
+
+
+async def list_my_submissions(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    course_id: uuid.UUID | None,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[AssignmentSubmission], int]:
+    """The caller's own submissions, newest first."""
+    return await repository.page(
+        session,
+        student_id=principal.id,
+        course_id=course_id,
+        status=status,
+        offset=offset,
+        limit=limit,
+    )
+
+
+async def get_submission(
+    session: AsyncSession, *, principal: Principal, submission_id: uuid.UUID
+) -> AssignmentSubmission:
+    """A submission for its student and the course's managers; 404 for anyone else."""
+    submission = await repository.get(session, submission_id)
+    if submission is None:
+        raise SubmissionNotFound()
+    if submission.student_id != principal.id:
+        course = await courses.get_course_or_raise(session, submission.course_id)
+        if not _can_manage(principal, course):
+            raise SubmissionNotFound()
+    return submission
+
+
+async def grade_submission(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    submission_id: uuid.UUID,
+    data: SubmissionGrade,
+) -> AssignmentSubmission:
+    """Grade a submission (the course's instructor, admins): a score from 0 to 100 and
+    feedback. A passing grade completes the lesson for the student (see the module
+    docstring); grading again replaces the grade."""
+    submission = await repository.get_for_update(session, submission_id)
+    if submission is None:
+        raise SubmissionNotFound()
+    course = await courses.get_course_or_raise(session, submission.course_id)
+    if not _can_manage(principal, course):
+        if submission.student_id == principal.id:
+            courses.require_course_manager(principal, course)
+        raise SubmissionNotFound()
+    lesson = await courses.get_lesson_or_raise(session, submission.lesson_id)
+    threshold = passing_score_of(lesson)
+    submission.score = data.score
+    submission.feedback = data.feedback
+    submission.is_passed = threshold is None or data.score >= threshold
+    submission.status = "graded"
+    submission.graded_at = utcnow()
+    submission.graded_by_id = principal.id
+    try:
+        await session.flush()
+    except StaleDataError as exc:
+        raise SubmissionChanged() from exc
+    if submission.is_passed:
+        await enrollments.complete_lesson(
+            session, enrollment_id=submission.enrollment_id, lesson_id=submission.lesson_id
+        )
+    return submission

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.modules.quizzes.models import Quiz, QuizAttempt, QuizQuestion
+
+# --- quizzes ---------------------------------------------------------------------
+
+
+async def get_quiz(session: AsyncSession, quiz_id: uuid.UUID) -> Quiz | None:
+    return await session.get(Quiz, quiz_id)
+
+
+async def get_quizzes(session: AsyncSession, quiz_ids: Sequence[uuid.UUID]) -> list[Quiz]:
+    if not quiz_ids:
+        return []
+    return list(await session.scalars(select(Quiz).where(Quiz.id.in_(quiz_ids))))
+
+
+async def get_quiz_for_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Quiz | None:
+    result: Quiz | None = await session.scalar(select(Quiz).where(Quiz.lesson_id == lesson_id))
+    return result
+
+
+async def course_ids_with_quizzes(session: AsyncSession) -> list[uuid.UUID]:
+    return list(await session.scalars(select(Quiz.course_id).distinct()))
+
+
+def quizzes_where(
+    *,
+    course_ids: Sequence[uuid.UUID] | None = None,
+    lesson_id: uuid.UUID | None = None,
+    quiz_type: str | None = None,
+    published_only: bool = False,
+    managed_course_ids: Sequence[uuid.UUID] | None = None,
+    published_course_ids: Sequence[uuid.UUID] | None = None,
+) -> Select[Quiz]:
+    """Quizzes by course, lesson and type. With ``managed_course_ids`` and
+    ``published_course_ids``: every quiz of the former, the published ones of the latter."""
+    stmt = select(Quiz)
+    if course_ids is not None:
+        stmt = stmt.where(Quiz.course_id.in_(course_ids))
+    if managed_course_ids is not None and published_course_ids is not None:
+        stmt = stmt.where(
+            or_(
+                Quiz.course_id.in_(managed_course_ids),
+                and_(Quiz.is_published.is_(True), Quiz.course_id.in_(published_course_ids)),
+            )
+        )
+    if lesson_id is not None:
+        stmt = stmt.where(Quiz.lesson_id == lesson_id)
+    if quiz_type is not None:
+        stmt = stmt.where(Quiz.quiz_type == quiz_type)
+    if published_only:
+        stmt = stmt.where(Quiz.is_published.is_(True))
+    return stmt
+
+
+async def page_quizzes(
+    session: AsyncSession, stmt: Select[Quiz], *, offset: int, limit: int
+) -> tuple[list[Quiz], int]:
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.scalars(
+        stmt.order_by(Quiz.created_at, Quiz.id).offset(offset).limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def question_totals(
+    session: AsyncSession, quiz_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, Decimal]]:
+    """Question count and total points per quiz, in one query."""
+    if not quiz_ids:
+        return {}
+    rows = await session.execute(
+        select(QuizQuestion.quiz_id, func.count(), func.coalesce(func.sum(QuizQuestion.points), 0))
+        .where(QuizQuestion.quiz_id.in_(quiz_ids))
+        .group_by(QuizQuestion.quiz_id)
+    )
+    return {quiz_id: (int(count), Decimal(str(points))) for quiz_id, count, points in rows}
+
+
+async def has_attempts(session: AsyncSession, quiz_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(QuizAttempt.id).where(QuizAttempt.quiz_id == quiz_id).limit(1)
+    )
+    return found is not None
+
+
+# --- questions -------------------------------------------------------------------
+
+
+async def get_question(session: AsyncSession, question_id: uuid.UUID) -> QuizQuestion | None:
+    return await session.get(QuizQuestion, question_id)
+
+
+async def list_questions(session: AsyncSession, quiz_id: uuid.UUID) -> list[QuizQuestion]:
+    rows = await session.scalars(
+        select(QuizQuestion)
+        .where(QuizQuestion.quiz_id == quiz_id)
+        .order_by(QuizQuestion.order_index, QuizQuestion.created_at, QuizQuestion.id)
+    )
+    return list(rows)
+
+
+async def questions_of_quizzes(
+    session: AsyncSession, quiz_ids: Sequence[uuid.UUID]
+) -> list[QuizQuestion]:
+    if not quiz_ids:
+        return []
+    return list(
+        await session.scalars(select(QuizQuestion).where(QuizQuestion.quiz_id.in_(quiz_ids)))
+    )
+
+
+async def next_order_index(session: AsyncSession, quiz_id: uuid.UUID) -> int:
+    last = await session.scalar(
+        select(func.max(QuizQuestion.order_index)).where(QuizQuestion.quiz_id == quiz_id)
+    )
+    return 0 if last is None else int(last) + 1
+
+
+async def question_quiz_ids(
+    session: AsyncSession, question_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Which quiz each of these questions belongs to (unknown ids are absent)."""
+    if not question_ids:
+        return {}
+    rows = await session.execute(
+        select(QuizQuestion.id, QuizQuestion.quiz_id).where(QuizQuestion.id.in_(question_ids))
+    )
+    return {question_id: quiz_id for question_id, quiz_id in rows}
+
+
+# --- attempts --------------------------------------------------------------------
+
+
+async def get_attempt(session: AsyncSession, attempt_id: uuid.UUID) -> QuizAttempt | None:
+    return await session.get(QuizAttempt, attempt_id)
+
+
+async def get_attempt_for_update(
+    session: AsyncSession, attempt_id: uuid.UUID
+) -> QuizAttempt | None:
+    """The attempt, locked until the transaction ends (PostgreSQL), so two submissions of
+    one attempt run one after the other and the second sees the first one's result."""
+    stmt = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    result: QuizAttempt | None = await session.scalar(
+        stmt.execution_options(populate_existing=True)
+    )
+    return result
+
+
+async def open_attempt(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, quiz_id: uuid.UUID
+) -> QuizAttempt | None:
+    result: QuizAttempt | None = await session.scalar(
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.enrollment_id == enrollment_id,
+            QuizAttempt.quiz_id == quiz_id,
+            QuizAttempt.status == "in_progress",
+        )
+        .execution_options(populate_existing=True)
+    )
+    return result
+
+
+async def last_attempt_number(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, quiz_id: uuid.UUID
+) -> int:
+    last = await session.scalar(
+        select(func.max(QuizAttempt.attempt_number)).where(
+            QuizAttempt.enrollment_id == enrollment_id, QuizAttempt.quiz_id == quiz_id
+        )
+    )
+    return int(last or 0)
+
+
+async def student_has_attempt(
+    session: AsyncSession, *, student_id: uuid.UUID, quiz_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(QuizAttempt.id)
+        .where(QuizAttempt.student_id == student_id, QuizAttempt.quiz_id == quiz_id)
+        .limit(1)
+    )
+    return found is not None
+
+
+async def page_attempts(
+    session: AsyncSession,
+    *,
+    quiz_id: uuid.UUID,
+    student_id: uuid.UUID | None = None,
+    status: str | None = None,
+    offset: int,
+    limit: int,
+) -> tuple[list[QuizAttempt], int]:
+    stmt = select(QuizAttempt).where(QuizAttempt.quiz_id == quiz_id)
+    if student_id is not None:
+        stmt = stmt.where(QuizAttempt.student_id == student_id)
+    if status is not None:
+        stmt = stmt.where(QuizAttempt.status == status)
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.scalars(
+        stmt.order_by(QuizAttempt.started_at.desc(), QuizAttempt.attempt_number.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def expired_open_attempts(
+    session: AsyncSession, *, before: datetime, limit: int
+) -> list[QuizAttempt]:
+    """Open attempts whose deadline (grace included) is before ``before``."""
+    stmt = (
+        select(QuizAttempt)
+        .where(QuizAttempt.status == "in_progress", QuizAttempt.deadline_at < before)
+        .order_by(QuizAttempt.deadline_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(await session.scalars(stmt))

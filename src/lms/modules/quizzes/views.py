@@ -1,0 +1,132 @@
+"""Response shapes built from the service's objects: what each viewer may see."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from lms.modules.quizzes import grading
+from lms.modules.quizzes.models import Quiz, QuizQuestion
+from lms.modules.quizzes.schemas import (
+    AnswerRead,
+    AttemptRead,
+    AttemptSheet,
+    QuestionManageRead,
+    QuestionPublicRead,
+    QuestionResult,
+    QuizRead,
+)
+from lms.modules.quizzes.service import AttemptView, QuizTotals
+
+
+def quiz_read(quiz: Quiz, totals: QuizTotals | None = None) -> QuizRead:
+    read = QuizRead.model_validate(quiz)
+    if totals is not None:
+        read.question_count = totals.question_count
+        read.total_points = totals.total_points
+    return read
+
+
+def question_public(question: QuizQuestion, options: list[str] | None = None) -> QuestionPublicRead:
+    """Built field by field, so an answer or an explanation can never slip through."""
+    return QuestionPublicRead(
+        id=question.id,
+        quiz_id=question.quiz_id,
+        question_text=question.question_text,
+        question_type=question.question_type,
+        options=options if options is not None else question.options,
+        points=question.points,
+        order_index=question.order_index,
+    )
+
+
+def question_manage(question: QuizQuestion) -> QuestionManageRead:
+    return QuestionManageRead(
+        id=question.id,
+        quiz_id=question.quiz_id,
+        question_text=question.question_text,
+        question_type=question.question_type,
+        options=question.options,
+        points=question.points,
+        order_index=question.order_index,
+        correct_answer=question.correct_answer,
+        explanation=question.explanation,
+        question_metadata=question.question_metadata,
+        graded_by_hand=grading.is_graded_by_hand(question.question_type, question.correct_answer),
+        created_at=question.created_at,
+        updated_at=question.updated_at,
+    )
+
+
+def _results(view: AttemptView) -> list[QuestionResult] | None:
+    if not view.shows_results:
+        return None
+    attempt = view.attempt
+    answers = {item["question_id"]: item.get("answer") for item in attempt.answers or []}
+    marks = attempt.marks or {}
+    reveal = view.reveals_answers
+    results = []
+    for question in view.ordered_questions:
+        qid = str(question.id)
+        mark = marks.get(qid, {})
+        points = mark.get("points")
+        results.append(
+            QuestionResult(
+                question_id=question.id,
+                question_text=question.question_text,
+                question_type=question.question_type,
+                answer=answers.get(qid),
+                points_possible=question.points,
+                points_awarded=Decimal(points) if reveal and points is not None else None,
+                is_correct=mark.get("is_correct") if reveal else None,
+                needs_grading=points is None,
+                feedback=mark.get("feedback"),
+                correct_answer=question.correct_answer if reveal else None,
+                explanation=question.explanation if reveal else None,
+            )
+        )
+    return results
+
+
+def attempt_read(view: AttemptView) -> AttemptRead:
+    attempt = view.attempt
+    remaining = None
+    if attempt.status == "in_progress" and attempt.deadline_at is not None:
+        remaining = max(0, int((attempt.deadline_at - view.at).total_seconds()))
+    return AttemptRead(
+        id=attempt.id,
+        quiz_id=attempt.quiz_id,
+        enrollment_id=attempt.enrollment_id,
+        student_id=attempt.student_id,
+        attempt_number=attempt.attempt_number,
+        status=attempt.status,
+        started_at=attempt.started_at,
+        deadline_at=attempt.deadline_at,
+        time_remaining_seconds=remaining,
+        submitted_at=attempt.submitted_at,
+        graded_at=attempt.graded_at,
+        score=attempt.score,
+        max_score=attempt.max_score,
+        percentage=attempt.percentage,
+        is_passed=attempt.is_passed,
+        time_taken_seconds=attempt.time_taken_seconds,
+        closed_at_deadline=attempt.closed_at_deadline,
+        answers=[
+            AnswerRead(question_id=uuid.UUID(item["question_id"]), answer=item.get("answer"))
+            for item in attempt.answers or []
+        ],
+        feedback=attempt.feedback,
+        results=_results(view),
+    )
+
+
+def attempt_sheet(view: AttemptView) -> AttemptSheet:
+    """The attempt with its questions in this attempt's order, as the student sees them."""
+    read = attempt_read(view)
+    questions = view.ordered_questions
+    totals = QuizTotals(len(questions), sum((q.points for q in questions), Decimal("0")))
+    return AttemptSheet(
+        **read.model_dump(exclude={"ended_at", "passed"}),
+        quiz=quiz_read(view.quiz, totals),
+        questions=[question_public(q, view.options_of(q)) for q in questions],
+    )
