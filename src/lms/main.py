@@ -34,9 +34,10 @@ def module_routers() -> list[APIRouter]:
     from lms.modules.auth.router import router as auth_router
     from lms.modules.courses.router import router as courses_router
     from lms.modules.enrollments.router import router as enrollments_router
+    from lms.modules.payments.router import router as payments_router
     from lms.modules.users.router import router as users_router
 
-    return [auth_router, users_router, courses_router, enrollments_router]
+    return [auth_router, users_router, courses_router, enrollments_router, payments_router]
 
 
 def load_modules() -> None:
