@@ -202,3 +202,25 @@ async def test_v2_refund_event_refunds_the_payment(
     assert response.status_code == 200 and response.json()["status"] == "processed"
     stored = await payment_row(db, payment["id"])
     assert stored.status == "refunded" and str(stored.refunded_amount) == "1500.00"
+
+
+async def test_status_lookup_outage_stores_nothing_so_the_retry_succeeds(
+    client: httpx.AsyncClient,
+    world: PaymentsWorld,
+    student: Account,
+    paid_course: dict[str, Any],
+    db: Any,
+) -> None:
+    payment = await start_payment(client, student, paid_course, "myfatoorah")
+    body, headers = fakes.myfatoorah_v2_payment(invoice_id=int(payment["provider_order_id"]))
+    world.fake.unreachable.add("/v2/GetPaymentStatus")
+
+    outage = await send_raw(client, "myfatoorah", body, headers=headers)
+
+    assert outage.status_code == 503 and outage.json()["code"] == "provider_unavailable"
+    assert await count_events(db) == 0
+    assert (await payment_row(db, payment["id"])).status == "pending"
+    world.fake.unreachable.clear()
+    retry = await send_raw(client, "myfatoorah", body, headers=headers)
+    assert retry.status_code == 200 and retry.json()["duplicate"] is False
+    assert await enrolled_in(client, student) == [paid_course["id"]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import anyio
 import httpx
 
 from lms.modules.payments.providers.base import (
@@ -33,20 +34,29 @@ class ProviderHTTP:
     def title(self) -> str:
         return PROVIDER_TITLES.get(self.provider, self.provider)
 
-    def client(self) -> httpx.AsyncClient:
+    def _build(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(self.timeout),
+            transport=self.transport,
+            headers={"Accept": "application/json"},
+        )
+
+    async def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                base_url=self.base_url,
-                timeout=httpx.Timeout(self.timeout),
-                transport=self.transport,
-                headers={"Accept": "application/json"},
-            )
+            # Building the client loads the CA bundle from disk: not on the event loop.
+            built = await anyio.to_thread.run_sync(self._build)
+            if self._client is None:
+                self._client = built
+            else:
+                await built.aclose()
         return self._client
 
     async def post(self, path: str, *, body: dict[str, Any], headers: dict[str, str]) -> Any:
         """POST JSON; returns the decoded answer of a 2xx, raises otherwise."""
+        client = await self.client()
         try:
-            response = await self.client().post(path, json=body, headers=headers)
+            response = await client.post(path, json=body, headers=headers)
         except httpx.HTTPError as exc:
             raise ProviderUnavailable(
                 f"{self.title} could not be reached ({type(exc).__name__}); retry shortly."

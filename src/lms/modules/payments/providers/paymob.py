@@ -10,9 +10,10 @@ Sources:
   ``redirection_url`` the browser (GET). The answer carries ``client_secret`` and
   ``intention_order_id`` (the order id every callback names). Checkout page:
   ``/unifiedcheckout/?publicKey=<public key>&clientSecret=<client secret>``.
-- Refunds: https://developers.paymob.com/paymob-docs (Manage payments → Refund) —
+- Refunds: https://acceptdocs.paymobsolutions.com/docs/refund-transaction —
   ``POST /api/acceptance/void_refund/refund`` with ``transaction_id`` and
-  ``amount_cents``; the answer is the refund transaction.
+  ``amount_cents`` (authenticated with the secret key, like the Intention API); the
+  answer is the refund transaction.
 - Callbacks: https://developers.paymob.com/paymob-docs/manage-callback/transaction-callbacks
   and https://developers.paymob.com/paymob-docs/developers/webhook-callbacks-and-hmac/hmac/
   hmac-transaction-callback — HMAC-SHA512 (hex) with the HMAC secret over the values,
@@ -300,12 +301,17 @@ class PaymobProvider(PaymentProvider):
                 "amount_cents": to_minor_units(request.amount, request.currency),
             },
         )
+        # The answer is the refund transaction (success / pending flags); some accounts
+        # answer a short {"id", "status"} instead.
         obj = answer.get("obj", answer) if isinstance(answer, dict) else {}
-        if not _truthy(obj.get("success")) and not _truthy(obj.get("pending")):
+        pending = _truthy(obj.get("pending"))
+        declined = str(obj.get("status", "")).lower() in ("error", "failed", "declined") or (
+            "success" in obj and not _truthy(obj.get("success")) and not pending
+        )
+        if declined:
             raise ProviderRejected("Paymob declined the refund.")
         return RefundOutcome(
-            refund_id=render(obj.get("id")),
-            status="pending" if _truthy(obj.get("pending")) else "succeeded",
+            refund_id=render(obj.get("id")), status="pending" if pending else "succeeded"
         )
 
     def verify_and_parse(self, webhook: InboundWebhook) -> ProviderEvent:

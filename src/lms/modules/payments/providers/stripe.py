@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
+import anyio
 import httpx
 import stripe
 
@@ -232,23 +233,30 @@ class StripeProvider(PaymentProvider):
     def missing_webhook_settings(self) -> list[str]:
         return [] if self.settings.stripe_webhook_secret else ["stripe_webhook_secret"]
 
-    @property
-    def client(self) -> stripe.StripeClient:
+    def _build(self) -> stripe.StripeClient:
+        return stripe.StripeClient(
+            cast(str, self.settings.stripe_secret_key),
+            http_client=_SDKHTTPClient(
+                timeout=self.settings.payments_http_timeout_seconds,
+                transport=self._transport,
+            ),
+            max_network_retries=2,
+        )
+
+    async def client(self) -> stripe.StripeClient:
         self.require_checkout()
         if self._client is None:
-            self._client = stripe.StripeClient(
-                cast(str, self.settings.stripe_secret_key),
-                http_client=_SDKHTTPClient(
-                    timeout=self.settings.payments_http_timeout_seconds,
-                    transport=self._transport,
-                ),
-                max_network_retries=2,
-            )
+            # The SDK's client loads its CA bundle when built: not on the event loop.
+            built = await anyio.to_thread.run_sync(self._build)
+            self._client = self._client or built
         return self._client
 
-    async def _call(self, operation: Any) -> dict[str, Any]:
+    async def _call(
+        self, operation: Callable[[stripe.StripeClient], Awaitable[Any]]
+    ) -> dict[str, Any]:
+        client = await self.client()
         try:
-            result = await operation
+            result = await operation(client)
         except stripe.APIConnectionError as exc:
             raise ProviderUnavailable(
                 "Stripe could not be reached; retry shortly.", code="provider_unavailable"
@@ -260,7 +268,7 @@ class StripeProvider(PaymentProvider):
 
     async def create_checkout(self, request: CheckoutRequest) -> Checkout:
         intent = await self._call(
-            self.client.v1.payment_intents.create_async(
+            lambda c: c.v1.payment_intents.create_async(
                 params={
                     "amount": to_minor_units(request.amount, request.currency),
                     "currency": request.currency.lower(),
@@ -284,7 +292,7 @@ class StripeProvider(PaymentProvider):
 
     async def refund(self, request: RefundRequest) -> RefundOutcome:
         refund = await self._call(
-            self.client.v1.refunds.create_async(
+            lambda c: c.v1.refunds.create_async(
                 params={
                     "payment_intent": cast(str, request.provider_reference),
                     "amount": to_minor_units(request.amount, request.currency),
@@ -300,7 +308,7 @@ class StripeProvider(PaymentProvider):
 
     async def ensure_customer(self, customer: Customer) -> str:
         created = await self._call(
-            self.client.v1.customers.create_async(
+            lambda c: c.v1.customers.create_async(
                 params={
                     "email": customer.email,
                     "name": customer.full_name,
@@ -323,7 +331,7 @@ class StripeProvider(PaymentProvider):
         """Start a subscription that becomes active once its first invoice is paid;
         returns the snapshot and the client secret that confirms that first payment."""
         created = await self._call(
-            self.client.v1.subscriptions.create_async(
+            lambda c: c.v1.subscriptions.create_async(
                 params={
                     "customer": customer_id,
                     "items": [{"price": price_id}],
@@ -353,7 +361,7 @@ class StripeProvider(PaymentProvider):
         self, *, provider_subscription_id: str, idempotency_key: str
     ) -> SubscriptionSnapshot:
         updated = await self._call(
-            self.client.v1.subscriptions.update_async(
+            lambda c: c.v1.subscriptions.update_async(
                 provider_subscription_id,
                 params={"cancel_at_period_end": True},
                 options={"idempotency_key": idempotency_key},
