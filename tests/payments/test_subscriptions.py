@@ -269,3 +269,41 @@ async def test_cancel_at_period_end_by_the_owner_only(
 
     again = await client.post(path, headers=student.headers)
     assert again.status_code == 409 and again.json()["code"] == "already_canceling"
+
+
+async def test_renewals_refund_through_their_payment_intent_or_not_at_all(
+    client: httpx.AsyncClient,
+    world: PaymentsWorld,
+    student: Account,
+    admin: Account,
+    db: Any,
+) -> None:
+    subscription = await subscribe(client, student)
+    sub_id = await stripe_id_of(db, subscription)
+
+    def invoice(invoice_id: str, payments: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "id": invoice_id,
+            "object": "invoice",
+            "amount_paid": 49900,
+            "currency": "egp",
+            "customer": "cus_test",
+            "parent": {"subscription_details": {"subscription": sub_id}},
+            "payments": {"object": "list", "data": payments},
+        }
+
+    with_intent = invoice(
+        "in_1", [{"payment": {"type": "payment_intent", "payment_intent": "pi_renewal"}}]
+    )
+    without = invoice("in_2", [])
+    await send_stripe(client, fakes.stripe_event("invoice.paid", with_intent))
+    await send_stripe(client, fakes.stripe_event("invoice.paid", without))
+    items = (await client.get("/payments/my-payments", headers=student.headers)).json()["items"]
+    by_order = {p["provider_order_id"]: p["id"] for p in items}
+
+    refunded = await client.post(f"/payments/{by_order['in_1']}/refund", headers=admin.headers)
+    assert refunded.status_code == 200 and refunded.json()["status"] == "refunded"
+    assert world.fake.calls("/v1/refunds")[0].body["payment_intent"] == "pi_renewal"
+    unknown = await client.post(f"/payments/{by_order['in_2']}/refund", headers=admin.headers)
+    assert unknown.status_code == 409 and unknown.json()["code"] == "not_refundable"
+    assert len(world.fake.calls("/v1/refunds")) == 1

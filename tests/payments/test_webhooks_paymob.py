@@ -93,6 +93,12 @@ async def test_get_redirect_is_verified_applied_once_and_sends_the_browser_on(
     assert after.json()["duplicate"] is True
     assert await count_events(db) == 1
 
+    # A browser that reloads the page sees the same result, and nothing happens twice.
+    reload = await client.get(f"/payments/webhooks/paymob?{fakes.paymob_redirect_query(obj)}")
+    assert reload.status_code == 303
+    assert parse_qs(urlsplit(reload.headers["location"]).query)["status"] == ["succeeded"]
+    assert await count_events(db) == 1
+
     forged = fakes.paymob_redirect_query(obj, secret="wrong-secret")
     refused = await client.get(f"/payments/webhooks/paymob?{forged}")
     assert refused.status_code == 400

@@ -106,6 +106,17 @@ async def lock_payment_by_order(
     return found
 
 
+async def payment_id_for_order(
+    session: AsyncSession, *, provider: str, order_id: str
+) -> uuid.UUID | None:
+    found: uuid.UUID | None = await session.scalar(
+        select(Payment.id).where(
+            Payment.provider == provider, Payment.provider_order_id == order_id
+        )
+    )
+    return found
+
+
 async def lock_payment_by_invoice(session: AsyncSession, invoice_id: str) -> Payment | None:
     stmt = (
         select(Payment)

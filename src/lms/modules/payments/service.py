@@ -568,7 +568,12 @@ async def handle_webhook(
     )
     if row_id is None:
         log.info("webhook replay ignored", extra={"provider": provider_name})
-        return WebhookOutcome(status="duplicate")
+        payment_id = None
+        if event.order_id:
+            payment_id = await repository.payment_id_for_order(
+                session, provider=provider_name, order_id=event.order_id
+            )
+        return WebhookOutcome(status="duplicate", payment_id=payment_id)
     event = await provider.confirm(event)
     outcome = await _apply(session, settings=settings, event=event)
     await repository.finish_event(

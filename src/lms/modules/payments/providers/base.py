@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 
-from lms.core.errors import AppError, BadRequest, ServiceUnavailable
+from lms.core.errors import AppError, BadRequest, Conflict, ServiceUnavailable
 
 ProviderName = Literal["stripe", "myfatoorah", "paymob"]
 PROVIDER_NAMES: tuple[ProviderName, ...] = ("stripe", "myfatoorah", "paymob")
@@ -108,6 +108,14 @@ class InvalidPayload(BadRequest):
 class ProviderUnavailable(ServiceUnavailable):
     code = "provider_unavailable"
     detail = "The payment provider could not be reached; retry shortly."
+
+
+class RefundNotPossible(Conflict):
+    code = "not_refundable"
+    detail = (
+        "The provider never reported the transaction behind this payment; refund it from "
+        "the provider's dashboard."
+    )
 
 
 class ProviderRejected(AppError):

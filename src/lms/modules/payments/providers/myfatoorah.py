@@ -47,6 +47,7 @@ from lms.modules.payments.providers.base import (
     PaymentProvider,
     ProviderEvent,
     ProviderRejected,
+    RefundNotPossible,
     RefundOutcome,
     RefundRequest,
     constant_time_equal,
@@ -220,6 +221,8 @@ class MyFatoorahProvider(PaymentProvider):
 
     async def refund(self, request: RefundRequest) -> RefundOutcome:
         self.require_checkout()
+        if not request.provider_order_id:
+            raise RefundNotPossible()
         data = await self._call(
             "/v2/MakeRefund",
             {

@@ -54,6 +54,7 @@ from lms.modules.payments.providers.base import (
     PaymentProvider,
     ProviderEvent,
     ProviderRejected,
+    RefundNotPossible,
     RefundOutcome,
     RefundRequest,
     constant_time_equal,
@@ -292,7 +293,7 @@ class PaymobProvider(PaymentProvider):
     async def refund(self, request: RefundRequest) -> RefundOutcome:
         self.require_checkout()
         if not request.provider_reference:
-            raise ProviderRejected("This payment has no Paymob transaction to refund.")
+            raise RefundNotPossible()
         answer = await self.http.post(
             "/api/acceptance/void_refund/refund",
             headers=self._headers(),

@@ -52,6 +52,7 @@ from lms.modules.payments.providers.base import (
     ProviderEvent,
     ProviderRejected,
     ProviderUnavailable,
+    RefundNotPossible,
     RefundOutcome,
     RefundRequest,
     SubscriptionSnapshot,
@@ -291,10 +292,13 @@ class StripeProvider(PaymentProvider):
         )
 
     async def refund(self, request: RefundRequest) -> RefundOutcome:
+        intent = request.provider_reference
+        if not intent:
+            raise RefundNotPossible()
         refund = await self._call(
             lambda c: c.v1.refunds.create_async(
                 params={
-                    "payment_intent": cast(str, request.provider_reference),
+                    "payment_intent": intent,
                     "amount": to_minor_units(request.amount, request.currency),
                     "reason": "requested_by_customer",
                     "metadata": {"payment_id": str(request.payment_id)},
