@@ -284,6 +284,9 @@ async def test_my_payments_and_one_payment_are_the_callers_own(
     assert other.status_code == 404 and other.json()["code"] == "payment_not_found"
     assert (await client.get(f"/payments/{theirs['id']}", headers=admin.headers)).status_code == 200
     assert (await client.get("/payments/my-payments")).status_code == 401
+    assert (await client.get("/payments/my-subscriptions")).status_code == 401
+    assert (await client.get(f"/payments/{mine[0]['id']}")).status_code == 401
+    assert (await client.get("/payments/not-a-uuid", headers=student.headers)).status_code == 422
     too_big = await client.get(
         "/payments/my-payments", headers=student.headers, params={"page_size": 101}
     )
