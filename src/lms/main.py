@@ -36,6 +36,7 @@ def module_routers() -> list[APIRouter]:
     from lms.modules.auth.router import router as auth_router
     from lms.modules.courses.router import router as courses_router
     from lms.modules.enrollments.router import router as enrollments_router
+<<<<<<< HEAD
     from lms.modules.files.router import router as files_router
     from lms.modules.quizzes.router import router as quizzes_router
     from lms.modules.users.router import router as users_router
@@ -50,6 +51,12 @@ def module_routers() -> list[APIRouter]:
         quizzes_router,
         assignments_router,
     ]
+=======
+    from lms.modules.payments.router import router as payments_router
+    from lms.modules.users.router import router as users_router
+
+    return [auth_router, users_router, courses_router, enrollments_router, payments_router]
+>>>>>>> feat-payments
 
 
 def load_modules() -> None:

@@ -110,12 +110,29 @@ class Settings(BaseSettings):
     paymob_api_key: str | None = None
     paymob_integration_id: str | None = None
     paymob_hmac_secret: str | None = None
+    paymob_base_url: str = "https://accept.paymob.com"
+    stripe_webhook_tolerance_seconds: int = 300
+    # Subscription plans sold through Stripe: "monthly=price_123,yearly=price_456".
+    stripe_plan_price_ids: Annotated[dict[str, str], NoDecode] = {}
+    myfatoorah_payment_method: str | None = None  # PaymentMethodCode, e.g. "vm", "kn"
+    payments_http_timeout_seconds: float = 15.0
+    # Where the browser lands after paying (defaults to {public_base_url}/payments/return).
+    payments_return_url: str | None = None
+    refund_revokes_enrollment: bool = True
 
     @field_validator("cors_origins", "allowed_upload_extensions", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("stripe_plan_price_ids", mode="before")
+    @classmethod
+    def _split_pairs(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = (part.split("=", 1) for part in value.split(",") if "=" in part)
+            return {name.strip(): price.strip() for name, price in pairs if name.strip()}
         return value
 
     @field_validator("storage_backend", mode="before")
