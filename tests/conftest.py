@@ -10,6 +10,7 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -241,6 +242,14 @@ class Mailbox:
         part = message.get_body(preferencelist=("plain",))
         assert part is not None
         return str(part.get_content())
+
+    def last_match(self, pattern: str, to: str | None = None) -> str:
+        """Group 1 of ``pattern`` in the newest message (to ``to``) whose text has it."""
+        for message in reversed(self.messages(to)):
+            found = re.search(pattern, self.text_of(message))
+            if found:
+                return found.group(1)
+        raise AssertionError(f"no email matches {pattern!r}")
 
 
 @pytest.fixture

@@ -31,10 +31,12 @@ API_PREFIX = "/api/v1"
 
 def module_routers() -> list[APIRouter]:
     """Every business module's router. Importing them also registers their jobs."""
+    from lms.modules.admin.router import router as admin_router
     from lms.modules.auth.router import router as auth_router
+    from lms.modules.files.router import router as files_router
     from lms.modules.users.router import router as users_router
 
-    return [auth_router, users_router]
+    return [auth_router, users_router, admin_router, files_router]
 
 
 def load_modules() -> None:

@@ -1,7 +1,15 @@
 from __future__ import annotations
 
-import httpx
+from datetime import timedelta
+from typing import Any
 
+import httpx
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core import jobs
+from lms.core.db import commit, utcnow
+from lms.modules.auth.models import OneTimeCode, RefreshToken
 from tests.conftest import PASSWORD, Account, AccountFactory, Mailbox
 
 
@@ -142,3 +150,21 @@ async def test_repeated_failures_slow_down_that_account_from_that_client_only(
     # another account from the same client is not affected
     other = await make_account("student")
     assert other.access_token
+
+
+async def test_expired_codes_and_refresh_tokens_are_purged(
+    app: Any, client: httpx.AsyncClient, student: Account, db: AsyncSession
+) -> None:
+    await client.post("/auth/forgot-password", json={"email": student.email})
+    await client.post("/auth/verify-email/request", headers=student.headers)
+    long_ago = utcnow() - timedelta(days=2)
+    await db.execute(
+        update(OneTimeCode).where(OneTimeCode.purpose == "verify_email").values(expires_at=long_ago)
+    )
+    await db.execute(update(RefreshToken).values(expires_at=long_ago))
+    await commit(db)
+    await jobs.run_periodic(app.state.sessionmaker, "auth.purge_expired")
+    assert await db.scalar(select(func.count()).select_from(RefreshToken)) == 0
+    assert await db.scalar(select(func.count()).select_from(OneTimeCode)) == 0
+    # access tokens are not stored: the session of the live access token goes on
+    assert (await client.get("/auth/me", headers=student.headers)).status_code == 200

@@ -65,3 +65,9 @@ async def test_openapi_documents_bearer_password_flow(client: httpx.AsyncClient)
     assert schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == (
         "/api/v1/auth/token"
     )
+    # accounts with MFA paste the token from /auth/login/mfa instead
+    assert schemes["HTTPBearer"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An access token, e.g. from /auth/login or /auth/login/mfa.",
+    }

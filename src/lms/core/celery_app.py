@@ -12,6 +12,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import anyio
 from celery import Celery
 from celery.signals import worker_process_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -33,6 +34,14 @@ class _WorkerRuntime:
         self.engine: AsyncEngine | None = None
         self.sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self.settings: Settings | None = None
+        self.celery: Celery | None = None
+
+    async def _dispatch(self, message_id: uuid.UUID) -> None:
+        celery = self.celery
+        if celery is not None:
+            await anyio.to_thread.run_sync(
+                lambda: celery.send_task(DELIVER_TASK, args=[str(message_id)])
+            )
 
     def run(self, coro_factory: Any) -> Any:
         if self.loop is None:
@@ -40,6 +49,9 @@ class _WorkerRuntime:
             self.settings = get_settings()
             self.engine = create_engine(self.settings)
             self.sessionmaker = create_sessionmaker(self.engine)
+            # A job that queues another (the reset job queues its email) sends it on
+            # at once, without waiting for the sweep.
+            jobs.set_dispatcher(self._dispatch)
         return self.loop.run_until_complete(coro_factory(self.sessionmaker, self.settings))
 
     def close(self) -> None:
@@ -63,6 +75,8 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={"max_retries": 1},
         task_ignore_result=True,
+        # Deployments (and test runs) sharing one broker keep to their own queue.
+        task_default_queue=settings.celery_queue,
         timezone="UTC",
     )
     schedule: dict[str, dict[str, Any]] = {
@@ -75,6 +89,7 @@ def create_celery(settings: Settings) -> Celery:
             "args": [name],
         }
     app.conf.beat_schedule = schedule
+    runtime.celery = app
 
     @app.task(name=DELIVER_TASK)
     def deliver_task(message_id: str) -> str:

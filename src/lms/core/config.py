@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     database_max_overflow: int = 10
     redis_url: str | None = None
     celery_broker_url: str | None = None
+    celery_queue: str = "lms"
     secret_key: str = ""
     public_base_url: str = "http://localhost:8000"
     access_token_minutes: int = 15
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     email_verify_hours: int = 48
     otp_minutes: int = 10
     otp_max_tries: int = 5
+    otp_resend_seconds: int = 60
+    otp_max_per_hour: int = 10
     login_failures_before_delay: int = 5
     login_max_delay_seconds: int = 900
     auth_rate_limit_per_minute: int = 20
@@ -87,6 +90,11 @@ class Settings(BaseSettings):
     s3_secret_access_key: str | None = None
     azure_connection_string: str | None = None
     azure_container: str | None = None
+    # Lifetime of the presigned (S3) and SAS (Azure) download URLs.
+    storage_url_expires_seconds: int = Field(default=300, ge=10, le=7 * 24 * 3600)
+    # S3 multipart part size (S3 needs at least 5 MB for every part but the last).
+    s3_part_size_mb: int = Field(default=8, ge=5, le=512)
+    upload_rate_limit_per_hour: int = Field(default=60, ge=1)
 
     # Payments
     stripe_secret_key: str | None = None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.cache import Cache, Store
@@ -39,6 +39,12 @@ StoreDep = Annotated[Store, Depends(get_store)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+# The same header, offered in Swagger as "paste an access token": accounts with MFA get
+# theirs from /auth/login/mfa, since the password form cannot carry the second factor.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="An access token, e.g. from /auth/login or /auth/login/mfa.",
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ async def get_optional_principal(
     store: StoreDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal | None:
     if not token:
         return None

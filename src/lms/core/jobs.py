@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy import Index, String, Text, select, update
+from sqlalchemy import Index, String, Text, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -118,16 +118,8 @@ async def enqueue(
     )
     session.add(message)
     await session.flush()
-    message_id = message.id
-
-    async def dispatch() -> None:
-        if _dispatch is not None and delay_seconds <= 0:
-            try:
-                await _dispatch(message_id)
-            except Exception:  # the periodic sweep delivers it later
-                log.warning("outbox dispatch failed; left for the sweep", exc_info=True)
-
-    run_after_commit(session, dispatch)
+    if delay_seconds <= 0:
+        _dispatch_after_commit(session, message.id)
     return message
 
 
@@ -150,10 +142,11 @@ async def deliver(
         message = await session.scalar(stmt)
         if message is None:
             return "skipped"
-        handler = _handlers.get(message.task)
+        task = message.task  # the rollback below expires the row; keep what the log needs
+        handler = _handlers.get(task)
         try:
             if handler is None:
-                raise LookupError(f"no job handler registered for {message.task!r}")
+                raise LookupError(f"no job handler registered for {task!r}")
             await handler(session, dict(message.payload or {}))
             message.status = "done"
             if (message.payload or {}).get("_sensitive"):
@@ -169,7 +162,7 @@ async def deliver(
             error = f"{type(exc).__name__}: {exc}"[:2000]
             log.warning(
                 "outbox delivery failed",
-                extra={"task": message.task, "message_id": str(message_id), "error": error},
+                extra={"task": task, "message_id": str(message_id), "error": error},
             )
     return await _record_failure(sessionmaker, settings, message_id, error)
 
@@ -227,14 +220,48 @@ async def run_periodic(sessionmaker: async_sessionmaker[AsyncSession], name: str
         await commit(session)
 
 
+def _dispatch_after_commit(session: AsyncSession, message_id: uuid.UUID) -> None:
+    async def dispatch() -> None:
+        if _dispatch is not None:
+            try:
+                await _dispatch(message_id)
+            except Exception:  # the periodic sweep delivers it later
+                log.warning("outbox dispatch failed; left for the sweep", exc_info=True)
+
+    run_after_commit(session, dispatch)
+
+
 async def requeue_failed(session: AsyncSession, message_id: uuid.UUID) -> bool:
-    """Put a failed message back in the queue (an operator's retry)."""
+    """Put a failed message back in the queue (an operator's retry); it is dispatched
+    after commit. False if there is no failed message with this id."""
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == "failed")
-        .values(status="pending", attempts=0, available_at=utcnow())
+        .values(status="pending", attempts=0, available_at=utcnow(), last_error=None)
+        .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    _dispatch_after_commit(session, message_id)
+    return True
+
+
+async def get_message(session: AsyncSession, message_id: uuid.UUID) -> OutboxMessage | None:
+    return await session.get(OutboxMessage, message_id, populate_existing=True)
+
+
+async def list_messages(
+    session: AsyncSession, *, status: str | None, offset: int, limit: int
+) -> tuple[list[OutboxMessage], int]:
+    """Outbox messages, newest first, optionally of one status (for operators)."""
+    stmt = select(OutboxMessage)
+    if status is not None:
+        stmt = stmt.where(OutboxMessage.status == status)
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.scalars(
+        stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id).offset(offset).limit(limit)
+    )
+    return list(rows), int(total or 0)
 
 
 class InProcessWorker:

@@ -1,8 +1,9 @@
-"""Authentication endpoints: register, login (JSON and OAuth2 form), refresh, logout."""
+"""Authentication endpoints: register, login (JSON, OAuth2 form, MFA), refresh, logout,
+password reset, email verification and MFA set-up. Every one is rate limited."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
@@ -18,44 +19,64 @@ from lms.core.deps import (
 )
 from lms.modules.auth import service
 from lms.modules.auth.schemas import (
+    Accepted,
     AuthResponse,
+    EmailTokenRequest,
+    ForgotPasswordRequest,
     LoginRequest,
     LogoutRequest,
     MfaChallenge,
+    MfaConfirmRequest,
+    MfaDisableRequest,
+    MfaEnabled,
+    MfaEnableRequest,
+    MfaEnrollment,
+    MfaLoginRequest,
     RefreshRequest,
     RegisterRequest,
+    ResetPasswordRequest,
     TokenPair,
 )
 from lms.modules.users import service as users
 from lms.modules.users.schemas import UserRead
 
-router = APIRouter(prefix="/auth", tags=["auth"], route_class=TransactionalRoute)
-
 
 async def auth_rate_limit(request: Request, store: StoreDep, settings: SettingsDep) -> None:
-    """Every auth endpoint: a per-client, per-endpoint budget per minute."""
+    """Every auth endpoint: a per-client budget per minute, shared by a path and its
+    alias (keyed on the handler, not the URL)."""
+    endpoint = request.scope.get("endpoint")
+    name = getattr(endpoint, "__name__", request.url.path)
     await ratelimit.hit(
         store,
-        f"auth:{request.url.path}:{client_ip(request)}",
+        f"auth:{name}:{client_ip(request)}",
         limit=settings.auth_rate_limit_per_minute,
         window_seconds=60,
     )
 
 
-RateLimited = Depends(auth_rate_limit)
-
-
-@router.post(
-    "/register",
-    response_model=AuthResponse,
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[RateLimited],
+RATE_LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Too many requests; `Retry-After` says when to retry."}
+}
+# The limit sits on the router, so every auth endpoint has it, including new ones.
+router = APIRouter(
+    prefix="/auth",
+    tags=["auth"],
+    route_class=TransactionalRoute,
+    dependencies=[Depends(auth_rate_limit)],
+    responses=RATE_LIMITED,
 )
+
+
+def _alias_of(path: str) -> str:
+    return f"Alias of `POST /api/v1/auth{path}`: the same operation."
+
+
+@router.post("/register", response_model=AuthResponse, status_code=status.HTTP_201_CREATED)
 async def register(
     data: RegisterRequest, session: SessionDep, settings: SettingsDep
 ) -> AuthResponse:
     """Create a student account and sign in. The role is always `student`: only an admin
-    creates instructors and admins."""
+    creates instructors and admins. A welcome and a verification email follow."""
     return await service.register(
         session,
         settings=settings,
@@ -65,11 +86,7 @@ async def register(
     )
 
 
-@router.post(
-    "/login",
-    response_model=AuthResponse | MfaChallenge,
-    dependencies=[RateLimited],
-)
+@router.post("/login", response_model=AuthResponse | MfaChallenge)
 async def login(
     data: LoginRequest,
     request: Request,
@@ -78,7 +95,8 @@ async def login(
     store: StoreDep,
 ) -> AuthResponse | MfaChallenge:
     """Sign in with email and password. With MFA on, no tokens yet: the answer carries an
-    `mfa_token` to send with the code to `/auth/login/mfa`."""
+    `mfa_token` to send with the code to `/auth/login/mfa` (email MFA: the code is
+    emailed now). Repeated failures slow down this account from this client."""
     user = await service.authenticate(
         session,
         settings=settings,
@@ -90,7 +108,7 @@ async def login(
     return await service.login_or_challenge(session, settings=settings, user=user)
 
 
-@router.post("/token", response_model=TokenPair, dependencies=[RateLimited])
+@router.post("/token", response_model=TokenPair)
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
@@ -99,7 +117,8 @@ async def token(
     store: StoreDep,
 ) -> TokenPair:
     """OAuth2 password flow (`username` = email) for Swagger's Authorize button. Accounts
-    with MFA must use `/auth/login`."""
+    with MFA sign in through `/auth/login` + `/auth/login/mfa` and paste the access token
+    into Authorize's bearer field."""
     user = await service.authenticate(
         session,
         settings=settings,
@@ -111,13 +130,31 @@ async def token(
     return await service.login_without_mfa(session, settings=settings, user=user)
 
 
-@router.post("/refresh", response_model=TokenPair, dependencies=[RateLimited])
+@router.post("/login/mfa", response_model=AuthResponse)
+@router.post(
+    "/mfa/login",
+    response_model=AuthResponse,
+    name="login_with_mfa_alias",
+    description=_alias_of("/login/mfa"),
+)
+async def login_with_mfa(
+    data: MfaLoginRequest, session: SessionDep, settings: SettingsDep, store: StoreDep
+) -> AuthResponse:
+    """Second step of a login with MFA: the `mfa_token` from `/auth/login` and a code
+    (emailed, from the authenticator app, or a recovery code). The `mfa_token` works
+    once and dies after too many wrong codes."""
+    return await service.login_with_mfa(
+        session, settings=settings, store=store, mfa_token=data.mfa_token, code=data.code
+    )
+
+
+@router.post("/refresh", response_model=TokenPair)
 async def refresh(data: RefreshRequest, session: SessionDep, settings: SettingsDep) -> TokenPair:
     """Exchange a refresh token for a new pair. Each refresh token works once."""
     return await service.refresh(session, settings=settings, raw_token=data.refresh_token)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[RateLimited])
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(
     principal: CurrentPrincipal,
     session: SessionDep,
@@ -133,7 +170,101 @@ async def logout(
     )
 
 
-@router.get("/me", response_model=UserRead, dependencies=[RateLimited])
+FORGOT_PASSWORD_ANSWER = "If an account uses this address, a reset email is on its way."  # noqa: S105
+
+
+@router.post("/forgot-password", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+async def forgot_password(data: ForgotPasswordRequest, session: SessionDep) -> Accepted:
+    """Email a single-use password reset token. The answer is the same whether or not an
+    account uses the address."""
+    await service.request_password_reset(session, email=str(data.email))
+    return Accepted(detail=FORGOT_PASSWORD_ANSWER)
+
+
+@router.post("/reset-password", status_code=status.HTTP_204_NO_CONTENT)
+async def reset_password(
+    data: ResetPasswordRequest, session: SessionDep, settings: SettingsDep
+) -> None:
+    """Set a new password with the token from the reset email. Every session of the
+    account ends; log in with the new password."""
+    await service.reset_password(
+        session, settings=settings, token=data.token, new_password=data.new_password
+    )
+
+
+@router.post("/verify-email/request", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+async def request_email_verification(
+    principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> Accepted:
+    """Email a new verification token to the signed-in user's address."""
+    await service.request_email_verification(session, settings=settings, user_id=principal.id)
+    return Accepted(detail="A verification email is on its way.")
+
+
+@router.post("/verify-email/confirm", response_model=UserRead)
+async def confirm_email(
+    data: EmailTokenRequest, session: SessionDep, settings: SettingsDep
+) -> UserRead:
+    """Confirm an email address with the token from the verification email."""
+    user = await service.confirm_email(session, settings=settings, token=data.token)
+    return UserRead.model_validate(user)
+
+
+@router.post("/mfa/enable/request", response_model=MfaEnrollment)
+@router.post(
+    "/mfa/enable",
+    response_model=MfaEnrollment,
+    name="request_mfa_enrollment_alias",
+    description=_alias_of("/mfa/enable/request"),
+)
+async def request_mfa_enrollment(
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    settings: SettingsDep,
+    data: MfaEnableRequest | None = None,
+) -> MfaEnrollment:
+    """Start turning MFA on. `email`: a code is emailed. `totp`: the answer holds the
+    secret and the `otpauth://` URI for an authenticator app. Confirm with
+    `/auth/mfa/enable/confirm`."""
+    method = data.method if data else "email"
+    return await service.request_mfa_enrollment(
+        session, settings=settings, user_id=principal.id, method=method
+    )
+
+
+@router.post("/mfa/enable/confirm", response_model=MfaEnabled)
+@router.post(
+    "/mfa/verify",
+    response_model=MfaEnabled,
+    name="confirm_mfa_enrollment_alias",
+    description=_alias_of("/mfa/enable/confirm"),
+)
+async def confirm_mfa_enrollment(
+    data: MfaConfirmRequest, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> MfaEnabled:
+    """Turn MFA on with a code of the requested method. The answer lists recovery codes,
+    shown this once."""
+    return await service.confirm_mfa_enrollment(
+        session, settings=settings, user_id=principal.id, code=data.code
+    )
+
+
+@router.post("/mfa/disable", status_code=status.HTTP_204_NO_CONTENT)
+async def disable_mfa(
+    data: MfaDisableRequest, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
+) -> None:
+    """Turn MFA off, with the current password or a current code (authenticator app or
+    recovery code)."""
+    await service.disable_mfa(
+        session,
+        settings=settings,
+        user_id=principal.id,
+        password=data.password,
+        code=data.code,
+    )
+
+
+@router.get("/me", response_model=UserRead)
 async def me(principal: CurrentPrincipal, session: SessionDep) -> UserRead:
     """The signed-in user."""
     return UserRead.model_validate(await users.get_user_or_raise(session, principal.id))

@@ -2,9 +2,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, EmailStr, Field, field_validator
+from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
-from lms.modules.users.schemas import Password, StrictModel, UserRead, _check_password
+from lms.modules.users.schemas import Password, StrictModel, UserRead, check_password_strength
+
+MfaMethod = Literal["email", "totp"]
+Code = Field(
+    min_length=6,
+    max_length=32,
+    description="A 6-digit code (email or authenticator app) or a recovery code",
+)
+OpaqueToken = Field(min_length=1, max_length=200)
 
 
 class RegisterRequest(StrictModel):
@@ -12,7 +20,7 @@ class RegisterRequest(StrictModel):
     password: str = Password
     full_name: str = Field(min_length=1, max_length=255)
 
-    _password = field_validator("password")(_check_password)
+    _password = field_validator("password")(check_password_strength)
 
 
 class LoginRequest(StrictModel):
@@ -37,9 +45,73 @@ class MfaChallenge(BaseModel):
     methods: list[str]
 
 
+class MfaLoginRequest(StrictModel):
+    mfa_token: str = Field(min_length=1, max_length=2000)
+    code: str = Code
+
+
 class RefreshRequest(StrictModel):
-    refresh_token: str = Field(min_length=1, max_length=200)
+    refresh_token: str = OpaqueToken
 
 
 class LogoutRequest(StrictModel):
     refresh_token: str | None = Field(default=None, max_length=200)
+
+
+class ForgotPasswordRequest(StrictModel):
+    email: EmailStr
+
+
+class ResetPasswordRequest(StrictModel):
+    token: str = OpaqueToken
+    new_password: str = Password
+
+    _password = field_validator("new_password")(check_password_strength)
+
+
+class EmailTokenRequest(StrictModel):
+    token: str = OpaqueToken
+
+
+class Accepted(BaseModel):
+    detail: str
+
+
+class MfaEnableRequest(StrictModel):
+    method: MfaMethod = "email"
+
+
+class MfaEnrollment(BaseModel):
+    """What to do next: enter the emailed code, or add the secret to an authenticator app
+    (`otpauth_uri` is what a QR code would hold) and enter a code from it."""
+
+    method: MfaMethod
+    detail: str
+    secret: str | None = None
+    otpauth_uri: str | None = None
+
+
+class MfaConfirmRequest(StrictModel):
+    code: str = Code
+
+
+class MfaEnabled(BaseModel):
+    """MFA is on. The recovery codes are shown this once: each works once instead of a
+    code, for when the phone or mailbox is out of reach."""
+
+    mfa_enabled: Literal[True] = True
+    method: MfaMethod
+    recovery_codes: list[str]
+
+
+class MfaDisableRequest(StrictModel):
+    """Either the current password or a current code (authenticator app or recovery)."""
+
+    password: str | None = Field(default=None, min_length=1, max_length=72)
+    code: str | None = Field(default=None, min_length=6, max_length=32)
+
+    @model_validator(mode="after")
+    def _one_proof(self) -> MfaDisableRequest:
+        if (self.password is None) == (self.code is None):
+            raise ValueError("give either password or code")
+        return self

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.users.models import User
@@ -49,3 +49,18 @@ async def page(
         stmt.order_by(User.created_at, User.id).offset(offset).limit(limit)
     )
     return list(rows), int(total or 0)
+
+
+async def claim_totp_step(session: AsyncSession, user_id: uuid.UUID, step: int) -> bool:
+    """Record ``step`` as the last accepted TOTP step unless it (or a later one) was
+    already used; atomic, so two requests cannot both spend one code."""
+    result = await session.execute(
+        update(User)
+        .where(
+            User.id == user_id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 Role = Literal["admin", "instructor", "student"]
 
 
-def _check_password(value: str) -> str:
+def check_password_strength(value: str) -> str:
     if len(value.encode()) > 72:
         raise ValueError("the password must be at most 72 bytes long")
     if len(value) < 8:
@@ -53,7 +53,7 @@ class UserCreate(StrictModel):
     role: Role = "student"
     is_active: bool = True
 
-    _password = field_validator("password")(_check_password)
+    _password = field_validator("password")(check_password_strength)
 
 
 class UserAdminUpdate(StrictModel):
@@ -74,7 +74,7 @@ class PasswordChange(StrictModel):
     current_password: str = Field(min_length=1, max_length=72)
     new_password: str = Password
 
-    _password = field_validator("new_password")(_check_password)
+    _password = field_validator("new_password")(check_password_strength)
 
 
 class UserFilters(BaseModel):

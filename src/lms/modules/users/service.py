@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core.config import Settings
 from lms.core.db import utcnow
@@ -13,6 +14,9 @@ from lms.core.deps import Principal
 from lms.core.errors import Conflict, NotFound, RuleViolation, Unauthorized
 from lms.core.security import AccessClaims, hash_password, verify_password
 from lms.modules.users import repository
+
+# Other modules name the account type through this module (``users.User``); the table
+# itself stays private to the users module.
 from lms.modules.users.models import User
 from lms.modules.users.schemas import (
     PasswordChange,
@@ -28,6 +32,10 @@ class EmailTaken(Conflict):
     detail = "An account with this email already exists."
 
 
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await repository.get(session, user_id)
+
+
 async def get_user_or_raise(session: AsyncSession, user_id: uuid.UUID) -> User:
     user = await repository.get(session, user_id)
     if user is None:
@@ -37,6 +45,21 @@ async def get_user_or_raise(session: AsyncSession, user_id: uuid.UUID) -> User:
 
 async def find_by_email(session: AsyncSession, email: str) -> User | None:
     return await repository.get_by_email(session, email)
+
+
+async def verify_credentials(session: AsyncSession, *, email: str, password: str) -> User | None:
+    """The active user with this email and password, else None. An unknown email costs
+    the same bcrypt time as a wrong password, so timing does not reveal accounts."""
+    user = await repository.get_by_email(session, email)
+    ok = await verify_password(password, user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        return None
+    return user
+
+
+async def check_password(user: User, password: str) -> bool:
+    """Whether ``password`` is this user's current password."""
+    return await verify_password(password, user.password_hash)
 
 
 async def get_users(session: AsyncSession, user_ids: list[uuid.UUID]) -> dict[uuid.UUID, User]:
@@ -151,6 +174,42 @@ async def mark_email_verified(session: AsyncSession, user: User) -> None:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
         await session.flush()
+
+
+async def set_pending_totp_secret(
+    session: AsyncSession, *, user: User, encrypted_secret: str | None
+) -> None:
+    """Keep (or drop) a TOTP secret awaiting confirmation; MFA stays as it is."""
+    user.totp_secret_encrypted = encrypted_secret
+    user.totp_last_step = None
+    await session.flush()
+
+
+async def enable_mfa(session: AsyncSession, *, user: User, method: str) -> None:
+    if method not in ("email", "totp"):
+        raise ValueError(f"unknown MFA method {method!r}")
+    user.mfa_enabled = True
+    user.mfa_method = method
+    if method == "email":
+        user.totp_secret_encrypted = None
+        user.totp_last_step = None
+    await session.flush()
+
+
+async def disable_mfa(session: AsyncSession, *, user: User) -> None:
+    user.mfa_enabled = False
+    user.mfa_method = None
+    user.totp_secret_encrypted = None
+    user.totp_last_step = None
+    await session.flush()
+
+
+async def claim_totp_step(session: AsyncSession, *, user: User, step: int) -> bool:
+    """Accept TOTP time step ``step`` once: False if it or a later step was used."""
+    claimed = await repository.claim_totp_step(session, user.id, step)
+    if claimed:
+        set_committed_value(user, "totp_last_step", step)
+    return claimed
 
 
 async def load_principal(session: AsyncSession, claims: AccessClaims) -> Principal:

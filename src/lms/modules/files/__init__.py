@@ -1,0 +1,1 @@
+"""Files: uploads to the configured storage, metadata, downloads and access rules."""

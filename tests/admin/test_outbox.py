@@ -1,0 +1,95 @@
+"""Admins see the outbox messages that failed for good and queue them again."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.db import commit
+from lms.core.jobs import OutboxMessage
+from lms.modules.emails.service import queue_email
+from tests.conftest import Account, Mailbox
+
+
+async def _failed_email(db: AsyncSession, to: str, *, sensitive: bool = False) -> uuid.UUID:
+    await queue_email(
+        db,
+        to=to,
+        template="mfa_code" if sensitive else "welcome",
+        context={"full_name": "Fay", "code": "123456", "minutes": 10}
+        if sensitive
+        else {"full_name": "Fay"},
+        sensitive=sensitive,
+    )
+    message_id = await db.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))
+    assert message_id is not None
+    # as the worker leaves it after the last attempt
+    await db.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status="failed", attempts=8, last_error="SMTPConnectError: refused")
+    )
+    await commit(db)
+    return message_id
+
+
+async def test_admin_lists_failed_messages_and_retries_one(
+    client: httpx.AsyncClient, admin: Account, db: AsyncSession, drain: Any, mailbox: Mailbox
+) -> None:
+    failed = await _failed_email(db, "fay@example.com")
+    secret = await _failed_email(db, "sam@example.com", sensitive=True)
+
+    listed = await client.get("/admin/outbox", headers=admin.headers, params={"status": "failed"})
+    assert listed.status_code == 200
+    page = listed.json()
+    assert page["total"] == 2 and page["page"] == 1
+    by_id = {item["id"]: item for item in page["items"]}
+    assert by_id[str(failed)]["last_error"] == "SMTPConnectError: refused"
+    assert by_id[str(failed)]["attempts"] == 8
+    assert by_id[str(failed)]["payload"]["to"] == "fay@example.com"
+    assert by_id[str(secret)]["sensitive"] is True and by_id[str(secret)]["payload"] is None
+    assert "123456" not in listed.text  # a one-time code is never shown, even to admins
+
+    pending = await client.get("/admin/outbox", headers=admin.headers, params={"status": "pending"})
+    assert pending.json()["total"] == 0
+
+    retried = await client.post(f"/admin/outbox/{failed}/retry", headers=admin.headers)
+    assert retried.status_code == 200
+    assert retried.json()["status"] == "pending" and retried.json()["attempts"] == 0
+    assert await drain() == 1
+    assert [m["Subject"] for m in mailbox.messages("fay@example.com")] == ["Welcome to LMS"]
+
+    done = await client.post(f"/admin/outbox/{failed}/retry", headers=admin.headers)
+    assert done.status_code == 409 and done.json()["code"] == "outbox_not_failed"
+    everything = await client.get("/admin/outbox", headers=admin.headers)
+    assert {item["status"] for item in everything.json()["items"]} == {"done", "failed"}
+
+
+async def test_outbox_refusals(
+    client: httpx.AsyncClient,
+    admin: Account,
+    student: Account,
+    instructor: Account,
+    db: AsyncSession,
+) -> None:
+    failed = await _failed_email(db, "fay@example.com")
+    for caller in (student, instructor):
+        assert (await client.get("/admin/outbox", headers=caller.headers)).status_code == 403
+        retry = await client.post(f"/admin/outbox/{failed}/retry", headers=caller.headers)
+        assert retry.status_code == 403
+    assert (await client.get("/admin/outbox")).status_code == 401
+    assert (await client.post(f"/admin/outbox/{failed}/retry")).status_code == 401
+
+    unknown = await client.post(f"/admin/outbox/{uuid.uuid4()}/retry", headers=admin.headers)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "outbox_message_not_found"
+    bad_id = await client.post("/admin/outbox/not-an-id/retry", headers=admin.headers)
+    assert bad_id.status_code == 422
+    bad_status = await client.get("/admin/outbox", headers=admin.headers, params={"status": "lost"})
+    assert bad_status.status_code == 422
+    # the refused calls changed nothing
+    still = await client.get("/admin/outbox", headers=admin.headers, params={"status": "failed"})
+    assert still.json()["total"] == 1

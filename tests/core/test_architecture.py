@@ -1,0 +1,113 @@
+"""The module boundaries of DESIGN.md, checked on the source so they cannot drift.
+
+A business module reaches another module only through its ``service.py`` or
+``schemas.py``; its models, repository and router stay private. Only the app factory
+(``main.py``, which mounts routers) and the migration environment (which loads every
+model) see more. The layers inside a module are held by import-linter (pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import lms
+
+SRC = Path(lms.__file__).parent
+PUBLIC_PARTS = {"service", "schemas"}
+# Files outside lms.modules allowed to reach into any module.
+WIRING = {SRC / "main.py", SRC / "migrations" / "env.py"}
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(source: str, module_name: str, *, is_package: bool = False) -> set[str]:
+    """Every module an import statement of ``source`` names (``from a import b`` names
+    ``a.b`` as well, since ``b`` may be a module)."""
+    package = module_name if is_package else module_name.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                base = ".".join(base_parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            for alias in node.names:
+                found.add(f"{base}.{alias.name}")
+    return found
+
+
+def boundary_violations(source: str, module_name: str, *, is_package: bool = False) -> list[str]:
+    """Imports of another business module's private parts from ``module_name``."""
+    parts = module_name.split(".")
+    own = parts[2] if parts[:2] == ["lms", "modules"] and len(parts) > 2 else None
+    problems = []
+    for target in sorted(imported_modules(source, module_name, is_package=is_package)):
+        target_parts = target.split(".")
+        if target_parts[:2] != ["lms", "modules"] or len(target_parts) == 2:
+            continue
+        if target_parts[2] == own:
+            continue
+        if len(target_parts) >= 4 and target_parts[3] in PUBLIC_PARTS:
+            continue
+        problems.append(f"{module_name} imports {target}")
+    return problems
+
+
+def _python_files() -> list[Path]:
+    return sorted(path for path in SRC.rglob("*.py") if "versions" not in path.parts)
+
+
+def test_modules_reach_each_other_only_through_service_or_schemas() -> None:
+    problems = []
+    for path in _python_files():
+        if path in WIRING:
+            continue
+        problems += boundary_violations(
+            path.read_text(), _module_name(path), is_package=path.name == "__init__.py"
+        )
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_check_catches_what_it_should() -> None:
+    """The checker itself, on examples of each way to spell an import."""
+    name = "lms.modules.auth.service"
+    allowed = """
+from lms.modules.users import service as users
+from lms.modules.users.schemas import UserRead
+import lms.modules.emails.service
+from lms.modules.auth.models import OneTimeCode
+from . import repository
+from lms.core.db import utcnow
+"""
+    assert boundary_violations(allowed, name) == []
+    for bad in (
+        "from lms.modules.users.models import User",
+        "from lms.modules.users import models",
+        "from lms.modules.users import repository, service",
+        "import lms.modules.users.repository",
+        "from ..users.models import User",
+        "from ..users import router",
+        "def f():\n    from lms.modules.users.models import User",
+        "from lms.modules import users",
+    ):
+        assert boundary_violations(bad, name), bad
+
+
+def test_core_imports_no_business_module() -> None:
+    """Also held by import-linter; repeated here for imports inside functions."""
+    problems = []
+    for path in sorted((SRC / "core").rglob("*.py")):
+        for target in imported_modules(path.read_text(), _module_name(path)):
+            if target.startswith("lms.modules"):
+                problems.append(f"{_module_name(path)} imports {target}")
+    assert problems == [], "\n".join(problems)
