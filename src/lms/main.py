@@ -33,10 +33,19 @@ def module_routers() -> list[APIRouter]:
     """Every business module's router. Importing them also registers their jobs."""
     from lms.modules.admin.router import router as admin_router
     from lms.modules.auth.router import router as auth_router
+    from lms.modules.courses.router import router as courses_router
+    from lms.modules.enrollments.router import router as enrollments_router
     from lms.modules.files.router import router as files_router
     from lms.modules.users.router import router as users_router
 
-    return [auth_router, users_router, admin_router, files_router]
+    return [
+        auth_router,
+        users_router,
+        admin_router,
+        files_router,
+        courses_router,
+        enrollments_router,
+    ]
 
 
 def load_modules() -> None:

@@ -1,7 +1,7 @@
 """files
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-22 04:06:46.763336
 """
 
@@ -15,7 +15,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate renders JSONB(astext_ty
 
 
 revision: str = '0004'
-down_revision: str | None = '0001'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

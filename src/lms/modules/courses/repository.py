@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import Select, case, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.modules.courses.models import Course, Lesson
+from lms.modules.courses.schemas import CourseFilters
+
+
+def _lessons_count() -> Select[int]:
+    return select(func.count(Lesson.id)).where(Lesson.course_id == Course.id)
+
+
+async def get_course(session: AsyncSession, course_id: uuid.UUID) -> Course | None:
+    return await session.get(Course, course_id)
+
+
+async def get_course_by_slug(session: AsyncSession, slug: str) -> Course | None:
+    result: Course | None = await session.scalar(select(Course).where(Course.slug == slug))
+    return result
+
+
+async def get_course_by_title(
+    session: AsyncSession, *, instructor_id: uuid.UUID, title: str
+) -> Course | None:
+    result: Course | None = await session.scalar(
+        select(Course)
+        .where(Course.instructor_id == instructor_id, Course.title == title)
+        .order_by(Course.created_at)
+        .limit(1)
+    )
+    return result
+
+
+async def get_courses(session: AsyncSession, course_ids: Sequence[uuid.UUID]) -> list[Course]:
+    if not course_ids:
+        return []
+    return list(await session.scalars(select(Course).where(Course.id.in_(set(course_ids)))))
+
+
+async def lock_course(
+    session: AsyncSession, course_id: uuid.UUID, *, shared: bool = False
+) -> uuid.UUID | None:
+    """Lock the course row until the transaction ends (PostgreSQL; SQLite serialises
+    writers anyway). Lesson changes take it exclusively and enrolments shared, so a
+    lesson added while a student enrols is never missed by either side."""
+    result: uuid.UUID | None = await session.scalar(
+        select(Course.id).where(Course.id == course_id).with_for_update(read=shared)
+    )
+    return result
+
+
+async def count_lessons(session: AsyncSession, course_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(select(func.count(Lesson.id)).where(Lesson.course_id == course_id))
+        or 0
+    )
+
+
+async def lessons_counts(
+    session: AsyncSession, course_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    if not course_ids:
+        return {}
+    rows = await session.execute(
+        select(Lesson.course_id, func.count(Lesson.id))
+        .where(Lesson.course_id.in_(set(course_ids)))
+        .group_by(Lesson.course_id)
+    )
+    return {course_id: int(count) for course_id, count in rows}
+
+
+async def slugs_like(
+    session: AsyncSession, base: str, *, course_id: uuid.UUID | None = None, lessons: bool = False
+) -> set[str]:
+    """Slugs equal to ``base`` or ``base-<something>`` (among courses, or among one
+    course's lessons)."""
+    column = Lesson.slug if lessons else Course.slug
+    stmt = select(column).where(or_(column == base, column.startswith(f"{base}-", autoescape=True)))
+    if lessons:
+        stmt = stmt.where(Lesson.course_id == course_id)
+    return set(await session.scalars(stmt))
+
+
+def _filtered(
+    filters: CourseFilters, *, caller_id: uuid.UUID | None, is_admin: bool
+) -> Select[Course]:
+    stmt = select(Course)
+    if filters.mine:
+        stmt = stmt.where(Course.instructor_id == caller_id)
+    elif filters.is_published is False:
+        # Drafts: an admin sees all of them, an instructor their own, anyone else none.
+        stmt = stmt.where(Course.is_published.is_(False))
+        if not is_admin:
+            stmt = stmt.where(Course.instructor_id == caller_id)
+    else:
+        stmt = stmt.where(Course.is_published.is_(True))
+    if filters.mine and filters.is_published is not None:
+        stmt = stmt.where(Course.is_published.is_(filters.is_published))
+    if filters.category:
+        stmt = stmt.where(func.lower(Course.category) == filters.category.lower())
+    if filters.difficulty_level:
+        stmt = stmt.where(Course.difficulty_level == filters.difficulty_level)
+    if filters.instructor_id:
+        stmt = stmt.where(Course.instructor_id == filters.instructor_id)
+    if filters.search:
+        term = filters.search.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(Course.title).contains(term, autoescape=True),
+                func.lower(func.coalesce(Course.description, "")).contains(term, autoescape=True),
+            )
+        )
+    return stmt
+
+
+async def page_courses(
+    session: AsyncSession,
+    filters: CourseFilters,
+    *,
+    caller_id: uuid.UUID | None,
+    is_admin: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Course, int]], int]:
+    """One page of courses with their lesson counts, newest first, and the total."""
+    stmt = _filtered(filters, caller_id=caller_id, is_admin=is_admin)
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.execute(
+        stmt.add_columns(_lessons_count().scalar_subquery())
+        .order_by(Course.created_at.desc(), Course.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(course, int(count)) for course, count in rows], int(total or 0)
+
+
+async def delete_course(session: AsyncSession, course_id: uuid.UUID) -> None:
+    await session.execute(delete(Course).where(Course.id == course_id))
+
+
+# Lessons
+
+
+async def get_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
+    return await session.get(Lesson, lesson_id)
+
+
+async def lessons_of(session: AsyncSession, course_id: uuid.UUID) -> list[Lesson]:
+    return list(
+        await session.scalars(
+            select(Lesson)
+            .where(Lesson.course_id == course_id)
+            .order_by(Lesson.order_index, Lesson.created_at, Lesson.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+async def page_lessons(
+    session: AsyncSession, course_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[list[Lesson], int]:
+    total = await count_lessons(session, course_id)
+    rows = await session.scalars(
+        select(Lesson)
+        .where(Lesson.course_id == course_id)
+        .order_by(Lesson.order_index, Lesson.created_at, Lesson.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total
+
+
+async def lesson_ids_of(session: AsyncSession, course_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        await session.scalars(
+            select(Lesson.id).where(Lesson.course_id == course_id).order_by(Lesson.order_index)
+        )
+    )
+
+
+async def lesson_parents(
+    session: AsyncSession, course_id: uuid.UUID
+) -> dict[uuid.UUID, uuid.UUID | None]:
+    rows = await session.execute(
+        select(Lesson.id, Lesson.parent_lesson_id).where(Lesson.course_id == course_id)
+    )
+    return dict(rows.all())
+
+
+async def get_lessons(session: AsyncSession, lesson_ids: Sequence[uuid.UUID]) -> list[Lesson]:
+    if not lesson_ids:
+        return []
+    return list(await session.scalars(select(Lesson).where(Lesson.id.in_(set(lesson_ids)))))
+
+
+async def next_order_index(session: AsyncSession, course_id: uuid.UUID) -> int:
+    highest = await session.scalar(
+        select(func.max(Lesson.order_index)).where(Lesson.course_id == course_id)
+    )
+    return 1 if highest is None else int(highest) + 1
+
+
+async def set_order(
+    session: AsyncSession, course_id: uuid.UUID, ordered_ids: Sequence[uuid.UUID]
+) -> None:
+    """Rewrite every position in one statement: positions 1..n in the given order."""
+    positions = {lesson_id: index for index, lesson_id in enumerate(ordered_ids, start=1)}
+    await session.execute(
+        update(Lesson)
+        .where(Lesson.course_id == course_id, Lesson.id.in_(list(positions)))
+        .values(order_index=case(positions, value=Lesson.id))
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def delete_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> None:
+    # Children move to the top level (the foreign key says so too); done here explicitly
+    # so the identity map and the database agree.
+    await session.execute(
+        update(Lesson)
+        .where(Lesson.parent_lesson_id == lesson_id)
+        .values(parent_lesson_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    await session.execute(delete(Lesson).where(Lesson.id == lesson_id))

@@ -1,0 +1,231 @@
+"""Courses and lessons: the catalogue, course management, lessons and their order."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, status
+
+from lms.core.db import TransactionalRoute
+from lms.core.deps import CacheDep, OptionalPrincipal, SessionDep, StaffPrincipal
+from lms.core.pagination import Page, Pagination
+from lms.modules.courses import service
+from lms.modules.courses.schemas import (
+    CourseCreate,
+    CourseFilters,
+    CourseRead,
+    CourseUpdate,
+    DifficultyLevel,
+    LessonCreate,
+    LessonRead,
+    LessonReorder,
+    LessonUpdate,
+)
+
+courses_router = APIRouter(prefix="/courses", tags=["courses"], route_class=TransactionalRoute)
+lessons_router = APIRouter(prefix="/lessons", tags=["lessons"], route_class=TransactionalRoute)
+
+
+def _filters(
+    category: Annotated[str | None, Query(max_length=100)] = None,
+    difficulty_level: DifficultyLevel | None = None,
+    search: Annotated[
+        str | None, Query(max_length=100, description="Words in the title or description")
+    ] = None,
+    instructor_id: uuid.UUID | None = None,
+    is_published: Annotated[
+        bool | None,
+        Query(description="false: the drafts you may see (yours; every draft for admins)"),
+    ] = None,
+    mine: Annotated[
+        bool, Query(description="Only your own courses, drafts included (needs sign-in)")
+    ] = False,
+) -> CourseFilters:
+    return CourseFilters(
+        category=category.replace("\x00", "") if category else None,
+        difficulty_level=difficulty_level,
+        search=search.replace("\x00", "").strip() if search else None,
+        instructor_id=instructor_id,
+        is_published=is_published,
+        mine=mine,
+    )
+
+
+Filters = Annotated[CourseFilters, Depends(_filters)]
+
+
+@courses_router.get("", response_model=Page[CourseRead])
+async def list_courses(
+    session: SessionDep,
+    cache: CacheDep,
+    principal: OptionalPrincipal,
+    pagination: Pagination,
+    filters: Filters,
+) -> Page[CourseRead]:
+    """The catalogue: published courses, newest first, filtered by category, difficulty,
+    instructor or a search over title and description. `mine=true` lists the caller's own
+    courses, drafts included. Cached; every change to a course or its lessons clears it."""
+    return await service.list_courses(
+        session, cache=cache, principal=principal, filters=filters, page=pagination
+    )
+
+
+@courses_router.post("", response_model=CourseRead, status_code=status.HTTP_201_CREATED)
+async def create_course(
+    data: CourseCreate, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+) -> CourseRead:
+    """Create a draft course (instructors and admins). The slug comes from the title."""
+    course = await service.create_course(session, cache=cache, principal=principal, data=data)
+    return await service.course_read(session, course)
+
+
+@courses_router.get("/slug/{slug}", response_model=CourseRead)
+async def get_course_by_slug(
+    slug: Annotated[str, Path(max_length=255)],
+    session: SessionDep,
+    cache: CacheDep,
+    principal: OptionalPrincipal,
+) -> CourseRead:
+    """One course by its slug (drafts only for their instructor and admins)."""
+    return await service.get_course_view(session, cache=cache, principal=principal, slug=slug)
+
+
+@courses_router.get("/{course_id}", response_model=CourseRead)
+async def get_course(
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: OptionalPrincipal
+) -> CourseRead:
+    """One course (drafts only for their instructor and admins; others get 404)."""
+    return await service.get_course_view(
+        session, cache=cache, principal=principal, course_id=course_id
+    )
+
+
+@courses_router.patch("/{course_id}", response_model=CourseRead)
+async def update_course(
+    course_id: uuid.UUID,
+    data: CourseUpdate,
+    session: SessionDep,
+    cache: CacheDep,
+    principal: StaffPrincipal,
+) -> CourseRead:
+    """Change a course (its instructor or an admin). The slug stays unless
+    `regenerate_slug` is true; `is_published` publishes or unpublishes."""
+    course = await service.update_course(
+        session, cache=cache, principal=principal, course_id=course_id, data=data
+    )
+    return await service.course_read(session, course)
+
+
+@courses_router.delete("/{course_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_course(
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+) -> None:
+    """Delete a course and its lessons. Refused with 409 while students are enrolled:
+    unpublish it instead."""
+    await service.delete_course(session, cache=cache, principal=principal, course_id=course_id)
+
+
+@courses_router.post("/{course_id}/publish", response_model=CourseRead)
+async def publish_course(
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+) -> CourseRead:
+    """Draft → published. Needs at least one lesson (422 otherwise)."""
+    course = await service.publish_course(
+        session, cache=cache, principal=principal, course_id=course_id
+    )
+    return await service.course_read(session, course)
+
+
+@courses_router.post("/{course_id}/unpublish", response_model=CourseRead)
+async def unpublish_course(
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+) -> CourseRead:
+    """Published → draft. Enrolled students keep their enrollment and access."""
+    course = await service.unpublish_course(
+        session, cache=cache, principal=principal, course_id=course_id
+    )
+    return await service.course_read(session, course)
+
+
+@courses_router.get("/{course_id}/lessons", response_model=Page[LessonRead])
+async def list_lessons(
+    course_id: uuid.UUID,
+    session: SessionDep,
+    principal: OptionalPrincipal,
+    pagination: Pagination,
+) -> Page[LessonRead]:
+    """The course's lessons in order. The material (`content`, `video_url`) of a
+    non-preview lesson is only for enrolled students, the instructor and admins; others
+    see it as null with `content_locked: true`."""
+    return await service.list_lessons(
+        session, principal=principal, course_id=course_id, page=pagination
+    )
+
+
+@courses_router.post(
+    "/{course_id}/lessons", response_model=LessonRead, status_code=status.HTTP_201_CREATED
+)
+async def create_lesson(
+    course_id: uuid.UUID,
+    data: LessonCreate,
+    session: SessionDep,
+    cache: CacheDep,
+    principal: StaffPrincipal,
+) -> LessonRead:
+    """Add a lesson (the course's instructor or an admin). `content_type` is accepted for
+    `lesson_type`; without `order_index` it goes last; `parent_lesson_id` nests it under
+    another lesson of the same course."""
+    lesson = await service.create_lesson(
+        session, cache=cache, principal=principal, course_id=course_id, data=data
+    )
+    return service.lesson_read(lesson, full_access=True)
+
+
+# Declared before /lessons/{lesson_id}, which would otherwise take "reorder" for an id.
+@lessons_router.patch("/reorder", response_model=list[LessonRead])
+async def reorder_lessons(
+    data: LessonReorder, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+) -> list[LessonRead]:
+    """Set the order of a course's lessons at once: `lesson_ids` lists every lesson of the
+    course in the new order. Returns the lessons in that order."""
+    lessons = await service.reorder_lessons(session, cache=cache, principal=principal, data=data)
+    return [service.lesson_read(lesson, full_access=True) for lesson in lessons]
+
+
+@lessons_router.get("/{lesson_id}", response_model=LessonRead)
+async def get_lesson(
+    lesson_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
+) -> LessonRead:
+    """One lesson. Without access to its material (not enrolled, not a preview) the lesson
+    comes back with `content` and `video_url` null and `content_locked: true`."""
+    return await service.get_lesson_view(session, principal=principal, lesson_id=lesson_id)
+
+
+@lessons_router.patch("/{lesson_id}", response_model=LessonRead)
+async def update_lesson(
+    lesson_id: uuid.UUID,
+    data: LessonUpdate,
+    session: SessionDep,
+    cache: CacheDep,
+    principal: StaffPrincipal,
+) -> LessonRead:
+    """Change a lesson (the course's instructor or an admin)."""
+    lesson = await service.update_lesson(
+        session, cache=cache, principal=principal, lesson_id=lesson_id, data=data
+    )
+    return service.lesson_read(lesson, full_access=True)
+
+
+@lessons_router.delete("/{lesson_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_lesson(
+    lesson_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+) -> None:
+    """Delete a lesson (the course's instructor or an admin). Enrolled students' counters
+    and percentages are recomputed."""
+    await service.delete_lesson(session, cache=cache, principal=principal, lesson_id=lesson_id)
+
+
+router = APIRouter()
+router.include_router(courses_router)
+router.include_router(lessons_router)

@@ -1,0 +1,489 @@
+"""SQL for enrollments and progress. Counters change only through single UPDATE
+statements (``x = x + :delta`` or a recount), never read-modify-write in Python, so
+concurrent requests for one enrollment add up exactly."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.db import UTCDateTime
+from lms.modules.enrollments.models import (
+    ACCESS_STATUSES,
+    Enrollment,
+    LearningTime,
+    LessonProgress,
+)
+
+
+def _at(moment: datetime) -> ColumnElement[datetime]:
+    """A timestamp parameter typed like the columns (UTC, aware) inside SQL functions."""
+    return literal(moment, UTCDateTime())
+
+
+def _percentage(completed: Any, total: Any) -> ColumnElement[Decimal]:
+    # 100.0 as SQL text is a NUMERIC constant on PostgreSQL (round(numeric, 2) exists;
+    # round(double, 2) does not) and a REAL on SQLite.
+    return case(
+        (total <= 0, 0),
+        (completed >= total, 100),
+        else_=func.round(completed * literal_column("100.0", Numeric()) / total, 2),
+    )
+
+
+async def get(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment | None:
+    return await session.get(Enrollment, enrollment_id)
+
+
+async def get_fresh(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment | None:
+    """Re-read after SQL updates so the identity map shows the database's values."""
+    result: Enrollment | None = await session.scalar(
+        select(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .execution_options(populate_existing=True)
+    )
+    return result
+
+
+async def get_for(
+    session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
+) -> Enrollment | None:
+    result: Enrollment | None = await session.scalar(
+        select(Enrollment).where(
+            Enrollment.student_id == student_id, Enrollment.course_id == course_id
+        )
+    )
+    return result
+
+
+async def has_access(session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(Enrollment.id).where(
+            Enrollment.student_id == student_id,
+            Enrollment.course_id == course_id,
+            Enrollment.status.in_(ACCESS_STATUSES),
+        )
+    )
+    return found is not None
+
+
+async def count_for_course(session: AsyncSession, course_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(
+            select(func.count(Enrollment.id)).where(Enrollment.course_id == course_id)
+        )
+        or 0
+    )
+
+
+async def add_progress_rows(
+    session: AsyncSession, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> None:
+    """One progress row per (enrollment_id, lesson_id), in one bulk INSERT."""
+    if not pairs:
+        return
+    await session.execute(
+        insert(LessonProgress),
+        [
+            {
+                "id": uuid.uuid4(),
+                "enrollment_id": enrollment_id,
+                "lesson_id": lesson_id,
+                "status": "not_started",
+                "time_spent_seconds": 0,
+                "last_position_seconds": 0,
+                "completion_percentage": Decimal("0"),
+                "attempts_count": 0,
+            }
+            for enrollment_id, lesson_id in pairs
+        ],
+    )
+
+
+async def enrollment_ids_of_course(session: AsyncSession, course_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        await session.scalars(select(Enrollment.id).where(Enrollment.course_id == course_id))
+    )
+
+
+async def lock_enrollments_of_course(session: AsyncSession, course_id: uuid.UUID) -> None:
+    """Wait for every in-flight progress change of the course's enrollments, so the
+    recount that follows sees them all (PostgreSQL; SQLite serialises writers)."""
+    await session.execute(
+        select(Enrollment.id)
+        .where(Enrollment.course_id == course_id)
+        .order_by(Enrollment.id)
+        .with_for_update()
+    )
+
+
+async def add_lessons_to_totals(session: AsyncSession, course_id: uuid.UUID, added: int) -> None:
+    await session.execute(
+        update(Enrollment)
+        .where(Enrollment.course_id == course_id)
+        .values(
+            total_lessons_count=Enrollment.total_lessons_count + added,
+            progress_percentage=_percentage(
+                Enrollment.completed_lessons_count, Enrollment.total_lessons_count + added
+            ),
+        )
+    )
+
+
+async def recount_course(session: AsyncSession, course_id: uuid.UUID) -> None:
+    """Recompute every enrollment's lesson counters of a course from its progress rows,
+    in one statement."""
+    total = (
+        select(func.count(LessonProgress.id))
+        .where(LessonProgress.enrollment_id == Enrollment.id)
+        .scalar_subquery()
+    )
+    completed = (
+        select(func.count(LessonProgress.id))
+        .where(LessonProgress.enrollment_id == Enrollment.id, LessonProgress.status == "completed")
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Enrollment)
+        .where(Enrollment.course_id == course_id)
+        .values(
+            total_lessons_count=total,
+            completed_lessons_count=completed,
+            progress_percentage=_percentage(completed, total),
+        )
+    )
+
+
+async def progress_exists(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
+) -> bool:
+    found = await session.scalar(
+        select(LessonProgress.id).where(
+            LessonProgress.enrollment_id == enrollment_id, LessonProgress.lesson_id == lesson_id
+        )
+    )
+    return found is not None
+
+
+async def get_progress(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
+) -> LessonProgress | None:
+    result: LessonProgress | None = await session.scalar(
+        select(LessonProgress)
+        .where(LessonProgress.enrollment_id == enrollment_id, LessonProgress.lesson_id == lesson_id)
+        .execution_options(populate_existing=True)
+    )
+    return result
+
+
+async def progress_of(session: AsyncSession, enrollment_id: uuid.UUID) -> list[LessonProgress]:
+    return list(
+        await session.scalars(
+            select(LessonProgress).where(LessonProgress.enrollment_id == enrollment_id)
+        )
+    )
+
+
+async def record_progress(
+    session: AsyncSession,
+    *,
+    enrollment_id: uuid.UUID,
+    lesson_id: uuid.UUID,
+    seconds: int,
+    position: int | None,
+    percentage: Decimal | None,
+    metadata: dict[str, Any] | None,
+    now: datetime,
+) -> bool:
+    """Add time, replace the position, raise the percentage, start the lesson. False if
+    the enrollment has no such lesson."""
+    values: dict[str, Any] = {
+        "time_spent_seconds": LessonProgress.time_spent_seconds + seconds,
+        "status": case(
+            (LessonProgress.status == "not_started", "in_progress"), else_=LessonProgress.status
+        ),
+        "started_at": func.coalesce(LessonProgress.started_at, _at(now)),
+        "updated_at": now,
+    }
+    if position is not None:
+        values["last_position_seconds"] = position
+    if percentage is not None:
+        values["completion_percentage"] = case(
+            (LessonProgress.completion_percentage < percentage, percentage),
+            else_=LessonProgress.completion_percentage,
+        )
+    if metadata is not None:
+        values["progress_metadata"] = metadata
+    result = await session.execute(
+        update(LessonProgress)
+        .where(LessonProgress.enrollment_id == enrollment_id, LessonProgress.lesson_id == lesson_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def add_time(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, seconds: int, now: datetime
+) -> None:
+    await session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .values(
+            total_time_spent_seconds=Enrollment.total_time_spent_seconds + seconds,
+            last_accessed_at=now,
+            started_at=func.coalesce(Enrollment.started_at, _at(now)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def log_learning_time(
+    session: AsyncSession,
+    *,
+    enrollment_id: uuid.UUID,
+    lesson_id: uuid.UUID,
+    seconds: int,
+    now: datetime,
+) -> None:
+    await session.execute(
+        insert(LearningTime).values(
+            id=uuid.uuid4(),
+            enrollment_id=enrollment_id,
+            lesson_id=lesson_id,
+            seconds=seconds,
+            recorded_at=now,
+        )
+    )
+
+
+async def mark_lesson_completed(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID, now: datetime
+) -> bool:
+    """Flip the lesson to completed; True only for the one request that flipped it."""
+    result = await session.execute(
+        update(LessonProgress)
+        .where(
+            LessonProgress.enrollment_id == enrollment_id,
+            LessonProgress.lesson_id == lesson_id,
+            LessonProgress.status != "completed",
+        )
+        .values(
+            status="completed",
+            completed_at=now,
+            started_at=func.coalesce(LessonProgress.started_at, _at(now)),
+            completion_percentage=100,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def count_lesson_completed(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, now: datetime
+) -> None:
+    await session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .values(
+            completed_lessons_count=Enrollment.completed_lessons_count + 1,
+            progress_percentage=_percentage(
+                Enrollment.completed_lessons_count + 1, Enrollment.total_lessons_count
+            ),
+            last_accessed_at=now,
+            started_at=func.coalesce(Enrollment.started_at, _at(now)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def finish_completed(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    enrollment_id: uuid.UUID | None = None,
+    course_id: uuid.UUID | None = None,
+) -> list[uuid.UUID]:
+    """Mark active enrollments whose every lesson is done as completed; returns the ids
+    this statement completed (each id is returned by exactly one transaction)."""
+    condition = and_(
+        Enrollment.status == "active",
+        Enrollment.total_lessons_count > 0,
+        Enrollment.completed_lessons_count >= Enrollment.total_lessons_count,
+    )
+    if enrollment_id is not None:
+        condition = and_(condition, Enrollment.id == enrollment_id)
+    if course_id is not None:
+        condition = and_(condition, Enrollment.course_id == course_id)
+    result = await session.execute(
+        update(Enrollment)
+        .where(condition)
+        .values(status="completed", completed_at=now)
+        .returning(Enrollment.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(result.scalars())
+
+
+async def set_certificate_issued(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, issued_at: datetime
+) -> None:
+    await session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment_id, Enrollment.certificate_issued_at.is_(None))
+        .values(certificate_issued_at=issued_at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def page_for_student(
+    session: AsyncSession,
+    student_id: uuid.UUID,
+    *,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Enrollment], int]:
+    condition = Enrollment.student_id == student_id
+    if status:
+        condition = and_(condition, Enrollment.status == status)
+    total = await session.scalar(select(func.count(Enrollment.id)).where(condition))
+    rows = await session.scalars(
+        select(Enrollment)
+        .where(condition)
+        .order_by(Enrollment.enrolled_at.desc(), Enrollment.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def page_for_course(
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    *,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Enrollment], int]:
+    condition = Enrollment.course_id == course_id
+    if status:
+        condition = and_(condition, Enrollment.status == status)
+    total = await session.scalar(select(func.count(Enrollment.id)).where(condition))
+    rows = await session.scalars(
+        select(Enrollment)
+        .where(condition)
+        .order_by(Enrollment.enrolled_at, Enrollment.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def course_stats(
+    session: AsyncSession, course_id: uuid.UUID, *, active_since: datetime
+) -> dict[str, Any]:
+    """Counts by status, averages and totals of a course's enrollments, in one query."""
+
+    def count_where(condition: ColumnElement[bool]) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = (
+        await session.execute(
+            select(
+                func.count(Enrollment.id).label("total"),
+                count_where(Enrollment.status == "active").label("active"),
+                count_where(Enrollment.status == "completed").label("completed"),
+                count_where(Enrollment.status == "dropped").label("dropped"),
+                count_where(Enrollment.status == "expired").label("expired"),
+                count_where(Enrollment.last_accessed_at >= active_since).label("recent"),
+                func.avg(Enrollment.progress_percentage).label("average_progress"),
+                func.avg(Enrollment.rating).label("average_rating"),
+                func.count(Enrollment.rating).label("ratings"),
+                func.coalesce(func.sum(Enrollment.total_time_spent_seconds), 0).label("time"),
+            ).where(Enrollment.course_id == course_id)
+        )
+    ).one()
+    return dict(row._mapping)
+
+
+# Periodic emails
+
+
+async def weekly_activity(
+    session: AsyncSession, *, since: datetime
+) -> tuple[list[Enrollment], dict[uuid.UUID, int], dict[uuid.UUID, int]]:
+    """Enrollments worth a weekly summary (active, or touched since ``since``), and per
+    student the lessons completed and seconds learnt since then."""
+    enrollments = list(
+        await session.scalars(
+            select(Enrollment)
+            .where((Enrollment.status == "active") | (Enrollment.last_accessed_at >= since))
+            .order_by(Enrollment.student_id, Enrollment.enrolled_at)
+        )
+    )
+    completed_rows = await session.execute(
+        select(Enrollment.student_id, func.count(LessonProgress.id))
+        .join(LessonProgress, LessonProgress.enrollment_id == Enrollment.id)
+        .where(LessonProgress.completed_at >= since)
+        .group_by(Enrollment.student_id)
+    )
+    time_rows = await session.execute(
+        select(Enrollment.student_id, func.sum(LearningTime.seconds))
+        .join(LearningTime, LearningTime.enrollment_id == Enrollment.id)
+        .where(LearningTime.recorded_at >= since)
+        .group_by(Enrollment.student_id)
+    )
+    return (
+        enrollments,
+        {student: int(count) for student, count in completed_rows},
+        {student: int(seconds or 0) for student, seconds in time_rows},
+    )
+
+
+async def inactive_enrollments(session: AsyncSession, *, before: datetime) -> list[Enrollment]:
+    """Active enrollments nobody has opened since ``before``."""
+    return list(
+        await session.scalars(
+            select(Enrollment)
+            .where(
+                Enrollment.status == "active",
+                func.coalesce(Enrollment.last_accessed_at, Enrollment.enrolled_at) <= before,
+            )
+            .order_by(Enrollment.enrolled_at)
+        )
+    )
+
+
+async def set_review(
+    session: AsyncSession,
+    *,
+    enrollment_id: uuid.UUID,
+    rating: int,
+    review: str | None,
+    now: datetime,
+) -> None:
+    await session.execute(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .values(rating=rating, review=review, reviewed_at=now)
+        .execution_options(synchronize_session=False)
+    )

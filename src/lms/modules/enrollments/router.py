@@ -1,0 +1,144 @@
+"""Enrollments: enrolling, my courses, progress, completion, reviews, course rosters and
+statistics."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, status
+
+from lms.core.db import TransactionalRoute
+from lms.core.deps import (
+    CurrentPrincipal,
+    SessionDep,
+    SettingsDep,
+    StaffPrincipal,
+    StudentPrincipal,
+)
+from lms.core.pagination import Page, Pagination
+from lms.modules.enrollments import service
+from lms.modules.enrollments.schemas import (
+    CourseEnrollmentRead,
+    CourseEnrollmentStats,
+    EnrollmentCreate,
+    EnrollmentDetail,
+    EnrollmentRead,
+    EnrollmentStatus,
+    LessonProgressRead,
+    ProgressUpdate,
+    ReviewCreate,
+)
+
+router = APIRouter(prefix="/enrollments", tags=["enrollments"], route_class=TransactionalRoute)
+
+
+@router.post("", response_model=EnrollmentRead, status_code=status.HTTP_201_CREATED)
+async def enroll(
+    data: EnrollmentCreate, session: SessionDep, settings: SettingsDep, principal: StudentPrincipal
+) -> EnrollmentRead:
+    """Enroll in a published course (students). Creates a progress row per lesson and
+    emails a confirmation. 404: unknown or unpublished course; 402 `payment_required`: a
+    paid course without a succeeded payment or subscription; 409: already enrolled."""
+    enrollment = await service.enroll(
+        session, settings=settings, principal=principal, course_id=data.course_id
+    )
+    return await service.enrollment_read(session, enrollment)
+
+
+@router.get("/my-courses", response_model=Page[EnrollmentRead])
+async def my_courses(
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    pagination: Pagination,
+    status: EnrollmentStatus | None = None,
+) -> Page[EnrollmentRead]:
+    """Your enrollments, newest first, with the course title, slug and progress."""
+    return await service.list_my_enrollments(
+        session, principal=principal, status=status, page=pagination
+    )
+
+
+@router.get("/courses/{course_id}", response_model=Page[CourseEnrollmentRead])
+async def course_enrollments(
+    course_id: uuid.UUID,
+    session: SessionDep,
+    principal: StaffPrincipal,
+    pagination: Pagination,
+    status: EnrollmentStatus | None = None,
+) -> Page[CourseEnrollmentRead]:
+    """The course's students with their progress (the course's instructor or an admin)."""
+    return await service.list_course_enrollments(
+        session, principal=principal, course_id=course_id, status=status, page=pagination
+    )
+
+
+@router.get("/courses/{course_id}/stats", response_model=CourseEnrollmentStats)
+async def course_stats(
+    course_id: uuid.UUID, session: SessionDep, principal: StaffPrincipal
+) -> CourseEnrollmentStats:
+    """Enrollments by status, average progress and rating, completion rate (the course's
+    instructor or an admin)."""
+    return await service.course_stats(session, principal=principal, course_id=course_id)
+
+
+@router.get("/{enrollment_id}", response_model=EnrollmentDetail)
+async def get_enrollment(
+    enrollment_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> EnrollmentDetail:
+    """One enrollment with each lesson's progress (its student, the course's instructor,
+    admins; 404 for anyone else)."""
+    return await service.get_enrollment_detail(
+        session, principal=principal, enrollment_id=enrollment_id
+    )
+
+
+@router.put("/{enrollment_id}/lessons/{lesson_id}/progress", response_model=LessonProgressRead)
+async def update_progress(
+    enrollment_id: uuid.UUID,
+    lesson_id: uuid.UUID,
+    data: ProgressUpdate,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> LessonProgressRead:
+    """Report progress on a lesson: `time_spent_seconds` is added (0 to 86400 per
+    update), `last_position_seconds` replaces the stored position, `completion_percentage`
+    (0-100) only goes up. The lesson moves from not_started to in_progress."""
+    progress = await service.update_progress(
+        session, principal=principal, enrollment_id=enrollment_id, lesson_id=lesson_id, data=data
+    )
+    return await service.progress_view(session, progress)
+
+
+@router.post("/{enrollment_id}/lessons/{lesson_id}/complete", response_model=EnrollmentRead)
+async def complete_lesson(
+    enrollment_id: uuid.UUID, lesson_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> EnrollmentRead:
+    """Mark a lesson completed (idempotent); returns the enrollment's counters. The last
+    lesson completes the enrollment and emails the student."""
+    enrollment = await service.complete_lesson_for(
+        session, principal=principal, enrollment_id=enrollment_id, lesson_id=lesson_id
+    )
+    return await service.enrollment_read(session, enrollment)
+
+
+@router.post("/{enrollment_id}/review", response_model=EnrollmentRead)
+async def review(
+    enrollment_id: uuid.UUID, data: ReviewCreate, session: SessionDep, principal: CurrentPrincipal
+) -> EnrollmentRead:
+    """Rate the course 1-5 with an optional review (the enrolled student only). One review
+    per enrollment: sending it again replaces it."""
+    enrollment = await service.review_enrollment(
+        session, principal=principal, enrollment_id=enrollment_id, data=data
+    )
+    return await service.enrollment_read(session, enrollment)
+
+
+@router.patch("/{enrollment_id}/review", response_model=EnrollmentRead)
+async def edit_review(
+    enrollment_id: uuid.UUID, data: ReviewCreate, session: SessionDep, principal: CurrentPrincipal
+) -> EnrollmentRead:
+    """Edit your review (same as sending it again with POST)."""
+    enrollment = await service.review_enrollment(
+        session, principal=principal, enrollment_id=enrollment_id, data=data
+    )
+    return await service.enrollment_read(session, enrollment)

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
+
+from lms.modules.courses.schemas import CleanText, StrictModel
+
+EnrollmentStatus = Literal["active", "completed", "dropped", "expired"]
+ProgressStatus = Literal["not_started", "in_progress", "completed"]
+
+# One progress update may add at most a day of learning: a client bug or a forged
+# request cannot inflate the totals by years.
+MAX_TIME_DELTA_SECONDS = 86_400
+MAX_POSITION_SECONDS = 10_000_000
+
+Percentage = Annotated[Decimal, PlainSerializer(float, return_type=float, when_used="json")]
+
+
+class EnrollmentCreate(StrictModel):
+    course_id: uuid.UUID
+
+
+class EnrollmentRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    student_id: uuid.UUID
+    course_id: uuid.UUID
+    course_title: str | None = None
+    course_slug: str | None = None
+    status: EnrollmentStatus
+    enrolled_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    progress_percentage: Percentage
+    completed_lessons_count: int
+    total_lessons_count: int
+    total_time_spent_seconds: int
+    last_accessed_at: datetime | None
+    certificate_issued_at: datetime | None
+    rating: int | None
+    review: str | None
+    reviewed_at: datetime | None
+
+
+class LessonProgressRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    enrollment_id: uuid.UUID
+    lesson_id: uuid.UUID
+    lesson_title: str | None = None
+    lesson_order_index: int | None = None
+    status: ProgressStatus
+    started_at: datetime | None
+    completed_at: datetime | None
+    time_spent_seconds: int
+    last_position_seconds: int
+    completion_percentage: Percentage
+    attempts_count: int
+    progress_metadata: dict[str, Any] | None
+    updated_at: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def completed(self) -> bool:
+        """Seed 000's completion flag."""
+        return self.status == "completed"
+
+
+class EnrollmentDetail(EnrollmentRead):
+    lesson_progress: list[LessonProgressRead]
+
+
+class CourseEnrollmentRead(EnrollmentRead):
+    student_name: str | None = None
+    student_email: str | None = None
+
+
+class ProgressUpdate(StrictModel):
+    """``time_spent_seconds`` is added to the totals; ``last_position_seconds`` replaces
+    the stored position; ``completion_percentage`` never goes down (re-watching the
+    start of a video does not undo progress)."""
+
+    time_spent_seconds: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_TIME_DELTA_SECONDS,
+        description="Seconds spent since the previous update (added).",
+    )
+    last_position_seconds: int | None = Field(default=None, ge=0, le=MAX_POSITION_SECONDS)
+    completion_percentage: Decimal | None = Field(
+        default=None, ge=0, le=100, max_digits=5, decimal_places=2
+    )
+    progress_metadata: dict[str, Any] | None = Field(default=None, max_length=100)
+
+
+class ReviewCreate(StrictModel):
+    rating: int = Field(ge=1, le=5)
+    review: CleanText | None = Field(default=None, max_length=5_000)
+
+
+class StatusCounts(BaseModel):
+    active: int = 0
+    completed: int = 0
+    dropped: int = 0
+    expired: int = 0
+
+
+class CourseEnrollmentStats(BaseModel):
+    course_id: uuid.UUID
+    total_enrollments: int
+    by_status: StatusCounts
+    active_students: int
+    completed_enrollments: int
+    completion_rate: float = Field(description="Completed enrollments, % of all")
+    average_progress: float
+    average_rating: float | None
+    ratings_count: int
+    total_time_spent_seconds: int
+    average_time_spent_seconds: float
