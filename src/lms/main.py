@@ -33,6 +33,7 @@ def module_routers() -> list[APIRouter]:
     """Every business module's router. Importing them also registers their jobs."""
     from lms.modules.admin.router import router as admin_router
     from lms.modules.auth.router import router as auth_router
+    from lms.modules.certificates.router import router as certificates_router
     from lms.modules.courses.router import router as courses_router
     from lms.modules.enrollments.router import router as enrollments_router
     from lms.modules.files.router import router as files_router
@@ -45,6 +46,7 @@ def module_routers() -> list[APIRouter]:
         files_router,
         courses_router,
         enrollments_router,
+        certificates_router,
     ]
 
 
