@@ -34,16 +34,11 @@ def module_routers() -> list[APIRouter]:
     from lms.modules.admin.router import router as admin_router
     from lms.modules.assignments.router import router as assignments_router
     from lms.modules.auth.router import router as auth_router
-<<<<<<< HEAD
-    from lms.modules.courses.router import router as courses_router
-    from lms.modules.enrollments.router import router as enrollments_router
-<<<<<<< HEAD
-=======
     from lms.modules.certificates.router import router as certificates_router
     from lms.modules.courses.router import router as courses_router
     from lms.modules.enrollments.router import router as enrollments_router
->>>>>>> feat-certs
     from lms.modules.files.router import router as files_router
+    from lms.modules.payments.router import router as payments_router
     from lms.modules.quizzes.router import router as quizzes_router
     from lms.modules.users.router import router as users_router
 
@@ -54,20 +49,11 @@ def module_routers() -> list[APIRouter]:
         files_router,
         courses_router,
         enrollments_router,
-<<<<<<< HEAD
         quizzes_router,
         assignments_router,
-    ]
-=======
-    from lms.modules.payments.router import router as payments_router
-    from lms.modules.users.router import router as users_router
-
-    return [auth_router, users_router, courses_router, enrollments_router, payments_router]
->>>>>>> feat-payments
-=======
+        payments_router,
         certificates_router,
     ]
->>>>>>> feat-certs
 
 
 def load_modules() -> None:

@@ -90,6 +90,14 @@ def create_engine(settings: Settings) -> AsyncEngine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine.sync_engine, "savepoint")
+        def _sqlite_savepoint(connection: Any, _name: str) -> None:
+            # The driver opens a transaction only before the first write, so a SAVEPOINT
+            # issued earlier would be a transaction of its own and its RELEASE a real
+            # commit that a later rollback cannot undo. Open the transaction first.
+            if not connection.connection.driver_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN")
+
         return engine
     return create_async_engine(
         settings.database_url,
