@@ -37,7 +37,6 @@ from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict, Forbidden, NotFound, RuleViolation
 from lms.core.pagination import Page, PageParams
 from lms.modules.courses import service as courses
-from lms.modules.courses.models import Course, Lesson
 from lms.modules.emails import service as emails
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import ACCESS_STATUSES, Enrollment, LessonProgress
@@ -176,7 +175,7 @@ async def _own_enrollment(
 # Enrolling
 
 
-def _course_url(settings: Settings, course: Course) -> str:
+def _course_url(settings: Settings, course: courses.Course) -> str:
     return f"{settings.public_base_url.rstrip('/')}/courses/{course.slug}"
 
 
@@ -402,7 +401,7 @@ async def review_enrollment(
 # Reading
 
 
-def _read(enrollment: Enrollment, course: Course | None) -> EnrollmentRead:
+def _read(enrollment: Enrollment, course: courses.Course | None) -> EnrollmentRead:
     read = EnrollmentRead.model_validate(enrollment)
     if course is not None:
         read.course_title = course.title
@@ -415,7 +414,7 @@ async def enrollment_read(session: AsyncSession, enrollment: Enrollment) -> Enro
     return _read(enrollment, course)
 
 
-def progress_read(progress: LessonProgress, lesson: Lesson | None) -> LessonProgressRead:
+def progress_read(progress: LessonProgress, lesson: courses.Lesson | None) -> LessonProgressRead:
     read = LessonProgressRead.model_validate(progress)
     if lesson is not None:
         read.lesson_title = lesson.title
@@ -538,7 +537,7 @@ async def _has_course_access(
 
 
 @courses.on_lesson_created
-async def _add_lesson_to_enrollments(session: AsyncSession, lesson: Lesson) -> None:
+async def _add_lesson_to_enrollments(session: AsyncSession, lesson: courses.Lesson) -> None:
     enrollment_ids = await repository.enrollment_ids_of_course(session, lesson.course_id)
     await repository.add_progress_rows(session, [(eid, lesson.id) for eid in enrollment_ids])
     await repository.add_lessons_to_totals(session, lesson.course_id, 1)
@@ -562,7 +561,7 @@ async def _recount_after_lesson_deleted(
 
 
 @courses.on_course_deleting
-async def _refuse_if_enrolled(session: AsyncSession, course: Course) -> None:
+async def _refuse_if_enrolled(session: AsyncSession, course: courses.Course) -> None:
     if await repository.count_for_course(session, course.id) > 0:
         raise CourseHasEnrollments()
 

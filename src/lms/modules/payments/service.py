@@ -33,7 +33,6 @@ from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict, NotFound, RuleViolation
 from lms.modules.courses import service as courses
-from lms.modules.courses.models import Course
 from lms.modules.enrollments import service as enrollments
 from lms.modules.payments import repository
 from lms.modules.payments.models import Payment, Subscription
@@ -155,7 +154,7 @@ async def course_has_payments(session: AsyncSession, course_id: uuid.UUID) -> bo
     return await repository.course_has_payments(session, course_id)
 
 
-async def _refuse_deleting_paid_course(session: AsyncSession, course: Course) -> None:
+async def _refuse_deleting_paid_course(session: AsyncSession, course: courses.Course) -> None:
     if await repository.course_has_payments(session, course.id):
         raise CourseHasPayments()
 
