@@ -15,6 +15,7 @@ from lms.core.deps import (
     StaffPrincipal,
     StudentPrincipal,
 )
+from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.modules.enrollments import service
 from lms.modules.enrollments.schemas import (
@@ -29,7 +30,12 @@ from lms.modules.enrollments.schemas import (
     ReviewCreate,
 )
 
-router = APIRouter(prefix="/enrollments", tags=["enrollments"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/enrollments",
+    tags=["enrollments"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 
 @router.post("", response_model=EnrollmentRead, status_code=status.HTTP_201_CREATED)

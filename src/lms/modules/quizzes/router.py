@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.db import TransactionalRoute, commit
 from lms.core.deps import CurrentPrincipal, OptionalPrincipal, SessionDep, SettingsDep
-from lms.core.errors import AppError
+from lms.core.errors import AppError, problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.modules.quizzes import service, views
 from lms.modules.quizzes.models import Quiz
@@ -33,10 +33,25 @@ from lms.modules.quizzes.schemas import (
     QuizUpdate,
 )
 
-router = APIRouter(route_class=TransactionalRoute)
-course_quizzes = APIRouter(prefix="/courses", tags=["quizzes"], route_class=TransactionalRoute)
-quizzes = APIRouter(prefix="/quizzes", tags=["quizzes"], route_class=TransactionalRoute)
-attempts = APIRouter(prefix="/attempts", tags=["quizzes"], route_class=TransactionalRoute)
+router = APIRouter(route_class=TransactionalRoute, responses=problem_responses())
+course_quizzes = APIRouter(
+    prefix="/courses",
+    tags=["quizzes"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
+quizzes = APIRouter(
+    prefix="/quizzes",
+    tags=["quizzes"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
+attempts = APIRouter(
+    prefix="/attempts",
+    tags=["quizzes"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 T = TypeVar("T")
 
@@ -284,7 +299,12 @@ async def delete_question(
 # The fixed paths (/start, /my-attempts) come before /{attempt_id}.
 
 
-@quizzes.post("/{quiz_id}/attempts", response_model=AttemptSheet, status_code=201)
+@quizzes.post(
+    "/{quiz_id}/attempts",
+    response_model=AttemptSheet,
+    status_code=201,
+    responses={200: {"model": AttemptSheet, "description": "The open attempt, resumed"}},
+)
 async def start_attempt(
     quiz_id: uuid.UUID,
     principal: CurrentPrincipal,
