@@ -31,12 +31,20 @@ async def world(
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """The fuzzing figures of this run (SECURITY.md quotes them)."""
-    from tests.security import test_fuzz
+    """The figures of this run (SECURITY.md quotes them)."""
+    import sys
 
-    stats = test_fuzz.STATS
-    if not stats["cases"]:
+    matrix = sys.modules.get("tests.security.test_authorization_matrix")
+    if matrix is not None and matrix.MATRIX_STATS:
+        terminalreporter.write_sep("-", "authorization matrix")
+        terminalreporter.write_line(
+            f"{matrix.MATRIX_STATS['routes']} routes x 6 callers = "
+            f"{matrix.MATRIX_STATS['calls']} calls answered as the table says"
+        )
+    fuzz = sys.modules.get("tests.security.test_fuzz")
+    if fuzz is None or not fuzz.STATS["cases"]:
         return
+    stats = fuzz.STATS
     operations = sum(1 for key in stats if key.startswith("op:"))
     roles = {key[5:]: count for key, count in stats.items() if key.startswith("role:")}
     statuses = sorted((key[7:], count) for key, count in stats.items() if key.startswith("status:"))

@@ -77,19 +77,19 @@ class World:
 
 async def new_course(
     client: httpx.AsyncClient,
-    owner: Account,
+    headers: dict[str, str],
     *,
     lessons: int = 2,
     publish: bool = True,
     **fields: Any,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     body = {"title": f"Course {uuid.uuid4().hex[:8]}", "description": "About testing", **fields}
-    course = ok(await client.post("/courses", headers=owner.headers, json=body), 201)
+    course = ok(await client.post("/courses", headers=headers, json=body), 201)
     made = [
         ok(
             await client.post(
                 f"/courses/{course['id']}/lessons",
-                headers=owner.headers,
+                headers=headers,
                 json={
                     "title": f"Lesson {index + 1}",
                     "lesson_type": "text",
@@ -102,16 +102,16 @@ async def new_course(
         for index in range(lessons)
     ]
     if publish:
-        course = ok(await client.post(f"/courses/{course['id']}/publish", headers=owner.headers))
+        course = ok(await client.post(f"/courses/{course['id']}/publish", headers=headers))
     return course, made
 
 
 async def upload(
-    client: httpx.AsyncClient, account: Account, name: str, content: bytes, **fields: str
+    client: httpx.AsyncClient, headers: dict[str, str], name: str, content: bytes, **fields: str
 ) -> dict[str, Any]:
     response = await client.post(
         "/files/upload",
-        headers=account.headers,
+        headers=headers,
         data=fields,
         files={"file": (name, content, "application/octet-stream")},
     )
@@ -136,7 +136,7 @@ async def build_world(
 
     # A published free course: two text lessons (the first a preview), an assignment
     # lesson and a graded quiz.
-    world.course, world.lessons = await new_course(client, owner, publish=False)
+    world.course, world.lessons = await new_course(client, owner.headers, publish=False)
     world.assignment = ok(
         await client.post(
             f"/courses/{world.course['id']}/lessons",
@@ -152,7 +152,7 @@ async def build_world(
         await client.post(
             f"/courses/{world.course['id']}/quizzes",
             headers=owner.headers,
-            json={"title": "Checkpoint", "quiz_type": "graded", "max_attempts": 3},
+            json={"title": "Checkpoint", "quiz_type": "graded"},
         ),
         201,
     )
@@ -190,7 +190,7 @@ async def build_world(
             headers=owner.headers,
         )
     )
-    world.draft_course, _ = await new_course(client, owner, lessons=1, publish=False)
+    world.draft_course, _ = await new_course(client, owner.headers, lessons=1, publish=False)
 
     # The student: enrolled, part-way through, an attempt in progress, homework handed in.
     world.enrollment = ok(
@@ -209,7 +209,7 @@ async def build_world(
     world.attempt = ok(
         await client.post(f"/quizzes/{world.quiz['id']}/attempts", headers=student.headers), 201
     )
-    world.file = await upload(client, student, "notes.pdf", pdf("student notes"))
+    world.file = await upload(client, student.headers, "notes.pdf", pdf("student notes"))
     world.submission = ok(
         await client.post(
             f"/lessons/{world.assignment['id']}/submissions",
@@ -220,7 +220,7 @@ async def build_world(
     )
 
     # A one-lesson course the student completed, with its certificate.
-    world.short_course, short_lessons = await new_course(client, owner, lessons=1)
+    world.short_course, short_lessons = await new_course(client, owner.headers, lessons=1)
     world.completed_enrollment = ok(
         await client.post(
             "/enrollments", headers=student.headers, json={"course_id": world.short_course["id"]}
@@ -245,7 +245,7 @@ async def build_world(
 
     # A paid course, paid for by the student (Stripe, confirmed by a signed webhook),
     # and a subscription.
-    world.paid_course, _ = await new_course(client, owner, lessons=1, price="250.00")
+    world.paid_course, _ = await new_course(client, owner.headers, lessons=1, price="250.00")
     world.payment = ok(
         await client.post(
             "/payments/create-payment-intent",
@@ -269,7 +269,7 @@ async def pay_for(client: httpx.AsyncClient, world: World, course: dict[str, Any
     payment = ok(
         await client.post(
             "/payments/create-payment-intent",
-            headers=world.student.headers,
+            headers=world.headers("student"),
             json={"course_id": course["id"], "provider": "stripe"},
         ),
         201,
