@@ -24,7 +24,7 @@ async def _room(
 
 
 async def test_a_student_submits_resubmits_and_is_graded(
-    client: httpx.AsyncClient, instructor: Account, student: Account
+    client: httpx.AsyncClient, instructor: Account, student: Account, other_student: Account
 ) -> None:
     course_id, lesson_id, enrollment_id = await _room(client, instructor, student)
     first = await client.post(
@@ -36,7 +36,19 @@ async def test_a_student_submits_resubmits_and_is_graded(
     assert body["text"] == "Draft essay" and body["file_id"] is None
     assert body["course_id"] == course_id and body["student_id"] == str(student.id)
 
-    file_id = str(uuid.uuid4())
+    unknown = await client.post(
+        f"/lessons/{lesson_id}/submissions",
+        headers=student.headers,
+        json={"text": "Final essay", "file_id": str(uuid.uuid4())},
+    )
+    assert unknown.status_code == 404
+    uploaded = await client.post(
+        "/files/upload",
+        headers=student.headers,
+        files={"file": ("essay.pdf", b"%PDF-1.4\n%final essay\n%%EOF\n", "application/pdf")},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
     second = await client.post(
         f"/lessons/{lesson_id}/submissions",
         headers=student.headers,
@@ -52,6 +64,18 @@ async def test_a_student_submits_resubmits_and_is_graded(
     listed = await client.get(f"/lessons/{lesson_id}/submissions", headers=instructor.headers)
     assert listed.status_code == 200 and listed.json()["total"] == 1
     assert listed.json()["page"] == 1 and listed.json()["page_size"] == 20
+
+    # the course's instructor reads the handed-in file; it stays private to anyone else
+    handed_in = await client.get(f"/files/{file_id}/download", headers=instructor.headers)
+    assert handed_in.status_code == 200 and handed_in.content.startswith(b"%PDF")
+    peek = await client.get(f"/files/{file_id}/download", headers=other_student.headers)
+    assert peek.status_code == 404
+    borrowed = await client.post(
+        f"/lessons/{lesson_id}/submissions",
+        headers=other_student.headers,
+        json={"text": "Copied", "file_id": file_id},
+    )
+    assert borrowed.status_code in (403, 404)  # not enrolled, and not their file
 
     graded = await client.post(
         f"/submissions/{body['id']}/grade",

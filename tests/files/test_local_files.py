@@ -16,6 +16,7 @@ from lms.core.deps import Principal
 from lms.modules.files import service as files
 from lms.modules.files.models import UploadedFile
 from tests.conftest import Account
+from tests.courses.factories import add_lesson, create_course
 from tests.files.conftest import (
     ELF,
     PE,
@@ -480,7 +481,8 @@ async def test_access_hook_lets_enrolled_students_read_course_materials(
     student: Account,
     other_student: Account,
 ) -> None:
-    lesson_id = uuid.uuid4()
+    course = await create_course(client, instructor)
+    lesson_id = uuid.UUID((await add_lesson(client, instructor, course["id"]))["id"])
     material = await upload(client, instructor, "slides.pdf", pdf(), lesson_id=lesson_id)
     assert material.status_code == 201 and material.json()["lesson_id"] == str(lesson_id)
     file_id = material.json()["id"]

@@ -65,3 +65,13 @@ async def page(
         .limit(limit)
     )
     return list(rows), int(total or 0)
+
+
+async def course_ids_with_file(session: AsyncSession, file_id: uuid.UUID) -> list[uuid.UUID]:
+    """The courses in which a submission hands in this file."""
+    rows = await session.scalars(
+        select(AssignmentSubmission.course_id)
+        .where(AssignmentSubmission.file_id == file_id)
+        .distinct()
+    )
+    return list(rows)

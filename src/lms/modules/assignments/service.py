@@ -27,6 +27,7 @@ from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import SubmissionCreate, SubmissionGrade
 from lms.modules.courses import service as courses
 from lms.modules.enrollments import service as enrollments
+from lms.modules.files import service as files
 
 SUBMITTING_STATUSES = ("active", "completed")
 
@@ -44,6 +45,35 @@ class NotAnAssignment(RuleViolation):
 class NotEnrolled(Forbidden):
     code = "not_enrolled"
     detail = "Only students enrolled in this course can submit work."
+
+
+class FileNotYours(RuleViolation):
+    code = "file_not_yours"
+    detail = "Hand in a file you uploaded yourself (POST /files/upload)."
+
+
+async def _check_handed_in_file(
+    session: AsyncSession, *, principal: Principal, file_id: uuid.UUID | None
+) -> None:
+    if file_id is None:
+        return
+    file = await files.get_readable_file_or_raise(session, principal=principal, file_id=file_id)
+    if file.uploader_id != principal.id:
+        raise FileNotYours()
+
+
+@files.register_file_access_checker
+async def _graders_read_handed_in_files(
+    session: AsyncSession, principal: Principal, file: files.UploadedFile
+) -> bool:
+    """The instructor of a course reads the files its students hand in."""
+    if principal.role != "instructor":
+        return False
+    for course_id in await repository.course_ids_with_file(session, file.id):
+        course = await courses.get_course_or_raise(session, course_id)
+        if courses.is_course_owner_or_admin(principal, course):
+            return True
+    return False
 
 
 class SubmissionGraded(Conflict):
@@ -107,6 +137,7 @@ async def submit_assignment(
     )
     if enrollment is None or enrollment.status not in SUBMITTING_STATUSES:
         raise NotEnrolled()
+    await _check_handed_in_file(session, principal=principal, file_id=data.file_id)
     existing = await repository.get_for_student(
         session, enrollment_id=enrollment.id, lesson_id=lesson_id, lock=True
     )

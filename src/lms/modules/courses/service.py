@@ -122,6 +122,11 @@ async def get_lesson_or_raise(session: AsyncSession, lesson_id: uuid.UUID) -> Le
     return lesson
 
 
+async def find_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
+    """The lesson, or None (no visibility check)."""
+    return await repository.get_lesson(session, lesson_id)
+
+
 async def get_courses(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, Course]:

@@ -492,3 +492,26 @@ async def set_review(
         .values(rating=rating, review=review, reviewed_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+async def change_status(
+    session: AsyncSession,
+    *,
+    student_id: uuid.UUID,
+    course_id: uuid.UUID,
+    from_status: str,
+    to_status: str,
+) -> bool:
+    """Move the student's enrollment from one status to another in one statement; False
+    when it is not in ``from_status`` (so concurrent changes cannot cross)."""
+    result = await session.execute(
+        update(Enrollment)
+        .where(
+            Enrollment.student_id == student_id,
+            Enrollment.course_id == course_id,
+            Enrollment.status == from_status,
+        )
+        .values(status=to_status)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -50,6 +50,7 @@ from lms.modules.enrollments.schemas import (
     ReviewCreate,
     StatusCounts,
 )
+from lms.modules.files import service as files
 from lms.modules.users import service as users
 
 PaidAccessChecker = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[bool]]
@@ -375,6 +376,64 @@ async def mark_certificate_issued(
     await repository.set_certificate_issued(
         session, enrollment_id=enrollment_id, issued_at=issued_at or utcnow()
     )
+
+
+async def drop_enrollment(
+    session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
+) -> bool:
+    """Take an active enrollment's access away (a refunded purchase). A completed
+    enrollment stays completed: its certificate was earned. True if it was dropped."""
+    return await repository.change_status(
+        session,
+        student_id=student_id,
+        course_id=course_id,
+        from_status="active",
+        to_status="dropped",
+    )
+
+
+async def reactivate_enrollment(
+    session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
+) -> bool:
+    """Give a dropped enrollment its access back (paid for again). True if it changed."""
+    return await repository.change_status(
+        session,
+        student_id=student_id,
+        course_id=course_id,
+        from_status="dropped",
+        to_status="active",
+    )
+
+
+# Course materials: files attached to a lesson
+
+
+@files.register_file_access_checker
+async def _enrolled_students_read_course_materials(
+    session: AsyncSession, principal: Principal, file: files.UploadedFile
+) -> bool:
+    """A private file attached to a lesson is readable by the course's students."""
+    if file.lesson_id is None:
+        return False
+    lesson = await courses.find_lesson(session, file.lesson_id)
+    if lesson is None:
+        return False
+    enrollment = await repository.get_for(
+        session, student_id=principal.id, course_id=lesson.course_id
+    )
+    return enrollment is not None and enrollment.status in ACCESS_STATUSES
+
+
+@files.register_lesson_attachment_checker
+async def _course_managers_attach_materials(
+    session: AsyncSession, principal: Principal, lesson_id: uuid.UUID
+) -> bool:
+    """Only the lesson's course instructor (or an admin) attaches files to it."""
+    lesson = await courses.find_lesson(session, lesson_id)
+    if lesson is None:
+        return False
+    course = await courses.get_course_or_raise(session, lesson.course_id)
+    return courses.is_course_owner_or_admin(principal, course)
 
 
 # Reviews

@@ -44,12 +44,13 @@ class LessonAttachmentForbidden(Forbidden):
     detail = "Only instructors and admins attach files to lessons."
 
 
-def register_file_access_checker(checker: FileAccessChecker) -> None:
+def register_file_access_checker(checker: FileAccessChecker) -> FileAccessChecker:
     """Let ``checker(session, principal, file) -> bool`` grant read access to private
     files (e.g. course materials for enrolled students). Checkers are asked only for a
     signed-in caller who is neither the uploader nor an admin; any ``True`` grants."""
     if checker not in _access_checkers:
         _access_checkers.append(checker)
+    return checker
 
 
 def unregister_file_access_checker(checker: FileAccessChecker) -> None:
@@ -57,12 +58,15 @@ def unregister_file_access_checker(checker: FileAccessChecker) -> None:
         _access_checkers.remove(checker)
 
 
-def register_lesson_attachment_checker(checker: LessonAttachmentChecker) -> None:
+def register_lesson_attachment_checker(
+    checker: LessonAttachmentChecker,
+) -> LessonAttachmentChecker:
     """Let ``checker(session, principal, lesson_id) -> bool`` decide whether an
     instructor may attach a file to that lesson (the course owner). Once one is
     registered, an instructor needs one of them to say yes; admins always may."""
     if checker not in _attachment_checkers:
         _attachment_checkers.append(checker)
+    return checker
 
 
 def unregister_lesson_attachment_checker(checker: LessonAttachmentChecker) -> None:

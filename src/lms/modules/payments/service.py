@@ -473,29 +473,10 @@ async def _record_refund(
         payment.status = "refunded"
         payment.refunded_at = utcnow()
         if settings.refund_revokes_enrollment and payment.course_id is not None:
-            await _set_enrollment_status(
-                session, student_id=payment.user_id, course_id=payment.course_id, status="dropped"
+            await enrollments.drop_enrollment(
+                session, student_id=payment.user_id, course_id=payment.course_id
             )
     return True
-
-
-async def _set_enrollment_status(
-    session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID, status: str
-) -> None:
-    """Drop (after a refund) or reopen (after paying again) a paid enrollment.
-
-    The enrollments service has no function for this yet, so the enrollment it returns
-    from ``get_enrollment_for`` is changed here; replace with its function when it has
-    one."""
-    enrollment = await enrollments.get_enrollment_for(
-        session, student_id=student_id, course_id=course_id
-    )
-    if enrollment is None or enrollment.status == status:
-        return
-    if status == "dropped" and enrollment.status != "active":
-        return  # a completed course stays completed (its certificate exists)
-    enrollment.status = status
-    await session.flush()
 
 
 # Revenue
@@ -705,8 +686,8 @@ async def _enroll(session: AsyncSession, *, settings: Settings, payment: Payment
         )
         return f"enrollment refused: {exc.detail}"
     if enrollment.status == "dropped":  # dropped by an earlier refund, paid for again
-        await _set_enrollment_status(
-            session, student_id=payment.user_id, course_id=payment.course_id, status="active"
+        await enrollments.reactivate_enrollment(
+            session, student_id=payment.user_id, course_id=payment.course_id
         )
     payment.enrollment_id = enrollment.id
     return None

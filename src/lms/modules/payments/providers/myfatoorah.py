@@ -54,6 +54,7 @@ from lms.modules.payments.providers.base import (
     parse_uuid,
 )
 from lms.modules.payments.providers.http import ProviderHTTP
+from lms.modules.payments.providers.signing import dig, render
 
 V2_SIGNED_FIELDS: dict[str, tuple[str, ...]] = {
     "PAYMENT_STATUS_CHANGED": (
@@ -77,23 +78,6 @@ TRANSACTION_KINDS = {
     "CANCELLED": EventKind.PAYMENT_FAILED,
     "AUTHORIZE": EventKind.PAYMENT_PENDING,
 }
-
-
-def render(value: object) -> str:
-    """A value as it appears in the signed string (null → empty)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def dig(data: object, path: str) -> object:
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 def canonical_v2(event_name: str, data: dict[str, Any]) -> str:

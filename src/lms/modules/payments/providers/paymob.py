@@ -63,6 +63,7 @@ from lms.modules.payments.providers.base import (
     to_minor_units,
 )
 from lms.modules.payments.providers.http import ProviderHTTP
+from lms.modules.payments.providers.signing import dig, render
 
 TRANSACTION_HMAC_FIELDS = (
     "amount_cents",
@@ -96,22 +97,6 @@ TOKEN_HMAC_FIELDS = (
     "order_id",
     "token",
 )
-
-
-def render(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def dig(data: object, path: str) -> object:
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 def transaction_message(obj: dict[str, Any]) -> str:
