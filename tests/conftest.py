@@ -40,6 +40,8 @@ os.environ.update(
         # Rate limits are high here; the tests of a limit lower it for themselves.
         "LMS_AUTH_RATE_LIMIT_PER_MINUTE": "1000",
         "LMS_UPLOAD_RATE_LIMIT_PER_HOUR": "100000",
+        "LMS_ENROLLMENT_RATE_LIMIT_PER_MINUTE": "100000",
+        "LMS_ATTEMPT_RATE_LIMIT_PER_MINUTE": "100000",
         "LMS_PUBLIC_BASE_URL": "https://lms.example.com",
     }
 )

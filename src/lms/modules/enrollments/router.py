@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from lms.core.db import TransactionalRoute
 from lms.core.deps import (
@@ -17,6 +17,7 @@ from lms.core.deps import (
 )
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.ratelimit import per_user_and_ip
 from lms.modules.enrollments import service
 from lms.modules.enrollments.schemas import (
     CourseEnrollmentRead,
@@ -38,7 +39,15 @@ router = APIRouter(
 )
 
 
-@router.post("", response_model=EnrollmentRead, status_code=status.HTTP_201_CREATED)
+ENROLL_RATE_LIMIT = per_user_and_ip("enroll", "enrollment_rate_limit_per_minute")
+
+
+@router.post(
+    "",
+    response_model=EnrollmentRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(ENROLL_RATE_LIMIT)],
+)
 async def enroll(
     data: EnrollmentCreate, session: SessionDep, settings: SettingsDep, principal: StudentPrincipal
 ) -> EnrollmentRead:
