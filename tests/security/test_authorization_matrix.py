@@ -421,17 +421,14 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/admin/outbox/{message_id}/retry": admin_only(
         OK, params=fresh("message_id", _failed_message)
     ),
-    # files: a private file is its uploader's (and admins'); outsiders get 404
+    # files: a private file is its uploader's and admins'; this one is handed in with the
+    # student's assignment, so the course's instructor reads it too; outsiders get 404
     "POST /api/v1/files/upload": signed_in(CREATED, upload=True),
     "GET /api/v1/files": signed_in(OK),
     "GET /api/v1/files/my-files": signed_in(OK),
-    "GET /api/v1/files/download/{file_id}": R(
-        MISSING, OK, MISSING, MISSING, MISSING, OK, params=FILE
-    ),
-    "GET /api/v1/files/{file_id}": R(MISSING, OK, MISSING, MISSING, MISSING, OK, params=FILE),
-    "GET /api/v1/files/{file_id}/download": R(
-        MISSING, OK, MISSING, MISSING, MISSING, OK, params=FILE
-    ),
+    "GET /api/v1/files/download/{file_id}": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
+    "GET /api/v1/files/{file_id}": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
+    "GET /api/v1/files/{file_id}/download": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
     "DELETE /api/v1/files/{file_id}": R(
         UNAUTH,
         NO_CONTENT,
