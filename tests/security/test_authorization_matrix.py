@@ -9,6 +9,9 @@ status each caller must get, in the order of ``CALLERS``:
     anonymous, student (enrolled; owns the student-side objects), other_student,
     other_instructor (teaches other courses), owner (teaches this course), admin
 
+Every response is also scanned for secrets (``test_properties.leaks``): configured keys,
+the accounts' password, hashes and secret-bearing fields.
+
 Path parameters point at real objects (``world.py``). Where a call changes or uses up
 its object (a delete, a submit, a refund), each caller gets a fresh one of its own, so
 every caller meets the same state. Tokens are minted fresh for every call, so a logout
@@ -29,6 +32,7 @@ from lms.core.db import commit
 from lms.modules.emails.service import SEND_EMAIL_TASK
 from tests.conftest import PASSWORD
 from tests.files.conftest import pdf
+from tests.security.test_properties import leaks
 from tests.security.world import CALLERS, World, new_course, ok, upload
 
 Params = Callable[["Ctx", str], Awaitable[dict[str, str]]]
@@ -730,7 +734,7 @@ def route_table(app: Any) -> list[tuple[str, str]]:
     return found
 
 
-async def _call(ctx: Ctx, method: str, path: str, rule: Rule, caller: str) -> int:
+async def _call(ctx: Ctx, method: str, path: str, rule: Rule, caller: str) -> httpx.Response:
     params = await rule.params(ctx, caller) if rule.params else {}
     url = path.format(**params)
     headers = ctx.w.headers(caller)
@@ -741,8 +745,7 @@ async def _call(ctx: Ctx, method: str, path: str, rule: Rule, caller: str) -> in
         kwargs["data"] = {**rule.form, "username": ctx.w.student.email}
     if rule.upload:
         kwargs["files"] = {"file": ("upload.pdf", pdf("matrix"), "application/pdf")}
-    response = await ctx.client.request(method, f"http://testserver{url}", **kwargs)
-    return response.status_code
+    return await ctx.client.request(method, f"http://testserver{url}", **kwargs)
 
 
 def undecided(app: Any) -> tuple[list[str], list[str]]:
@@ -779,8 +782,11 @@ async def test_every_route_answers_each_caller_as_the_table_says(
         rule = MATRIX[f"{method} {path}"]
         got = []
         for caller in CALLERS:
-            got.append(await _call(ctx, method, path, rule, caller))
+            response = await _call(ctx, method, path, rule, caller)
+            got.append(response.status_code)
             checked += 1
+            if found := leaks(world, response):
+                wrong.append(f"{method} {path} as {caller} shows {found}")
         if tuple(got) != rule.expect:
             wrong.append(f"{method} {path}: expected {rule.expect}, got {tuple(got)}")
     MATRIX_STATS["routes"] = len(routes)
