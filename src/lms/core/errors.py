@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -259,6 +260,18 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
+    # Redis is down where no fallback is safe (revoking a token, counting second-factor
+    # tries): refuse, and say it is temporary. Cache and rate limits never get here.
+    log.warning("store unavailable", extra={"error": type(exc).__name__})
+    return problem(
+        503,
+        "A service this request needs is not available; retry shortly.",
+        code="store_unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error turned into 409", extra={"error": type(exc).__name__})
     return problem(
@@ -278,5 +291,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(RedisError, _store_error)
     app.add_exception_handler(Exception, _unhandled)
     document_problem_details(app)
