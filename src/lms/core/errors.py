@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("lms.errors")
@@ -272,6 +272,21 @@ async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        # The database dropped the connection (a restart, a failover): the pool has
+        # discarded it and the next request gets a fresh one. Temporary: say so.
+        log.warning("database connection lost", extra={"error": type(exc.orig).__name__})
+        return problem(
+            503,
+            "The database connection was lost; retry shortly.",
+            code="database_unavailable",
+            headers={"Retry-After": "1"},
+        )
+    return await _unhandled(request, exc)
+
+
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error turned into 409", extra={"error": type(exc).__name__})
     return problem(
@@ -291,6 +306,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(RedisError, _store_error)
     app.add_exception_handler(Exception, _unhandled)
     document_problem_details(app)
