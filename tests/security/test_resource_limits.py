@@ -1,8 +1,8 @@
 """Unrestricted resource consumption (OWASP API4): request bodies, page sizes and the
 per-user and per-address rate limits on enrolling and on quiz attempts.
 
-Upload size and type limits and the upload rate limit are in ``tests/files``; the auth
-endpoints' limits and the login lockout in ``tests/auth``."""
+More upload cases are in ``tests/files``; the auth endpoints' limits and the login
+lockout in ``tests/auth``."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from lms.core.config import Settings
 from lms.core.pagination import MAX_PAGE_SIZE
 from tests.conftest import Account, AccountFactory
 from tests.courses.factories import published_course
+from tests.files.conftest import png
 from tests.quizzes.helpers import add_question, create_quiz, enroll, publish_quiz
 
 
@@ -76,12 +77,12 @@ def _limit(settings: Settings, monkeypatch: pytest.MonkeyPatch, **values: int) -
         monkeypatch.setattr(settings, name, value)
 
 
-def _is_429(response: httpx.Response) -> bool:
+def _is_429(response: httpx.Response, window: int = 60) -> bool:
     if response.status_code != 429:
         return False
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "rate_limited"
-    assert 1 <= int(response.headers["retry-after"]) <= 60
+    assert 1 <= int(response.headers["retry-after"]) <= window
     return True
 
 
@@ -163,3 +164,29 @@ async def test_quiz_attempts_are_limited_per_user(
     assert (await client.get(f"/attempts/{attempt}", headers=student.headers)).status_code == 200
     theirs = await client.post(f"/quizzes/{quiz['id']}/attempts", headers=other_student.headers)
     assert theirs.status_code == 201
+
+
+async def test_uploads_are_capped_in_size_type_and_rate(
+    client: httpx.AsyncClient,
+    student: Account,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _limit(settings, monkeypatch, max_upload_mb=1, upload_rate_limit_per_hour=3)
+
+    async def upload(name: str, content: bytes) -> httpx.Response:
+        return await client.post(
+            "/files/upload",
+            headers=student.headers,
+            files={"file": (name, content, "application/octet-stream")},
+        )
+
+    big = await upload("big.png", png(2 * 1024 * 1024))
+    assert big.status_code == 413
+    program = await upload("tool.exe", b"MZ\x90\x00" + b"\x00" * 512)
+    assert program.status_code == 415
+    disguised = await upload("photo.png", b"MZ\x90\x00" + b"\x00" * 512)
+    assert disguised.status_code == 415
+    assert _is_429(await upload("fine.png", png(1024)), window=3600)
+    mine = await client.get("/files/my-files", headers=student.headers)
+    assert mine.json()["total"] == 0
