@@ -9,7 +9,7 @@ Course "Data" (instructor, published, lessons L1..L4) has six students:
 | s2      | completed | L1 L2 L3 L4       |                    | 100      | 4      | 40 days ago |
 | s3      | active    | L1 L2             | L3 (300 s)         | 50       | 3      | 2 days ago  |
 | s4      | active    | L1                | L3 (900 s)         | 25       | -      | 10 days ago |
-| s5      | dropped   | L1                | L2 (300 s)         | 25       | 1      | 60 days ago |
+| s5      | dropped   | L1                | L3 (300 s)         | 25       | 1      | 60 days ago |
 | s6      | dropped   |                   |                    | 0        | -      | never       |
 
 A completed lesson took 600 s. Enrolled on 2025-03-01 (s1, s2), 03-02 (s3), 03-05 (s4,
@@ -156,7 +156,7 @@ async def build(
                "seen": now - timedelta(days=2), "enrolled": at("2025-03-02")},
         "s4": {"status": "active", "done": 1, "doing": 2, "progress": "25", "rating": None,
                "seen": now - timedelta(days=10), "enrolled": at("2025-03-05")},
-        "s5": {"status": "dropped", "done": 1, "doing": 1, "progress": "25", "rating": 1,
+        "s5": {"status": "dropped", "done": 1, "doing": 2, "progress": "25", "rating": 1,
                "seen": now - timedelta(days=60), "enrolled": at("2025-03-05", "23:30")},
         "s6": {"status": "dropped", "done": 0, "doing": None, "progress": "0", "rating": None,
                "seen": None, "enrolled": at("2025-02-28")},
@@ -193,7 +193,7 @@ async def build(
         )
         enrollments[name] = enrollment
         dataset.enrollment_ids[name] = enrollment.id
-        # s4 skipped L2: completed L1 only and is working on L3.
+        # s4 and s5 skipped L2: they completed L1 only and moved on to L3.
         completed_lessons = [0] if name == "s4" else list(range(row["done"]))
         for index, lesson in enumerate(lessons):
             if index in completed_lessons:

@@ -14,19 +14,22 @@ SQLite; ``as_decimal`` brings both to the same exact value.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Numeric,
     Select,
+    String,
     Uuid,
     and_,
+    case,
     cast,
     func,
+    literal,
     literal_column,
     null,
     select,
@@ -36,6 +39,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
+# The reporting indexes these queries rely on (declared on the tables they index).
+from lms.modules.analytics.models import REPORTING_INDEXES  # noqa: F401
 from lms.modules.certificates.models import Certificate
 from lms.modules.courses.models import Course, Lesson
 from lms.modules.enrollments.models import Enrollment, LessonProgress
@@ -45,6 +50,7 @@ from lms.modules.users.models import User
 
 # Attempts a student has handed in: graded, or waiting for a grader (no score yet).
 FINISHED_ATTEMPTS = ("submitted", "graded")
+STARTED_PROGRESS = ("in_progress", "completed")
 # Payments whose money was collected; refunds are subtracted through ``refunded_amount``.
 COLLECTED_PAYMENTS = ("succeeded", "refunded")
 SCORE_BUCKETS = tuple((lower, lower + 10) for lower in range(0, 100, 10))
@@ -65,6 +71,8 @@ def _dialect(session: AsyncSession) -> str:
 
 
 def _count(condition: ColumnElement[bool] | None = None, column: Any = None) -> Any:
+    """COUNT(column) [FILTER (WHERE condition)]. The column counted is a non-null one
+    of the reporting index (never ``id``), so that an index-only scan can answer."""
     counted = func.count(column) if column is not None else func.count()
     return counted.filter(condition) if condition is not None else counted
 
@@ -93,12 +101,6 @@ def as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _month(session: AsyncSession, column: Any) -> ColumnElement[str]:
-    if _dialect(session) == "postgresql":
-        return func.to_char(func.timezone(literal_column("'UTC'"), column), "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
 async def _one(session: AsyncSession, stmt: Executable) -> dict[str, Any]:
     return dict((await session.execute(stmt)).mappings().one())
 
@@ -110,9 +112,9 @@ async def _all(session: AsyncSession, stmt: Executable) -> list[dict[str, Any]]:
 def _enrollment_figures(active_since: datetime) -> list[Any]:
     """Per group of enrollments: how many, recently active, completed, progress, ratings."""
     return [
-        _count(column=Enrollment.id).label("enrollments"),
-        _count(Enrollment.last_accessed_at >= active_since, Enrollment.id).label("recent"),
-        _count(Enrollment.status == "completed", Enrollment.id).label("completed"),
+        _count(column=Enrollment.status).label("enrollments"),
+        _count(Enrollment.last_accessed_at >= active_since, Enrollment.status).label("recent"),
+        _count(Enrollment.status == "completed", Enrollment.status).label("completed"),
         func.sum(Enrollment.progress_percentage).label("progress_sum"),
         func.count(Enrollment.rating).label("ratings"),
         func.coalesce(func.sum(Enrollment.rating), 0).label("rating_sum"),
@@ -122,7 +124,7 @@ def _enrollment_figures(active_since: datetime) -> list[Any]:
 def _score_figures() -> list[Any]:
     """Per group of finished attempts: how many, how many graded, their percentages."""
     return [
-        func.count(QuizAttempt.id).label("attempts"),
+        func.count(QuizAttempt.status).label("attempts"),
         func.count(QuizAttempt.percentage).label("graded"),
         func.sum(QuizAttempt.percentage).label("score_sum"),
     ]
@@ -135,9 +137,9 @@ async def student_summary(session: AsyncSession, student_id: uuid.UUID) -> dict[
     """Enrollment, quiz and certificate figures of one student, in one query."""
     enrollments = (
         select(
-            func.count(Enrollment.id).label("enrolled"),
-            _count(Enrollment.status == "completed", Enrollment.id).label("completed"),
-            _count(Enrollment.status == "active", Enrollment.id).label("in_progress"),
+            func.count(Enrollment.status).label("enrolled"),
+            _count(Enrollment.status == "completed", Enrollment.status).label("completed"),
+            _count(Enrollment.status == "active", Enrollment.status).label("in_progress"),
             func.coalesce(func.sum(Enrollment.completed_lessons_count), 0).label("lessons"),
             func.coalesce(func.sum(Enrollment.total_time_spent_seconds), 0).label("seconds"),
             func.sum(Enrollment.progress_percentage).label("progress_sum"),
@@ -149,7 +151,7 @@ async def student_summary(session: AsyncSession, student_id: uuid.UUID) -> dict[
         select(
             *_score_figures(),
             func.max(QuizAttempt.percentage).label("best_score"),
-            _count(QuizAttempt.is_passed.is_(True), QuizAttempt.id).label("passed"),
+            _count(QuizAttempt.is_passed.is_(True), QuizAttempt.status).label("passed"),
         )
         .where(QuizAttempt.student_id == student_id, QuizAttempt.status.in_(FINISHED_ATTEMPTS))
         .subquery("a")
@@ -259,18 +261,25 @@ async def course_enrollments(
     """Counts by status, recent activity, progress, ratings and time of one course."""
     stmt = select(
         *_enrollment_figures(active_since),
-        _count(Enrollment.status == "active", Enrollment.id).label("active"),
-        _count(Enrollment.status == "dropped", Enrollment.id).label("dropped"),
-        _count(Enrollment.status == "expired", Enrollment.id).label("expired"),
+        _count(Enrollment.status == "active", Enrollment.status).label("active"),
+        _count(Enrollment.status == "dropped", Enrollment.status).label("dropped"),
+        _count(Enrollment.status == "expired", Enrollment.status).label("expired"),
         func.coalesce(func.sum(Enrollment.total_time_spent_seconds), 0).label("seconds"),
     ).where(Enrollment.course_id == course_id)
     return await _one(session, stmt)
 
 
-async def course_lessons(session: AsyncSession, course_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Per lesson in course order: learners, starts, completions and time, its popularity
-    rank, the completions of the step before it (``reached``, every learner for the first
-    lesson) and its rank by students lost (``drop_rank`` 1 = the drop-off lesson)."""
+async def course_lessons(
+    session: AsyncSession, course_id: uuid.UUID, *, enrolled: int
+) -> list[dict[str, Any]]:
+    """Per lesson in course order: students who started and who completed it, its
+    popularity rank (most starts, then most completions), the completions of the step
+    before it (``reached``; ``enrolled`` for the first lesson) and its rank by students
+    lost (``drop_rank`` 1 = the drop-off lesson).
+
+    Only progress rows that were started are read, from ``ix_lesson_progress_lesson_report``
+    alone: the rows of lessons nobody opened (most of them, in a large course) are
+    skipped by the index."""
     progress = LessonProgress
     per_lesson = (
         select(
@@ -279,13 +288,14 @@ async def course_lessons(session: AsyncSession, course_id: uuid.UUID) -> list[di
             Lesson.order_index,
             Lesson.lesson_type,
             Lesson.created_at,
-            func.count(progress.id).label("learners"),
-            _count(progress.status != "not_started", progress.id).label("started"),
-            _count(progress.status == "completed", progress.id).label("completed"),
-            func.coalesce(func.sum(progress.time_spent_seconds), 0).label("seconds"),
+            func.count(progress.status).label("started"),
+            _count(progress.status == "completed", progress.status).label("completed"),
         )
         .select_from(Lesson)
-        .outerjoin(progress, progress.lesson_id == Lesson.id)
+        .outerjoin(
+            progress,
+            and_(progress.lesson_id == Lesson.id, progress.status.in_(STARTED_PROGRESS)),
+        )
         .where(Lesson.course_id == course_id)
         .group_by(
             Lesson.id, Lesson.title, Lesson.order_index, Lesson.lesson_type, Lesson.created_at
@@ -297,9 +307,9 @@ async def course_lessons(session: AsyncSession, course_id: uuid.UUID) -> list[di
         per_lesson,
         func.row_number().over(order_by=course_order).label("position"),
         func.row_number()
-        .over(order_by=(per_lesson.c.started.desc(), per_lesson.c.seconds.desc(), *course_order))
+        .over(order_by=(per_lesson.c.started.desc(), per_lesson.c.completed.desc(), *course_order))
         .label("popularity_rank"),
-        func.lag(per_lesson.c.completed, literal_column("1"), per_lesson.c.learners)
+        func.lag(per_lesson.c.completed, literal_column("1"), literal(enrolled, BigInteger))
         .over(order_by=course_order)
         .label("reached"),
     ).subquery("ranked")
@@ -318,7 +328,7 @@ async def course_scores(session: AsyncSession, course_id: uuid.UUID) -> dict[str
     pct = QuizAttempt.percentage
     buckets = [
         _count(
-            and_(pct >= lower, pct < upper) if upper < 100 else pct >= lower, QuizAttempt.id
+            and_(pct >= lower, pct < upper) if upper < 100 else pct >= lower, QuizAttempt.status
         ).label(f"bucket_{lower}")
         for lower, upper in SCORE_BUCKETS
     ]
@@ -327,7 +337,7 @@ async def course_scores(session: AsyncSession, course_id: uuid.UUID) -> dict[str
             *_score_figures(),
             func.max(pct).label("highest"),
             func.min(pct).label("lowest"),
-            _count(QuizAttempt.is_passed.is_(True), QuizAttempt.id).label("passed"),
+            _count(QuizAttempt.is_passed.is_(True), QuizAttempt.status).label("passed"),
             *buckets,
         )
         .select_from(QuizAttempt)
@@ -345,7 +355,7 @@ async def course_quizzes(session: AsyncSession, course_id: uuid.UUID) -> list[di
             Quiz.id.label("quiz_id"),
             Quiz.title,
             *_score_figures(),
-            _count(QuizAttempt.is_passed.is_(True), QuizAttempt.id).label("passed"),
+            _count(QuizAttempt.is_passed.is_(True), QuizAttempt.status).label("passed"),
         )
         .select_from(Quiz)
         .outerjoin(QuizAttempt, finished)
@@ -478,29 +488,20 @@ async def instructor_totals(
 async def revenue(
     session: AsyncSession,
     *,
-    group_by: Sequence[str] = (),
     course_id: uuid.UUID | None = None,
     instructor_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    per_course: bool = False,
 ) -> list[dict[str, Any]]:
-    """Collected money per ``currency`` and the given keys (``course_id``, ``provider``,
-    ``month``): payments, gross, refunded and net, summed in SQL. Optionally for one
-    course, the courses of one instructor, or payments made in [since, until)."""
-    paid_at = func.coalesce(Payment.processed_at, Payment.created_at)
-    keys: dict[str, ColumnElement[Any]] = {
-        "course_id": Payment.course_id.expression,
-        "provider": Payment.provider.expression,
-        "month": _month(session, paid_at),
-    }
-    groups = [keys[name].label(name) for name in group_by]
+    """Collected money per currency (and per course with ``per_course``) of one course
+    or of one instructor's courses: payments, gross, refunded and net, summed in SQL."""
     money = Numeric(14, 2)
     gross = func.coalesce(func.sum(Payment.amount), 0).cast(money)
     refunded = func.coalesce(func.sum(Payment.refunded_amount), 0).cast(money)
+    groups = [Payment.course_id.label("course_id")] if per_course else []
     stmt = select(
         *groups,
         Payment.currency.label("currency"),
-        func.count(Payment.id).label("payments"),
+        func.count(Payment.status).label("payments"),
         gross.label("gross"),
         refunded.label("refunded"),
         (gross - refunded).label("net"),
@@ -511,11 +512,78 @@ async def revenue(
         stmt = stmt.join(Course, Course.id == Payment.course_id).where(
             Course.instructor_id == instructor_id
         )
-    if since is not None:
-        stmt = stmt.where(paid_at >= since)
-    if until is not None:
-        stmt = stmt.where(paid_at < until)
     stmt = stmt.group_by(*groups, Payment.currency).order_by(*groups, Payment.currency)
+    return await _all(session, stmt)
+
+
+async def revenue_overview(
+    session: AsyncSession, *, since: datetime, until: datetime
+) -> list[dict[str, Any]]:
+    """Collected money in one scan of the payments: per currency (``level`` "total"),
+    per provider and currency ("provider"), both all time, and per month, provider and
+    currency for payments made in [since, until) ("month", whose ``month`` is the first
+    day of the month). A portable ROLLUP: the
+    grouped rows are built once (a CTE) and summed at each level."""
+    paid_at = func.coalesce(Payment.processed_at, Payment.created_at)
+    # Grouped by a timestamp (cheaper per row than formatting text); "YYYY-MM" is
+    # formatted on the few grouped rows by the caller (``as_date``).
+    month = period_start(session, paid_at, "month")
+    in_window = case((and_(paid_at >= since, paid_at < until), 1), else_=0)
+    grouped = (
+        select(
+            month.label("month"),
+            Payment.provider.label("provider"),
+            Payment.currency.label("currency"),
+            in_window.label("in_window"),
+            func.count(Payment.status).label("payments"),
+            func.sum(Payment.amount).label("gross"),
+            func.sum(Payment.refunded_amount).label("refunded"),
+        )
+        .where(Payment.status.in_(COLLECTED_PAYMENTS))
+        .group_by(month, Payment.provider, Payment.currency, in_window)
+        .cte("grouped")
+    )
+    money = Numeric(14, 2)
+    gross = func.coalesce(func.sum(grouped.c.gross), 0).cast(money)
+    refunded = func.coalesce(func.sum(grouped.c.refunded), 0).cast(money)
+    sums = [
+        cast(func.sum(grouped.c.payments), BigInteger).label("payments"),
+        gross.label("gross"),
+        refunded.label("refunded"),
+        (gross - refunded).label("net"),
+    ]
+    no_text = cast(null(), Payment.provider.type)
+    # Typed for PostgreSQL's UNION (date_trunc gives a timestamp); no result processing.
+    no_month: ColumnElement[Any] = literal_column("CAST(NULL AS TIMESTAMP)")
+    totals = select(
+        literal_column("'total'", String).label("level"),
+        no_month.label("month"),
+        no_text.label("provider"),
+        grouped.c.currency,
+        *sums,
+    ).group_by(grouped.c.currency)
+    per_provider = select(
+        literal_column("'provider'", String).label("level"),
+        no_month.label("month"),
+        grouped.c.provider,
+        grouped.c.currency,
+        *sums,
+    ).group_by(grouped.c.provider, grouped.c.currency)
+    per_month = (
+        select(
+            literal_column("'month'", String).label("level"),
+            grouped.c.month,
+            grouped.c.provider,
+            grouped.c.currency,
+            *sums,
+        )
+        .where(grouped.c.in_window == 1)
+        .group_by(grouped.c.month, grouped.c.provider, grouped.c.currency)
+    )
+    combined = union_all(totals, per_provider, per_month).subquery("revenue")
+    stmt = select(combined).order_by(
+        combined.c.level, combined.c.month, combined.c.provider, combined.c.currency
+    )
     return await _all(session, stmt)
 
 
@@ -527,11 +595,11 @@ async def users_by_role(session: AsyncSession, *, active_since: datetime) -> lis
     stmt = (
         select(
             User.role,
-            func.count(User.id).label("total"),
+            func.count(User.role).label("total"),
             _count(
-                and_(User.is_active.is_(True), User.last_login_at >= active_since), User.id
+                and_(User.is_active.is_(True), User.last_login_at >= active_since), User.role
             ).label("active"),
-            _count(User.is_active.is_(False), User.id).label("deactivated"),
+            _count(User.is_active.is_(False), User.role).label("deactivated"),
         )
         .group_by(User.role)
         .order_by(User.role)

@@ -122,8 +122,9 @@ class LessonStats(BaseModel):
     students_started: int
     students_completed: int
     completion_rate: Ratio = Field(description="Completed / enrolled students, in percent")
-    total_time_spent_seconds: int
-    popularity_rank: int = Field(description="1 = most students started it (then most time)")
+    popularity_rank: int = Field(
+        description="1 = started by the most students (then completed by the most)"
+    )
 
 
 class DropOffLesson(BaseModel):

@@ -285,7 +285,7 @@ async def student_progress(
 # Course
 
 
-def _lesson_stats(row: dict[str, Any]) -> LessonStats:
+def _lesson_stats(row: dict[str, Any], enrolled: int) -> LessonStats:
     return LessonStats(
         lesson_id=row["lesson_id"],
         title=row["title"],
@@ -293,8 +293,7 @@ def _lesson_stats(row: dict[str, Any]) -> LessonStats:
         lesson_type=row["lesson_type"],
         students_started=int(row["started"]),
         students_completed=int(row["completed"]),
-        completion_rate=percent(int(row["completed"]), int(row["learners"])),
-        total_time_spent_seconds=int(row["seconds"]),
+        completion_rate=percent(int(row["completed"]), enrolled),
         popularity_rank=int(row["popularity_rank"]),
     )
 
@@ -355,16 +354,16 @@ async def compute_course_analytics(
 ) -> CourseAnalytics:
     active_since = utcnow() - timedelta(days=ACTIVE_DAYS)
     figures = await repository.course_enrollments(session, course.id, active_since=active_since)
-    lesson_rows = await repository.course_lessons(session, course.id)
+    total = int(figures["enrollments"])
+    lesson_rows = await repository.course_lessons(session, course.id, enrolled=total)
     score_totals = await repository.course_scores(session, course.id)
     per_quiz = await repository.course_quizzes(session, course.id)
     trend = await _trend(session, course_id=course.id, window=window)
     revenue = await repository.revenue(session, course_id=course.id)
 
-    total = int(figures["enrollments"])
     completed = int(figures["completed"])
     ratings = int(figures["ratings"])
-    lessons = [_lesson_stats(row) for row in lesson_rows]
+    lessons = [_lesson_stats(row, total) for row in lesson_rows]
     return CourseAnalytics(
         course_id=course.id,
         title=course.title,
@@ -436,9 +435,7 @@ async def compute_instructor_overview(
         row["course_id"]: row
         for row in await repository.instructor_course_scores(session, instructor_id)
     }
-    revenue_rows = await repository.revenue(
-        session, instructor_id=instructor_id, group_by=["course_id"]
-    )
+    revenue_rows = await repository.revenue(session, instructor_id=instructor_id, per_course=True)
     totals = await repository.instructor_totals(session, instructor_id, active_since=active_since)
     total_revenue = await repository.revenue(session, instructor_id=instructor_id)
 
@@ -537,11 +534,11 @@ async def compute_system_overview(session: AsyncSession, *, window: Window) -> S
     }
     trend = await _trend(session, course_id=None, window=window)
     since, until = _bounds(window)
-    revenue_totals = await repository.revenue(session)
-    by_provider = await repository.revenue(session, group_by=["provider"])
-    by_month = await repository.revenue(
-        session, group_by=["month", "provider"], since=since, until=until
-    )
+    revenue: dict[str, list[dict[str, Any]]] = {"total": [], "provider": [], "month": []}
+    for row in await repository.revenue_overview(session, since=since, until=until):
+        if row["month"] is not None:
+            row["month"] = f"{repository.as_date(row['month']):%Y-%m}"
+        revenue[row["level"]].append(row)
 
     by_role = [
         RoleCounts(
@@ -571,9 +568,9 @@ async def compute_system_overview(session: AsyncSession, *, window: Window) -> S
         ),
         activity_trend=trend,
         revenue=RevenueOverview(
-            totals=_money(revenue_totals),
-            by_provider=[ProviderRevenue.model_validate(row) for row in by_provider],
-            by_month=[MonthRevenue.model_validate(row) for row in by_month],
+            totals=_money(revenue["total"]),
+            by_provider=[ProviderRevenue.model_validate(row) for row in revenue["provider"]],
+            by_month=[MonthRevenue.model_validate(row) for row in revenue["month"]],
         ),
         generated_at=utcnow(),
     )
