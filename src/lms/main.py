@@ -32,6 +32,7 @@ API_PREFIX = "/api/v1"
 def module_routers() -> list[APIRouter]:
     """Every business module's router. Importing them also registers their jobs."""
     from lms.modules.admin.router import router as admin_router
+    from lms.modules.analytics.router import router as analytics_router
     from lms.modules.assignments.router import router as assignments_router
     from lms.modules.auth.router import router as auth_router
     from lms.modules.certificates.router import router as certificates_router
@@ -53,6 +54,7 @@ def module_routers() -> list[APIRouter]:
         assignments_router,
         payments_router,
         certificates_router,
+        analytics_router,
     ]
 
 
