@@ -37,7 +37,11 @@ os.environ.update(
         "LMS_EMAIL_FILE_DIR": str(MAIL_DIR),
         "LMS_UPLOAD_DIR": str(_TMP / "uploads"),
         "LMS_LOG_LEVEL": "WARNING",
+        # Rate limits are high here; the tests of a limit lower it for themselves.
         "LMS_AUTH_RATE_LIMIT_PER_MINUTE": "1000",
+        "LMS_UPLOAD_RATE_LIMIT_PER_HOUR": "100000",
+        "LMS_ENROLLMENT_RATE_LIMIT_PER_MINUTE": "100000",
+        "LMS_ATTEMPT_RATE_LIMIT_PER_MINUTE": "100000",
         "LMS_PUBLIC_BASE_URL": "https://lms.example.com",
     }
 )
@@ -95,13 +99,8 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
     await application.state.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-async def _clean_slate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Every test starts with empty tables, an empty store and an empty mailbox."""
-    yield
-    if "app" not in request.fixturenames:
-        return
-    application = request.getfixturevalue("app")
+async def reset_state(application: Any) -> None:
+    """Empty every table, the store and the mailbox."""
     async with application.state.engine.begin() as connection:
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
         if IS_POSTGRES:
@@ -116,6 +115,15 @@ async def _clean_slate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         await store.close()
     for path in MAIL_DIR.glob("*.eml"):
         path.unlink()
+
+
+@pytest.fixture(autouse=True)
+async def _clean_slate(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Every test starts with empty tables, an empty store and an empty mailbox."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    await reset_state(request.getfixturevalue("app"))
 
 
 @pytest.fixture
@@ -150,38 +158,52 @@ class Account:
 AccountFactory = Callable[..., Any]
 
 
+async def create_account(
+    app: Any,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    role: str = "student",
+    *,
+    email: str | None = None,
+    full_name: str | None = None,
+) -> Account:
+    """Create a user of any role directly, then log in through the API."""
+    from lms.modules.users import service as users
+
+    address = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
+    name = full_name or f"{role.title()} {address[:6]}"
+    async with app.state.sessionmaker() as session:
+        user = await users.create_user(
+            session,
+            settings=settings,
+            email=address,
+            password=PASSWORD,
+            full_name=name,
+            role=role,
+        )
+        await commit(session)
+    response = await client.post("/auth/login", json={"email": address, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return Account(
+        id=user.id,
+        email=address,
+        role=role,
+        full_name=name,
+        password=PASSWORD,
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+    )
+
+
 @pytest.fixture
 async def make_account(app: Any, client: httpx.AsyncClient, settings: Settings) -> AccountFactory:
     """Create a user of any role directly, then log in through the API."""
-    from lms.modules.users import service as users
 
     async def factory(
         role: str = "student", *, email: str | None = None, full_name: str | None = None
     ) -> Account:
-        address = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
-        name = full_name or f"{role.title()} {address[:6]}"
-        async with app.state.sessionmaker() as session:
-            user = await users.create_user(
-                session,
-                settings=settings,
-                email=address,
-                password=PASSWORD,
-                full_name=name,
-                role=role,
-            )
-            await commit(session)
-        response = await client.post("/auth/login", json={"email": address, "password": PASSWORD})
-        assert response.status_code == 200, response.text
-        body = response.json()
-        return Account(
-            id=user.id,
-            email=address,
-            role=role,
-            full_name=name,
-            password=PASSWORD,
-            access_token=body["access_token"],
-            refresh_token=body["refresh_token"],
-        )
+        return await create_account(app, client, settings, role, email=email, full_name=full_name)
 
     return factory
 

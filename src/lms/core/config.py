@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     login_failures_before_delay: int = 5
     login_max_delay_seconds: int = 900
     auth_rate_limit_per_minute: int = 20
+    # Per user per minute; a client address may send ``rate_limit_ip_multiplier`` times
+    # as many (several people may share one address).
+    enrollment_rate_limit_per_minute: int = Field(default=30, ge=1)
+    attempt_rate_limit_per_minute: int = Field(default=60, ge=1)
+    rate_limit_ip_multiplier: int = Field(default=5, ge=1)
 
     # Courses and enrollments
     cache_ttl_seconds: int = 60

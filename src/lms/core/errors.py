@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +25,7 @@ _TITLES = {
     409: "Conflict",
     413: "Content Too Large",
     415: "Unsupported Media Type",
+    416: "Range Not Satisfiable",
     422: "Unprocessable Content",
     429: "Too Many Requests",
     500: "Internal Server Error",
@@ -115,6 +117,86 @@ class ServiceUnavailable(AppError):
     detail = "A service this request needs is not available."
 
 
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(
+        description="Where: `body`, `query`, `path` or `header`, then the field"
+    )
+    msg: str
+
+
+class ProblemDetails(BaseModel):
+    """An error, as RFC 9457 problem details (``application/problem+json``)."""
+
+    model_config = ConfigDict(extra="allow", title="ProblemDetails")
+
+    type: str = Field(default="about:blank", description="Always `about:blank`")
+    title: str = Field(description="The HTTP status's name")
+    status: int = Field(description="The HTTP status code")
+    detail: str = Field(description="What went wrong, for a person")
+    code: str = Field(description="What went wrong, for a program (e.g. `not_found`)")
+    errors: list[FieldError] | None = Field(
+        default=None, description="Every invalid field (validation errors only)"
+    )
+
+
+_PROBLEM_REF = {"$ref": "#/components/schemas/ProblemDetails"}
+_PROBLEM_DESCRIPTIONS = {
+    400: "The request could not be processed",
+    401: "Not signed in, or the token is invalid, expired or revoked",
+    402: "Payment required",
+    403: "Signed in, but not allowed to do this",
+    404: "Not found, or not visible to the caller",
+    409: "Conflicts with the current state",
+    413: "The request body is too large",
+    415: "The content type is not supported",
+    416: "The requested byte range is outside the file",
+    422: "Invalid input, or a business rule refused it",
+    429: "Too many requests; `Retry-After` says when to retry",
+    502: "An upstream provider refused the request",
+    503: "A service this request needs is down; retry shortly",
+}
+_PROBLEM_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
+    429: {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait"}},
+}
+# Every router documents these: the refusals any operation may answer with.
+DEFAULT_PROBLEM_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429, 503)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for problem-details errors, for ``APIRouter(responses=…)``
+    or a route's ``responses=``. Without arguments: ``DEFAULT_PROBLEM_STATUSES``."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses or DEFAULT_PROBLEM_STATUSES:
+        response: dict[str, Any] = {
+            "description": _PROBLEM_DESCRIPTIONS.get(status, _TITLES.get(status, "Error")),
+            "content": {PROBLEM_JSON: {"schema": dict(_PROBLEM_REF)}},
+        }
+        if status in _PROBLEM_HEADERS:
+            response["headers"] = _PROBLEM_HEADERS[status]
+        documented[status] = response
+    return documented
+
+
+def _problem_component_schemas() -> dict[str, Any]:
+    schema = ProblemDetails.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested = schema.pop("$defs", {})
+    return {**nested, "ProblemDetails": schema}
+
+
+def document_problem_details(app: FastAPI) -> None:
+    """Add the ``ProblemDetails`` schema that ``problem_responses`` refers to."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(_problem_component_schemas())
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def problem(
     status: int,
     detail: str,
@@ -163,6 +245,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {
+        400: "bad_request",
         401: "not_authenticated",
         404: "not_found",
         405: "method_not_allowed",
@@ -196,3 +279,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(Exception, _unhandled)
+    document_problem_details(app)

@@ -7,12 +7,24 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class Liveness(BaseModel):
+    status: str = Field(description="`ok`")
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="`ok`, or `unavailable` when a dependency is down")
+    checks: dict[str, str] = Field(
+        description="Each dependency (`database`, `redis`, `broker`): `ok` or `error: …`"
+    )
+
+
+@router.get("/health", response_model=Liveness)
 async def health() -> dict[str, str]:
     """Liveness: the process answers."""
     return {"status": "ok"}
@@ -30,7 +42,10 @@ async def _check_broker(url: str) -> None:
 
 @router.get(
     "/ready",
-    responses={503: {"description": "A dependency is down; `checks` says which."}},
+    response_model=Readiness,
+    responses={
+        503: {"model": Readiness, "description": "A dependency is down; `checks` says which."}
+    },
 )
 async def ready(request: Request) -> JSONResponse:
     """Readiness: the database, and Redis and the broker when configured, answer."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import redis.asyncio as aioredis
+from fastapi import Request
 
 from lms.core.cache import Store
+from lms.core.deps import CurrentPrincipal, SettingsDep, StoreDep, client_ip
 from lms.core.errors import TooManyRequests
 
 log = logging.getLogger("lms.ratelimit")
@@ -24,3 +27,23 @@ async def hit(store: Store, key: str, *, limit: int, window_seconds: int) -> Non
         return
     if count > limit:
         raise TooManyRequests(ttl)
+
+
+def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
+    """A route dependency: the ``setting`` budget per minute for each user, and
+    ``rate_limit_ip_multiplier`` times that for each client address, whichever runs
+    out first. Use as ``dependencies=[Depends(per_user_and_ip("enroll", "…"))]``."""
+
+    async def limit(
+        request: Request, principal: CurrentPrincipal, store: StoreDep, settings: SettingsDep
+    ) -> None:
+        per_user: int = getattr(settings, setting)
+        await hit(store, f"{scope}:user:{principal.id}", limit=per_user, window_seconds=60)
+        await hit(
+            store,
+            f"{scope}:ip:{client_ip(request)}",
+            limit=per_user * settings.rate_limit_ip_multiplier,
+            window_seconds=60,
+        )
+
+    return limit

@@ -8,11 +8,14 @@ from fastapi import APIRouter
 
 from lms.core.db import TransactionalRoute
 from lms.core.deps import AdminPrincipal, SessionDep
+from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.modules.admin import service
 from lms.modules.admin.schemas import OutboxMessageRead, OutboxStatus
 
-router = APIRouter(prefix="/admin", tags=["admin"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/admin", tags=["admin"], route_class=TransactionalRoute, responses=problem_responses()
+)
 
 
 @router.get("/outbox", response_model=Page[OutboxMessageRead])

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from lms.core.db import TransactionalRoute
 from lms.core.deps import CurrentPrincipal, SessionDep
+from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.modules.assignments import service
 from lms.modules.assignments.models import AssignmentSubmission
@@ -20,9 +21,19 @@ from lms.modules.assignments.schemas import (
     SubmissionStatus,
 )
 
-router = APIRouter(route_class=TransactionalRoute)
-lessons = APIRouter(prefix="/lessons", tags=["assignments"], route_class=TransactionalRoute)
-submissions = APIRouter(prefix="/submissions", tags=["assignments"], route_class=TransactionalRoute)
+router = APIRouter(route_class=TransactionalRoute, responses=problem_responses())
+lessons = APIRouter(
+    prefix="/lessons",
+    tags=["assignments"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
+submissions = APIRouter(
+    prefix="/submissions",
+    tags=["assignments"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 StatusFilter = Annotated[SubmissionStatus | None, Query(alias="status")]
 
@@ -40,7 +51,10 @@ def _page(
 
 
 @lessons.post(
-    "/{lesson_id}/submissions", response_model=SubmissionRead, status_code=status.HTTP_201_CREATED
+    "/{lesson_id}/submissions",
+    response_model=SubmissionRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": SubmissionRead, "description": "The work, resubmitted"}},
 )
 async def submit_assignment(
     lesson_id: uuid.UUID,

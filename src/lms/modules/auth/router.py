@@ -3,7 +3,7 @@ password reset, email verification and MFA set-up. Every one is rate limited."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
@@ -17,6 +17,7 @@ from lms.core.deps import (
     StoreDep,
     client_ip,
 )
+from lms.core.errors import problem_responses
 from lms.modules.auth import service
 from lms.modules.auth.schemas import (
     Accepted,
@@ -54,16 +55,13 @@ async def auth_rate_limit(request: Request, store: StoreDep, settings: SettingsD
     )
 
 
-RATE_LIMITED: dict[int | str, dict[str, Any]] = {
-    429: {"description": "Too many requests; `Retry-After` says when to retry."}
-}
 # The limit sits on the router, so every auth endpoint has it, including new ones.
 router = APIRouter(
     prefix="/auth",
     tags=["auth"],
     route_class=TransactionalRoute,
     dependencies=[Depends(auth_rate_limit)],
-    responses=RATE_LIMITED,
+    responses=problem_responses(),
 )
 
 

@@ -4,7 +4,13 @@ from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
-from lms.modules.users.schemas import Password, StrictModel, UserRead, check_password_strength
+from lms.modules.users.schemas import (
+    FullName,
+    Password,
+    StrictModel,
+    UserRead,
+    check_password_strength,
+)
 
 MfaMethod = Literal["email", "totp"]
 Code = Field(
@@ -18,7 +24,7 @@ OpaqueToken = Field(min_length=1, max_length=200)
 class RegisterRequest(StrictModel):
     email: EmailStr
     password: str = Password
-    full_name: str = Field(min_length=1, max_length=255)
+    full_name: FullName
 
     _password = field_validator("password")(check_password_strength)
 

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from lms.core.db import TransactionalRoute
 from lms.core.deps import CurrentPrincipal, SessionDep, SettingsDep
+from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.core.storage import content_disposition
 from lms.modules.certificates import service
@@ -19,7 +20,12 @@ from lms.modules.certificates.schemas import (
     RevokeRequest,
 )
 
-router = APIRouter(prefix="/certificates", tags=["certificates"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/certificates",
+    tags=["certificates"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 
 async def _one(

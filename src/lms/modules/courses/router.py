@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, status
 
 from lms.core.db import TransactionalRoute
 from lms.core.deps import CacheDep, OptionalPrincipal, SessionDep, StaffPrincipal
+from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.modules.courses import service
 from lms.modules.courses.schemas import (
@@ -23,8 +24,18 @@ from lms.modules.courses.schemas import (
     LessonUpdate,
 )
 
-courses_router = APIRouter(prefix="/courses", tags=["courses"], route_class=TransactionalRoute)
-lessons_router = APIRouter(prefix="/lessons", tags=["lessons"], route_class=TransactionalRoute)
+courses_router = APIRouter(
+    prefix="/courses",
+    tags=["courses"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
+lessons_router = APIRouter(
+    prefix="/lessons",
+    tags=["lessons"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 
 def _filters(

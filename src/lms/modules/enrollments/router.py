@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from lms.core.db import TransactionalRoute
 from lms.core.deps import (
@@ -15,7 +15,9 @@ from lms.core.deps import (
     StaffPrincipal,
     StudentPrincipal,
 )
+from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.ratelimit import per_user_and_ip
 from lms.modules.enrollments import service
 from lms.modules.enrollments.schemas import (
     CourseEnrollmentRead,
@@ -29,10 +31,23 @@ from lms.modules.enrollments.schemas import (
     ReviewCreate,
 )
 
-router = APIRouter(prefix="/enrollments", tags=["enrollments"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/enrollments",
+    tags=["enrollments"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 
-@router.post("", response_model=EnrollmentRead, status_code=status.HTTP_201_CREATED)
+ENROLL_RATE_LIMIT = per_user_and_ip("enroll", "enrollment_rate_limit_per_minute")
+
+
+@router.post(
+    "",
+    response_model=EnrollmentRead,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(ENROLL_RATE_LIMIT)],
+)
 async def enroll(
     data: EnrollmentCreate, session: SessionDep, settings: SettingsDep, principal: StudentPrincipal
 ) -> EnrollmentRead:

@@ -16,13 +16,16 @@ from lms.core.deps import (
     SettingsDep,
     StoreDep,
 )
+from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.modules.files import service, upload
 from lms.modules.files.download import file_response
 from lms.modules.files.models import UploadedFile
 from lms.modules.files.schemas import FileFilters, FileRead, FileType
 
-router = APIRouter(prefix="/files", tags=["files"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/files", tags=["files"], route_class=TransactionalRoute, responses=problem_responses()
+)
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -58,12 +61,16 @@ UPLOAD_BODY: dict[str, Any] = {
     }
 }
 
+_FILE_CONTENT = {"*/*": {"schema": {"type": "string", "format": "binary"}}}
 DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The file's content", "content": {"application/octet-stream": {}}},
-    206: {"description": "The requested byte range (local storage)"},
-    307: {"description": "Redirect to a short-lived storage URL (S3, Azure)"},
-    404: {"description": "No such file, or not yours to read"},
-    416: {"description": "The requested range is outside the file"},
+    **problem_responses(),
+    200: {"description": "The file's content, with its own media type", "content": _FILE_CONTENT},
+    206: {"description": "The requested byte range (local storage)", "content": _FILE_CONTENT},
+    307: {
+        "description": "Redirect to a short-lived storage URL (S3, Azure)",
+        "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}},
+    },
+    416: problem_responses(416)[416],
 }
 
 

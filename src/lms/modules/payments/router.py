@@ -18,7 +18,7 @@ from lms.core.deps import (
     SettingsDep,
     StudentPrincipal,
 )
-from lms.core.errors import RuleViolation
+from lms.core.errors import RuleViolation, problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.modules.payments import service
 from lms.modules.payments.providers import ProviderRegistry
@@ -35,7 +35,12 @@ from lms.modules.payments.schemas import (
     WebhookAck,
 )
 
-router = APIRouter(prefix="/payments", tags=["payments"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/payments",
+    tags=["payments"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 
 def get_provider_registry(request: Request, settings: SettingsDep) -> ProviderRegistry:

@@ -7,13 +7,14 @@ import uuid
 from collections.abc import Awaitable
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.db import TransactionalRoute, commit
 from lms.core.deps import CurrentPrincipal, OptionalPrincipal, SessionDep, SettingsDep
-from lms.core.errors import AppError
+from lms.core.errors import AppError, problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.ratelimit import per_user_and_ip
 from lms.modules.quizzes import service, views
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.schemas import (
@@ -33,12 +34,29 @@ from lms.modules.quizzes.schemas import (
     QuizUpdate,
 )
 
-router = APIRouter(route_class=TransactionalRoute)
-course_quizzes = APIRouter(prefix="/courses", tags=["quizzes"], route_class=TransactionalRoute)
-quizzes = APIRouter(prefix="/quizzes", tags=["quizzes"], route_class=TransactionalRoute)
-attempts = APIRouter(prefix="/attempts", tags=["quizzes"], route_class=TransactionalRoute)
+router = APIRouter(route_class=TransactionalRoute, responses=problem_responses())
+course_quizzes = APIRouter(
+    prefix="/courses",
+    tags=["quizzes"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
+quizzes = APIRouter(
+    prefix="/quizzes",
+    tags=["quizzes"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
+attempts = APIRouter(
+    prefix="/attempts",
+    tags=["quizzes"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 T = TypeVar("T")
+# Starting, saving and submitting attempts: a budget per user and per client address.
+ATTEMPT_RATE_LIMIT = [Depends(per_user_and_ip("attempts", "attempt_rate_limit_per_minute"))]
 
 
 async def keeping_closed_attempts(session: AsyncSession, call: Awaitable[T]) -> T:
@@ -284,7 +302,13 @@ async def delete_question(
 # The fixed paths (/start, /my-attempts) come before /{attempt_id}.
 
 
-@quizzes.post("/{quiz_id}/attempts", response_model=AttemptSheet, status_code=201)
+@quizzes.post(
+    "/{quiz_id}/attempts",
+    response_model=AttemptSheet,
+    status_code=201,
+    responses={200: {"model": AttemptSheet, "description": "The open attempt, resumed"}},
+    dependencies=ATTEMPT_RATE_LIMIT,
+)
 async def start_attempt(
     quiz_id: uuid.UUID,
     principal: CurrentPrincipal,
@@ -304,7 +328,9 @@ async def start_attempt(
     return views.attempt_sheet(view)
 
 
-@quizzes.get("/{quiz_id}/attempts/start", response_model=AttemptSheet)
+@quizzes.get(
+    "/{quiz_id}/attempts/start", response_model=AttemptSheet, dependencies=ATTEMPT_RATE_LIMIT
+)
 async def take_quiz(
     quiz_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> AttemptSheet:
@@ -378,7 +404,11 @@ async def get_quiz_attempt(
     return views.attempt_read(view)
 
 
-@quizzes.put("/{quiz_id}/attempts/{attempt_id}/answers", response_model=AttemptRead)
+@quizzes.put(
+    "/{quiz_id}/attempts/{attempt_id}/answers",
+    response_model=AttemptRead,
+    dependencies=ATTEMPT_RATE_LIMIT,
+)
 async def save_quiz_attempt_answers(
     quiz_id: uuid.UUID,
     attempt_id: uuid.UUID,
@@ -403,7 +433,11 @@ async def save_quiz_attempt_answers(
     return views.attempt_read(view)
 
 
-@quizzes.post("/{quiz_id}/attempts/{attempt_id}/submit", response_model=AttemptRead)
+@quizzes.post(
+    "/{quiz_id}/attempts/{attempt_id}/submit",
+    response_model=AttemptRead,
+    dependencies=ATTEMPT_RATE_LIMIT,
+)
 async def submit_quiz_attempt(
     quiz_id: uuid.UUID,
     attempt_id: uuid.UUID,
@@ -472,7 +506,7 @@ async def get_attempt(
     return views.attempt_read(view)
 
 
-@attempts.put("/{attempt_id}/answers", response_model=AttemptRead)
+@attempts.put("/{attempt_id}/answers", response_model=AttemptRead, dependencies=ATTEMPT_RATE_LIMIT)
 async def save_attempt_answers(
     attempt_id: uuid.UUID,
     data: AttemptAnswers,
@@ -494,7 +528,7 @@ async def save_attempt_answers(
     return views.attempt_read(view)
 
 
-@attempts.post("/{attempt_id}/submit", response_model=AttemptRead)
+@attempts.post("/{attempt_id}/submit", response_model=AttemptRead, dependencies=ATTEMPT_RATE_LIMIT)
 async def submit_attempt(
     attempt_id: uuid.UUID,
     data: AttemptAnswers,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from lms.core.db import TransactionalRoute
 from lms.core.deps import AdminPrincipal, CurrentPrincipal, SessionDep, SettingsDep
+from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.modules.users import service
 from lms.modules.users.schemas import (
@@ -21,7 +22,9 @@ from lms.modules.users.schemas import (
     UserRead,
 )
 
-router = APIRouter(prefix="/users", tags=["users"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/users", tags=["users"], route_class=TransactionalRoute, responses=problem_responses()
+)
 
 
 def _filters(

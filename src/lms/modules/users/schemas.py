@@ -1,12 +1,45 @@
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 Role = Literal["admin", "instructor", "student"]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold NUL: refused here as a 422, never a database error.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
+    # JSONB refuses NUL characters and NaN/Infinity: a 422 here, not a 500 there.
+    try:
+        json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        raise ValueError("must not contain NaN or Infinity") from exc
+    if _has_nul(value):
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+FullName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_no_nul)]
+ProfileMetadata = Annotated[dict[str, Any], Field(max_length=100), AfterValidator(_storable_json)]
 
 
 def check_password_strength(value: str) -> str:
@@ -49,7 +82,7 @@ class UserCreate(StrictModel):
 
     email: EmailStr
     password: str = Password
-    full_name: str = Field(min_length=1, max_length=255)
+    full_name: FullName
     role: Role = "student"
     is_active: bool = True
 
@@ -57,17 +90,17 @@ class UserCreate(StrictModel):
 
 
 class UserAdminUpdate(StrictModel):
-    full_name: str | None = Field(default=None, min_length=1, max_length=255)
+    full_name: FullName | None = None
     role: Role | None = None
     is_active: bool | None = None
-    profile_metadata: dict[str, Any] | None = None
+    profile_metadata: ProfileMetadata | None = None
 
 
 class ProfileUpdate(StrictModel):
     """What a user may change on their own account: never role or is_active."""
 
-    full_name: str | None = Field(default=None, min_length=1, max_length=255)
-    profile_metadata: dict[str, Any] | None = None
+    full_name: FullName | None = None
+    profile_metadata: ProfileMetadata | None = None
 
 
 class PasswordChange(StrictModel):

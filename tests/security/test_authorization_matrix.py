@@ -1,0 +1,797 @@
+"""Who may call what: every route of the app, called by six kinds of caller, against
+one declarative table (OWASP API1 broken object level and API5 broken function level
+authorization, API9 inventory).
+
+The routes come from the app's own route table, so a new route without an entry in
+``MATRIX`` fails this test until someone decides who may call it. Each entry gives the
+status each caller must get, in the order of ``CALLERS``:
+
+    anonymous, student (enrolled; owns the student-side objects), other_student,
+    other_instructor (teaches other courses), owner (teaches this course), admin
+
+Every response is also scanned for secrets (``test_properties.leaks``): configured keys,
+the accounts' password, hashes and secret-bearing fields.
+
+Path parameters point at real objects (``world.py``). Where a call changes or uses up
+its object (a delete, a submit, a refund), each caller gets a fresh one of its own, so
+every caller meets the same state. Tokens are minted fresh for every call, so a logout
+or a password change in one call does not leak into the next."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi.routing import iter_route_contexts
+
+from lms.core import jobs
+from lms.core.db import commit
+from lms.modules.emails.service import SEND_EMAIL_TASK
+from tests.conftest import PASSWORD
+from tests.files.conftest import pdf
+from tests.security.test_properties import leaks
+from tests.security.world import CALLERS, World, new_course, ok, upload
+
+Params = Callable[["Ctx", str], Awaitable[dict[str, str]]]
+Body = Callable[["Ctx", str], Awaitable[dict[str, Any]]]
+
+# Statuses, named for reading the table.
+OK, CREATED, ACCEPTED, NO_CONTENT, SEE_OTHER = 200, 201, 202, 204, 303
+BAD, UNAUTH, FORBID, MISSING, CONFLICT, INVALID = 400, 401, 403, 404, 409, 422
+
+
+@dataclass
+class Ctx:
+    """The world, the HTTP client and fresh objects on demand."""
+
+    world: World
+    client: httpx.AsyncClient
+    db: Any
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def w(self) -> World:
+        return self.world
+
+    async def draft_course(self) -> dict[str, Any]:
+        course, _ = await new_course(self.client, self.w.headers("owner"), lessons=1, publish=False)
+        return course
+
+    async def published_course(self, **fields: Any) -> dict[str, Any]:
+        course, _ = await new_course(self.client, self.w.headers("owner"), lessons=1, **fields)
+        return course
+
+    async def lesson(self) -> dict[str, Any]:
+        return ok(
+            await self.client.post(
+                f"/courses/{self.w.draft_course['id']}/lessons",
+                headers=self.w.headers("owner"),
+                json={"title": "Spare lesson", "lesson_type": "text", "content": "x"},
+            ),
+            201,
+        )
+
+    async def quiz(self, *, with_question: bool = False) -> dict[str, Any]:
+        quiz = ok(
+            await self.client.post(
+                f"/courses/{self.w.course['id']}/quizzes",
+                headers=self.w.headers("owner"),
+                json={"title": "Spare quiz"},
+            ),
+            201,
+        )
+        if with_question:
+            await self.question(quiz["id"])
+        return quiz
+
+    async def question(self, quiz_id: str) -> dict[str, Any]:
+        return ok(
+            await self.client.post(
+                f"/quizzes/{quiz_id}/questions",
+                headers=self.w.headers("owner"),
+                json={
+                    "question_text": "2 + 2 = 4",
+                    "question_type": "true_false",
+                    "correct_answer": "true",
+                },
+            ),
+            201,
+        )
+
+    async def open_attempt(self) -> dict[str, Any]:
+        """The student's open attempt at the world's quiz (started if none is open)."""
+        return ok(
+            await self.client.post(
+                f"/quizzes/{self.w.quiz['id']}/attempts", headers=self.w.headers("student")
+            ),
+            200,
+            201,
+        )
+
+    async def submitted_attempt(self) -> dict[str, Any]:
+        attempt = await self.open_attempt()
+        return ok(
+            await self.client.post(
+                f"/attempts/{attempt['id']}/submit",
+                headers=self.w.headers("student"),
+                json={"answers": []},
+            )
+        )
+
+    async def completed_enrollment(self) -> dict[str, Any]:
+        """The student's completed enrollment in a new one-lesson course (the certificate
+        job is queued, not run, so no certificate exists yet)."""
+        course, lessons = await new_course(self.client, self.w.headers("owner"), lessons=1)
+        enrollment = ok(
+            await self.client.post(
+                "/enrollments", headers=self.w.headers("student"), json={"course_id": course["id"]}
+            ),
+            201,
+        )
+        ok(
+            await self.client.post(
+                f"/enrollments/{enrollment['id']}/lessons/{lessons[0]['id']}/complete",
+                headers=self.w.headers("student"),
+            )
+        )
+        return enrollment
+
+    async def certificate(self) -> dict[str, Any]:
+        enrollment = await self.completed_enrollment()
+        return ok(
+            await self.client.post(
+                "/certificates/generate",
+                headers=self.w.headers("student"),
+                json={"enrollment_id": enrollment["id"]},
+            ),
+            201,
+        )
+
+    async def private_file(self) -> dict[str, Any]:
+        return await upload(self.client, self.w.headers("student"), "mine.pdf", pdf("private"))
+
+    async def failed_outbox_message(self) -> str:
+        message = await jobs.enqueue(
+            self.db,
+            SEND_EMAIL_TASK,
+            {"to": "lost@example.com", "template": "welcome", "context": {"full_name": "L"}},
+        )
+        message.status = "failed"
+        await commit(self.db)
+        return str(message.id)
+
+    async def refresh_token(self) -> str:
+        body = ok(
+            await self.client.post(
+                "/auth/login", json={"email": self.w.student.email, "password": PASSWORD}
+            )
+        )
+        return str(body["refresh_token"])
+
+
+# --- path parameters -----------------------------------------------------------------
+
+
+def fixed(**getters: Callable[[World], str]) -> Params:
+    async def resolve(ctx: Ctx, _caller: str) -> dict[str, str]:
+        return {name: getter(ctx.w) for name, getter in getters.items()}
+
+    return resolve
+
+
+def fresh(name: str, make: Callable[[Ctx], Awaitable[Any]], key: str = "id", **more: Any) -> Params:
+    """A new object for every caller."""
+
+    async def resolve(ctx: Ctx, _caller: str) -> dict[str, str]:
+        made = await make(ctx)
+        value = made if isinstance(made, str) else made[key]
+        return {name: str(value), **{k: getter(ctx.w) for k, getter in more.items()}}
+
+    return resolve
+
+
+COURSE = fixed(course_id=lambda w: w.course["id"])
+DRAFT = fixed(course_id=lambda w: w.draft_course["id"])
+LESSON = fixed(lesson_id=lambda w: w.lessons[1]["id"])
+ASSIGNMENT = fixed(lesson_id=lambda w: w.assignment["id"])
+QUIZ = fixed(quiz_id=lambda w: w.quiz["id"])
+COURSE_QUIZ = fixed(course_id=lambda w: w.course["id"], quiz_id=lambda w: w.quiz["id"])
+ENROLLMENT = fixed(enrollment_id=lambda w: w.enrollment["id"])
+PROGRESS = fixed(enrollment_id=lambda w: w.enrollment["id"], lesson_id=lambda w: w.lessons[1]["id"])
+SUBMISSION = fixed(submission_id=lambda w: w.submission["id"])
+CERTIFICATE = fixed(certificate_id=lambda w: w.certificate["id"])
+FILE = fixed(file_id=lambda w: w.file["id"])
+PAYMENT = fixed(payment_id=lambda w: w.payment["id"])
+STUDENT_USER = fixed(user_id=lambda w: str(w.student.id))
+SPARE_USER = fixed(user_id=lambda w: str(w.spare.id))
+
+
+async def _open_attempt_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    attempt = await ctx.open_attempt()
+    return {"quiz_id": ctx.w.quiz["id"], "attempt_id": attempt["id"]}
+
+
+async def _submitted_attempt_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    attempt = await ctx.submitted_attempt()
+    return {"quiz_id": ctx.w.quiz["id"], "attempt_id": attempt["id"]}
+
+
+async def _question_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    quiz = await ctx.quiz()
+    question = await ctx.question(quiz["id"])
+    return {"quiz_id": quiz["id"], "question_id": question["id"]}
+
+
+async def _quiz_with_question(ctx: Ctx) -> dict[str, Any]:
+    return await ctx.quiz(with_question=True)
+
+
+async def _course_with_draft_quiz(ctx: Ctx, _caller: str) -> dict[str, str]:
+    quiz = await ctx.quiz(with_question=True)
+    return {"course_id": ctx.w.course["id"], "quiz_id": quiz["id"]}
+
+
+async def _published_course(ctx: Ctx) -> dict[str, Any]:
+    return await ctx.published_course()
+
+
+async def _draft_course(ctx: Ctx) -> dict[str, Any]:
+    return await ctx.draft_course()
+
+
+async def _lesson(ctx: Ctx) -> dict[str, Any]:
+    return await ctx.lesson()
+
+
+async def _private_file(ctx: Ctx) -> dict[str, Any]:
+    return await ctx.private_file()
+
+
+async def _completed_enrollment(ctx: Ctx) -> dict[str, Any]:
+    return await ctx.completed_enrollment()
+
+
+async def _certificate(ctx: Ctx) -> dict[str, Any]:
+    return await ctx.certificate()
+
+
+async def _failed_message(ctx: Ctx) -> str:
+    return await ctx.failed_outbox_message()
+
+
+# --- bodies ------------------------------------------------------------------------------
+
+
+def const(value: dict[str, Any]) -> Body:
+    async def build(_ctx: Ctx, _caller: str) -> dict[str, Any]:
+        return dict(value)
+
+    return build
+
+
+def body(make: Callable[[Ctx, str], Any]) -> Body:
+    async def build(ctx: Ctx, caller: str) -> dict[str, Any]:
+        result = make(ctx, caller)
+        if hasattr(result, "__await__"):
+            result = await result
+        return dict(result)
+
+    return build
+
+
+async def _fresh_course_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
+    return {"course_id": (await ctx.published_course())["id"]}
+
+
+async def _fresh_paid_course_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
+    return {"course_id": (await ctx.published_course(price="42.00"))["id"], "provider": "stripe"}
+
+
+async def _refresh_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
+    return {"refresh_token": await ctx.refresh_token()}
+
+
+async def _completed_enrollment_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
+    return {"enrollment_id": (await ctx.completed_enrollment())["id"]}
+
+
+async def _reorder_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
+    """Every lesson of the course, in reverse order."""
+    listed = ok(
+        await ctx.client.get(
+            f"/courses/{ctx.w.course['id']}/lessons",
+            headers=ctx.w.headers("owner"),
+            params={"page_size": 100},
+        )
+    )
+    lessons = [lesson["id"] for lesson in reversed(listed["items"])]
+    return {"course_id": ctx.w.course["id"], "lesson_ids": lessons}
+
+
+def _grade_attempt_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
+    return {
+        "grades": [{"question_id": q["id"], "points": "1"} for q in ctx.w.questions],
+        "feedback": "Well done",
+    }
+
+
+@dataclass(frozen=True)
+class Rule:
+    expect: tuple[int, int, int, int, int, int]
+    params: Params | None = None
+    json: Body | None = None
+    form: dict[str, str] | None = None
+    upload: bool = False
+    query: dict[str, str] | None = None
+
+
+def R(
+    anonymous: int,
+    student: int,
+    other_student: int,
+    other_instructor: int,
+    owner: int,
+    admin: int,
+    **options: Any,
+) -> Rule:
+    return Rule((anonymous, student, other_student, other_instructor, owner, admin), **options)
+
+
+def everyone(status: int, **options: Any) -> Rule:
+    return R(status, status, status, status, status, status, **options)
+
+
+def signed_in(status: int, **options: Any) -> Rule:
+    return R(UNAUTH, status, status, status, status, status, **options)
+
+
+def admin_only(status: int, **options: Any) -> Rule:
+    return R(UNAUTH, FORBID, FORBID, FORBID, FORBID, status, **options)
+
+
+def staff_on_own_course(status: int, outsider: int = FORBID, **options: Any) -> Rule:
+    """The course's instructor and admins. Students are refused by role; another
+    instructor sees the published course but may not change it (403), and does not
+    see a draft at all (404)."""
+    return R(UNAUTH, FORBID, FORBID, outsider, status, status, **options)
+
+
+def manage_draft(status: int, **options: Any) -> Rule:
+    """A draft quiz: only the course's instructor and admins know it exists."""
+    return R(UNAUTH, MISSING, MISSING, MISSING, status, status, **options)
+
+
+STUDENT_UNSIGNED = const({"id": "evt_unsigned", "type": "payment_intent.succeeded"})
+FRESH_USER = body(
+    lambda _ctx, caller: {
+        "email": f"new-{caller}-{uuid.uuid4().hex[:6]}@example.com",
+        "password": "s3cret-pass",
+        "full_name": "New Person",
+    }
+)
+
+MATRIX: dict[str, Rule] = {
+    # documentation and probes: public
+    "GET /openapi.json": everyone(OK),
+    "GET /docs": everyone(OK),
+    "GET /docs/oauth2-redirect": everyone(OK),
+    "GET /redoc": everyone(OK),
+    "GET /api/v1/health": everyone(OK),
+    "GET /api/v1/ready": everyone(OK),
+    # auth: public entry points; the session ones need a token
+    "POST /api/v1/auth/register": everyone(CREATED, json=FRESH_USER),
+    "POST /api/v1/auth/login": everyone(
+        OK, json=body(lambda ctx, _c: {"email": ctx.w.student.email, "password": PASSWORD})
+    ),
+    "POST /api/v1/auth/token": everyone(OK, form={"username": "", "password": PASSWORD}),
+    "POST /api/v1/auth/mfa/login": everyone(
+        UNAUTH, json=const({"mfa_token": "not-a-token", "code": "123456"})
+    ),
+    "POST /api/v1/auth/login/mfa": everyone(
+        UNAUTH, json=const({"mfa_token": "not-a-token", "code": "123456"})
+    ),
+    "POST /api/v1/auth/refresh": everyone(OK, json=body(_refresh_body)),
+    "POST /api/v1/auth/logout": signed_in(NO_CONTENT),
+    "POST /api/v1/auth/forgot-password": everyone(
+        ACCEPTED, json=body(lambda ctx, _c: {"email": ctx.w.student.email})
+    ),
+    "POST /api/v1/auth/reset-password": everyone(
+        BAD, json=const({"token": "not-a-token", "new_password": "s3cret-pass"})
+    ),
+    "POST /api/v1/auth/verify-email/request": signed_in(ACCEPTED),
+    "POST /api/v1/auth/verify-email/confirm": everyone(BAD, json=const({"token": "not-a-token"})),
+    "POST /api/v1/auth/mfa/enable": signed_in(OK, json=const({"method": "totp"})),
+    "POST /api/v1/auth/mfa/enable/request": signed_in(OK, json=const({"method": "totp"})),
+    "POST /api/v1/auth/mfa/verify": signed_in(INVALID, json=const({"code": "000000"})),
+    "POST /api/v1/auth/mfa/enable/confirm": signed_in(INVALID, json=const({"code": "000000"})),
+    "POST /api/v1/auth/mfa/disable": signed_in(CONFLICT, json=const({"password": PASSWORD})),
+    "GET /api/v1/auth/me": signed_in(OK),
+    # users: your own account; everyone else's is admin business
+    "GET /api/v1/users/me": signed_in(OK),
+    "PATCH /api/v1/users/me": signed_in(OK, json=const({"full_name": "Renamed"})),
+    "POST /api/v1/users/me/password": signed_in(
+        NO_CONTENT, json=const({"current_password": PASSWORD, "new_password": PASSWORD})
+    ),
+    "GET /api/v1/users": admin_only(OK),
+    "POST /api/v1/users": admin_only(CREATED, json=FRESH_USER),
+    "GET /api/v1/users/{user_id}": admin_only(OK, params=STUDENT_USER),
+    "PATCH /api/v1/users/{user_id}": admin_only(
+        OK, params=SPARE_USER, json=const({"full_name": "Spare Renamed"})
+    ),
+    "GET /api/v1/admin/outbox": admin_only(OK),
+    "POST /api/v1/admin/outbox/{message_id}/retry": admin_only(
+        OK, params=fresh("message_id", _failed_message)
+    ),
+    # files: a private file is its uploader's and admins'; this one is handed in with the
+    # student's assignment, so the course's instructor reads it too; outsiders get 404
+    "POST /api/v1/files/upload": signed_in(CREATED, upload=True),
+    "GET /api/v1/files": signed_in(OK),
+    "GET /api/v1/files/my-files": signed_in(OK),
+    "GET /api/v1/files/download/{file_id}": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
+    "GET /api/v1/files/{file_id}": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
+    "GET /api/v1/files/{file_id}/download": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
+    "DELETE /api/v1/files/{file_id}": R(
+        UNAUTH,
+        NO_CONTENT,
+        MISSING,
+        MISSING,
+        MISSING,
+        NO_CONTENT,
+        params=fresh("file_id", _private_file),
+    ),
+    # courses: the catalogue is public; a draft only for its instructor and admins
+    "GET /api/v1/courses": everyone(OK),
+    "POST /api/v1/courses": R(
+        UNAUTH, FORBID, FORBID, CREATED, CREATED, CREATED, json=const({"title": "New course"})
+    ),
+    "GET /api/v1/courses/slug/{slug}": R(
+        MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
+        OK,
+        OK,
+        params=fixed(slug=lambda w: w.draft_course["slug"]),
+    ),
+    "GET /api/v1/courses/{course_id}": R(MISSING, MISSING, MISSING, MISSING, OK, OK, params=DRAFT),
+    "PATCH /api/v1/courses/{course_id}": staff_on_own_course(
+        OK, params=COURSE, json=const({"description": "Updated"})
+    ),
+    "DELETE /api/v1/courses/{course_id}": staff_on_own_course(
+        NO_CONTENT, params=fresh("course_id", _draft_course), outsider=MISSING
+    ),
+    "POST /api/v1/courses/{course_id}/publish": staff_on_own_course(
+        OK, params=fresh("course_id", _draft_course), outsider=MISSING
+    ),
+    "POST /api/v1/courses/{course_id}/unpublish": staff_on_own_course(
+        OK, params=fresh("course_id", _published_course)
+    ),
+    "GET /api/v1/courses/{course_id}/lessons": everyone(OK, params=COURSE),
+    "POST /api/v1/courses/{course_id}/lessons": staff_on_own_course(
+        CREATED, params=COURSE, json=const({"title": "Extra", "lesson_type": "text"})
+    ),
+    "PATCH /api/v1/lessons/reorder": staff_on_own_course(OK, json=body(_reorder_body)),
+    "GET /api/v1/lessons/{lesson_id}": everyone(OK, params=LESSON),
+    "PATCH /api/v1/lessons/{lesson_id}": staff_on_own_course(
+        OK, params=LESSON, json=const({"duration_minutes": 5})
+    ),
+    "DELETE /api/v1/lessons/{lesson_id}": staff_on_own_course(
+        NO_CONTENT, params=fresh("lesson_id", _lesson), outsider=MISSING
+    ),
+    # enrollments: students enroll; an enrollment is its student's, its course's
+    # instructor's and admins'
+    "POST /api/v1/enrollments": R(
+        UNAUTH, CREATED, CREATED, FORBID, FORBID, FORBID, json=body(_fresh_course_body)
+    ),
+    "GET /api/v1/enrollments/my-courses": signed_in(OK),
+    "GET /api/v1/enrollments/courses/{course_id}": staff_on_own_course(OK, params=COURSE),
+    "GET /api/v1/enrollments/courses/{course_id}/stats": staff_on_own_course(OK, params=COURSE),
+    "GET /api/v1/enrollments/{enrollment_id}": R(
+        UNAUTH, OK, MISSING, MISSING, OK, OK, params=ENROLLMENT
+    ),
+    "PUT /api/v1/enrollments/{enrollment_id}/lessons/{lesson_id}/progress": R(
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        FORBID,
+        FORBID,
+        params=PROGRESS,
+        json=const({"time_spent_seconds": 30}),
+    ),
+    "POST /api/v1/enrollments/{enrollment_id}/lessons/{lesson_id}/complete": R(
+        UNAUTH, OK, MISSING, MISSING, FORBID, FORBID, params=PROGRESS
+    ),
+    "POST /api/v1/enrollments/{enrollment_id}/review": R(
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        FORBID,
+        FORBID,
+        params=ENROLLMENT,
+        json=const({"rating": 5, "review": "Great"}),
+    ),
+    "PATCH /api/v1/enrollments/{enrollment_id}/review": R(
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        FORBID,
+        FORBID,
+        params=ENROLLMENT,
+        json=const({"rating": 4}),
+    ),
+    # quizzes: published ones for anyone who sees the course; managing is the course's
+    # instructor's and admins'
+    "GET /api/v1/courses/{course_id}/quizzes": everyone(OK, params=COURSE),
+    "POST /api/v1/courses/{course_id}/quizzes": staff_on_own_course(
+        CREATED, params=COURSE, json=const({"title": "Another quiz"})
+    ),
+    "GET /api/v1/courses/{course_id}/quizzes/{quiz_id}": everyone(OK, params=COURSE_QUIZ),
+    "PATCH /api/v1/courses/{course_id}/quizzes/{quiz_id}": staff_on_own_course(
+        OK, params=COURSE_QUIZ, json=const({"description": "Updated"})
+    ),
+    "POST /api/v1/courses/{course_id}/quizzes/{quiz_id}/publish": manage_draft(
+        OK, params=_course_with_draft_quiz
+    ),
+    "GET /api/v1/quizzes": everyone(OK),
+    "POST /api/v1/quizzes": staff_on_own_course(
+        CREATED,
+        json=body(lambda ctx, _c: {"title": "Flat quiz", "course_id": ctx.w.course["id"]}),
+    ),
+    "GET /api/v1/quizzes/{quiz_id}": everyone(OK, params=QUIZ),
+    "PATCH /api/v1/quizzes/{quiz_id}": staff_on_own_course(
+        OK, params=QUIZ, json=const({"description": "Updated again"})
+    ),
+    "DELETE /api/v1/quizzes/{quiz_id}": manage_draft(
+        NO_CONTENT, params=fresh("quiz_id", _quiz_with_question)
+    ),
+    "GET /api/v1/quizzes/{quiz_id}/questions": R(UNAUTH, OK, FORBID, FORBID, OK, OK, params=QUIZ),
+    "GET /api/v1/quizzes/{quiz_id}/questions/manage": staff_on_own_course(OK, params=QUIZ),
+    "POST /api/v1/quizzes/{quiz_id}/questions": manage_draft(
+        CREATED,
+        params=fresh("quiz_id", _quiz_with_question),
+        json=const(
+            {"question_text": "1 + 1 = 2", "question_type": "true_false", "correct_answer": "true"}
+        ),
+    ),
+    "PATCH /api/v1/quizzes/{quiz_id}/questions/{question_id}": manage_draft(
+        OK, params=_question_params, json=const({"question_text": "Reworded"})
+    ),
+    "DELETE /api/v1/quizzes/{quiz_id}/questions/{question_id}": manage_draft(
+        NO_CONTENT, params=_question_params
+    ),
+    # attempts: the enrolled student's; reading and grading for the course's managers
+    "POST /api/v1/quizzes/{quiz_id}/attempts": R(
+        UNAUTH, OK, FORBID, FORBID, FORBID, FORBID, params=QUIZ
+    ),
+    "GET /api/v1/quizzes/{quiz_id}/attempts/start": R(
+        UNAUTH, OK, FORBID, FORBID, FORBID, FORBID, params=QUIZ
+    ),
+    "GET /api/v1/quizzes/{quiz_id}/attempts/my-attempts": signed_in(OK, params=QUIZ),
+    "GET /api/v1/quizzes/{quiz_id}/attempts": staff_on_own_course(OK, params=QUIZ),
+    "GET /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}": R(
+        UNAUTH, OK, MISSING, MISSING, OK, OK, params=_open_attempt_params
+    ),
+    "PUT /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/answers": R(
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=_open_attempt_params,
+        json=const({"answers": []}),
+    ),
+    "POST /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/submit": R(
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=_open_attempt_params,
+        json=const({"answers": []}),
+    ),
+    "POST /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/grade": staff_on_own_course(
+        OK, params=_submitted_attempt_params, json=body(_grade_attempt_body)
+    ),
+    "GET /api/v1/attempts/{attempt_id}": R(
+        UNAUTH, OK, MISSING, MISSING, OK, OK, params=_open_attempt_params
+    ),
+    "PUT /api/v1/attempts/{attempt_id}/answers": R(
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=_open_attempt_params,
+        json=const({"answers": []}),
+    ),
+    "POST /api/v1/attempts/{attempt_id}/submit": R(
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=_open_attempt_params,
+        json=const({"answers": []}),
+    ),
+    # assignments: the student's own work; the course's managers list and grade
+    "POST /api/v1/lessons/{lesson_id}/submissions": R(
+        UNAUTH,
+        OK,
+        FORBID,
+        FORBID,
+        FORBID,
+        FORBID,
+        params=ASSIGNMENT,
+        json=const({"text": "Second try"}),
+    ),
+    "GET /api/v1/lessons/{lesson_id}/submissions": staff_on_own_course(OK, params=ASSIGNMENT),
+    "GET /api/v1/lessons/{lesson_id}/submissions/my": R(
+        UNAUTH, OK, MISSING, MISSING, MISSING, MISSING, params=ASSIGNMENT
+    ),
+    "GET /api/v1/submissions/my": signed_in(OK),
+    "GET /api/v1/submissions/{submission_id}": R(
+        UNAUTH, OK, MISSING, MISSING, OK, OK, params=SUBMISSION
+    ),
+    # the student sees the submission but may not grade it; others do not see it
+    "POST /api/v1/submissions/{submission_id}/grade": R(
+        UNAUTH,
+        FORBID,
+        MISSING,
+        MISSING,
+        OK,
+        OK,
+        params=SUBMISSION,
+        json=const({"score": 90, "feedback": "Good"}),
+    ),
+    # payments: students pay; a payment or subscription is its payer's (and admins');
+    # webhooks answer to the provider's signature only, never to a bearer token
+    "POST /api/v1/payments/create-payment-intent": R(
+        UNAUTH, CREATED, CREATED, FORBID, FORBID, FORBID, json=body(_fresh_paid_course_body)
+    ),
+    "POST /api/v1/payments/create-subscription": R(
+        UNAUTH, CREATED, CREATED, FORBID, FORBID, FORBID, json=const({"plan": "monthly"})
+    ),
+    "GET /api/v1/payments/my-payments": signed_in(OK),
+    "GET /api/v1/payments/my-subscriptions": signed_in(OK),
+    "GET /api/v1/payments/revenue/summary": admin_only(OK),
+    "POST /api/v1/payments/subscriptions/{subscription_id}/cancel": R(
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=fixed(subscription_id=lambda w: w.subscription["id"]),
+    ),
+    "POST /api/v1/payments/webhooks/stripe": everyone(BAD, json=STUDENT_UNSIGNED),
+    "POST /api/v1/payments/webhooks/myfatoorah": everyone(BAD, json=STUDENT_UNSIGNED),
+    "POST /api/v1/payments/webhooks/paymob": everyone(BAD, json=STUDENT_UNSIGNED),
+    "GET /api/v1/payments/webhooks/paymob": everyone(BAD, query={"id": "1", "hmac": "0"}),
+    "GET /api/v1/payments/{payment_id}": R(
+        UNAUTH, OK, MISSING, MISSING, MISSING, OK, params=PAYMENT
+    ),
+    "POST /api/v1/payments/{payment_id}/refund": admin_only(OK, params=PAYMENT),
+    # certificates: the student's, its course's instructor's and admins'; verification
+    # is public
+    "GET /api/v1/certificates/my-certificates": signed_in(OK),
+    "GET /api/v1/certificates/verify/{certificate_number}": everyone(
+        OK, params=fixed(certificate_number=lambda w: w.certificate["certificate_number"])
+    ),
+    "POST /api/v1/certificates/enrollments/{enrollment_id}/generate": R(
+        UNAUTH,
+        CREATED,
+        MISSING,
+        MISSING,
+        CREATED,
+        CREATED,
+        params=fresh("enrollment_id", _completed_enrollment),
+    ),
+    "POST /api/v1/certificates/generate": R(
+        UNAUTH,
+        CREATED,
+        MISSING,
+        MISSING,
+        CREATED,
+        CREATED,
+        json=body(_completed_enrollment_body),
+    ),
+    "GET /api/v1/certificates/{certificate_id}": R(
+        UNAUTH, OK, MISSING, MISSING, OK, OK, params=CERTIFICATE
+    ),
+    "GET /api/v1/certificates/{certificate_id}/download": R(
+        UNAUTH, OK, MISSING, MISSING, OK, OK, params=CERTIFICATE
+    ),
+    "POST /api/v1/certificates/{certificate_id}/revoke": R(
+        UNAUTH,
+        FORBID,
+        MISSING,
+        MISSING,
+        OK,
+        OK,
+        params=fresh("certificate_id", _certificate),
+        json=const({"reason": "Issued by mistake"}),
+    ),
+}
+
+
+def route_table(app: Any) -> list[tuple[str, str]]:
+    """(method, path) of every route the app serves (HEAD aside)."""
+    found = []
+    for route in iter_route_contexts(app.routes):
+        for method in sorted(route.methods or ()):
+            if method != "HEAD":
+                found.append((method, str(route.path_format)))
+    return found
+
+
+async def _call(ctx: Ctx, method: str, path: str, rule: Rule, caller: str) -> httpx.Response:
+    params = await rule.params(ctx, caller) if rule.params else {}
+    url = path.format(**params)
+    headers = ctx.w.headers(caller)
+    kwargs: dict[str, Any] = {"headers": headers, "params": rule.query}
+    if rule.json is not None:
+        kwargs["json"] = await rule.json(ctx, caller)
+    if rule.form is not None:
+        kwargs["data"] = {**rule.form, "username": ctx.w.student.email}
+    if rule.upload:
+        kwargs["files"] = {"file": ("upload.pdf", pdf("matrix"), "application/pdf")}
+    return await ctx.client.request(method, f"http://testserver{url}", **kwargs)
+
+
+def undecided(app: Any) -> tuple[list[str], list[str]]:
+    """Routes without an entry, and entries without a route."""
+    served = {f"{method} {path}" for method, path in route_table(app)}
+    return sorted(served - MATRIX.keys()), sorted(MATRIX.keys() - served)
+
+
+def test_a_new_route_without_an_entry_is_caught(settings: Any) -> None:
+    from fastapi import APIRouter
+
+    from lms.main import create_app
+
+    application = create_app(settings, run_jobs=False)
+    assert undecided(application) == ([], [])
+    extra = APIRouter()
+    extra.add_api_route("/api/v1/backdoor", lambda: {"open": True}, methods=["POST"])
+    application.include_router(extra)
+    assert undecided(application) == (["POST /api/v1/backdoor"], [])
+
+
+async def test_every_route_answers_each_caller_as_the_table_says(
+    app: Any, client: httpx.AsyncClient, world: World, db: Any
+) -> None:
+    missing, stale = undecided(app)
+    assert not missing, f"routes without an authorization decision in MATRIX: {missing}"
+    assert not stale, f"MATRIX entries for no route: {stale}"
+    routes = route_table(app)
+
+    ctx = Ctx(world=world, client=client, db=db)
+    wrong = []
+    checked = 0
+    for method, path in routes:
+        rule = MATRIX[f"{method} {path}"]
+        got = []
+        for caller in CALLERS:
+            response = await _call(ctx, method, path, rule, caller)
+            got.append(response.status_code)
+            checked += 1
+            if found := leaks(world, response):
+                wrong.append(f"{method} {path} as {caller} shows {found}")
+        if tuple(got) != rule.expect:
+            wrong.append(f"{method} {path}: expected {rule.expect}, got {tuple(got)}")
+    MATRIX_STATS["routes"] = len(routes)
+    MATRIX_STATS["calls"] = checked
+    assert not wrong, "callers answered otherwise than the table says:\n" + "\n".join(wrong)
+
+
+MATRIX_STATS: dict[str, int] = {}
