@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
-        "--explain-out", default=str(HERE / "explain-latest.txt"), help="'' to skip the plans"
+        "--explain-out", default=str(HERE / "plans.txt"), help="'' to skip the plans"
     )
     args = parser.parse_args(argv)
     scale = Scale(

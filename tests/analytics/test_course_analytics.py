@@ -3,11 +3,18 @@ the cent, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.modules.analytics import service
+from lms.modules.analytics.schemas import Window
+from lms.modules.courses import service as courses
 from tests.analytics.dataset import DataSet
+from tests.conftest import IS_POSTGRES
 
 WINDOW = {"from": "2025-03-01", "to": "2025-03-10"}
 
@@ -201,3 +208,24 @@ async def test_an_empty_course(client: httpx.AsyncClient, dataset: DataSet) -> N
     assert body["quiz_scores"]["pass_rate"] is None
     assert sum(b["count"] for b in body["quiz_scores"]["distribution"]) == 0
     assert body["revenue"] == []
+
+
+async def test_periods_are_utc_days_whatever_the_session_time_zone(
+    db: AsyncSession, dataset: DataSet
+) -> None:
+    """s5 enrolled at 23:30 UTC on 03-05: still 03-05 (and its week, its month) for a
+    PostgreSQL session in UTC+14. SQLite has no session time zone: the same query runs."""
+    if IS_POSTGRES:
+        await db.execute(text("SET TIME ZONE 'Pacific/Kiritimati'"))
+    course = await courses.get_course_or_raise(db, dataset.course_id)
+    expected = {
+        "day": {date(2025, 3, 5): 2, date(2025, 3, 6): 0},
+        "week": {date(2025, 3, 3): 2},
+        "month": {date(2025, 3, 1): 2},
+    }
+    for interval, counts in expected.items():
+        window = Window(date_from=date(2025, 3, 5), date_to=date(2025, 3, 6), interval=interval)
+        result = await service.compute_course_analytics(db, course=course, window=window)
+        points = {p.period_start: p.enrollments for p in result.enrollment_trend.points}
+        assert points == counts, interval
+    await db.rollback()

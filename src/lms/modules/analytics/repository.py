@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
+    DateTime,
     Numeric,
     Select,
     String,
@@ -77,19 +79,32 @@ def _count(condition: ColumnElement[bool] | None = None, column: Any = None) -> 
     return counted.filter(condition) if condition is not None else counted
 
 
+def utc_day(session: AsyncSession, column: Any) -> ColumnElement[Any]:
+    """The UTC calendar day of a timestamp (a cheap cast, done once per row)."""
+    if _dialect(session) == "postgresql":
+        return cast(func.timezone(literal_column("'UTC'"), column), Date)
+    return func.date(column)  # SQLite stores UTC timestamps as naive ISO text
+
+
+def period_of_day(session: AsyncSession, day: Any, interval: str) -> ColumnElement[Any]:
+    """The day itself, the Monday of its ISO week or the first of its month."""
+    if interval == "day":
+        return day
+    if _dialect(session) == "postgresql":
+        # One of two fixed words (never user text), inlined so that the SELECT and the
+        # GROUP BY expressions are identical.
+        unit: ColumnElement[str] = literal_column(f"'{interval}'")
+        # A timestamp without time zone: truncating a date would go through the
+        # session's time zone (date → timestamptz).
+        return func.date_trunc(unit, cast(day, DateTime))
+    if interval == "week":
+        return func.date(day, literal_column("'weekday 0'"), literal_column("'-6 days'"))
+    return func.strftime(literal_column("'%Y-%m-01'"), day)
+
+
 def period_start(session: AsyncSession, column: Any, interval: str) -> ColumnElement[Any]:
     """The UTC day, ISO week (Monday) or month a timestamp falls in."""
-    if _dialect(session) == "postgresql":
-        unit: ColumnElement[str] = literal_column(
-            f"'{interval}'"
-        )  # one of three fixed words, never user text
-        return func.date_trunc(unit, func.timezone(literal_column("'UTC'"), column))
-    # SQLite stores UTC timestamps as naive ISO text.
-    if interval == "day":
-        return func.date(column)
-    if interval == "week":
-        return func.date(column, literal_column("'weekday 0'"), literal_column("'-6 days'"))
-    return func.strftime(literal_column("'%Y-%m-01'"), column)
+    return period_of_day(session, utc_day(session, column), interval)
 
 
 def as_date(value: Any) -> date:
@@ -378,19 +393,24 @@ async def enrollment_trend(
     in [since, until), for one course or all: rows of (period, kind, count)."""
 
     def per_period(column: Any, kind: str) -> Select[Any]:
-        period = period_start(session, column, interval)
+        # Days first (a cast per row), then the few days folded into weeks or months:
+        # far cheaper than truncating every row's timestamp.
+        day = utc_day(session, column)
         conditions = [column >= since, column < until]
         if course_id is not None:
             conditions.append(Enrollment.course_id == course_id)
-        return (
-            select(
-                period.label("period"),
-                literal_column(f"'{kind}'").label("kind"),
-                func.count().label("count"),
-            )
+        days = (
+            select(day.label("day"), func.count().label("count"))
             .where(*conditions)
-            .group_by(period)
+            .group_by(day)
+            .subquery(f"{kind}_days")
         )
+        period = period_of_day(session, days.c.day, interval)
+        return select(
+            period.label("period"),
+            literal_column(f"'{kind}'").label("kind"),
+            func.sum(days.c.count).label("count"),
+        ).group_by(period)
 
     stmt = union_all(
         per_period(Enrollment.enrolled_at, "enrolled"),
