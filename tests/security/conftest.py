@@ -41,6 +41,14 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"{matrix.MATRIX_STATS['routes']} routes x 6 callers = "
             f"{matrix.MATRIX_STATS['calls']} calls answered as the table says"
         )
+    soak = sys.modules.get("tests.integration.test_soak")
+    if soak is not None and soak.FIGURES:
+        terminalreporter.write_sep("-", "soak")
+        terminalreporter.write_line(str(soak.FIGURES))
+    faults = sys.modules.get("tests.integration.test_fault_postgres")
+    if faults is not None and faults.FIGURES:
+        terminalreporter.write_sep("-", "postgresql connections terminated mid-burst")
+        terminalreporter.write_line(str(faults.FIGURES))
     fuzz = sys.modules.get("tests.security.test_fuzz")
     if fuzz is None or not fuzz.STATS["cases"]:
         return

@@ -9,7 +9,8 @@ status each caller must get, in the order of ``CALLERS``:
     anonymous, student (enrolled; owns the student-side objects), other_student,
     other_instructor (teaches other courses), owner (teaches this course), admin
 
-Every response is also scanned for secrets (``test_properties.leaks``): configured keys,
+Every response must also carry the security headers (``test_headers``) and is scanned
+for secrets (``test_properties.leaks``): configured keys,
 the accounts' password, hashes and secret-bearing fields.
 
 Path parameters point at real objects (``world.py``). Where a call changes or uses up
@@ -32,6 +33,7 @@ from lms.core.db import commit
 from lms.modules.emails.service import SEND_EMAIL_TASK
 from tests.conftest import PASSWORD
 from tests.files.conftest import pdf
+from tests.security.test_headers import missing_security_headers
 from tests.security.test_properties import leaks
 from tests.security.world import CALLERS, World, new_course, ok, upload
 
@@ -800,6 +802,8 @@ async def test_every_route_answers_each_caller_as_the_table_says(
             checked += 1
             if found := leaks(world, response):
                 wrong.append(f"{method} {path} as {caller} shows {found}")
+            if missing_headers := missing_security_headers(response):
+                wrong.append(f"{method} {path} as {caller} lacks {missing_headers}")
         if tuple(got) != rule.expect:
             wrong.append(f"{method} {path}: expected {rule.expect}, got {tuple(got)}")
     MATRIX_STATS["routes"] = len(routes)

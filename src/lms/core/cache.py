@@ -13,6 +13,9 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
+# What a store call raises when Redis is unreachable or fails.
+STORE_ERRORS: tuple[type[Exception], ...] = (aioredis.RedisError, OSError)
+
 
 class Store(Protocol):
     async def get(self, key: str) -> str | None: ...

@@ -99,13 +99,40 @@ def create_engine(settings: Settings) -> AsyncEngine:
                 connection.exec_driver_sql("BEGIN")
 
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_pre_ping=True,
         pool_recycle=1800,
     )
+    if engine.dialect.driver == "asyncpg":
+        event.listen(engine.sync_engine, "handle_error", _asyncpg_lost_connection)
+    return engine
+
+
+def _asyncpg_lost_connection(context: Any) -> None:
+    """Count every way asyncpg reports a connection the server dropped (a restart, an
+    administrator's terminate) as a disconnect, so the pool throws it away instead of
+    handing it out again. A pooled connection that received the server's shutdown
+    notice while idle says "another operation is in progress", which SQLAlchemy does
+    not recognise by itself."""
+    import asyncpg
+
+    lost = (
+        asyncpg.exceptions.AdminShutdownError,
+        asyncpg.exceptions.CrashShutdownError,
+        asyncpg.exceptions.CannotConnectNowError,
+        asyncpg.exceptions.ConnectionDoesNotExistError,
+        asyncpg.exceptions.PostgresConnectionError,
+        asyncpg.exceptions.InterfaceError,
+        asyncpg.exceptions.InternalClientError,
+        ConnectionError,
+    )
+    error = context.original_exception
+    cause = getattr(error, "__cause__", None)
+    if isinstance(error, lost) or isinstance(cause, lost):
+        context.is_disconnect = True
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

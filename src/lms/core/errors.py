@@ -9,7 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import IntegrityError
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("lms.errors")
@@ -259,6 +260,33 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
+    # Redis is down where no fallback is safe (revoking a token, counting second-factor
+    # tries): refuse, and say it is temporary. Cache and rate limits never get here.
+    log.warning("store unavailable", extra={"error": type(exc).__name__})
+    return problem(
+        503,
+        "A service this request needs is not available; retry shortly.",
+        code="store_unavailable",
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        # The database dropped the connection (a restart, a failover): the pool has
+        # discarded it and the next request gets a fresh one. Temporary: say so.
+        log.warning("database connection lost", extra={"error": type(exc.orig).__name__})
+        return problem(
+            503,
+            "The database connection was lost; retry shortly.",
+            code="database_unavailable",
+            headers={"Retry-After": "1"},
+        )
+    return await _unhandled(request, exc)
+
+
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error turned into 409", extra={"error": type(exc).__name__})
     return problem(
@@ -278,5 +306,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(RedisError, _store_error)
     app.add_exception_handler(Exception, _unhandled)
     document_problem_details(app)

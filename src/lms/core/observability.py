@@ -17,7 +17,7 @@ from typing import Any
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lms.core.errors import PROBLEM_JSON
+from lms.core.errors import PROBLEM_JSON, problem
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -81,7 +81,7 @@ class RequestContextMiddleware:
         )
         token = request_id_var.set(request_id)
         started = time.perf_counter()
-        status_holder = {"status": 500}
+        status_holder = {"status": 500, "started": 0}
         path: str = scope["path"]
         is_docs = path in self.docs_paths
         is_tls = scope.get("scheme") == "https"
@@ -89,6 +89,7 @@ class RequestContextMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
+                status_holder["started"] = 1
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.append((b"x-content-type-options", b"nosniff"))
@@ -117,6 +118,14 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # Answered here rather than by Starlette's outermost error middleware, so that
+            # a 500 carries the request id and the security headers like every response.
+            if status_holder["started"]:
+                raise
+            logging.getLogger("lms.errors").exception("unhandled error", exc_info=exc)
+            response = problem(500, "An unexpected error occurred.", code="internal_error")
+            await response(scope, receive, send_with_headers)
         finally:
             self.log.info(
                 "request",

@@ -3,6 +3,7 @@ reset, email verification and MFA enrolment."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import jobs
-from lms.core.cache import Store
+from lms.core.cache import STORE_ERRORS, Store
 from lms.core.config import Settings, get_settings
 from lms.core.db import commit, utcnow
 from lms.core.deps import Principal, denylist_key
@@ -37,6 +38,8 @@ from lms.modules.auth.schemas import (
 from lms.modules.emails import service as emails
 from lms.modules.users import service as users
 from lms.modules.users.schemas import UserRead
+
+log = logging.getLogger("lms.auth")
 
 # Purposes of single-use secrets; a secret of one purpose never works for another.
 PASSWORD_RESET = "password_reset"  # noqa: S105
@@ -141,12 +144,23 @@ async def authenticate(
 ) -> users.User:
     """The user for these credentials, or ``InvalidCredentials`` (same answer and the
     same bcrypt cost whether or not the email exists)."""
-    await _check_login_delay(store, email, client)
+    # The lockout is a rate limit: with the store down it lets logins through (logged)
+    # rather than failing them, like every other rate limit.
+    try:
+        await _check_login_delay(store, email, client)
+    except STORE_ERRORS:
+        log.warning("login lockout store unavailable; login allowed")
     user = await users.verify_credentials(session, email=email, password=password)
     if user is None:
-        await _record_login_failure(store, settings, email, client)
+        try:
+            await _record_login_failure(store, settings, email, client)
+        except STORE_ERRORS:
+            log.warning("login lockout store unavailable; failure not counted")
         raise InvalidCredentials()
-    await store.delete(_failure_key(email, client), _failure_key(email, client) + ":until")
+    try:
+        await store.delete(_failure_key(email, client), _failure_key(email, client) + ":until")
+    except STORE_ERRORS:
+        log.warning("login lockout store unavailable; failures not cleared")
     return user
 
 

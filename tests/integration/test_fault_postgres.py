@@ -1,0 +1,134 @@
+"""PostgreSQL drops every connection of the API in the middle of a burst of requests
+(what a server restart does to the clients; the shared server itself is not restarted:
+every backend of this test database is terminated instead, three times). Requests caught
+on a dropped connection answer 503 (retry), never 500; the pool replaces the dead
+connections by itself (``pool_pre_ping``), and the next burst succeeds entirely."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from typing import Any
+
+import anyio
+import asyncpg
+import httpx
+import pytest
+
+from lms.core.config import Settings
+from lms.main import create_app
+from tests.conftest import DATABASE_URL, IS_POSTGRES, Account, create_account
+from tests.courses.factories import published_course
+from tests.integration.conftest import require
+
+pytestmark = pytest.mark.integration
+
+TERMINATE = (
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+async def _terminate_all_backends() -> int:
+    connection = await asyncpg.connect(DATABASE_URL.replace("+asyncpg", ""))
+    try:
+        return int(await connection.fetchval(TERMINATE))
+    finally:
+        await connection.close()
+
+
+async def _burst(
+    http: httpx.AsyncClient, calls: list[tuple[str, str, dict[str, Any]]], concurrency: int
+) -> Counter[int]:
+    statuses: Counter[int] = Counter()
+    limiter = anyio.Semaphore(concurrency)
+
+    async def one(method: str, path: str, kwargs: dict[str, Any]) -> None:
+        async with limiter:
+            response = await http.request(method, path, **kwargs)
+            statuses[response.status_code] += 1
+
+    async with anyio.create_task_group() as tg:
+        for method, path, kwargs in calls:
+            tg.start_soon(one, method, path, kwargs)
+    return statuses
+
+
+def _mixed_calls(
+    students: list[Account], course: dict[str, Any], lessons: list[dict[str, Any]], count: int
+) -> list[tuple[str, str, dict[str, Any]]]:
+    calls: list[tuple[str, str, dict[str, Any]]] = []
+    for index in range(count):
+        student = students[index % len(students)]
+        kind = index % 4
+        if kind == 0:
+            calls.append(("GET", f"/courses/{course['id']}", {}))
+        elif kind == 1:
+            calls.append(("GET", "/users/me", {"headers": student.headers}))
+        elif kind == 2:
+            calls.append(("GET", "/enrollments/my-courses", {"headers": student.headers}))
+        else:
+            calls.append(
+                (
+                    "PATCH",
+                    "/users/me",
+                    {
+                        "headers": student.headers,
+                        "json": {"full_name": f"S {uuid.uuid4().hex[:6]}"},
+                    },
+                )
+            )
+    del lessons
+    return calls
+
+
+async def test_the_pool_recovers_when_postgresql_drops_every_connection(
+    settings: Settings, app: Any
+) -> None:
+    require("PostgreSQL", IS_POSTGRES, "this test terminates PostgreSQL backends")
+    api = create_app(settings, run_jobs=False)
+    transport = httpx.ASGITransport(app=api, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver/api/v1"
+        ) as http:
+            instructor = await create_account(api, http, settings, "instructor")
+            students = [await create_account(api, http, settings, "student") for _ in range(4)]
+            course, lessons = await published_course(http, instructor, lessons=2)
+            for student in students:
+                enrolled = await http.post(
+                    "/enrollments", headers=student.headers, json={"course_id": course["id"]}
+                )
+                assert enrolled.status_code == 201
+
+            killed: list[int] = []
+
+            async def killer() -> None:
+                for _ in range(3):
+                    await anyio.sleep(0.25)
+                    killed.append(await _terminate_all_backends())
+
+            during: Counter[int] = Counter()
+
+            async def load() -> None:
+                during.update(await _burst(http, _mixed_calls(students, course, lessons, 400), 16))
+
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(load)
+                tg.start_soon(killer)
+
+            assert sum(killed) > 0, "no connection was terminated"
+            assert set(during) <= {200, 503}, during
+            assert during[200] > 0
+
+            after = await _burst(http, _mixed_calls(students, course, lessons, 200), 16)
+            assert after == Counter({200: 200}), after
+            assert (await http.get("/ready")).status_code == 200
+    finally:
+        await api.state.store.close()
+        await api.state.engine.dispose()
+    FIGURES["killed"] = sum(killed)
+    FIGURES["during"] = dict(during)
+
+
+FIGURES: dict[str, Any] = {}
