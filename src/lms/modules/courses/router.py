@@ -27,7 +27,7 @@ courses_router = APIRouter(prefix="/courses", tags=["courses"], route_class=Tran
 lessons_router = APIRouter(prefix="/lessons", tags=["lessons"], route_class=TransactionalRoute)
 
 
-def _filters(
+async def _filters(
     category: Annotated[str | None, Query(max_length=100)] = None,
     difficulty_level: DifficultyLevel | None = None,
     search: Annotated[

@@ -24,7 +24,7 @@ from lms.modules.users.schemas import (
 router = APIRouter(prefix="/users", tags=["users"], route_class=TransactionalRoute)
 
 
-def _filters(
+async def _filters(
     role: Role | None = None,
     is_active: bool | None = None,
     search: Annotated[str | None, Query(max_length=100)] = None,
