@@ -43,7 +43,30 @@ def load(results: Path, scenario: str, target: str) -> dict[str, float] | None:
     }
 
 
+def merge(results: Path, scenario: str, target: str) -> None:
+    """Add up the rounds of one scenario on one server: requests and errors summed,
+    rates over the summed time, latency percentiles the worst round's (wrk does not
+    keep the histograms)."""
+    rounds = [
+        json.loads(p.read_text()) for p in sorted(results.glob(f"{scenario}.{target}.*.json"))
+    ]
+    merged = {key: sum(r[key] for r in rounds) for key in rounds[0]}
+    for key in ("p50_us", "p90_us", "p99_us", "max_us"):
+        merged[key] = max(r[key] for r in rounds)
+    (results / f"{scenario}.{target}.json").write_text(json.dumps(merged))
+    found = load(results, scenario, target)
+    assert found is not None
+    per_round = ", ".join(f"{r['requests'] / (r['duration_us'] / 1e6):.0f}" for r in rounds)
+    print(
+        f"  {scenario:<16} {target:<9} {found['rps']:8.0f} req/s  p50 {found['p50']:7.1f} ms"
+        f"  p99 {found['p99']:7.1f} ms  errors {found['errors']}  (rounds: {per_round} req/s)"
+    )
+
+
 def main() -> None:
+    if sys.argv[1] == "--merge":
+        merge(Path(sys.argv[2]), sys.argv[3], sys.argv[4])
+        return
     results = Path(sys.argv[1])
     lines = [
         "| scenario | build | req/s | p50 ms | p99 ms | errors | floor req/s | ratio | target |",

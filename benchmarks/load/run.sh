@@ -9,7 +9,8 @@
 #   BENCH_WORKERS=2          uvicorn workers, for the API and the floor alike
 #   BENCH_CONNECTIONS=64     wrk connections     BENCH_THREADS=2  wrk threads
 #   BENCH_LOGIN_CONNECTIONS=8  for the login scenario (bcrypt-bound, reported apart)
-#   BENCH_DURATION=15s       per scenario and server (after a 3 s warm-up)
+#   BENCH_DURATION=15        seconds per scenario and server (after a 3 s warm-up), in
+#   BENCH_ROUNDS=3           rounds that alternate between the servers
 #   BENCH_DB=lms_bench_load  the database (dropped and recreated!)
 #   BENCH_REDIS_DB=6         the Redis database index (flushed!)
 #   BENCH_BASELINE=<git ref> also benchmark that commit's API ("before"), same run
@@ -29,7 +30,9 @@ WORKERS=${BENCH_WORKERS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 LOGIN_CONNECTIONS=${BENCH_LOGIN_CONNECTIONS:-8}
 THREADS=${BENCH_THREADS:-2}
-DURATION=${BENCH_DURATION:-15s}
+DURATION=${BENCH_DURATION:-15}
+ROUNDS=${BENCH_ROUNDS:-3}
+ROUND_DURATION=$(( ${DURATION%s} / ROUNDS ))s
 DB=${BENCH_DB:-lms_bench_load}
 REDIS_DB=${BENCH_REDIS_DB:-6}
 BASELINE=${BENCH_BASELINE:-}
@@ -135,40 +138,48 @@ workers_of() {  # the uvicorn worker processes under a server's main process
   done
 }
 
-echo "== load: $CONNECTIONS connections, $THREADS wrk threads, $DURATION per scenario and server"
+echo "== load: $CONNECTIONS connections, $THREADS wrk threads, $ROUNDS rounds of $ROUND_DURATION" \
+     "per scenario and server"
 for scenario in $SCENARIOS; do
   for target in "${TARGETS[@]}"; do
-    if [ "$scenario" = login ] && [ "$target" = floor ]; then continue; fi
+    # Warm-up (3 s, walking the request file backwards); none for the bcrypt-bound login.
+    if [ "$scenario" = login ]; then continue; fi
     file=$OUT/$scenario.tsv
     [ -f "$OUT/$scenario.$target.tsv" ] && file=$OUT/$scenario.$target.tsv
     script=$HERE/lua/requests.lua
     [ "$scenario" = quiz ] && script=$HERE/lua/quiz.lua
-    url=http://127.0.0.1:$(port_of "$target")
-    connections=$CONNECTIONS
-    if [ "$scenario" = login ]; then
-      # bcrypt-bound: a few connections keep every answer within the timeout; no warm-up
-      connections=$LOGIN_CONNECTIONS
-    else
-      LUA_DIR=$HERE/lua WRK_RESULT=/dev/null wrk -t"$THREADS" -c"$connections" -d3s \
-        --timeout 10s -s "$script" "$url" -- "$file" "$THREADS" reverse >/dev/null
-    fi
-    if [ "${BENCH_PROFILE:-}" = 1 ] && [ "$target" = app ]; then
-      worker=$(workers_of "$API_PID" | head -1)
-      "$BIN/py-spy" record -p "$worker" -d 12 -r 200 -f speedscope \
-        -o "$OUT/profile.$scenario.json" >/dev/null 2>&1 &
-      PROFILER=$!
-    fi
-    LUA_DIR=$HERE/lua WRK_RESULT=$OUT/results/$scenario.$target.json wrk -t"$THREADS" \
-      -c"$connections" -d"$DURATION" --timeout 10s -s "$script" "$url" -- "$file" "$THREADS" \
-      >"$OUT/results/$scenario.$target.txt"
-    if [ -n "${PROFILER:-}" ]; then wait "$PROFILER" || true; PROFILER=; fi
-    "$PY" - "$OUT/results/$scenario.$target.json" "$scenario" "$target" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-errors = r["non2xx"] + r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
-print(f"  {sys.argv[2]:<16} {sys.argv[3]:<9} {r['requests'] / (r['duration_us'] / 1e6):8.0f} req/s"
-      f"  p50 {r['p50_us'] / 1000:7.1f} ms  p99 {r['p99_us'] / 1000:7.1f} ms  errors {errors}")
-PY
+    LUA_DIR=$HERE/lua WRK_RESULT=/dev/null wrk -t"$THREADS" -c"$CONNECTIONS" -d3s \
+      --timeout 10s -s "$script" "http://127.0.0.1:$(port_of "$target")" -- "$file" \
+      "$THREADS" reverse >/dev/null
+  done
+  # Measured in rounds that alternate between the servers, so that whatever else the
+  # machine does at the time weighs on each of them alike.
+  for round in $(seq 1 "$ROUNDS"); do
+    for target in "${TARGETS[@]}"; do
+      if [ "$scenario" = login ] && [ "$target" = floor ]; then continue; fi
+      file=$OUT/$scenario.tsv
+      [ -f "$OUT/$scenario.$target.tsv" ] && file=$OUT/$scenario.$target.tsv
+      script=$HERE/lua/requests.lua
+      [ "$scenario" = quiz ] && script=$HERE/lua/quiz.lua
+      connections=$CONNECTIONS
+      [ "$scenario" = login ] && connections=$LOGIN_CONNECTIONS
+      start=$("$PY" -c "print(($round - 1) / $ROUNDS)")
+      if [ "${BENCH_PROFILE:-}" = 1 ] && [ "$target" = app ] && [ "$round" = 1 ]; then
+        worker=$(workers_of "$API_PID" | head -1)
+        "$BIN/py-spy" record -p "$worker" -d 4 -r 250 -f raw \
+          -o "$OUT/profile.$scenario.txt" >/dev/null 2>&1 &
+        PROFILER=$!
+      fi
+      LUA_DIR=$HERE/lua WRK_RESULT=$OUT/results/$scenario.$target.$round.json wrk \
+        -t"$THREADS" -c"$connections" -d"$ROUND_DURATION" --timeout 10s -s "$script" \
+        "http://127.0.0.1:$(port_of "$target")" -- "$file" "$THREADS" forward "$start" \
+        >"$OUT/results/$scenario.$target.$round.txt"
+      if [ -n "${PROFILER:-}" ]; then wait "$PROFILER" || true; PROFILER=; fi
+    done
+  done
+  for target in "${TARGETS[@]}"; do
+    [ -f "$OUT/results/$scenario.$target.1.json" ] || continue
+    "$PY" "$HERE/report.py" --merge "$OUT/results" "$scenario" "$target"
   done
 done
 

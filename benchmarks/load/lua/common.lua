@@ -1,8 +1,9 @@
 -- Shared by every scenario script: loads this thread's share of the request file,
 -- counts non-2xx answers per thread and writes the run's figures as JSON when done.
--- Arguments (after `--`): the request file, the number of wrk threads, and "reverse"
--- to walk the file from its end (the warm-up, so that the measured run that follows
--- still finds every write target untouched).
+-- Arguments (after `--`): the request file, the number of wrk threads, "forward" or
+-- "reverse" (the warm-up walks the file from its end, so that the measured runs still
+-- find every write target untouched), and where to start, as a fraction of the file
+-- (each measured round starts in its own part of the file).
 --
 -- A request file has one request per line: METHOD <tab> PATH <tab> TOKEN|- <tab> BODY|-
 -- [<tab> STUDENT_ID]
@@ -18,6 +19,7 @@ end
 
 function load_requests(args)
    local file, nthreads, direction = args[1], tonumber(args[2]), args[3]
+   local start = tonumber(args[4] or "0")
    local lines = {}
    local index = 0
    for line in io.lines(file) do
@@ -32,6 +34,14 @@ function load_requests(args)
          table.insert(reversed, lines[i])
       end
       lines = reversed
+   end
+   local shift = math.floor(start * #lines)
+   if shift > 0 then
+      local rotated = {}
+      for i = 1, #lines do
+         rotated[i] = lines[(i + shift - 1) % #lines + 1]
+      end
+      lines = rotated
    end
    local parsed = {}
    for _, line in ipairs(lines) do
