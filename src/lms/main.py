@@ -92,8 +92,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     routers = module_routers()
 
     engine = create_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
     store = create_store(settings.redis_url)
+    sessionmaker = create_sessionmaker(engine, store=store)
     worker = (
         jobs.InProcessWorker(sessionmaker, settings)
         if run_jobs and not settings.celery_broker_url

@@ -19,6 +19,14 @@ class Store(Protocol):
     async def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def exists(self, key: str) -> bool: ...
+    async def get_many(self, *keys: str) -> list[str | None]:
+        """The values of ``keys`` in one round trip (None where missing)."""
+        ...
+
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        """Set ``key`` only if it does not exist; True if it was set."""
+        ...
+
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
         """Increment a counter; the first increment starts its TTL. Returns (count, ttl)."""
         ...
@@ -62,6 +70,15 @@ class MemoryStore:
 
     async def exists(self, key: str) -> bool:
         return self._live(key) is not None
+
+    async def get_many(self, *keys: str) -> list[str | None]:
+        return [self._live(key) for key in keys]
+
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        if self._live(key) is not None:
+            return False
+        self._data[key] = (value, time.monotonic() + ttl_seconds)
+        return True
 
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
         async with self._lock:
@@ -115,6 +132,13 @@ class RedisStore:
 
     async def exists(self, key: str) -> bool:
         return bool(await self._redis.exists(key))
+
+    async def get_many(self, *keys: str) -> list[str | None]:
+        values = await self._redis.mget(keys)
+        return [v.decode() if isinstance(v, bytes) else v for v in values]
+
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        return bool(await self._redis.set(key, value, ex=ttl_seconds, nx=True))
 
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
         async with self._redis.pipeline(transaction=True) as pipe:
