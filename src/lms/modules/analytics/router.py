@@ -18,6 +18,7 @@ from lms.core.deps import (
     SettingsDep,
     StaffPrincipal,
 )
+from lms.core.errors import problem_responses
 from lms.modules.analytics import service
 from lms.modules.analytics.schemas import (
     CourseAnalytics,
@@ -28,7 +29,12 @@ from lms.modules.analytics.schemas import (
     TrendQuery,
 )
 
-router = APIRouter(prefix="/analytics", tags=["analytics"], route_class=TransactionalRoute)
+router = APIRouter(
+    prefix="/analytics",
+    tags=["analytics"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
 
 Fresh = Annotated[
     bool,
