@@ -275,6 +275,9 @@ async def test_soak_then_the_database_adds_up(
         "LMS_EMAIL_BACKEND": "file",
         "LMS_EMAIL_FILE_DIR": str(mail_dir),
         "LMS_UPLOAD_DIR": str(tmp_path / "uploads"),
+        # a modest pool: the database server is shared with the rest of the suite
+        "LMS_DATABASE_POOL_SIZE": "6",
+        "LMS_DATABASE_MAX_OVERFLOW": "4",
     }
     port = free_port()
     server = _serve(port, env, tmp_path / "server.log")

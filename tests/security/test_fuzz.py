@@ -25,6 +25,7 @@ import schemathesis
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -92,7 +93,10 @@ def _ids(world: World) -> dict[str, list[str]]:
 
 # Built at import so that schemathesis can make one test per operation; it connects to
 # nothing until the first request.
-FUZZ_APP = create_app(get_settings(), run_jobs=False)
+FUZZ_APP = create_app(
+    get_settings().model_copy(update={"database_pool_size": 4, "database_max_overflow": 4}),
+    run_jobs=False,
+)
 
 
 def _schema(phases: list[str]) -> Any:
@@ -128,6 +132,8 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     REAL_IDS.clear()
     REAL_IDS.update(_ids(built))
     yield built
+    # The fuzzed app's lifespan (and so its pool) ends with the fuzzing, not the process.
+    schemathesis_asgi.shutdown_lifespans()
     FUZZ_APP.dependency_overrides.clear()
     await reset_state(setup_app)
     await setup_app.state.store.close()

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -109,6 +110,24 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if engine.dialect.driver == "asyncpg":
         event.listen(engine.sync_engine, "handle_error", _asyncpg_lost_connection)
     return engine
+
+
+def is_database_unavailable(error: DBAPIError) -> bool:
+    """The database dropped the connection or refused a new one (a restart, a failover,
+    its connection limit): a temporary condition, not a bug."""
+    if error.connection_invalidated:
+        return True
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover (asyncpg is a dependency)
+        return False
+    refused = (
+        asyncpg.exceptions.TooManyConnectionsError,
+        asyncpg.exceptions.CannotConnectNowError,
+        ConnectionRefusedError,
+    )
+    cause = getattr(error.orig, "__cause__", None)
+    return isinstance(error.orig, refused) or isinstance(cause, refused)
 
 
 def _asyncpg_lost_connection(context: Any) -> None:

@@ -13,6 +13,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from lms.core.db import is_database_unavailable
+
 log = logging.getLogger("lms.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -274,17 +276,29 @@ async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated:
-        # The database dropped the connection (a restart, a failover): the pool has
-        # discarded it and the next request gets a fresh one. Temporary: say so.
-        log.warning("database connection lost", extra={"error": type(exc.orig).__name__})
+    if is_database_unavailable(exc):
+        # The database dropped the connection (a restart, a failover; the pool has
+        # discarded it) or refused a new one (its connection limit). Temporary: say so.
+        log.warning("database unavailable", extra={"error": type(exc.orig).__name__})
         return problem(
             503,
-            "The database connection was lost; retry shortly.",
+            "The database is not available right now; retry shortly.",
             code="database_unavailable",
             headers={"Retry-After": "1"},
         )
     return await _unhandled(request, exc)
+
+
+async def _connection_error(_request: Request, exc: Exception) -> JSONResponse:
+    # A backing service refused or dropped the connection outright (e.g. PostgreSQL
+    # restarting): temporary, not a bug.
+    log.warning("service connection failed", extra={"error": type(exc).__name__})
+    return problem(
+        503,
+        "A service this request needs is not available; retry shortly.",
+        code="service_unavailable",
+        headers={"Retry-After": "5"},
+    )
 
 
 async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -307,6 +321,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(ConnectionError, _connection_error)
     app.add_exception_handler(RedisError, _store_error)
     app.add_exception_handler(Exception, _unhandled)
     document_problem_details(app)

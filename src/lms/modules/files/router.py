@@ -105,9 +105,12 @@ def _page(files: list[UploadedFile], total: int, pagination: Any) -> Page[FileRe
     status_code=status.HTTP_201_CREATED,
     openapi_extra=UPLOAD_BODY,
     responses={
-        413: {"description": "The file is over `LMS_MAX_UPLOAD_MB`"},
-        415: {"description": "Extension not allowed, or content not matching it"},
-        429: {"description": "Too many uploads this hour"},
+        status: {**problem_responses(status)[status], "description": description}
+        for status, description in (
+            (413, "The file is over `LMS_MAX_UPLOAD_MB`"),
+            (415, "Extension not allowed, or content not matching it"),
+            (429, "Too many uploads this hour"),
+        )
     },
 )
 async def upload_file(
