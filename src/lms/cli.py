@@ -105,6 +105,7 @@ def worker(
 
 
 def _run(factory: Callable[[Any], Awaitable[None]]) -> None:
+    from lms.core.cache import create_store
     from lms.core.db import create_engine, create_sessionmaker
     from lms.main import load_modules
 
@@ -113,9 +114,11 @@ def _run(factory: Callable[[Any], Awaitable[None]]) -> None:
 
     async def main() -> None:
         engine = create_engine(settings)
+        store = create_store(settings.redis_url)
         try:
-            await factory(create_sessionmaker(engine))
+            await factory(create_sessionmaker(engine, store=store))
         finally:
+            await store.close()
             await engine.dispose()
 
     asyncio.run(main())

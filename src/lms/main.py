@@ -18,6 +18,7 @@ from lms.core.cache import Cache, create_store
 from lms.core.config import Settings, get_settings
 from lms.core.db import create_engine, create_sessionmaker
 from lms.core.errors import install_error_handlers
+from lms.core.httpcache import PublicResponseCache
 from lms.core.observability import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -32,6 +33,7 @@ API_PREFIX = "/api/v1"
 def module_routers() -> list[APIRouter]:
     """Every business module's router. Importing them also registers their jobs."""
     from lms.modules.admin.router import router as admin_router
+    from lms.modules.analytics.router import router as analytics_router
     from lms.modules.assignments.router import router as assignments_router
     from lms.modules.auth.router import router as auth_router
     from lms.modules.certificates.router import router as certificates_router
@@ -53,6 +55,7 @@ def module_routers() -> list[APIRouter]:
         assignments_router,
         payments_router,
         certificates_router,
+        analytics_router,
     ]
 
 
@@ -91,8 +94,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     routers = module_routers()
 
     engine = create_engine(settings)
-    sessionmaker = create_sessionmaker(engine)
     store = create_store(settings.redis_url)
+    sessionmaker = create_sessionmaker(engine, store=store)
     worker = (
         jobs.InProcessWorker(sessionmaker, settings)
         if run_jobs and not settings.celery_broker_url
@@ -155,6 +158,15 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_kb * 1024,
         exempt_prefixes=(f"{API_PREFIX}/files/upload",),
+    )
+    # Outside the body limit: a cache hit answers a GET without reading any body.
+    from lms.modules.courses.service import CACHE_NAMESPACE as COURSES_CACHE
+
+    app.add_middleware(
+        PublicResponseCache,
+        store=store,
+        prefixes={f"{API_PREFIX}/courses": COURSES_CACHE, f"{API_PREFIX}/lessons": COURSES_CACHE},
+        ttl_seconds=settings.cache_ttl_seconds,
     )
     app.add_middleware(RequestContextMiddleware, docs_paths=("/docs", "/redoc"))
     return app

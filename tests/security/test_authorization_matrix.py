@@ -683,6 +683,19 @@ MATRIX: dict[str, Rule] = {
         UNAUTH, OK, MISSING, MISSING, MISSING, OK, params=PAYMENT
     ),
     "POST /api/v1/payments/{payment_id}/refund": admin_only(OK, params=PAYMENT),
+    # analytics: one's own dashboard; a course's figures for its instructor and admins;
+    # an instructor's overview for that instructor and admins; the system for admins
+    "GET /api/v1/analytics/my-progress": signed_in(OK),
+    "GET /api/v1/analytics/my-dashboard": signed_in(OK),
+    "GET /api/v1/analytics/student": signed_in(OK),
+    "GET /api/v1/analytics/courses/{course_id}": staff_on_own_course(OK, params=COURSE),
+    "GET /api/v1/analytics/courses/{course_id}/analytics": staff_on_own_course(OK, params=COURSE),
+    "GET /api/v1/analytics/instructors/{instructor_id}/overview": staff_on_own_course(
+        OK, params=fixed(instructor_id=lambda w: str(w.owner.id))
+    ),
+    "GET /api/v1/analytics/instructor": R(UNAUTH, FORBID, FORBID, OK, OK, OK),
+    "GET /api/v1/analytics/system/overview": admin_only(OK),
+    "GET /api/v1/analytics/system": admin_only(OK),
     # certificates: the student's, its course's instructor's and admins'; verification
     # is public
     "GET /api/v1/certificates/my-certificates": signed_in(OK),

@@ -22,8 +22,23 @@ class Store(Protocol):
     async def set(self, key: str, value: str, ttl_seconds: int | None = None) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def exists(self, key: str) -> bool: ...
+    async def get_many(self, *keys: str) -> list[str | None]:
+        """The values of ``keys`` in one round trip (None where missing)."""
+        ...
+
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        """Set ``key`` only if it does not exist; True if it was set."""
+        ...
+
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
         """Increment a counter; the first increment starts its TTL. Returns (count, ttl)."""
+        ...
+
+    async def get_versioned(
+        self, version_key: str, prefix: str, suffix: str
+    ) -> tuple[str, str | None]:
+        """In one round trip: the version stored at ``version_key`` ("0" when unset) and
+        the value at ``prefix + version + suffix``."""
         ...
 
     async def ping(self) -> bool: ...
@@ -59,6 +74,15 @@ class MemoryStore:
     async def exists(self, key: str) -> bool:
         return self._live(key) is not None
 
+    async def get_many(self, *keys: str) -> list[str | None]:
+        return [self._live(key) for key in keys]
+
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        if self._live(key) is not None:
+            return False
+        self._data[key] = (value, time.monotonic() + ttl_seconds)
+        return True
+
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
         async with self._lock:
             now = time.monotonic()
@@ -71,6 +95,12 @@ class MemoryStore:
             self._data[key] = (str(count), expires_at)
             return count, max(1, int(expires_at - now))
 
+    async def get_versioned(
+        self, version_key: str, prefix: str, suffix: str
+    ) -> tuple[str, str | None]:
+        version = self._live(version_key) or "0"
+        return version, self._live(f"{prefix}{version}{suffix}")
+
     async def ping(self) -> bool:
         return True
 
@@ -78,11 +108,19 @@ class MemoryStore:
         self._data.clear()
 
 
+# The version and the versioned value in one round trip (see Store.get_versioned).
+_GET_VERSIONED = """
+local version = redis.call('GET', KEYS[1]) or '0'
+return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
+"""
+
+
 class RedisStore:
     def __init__(self, url: str) -> None:
         self._redis = aioredis.from_url(
             url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )
+        self._get_versioned = self._redis.register_script(_GET_VERSIONED)
 
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(key)
@@ -98,6 +136,13 @@ class RedisStore:
     async def exists(self, key: str) -> bool:
         return bool(await self._redis.exists(key))
 
+    async def get_many(self, *keys: str) -> list[str | None]:
+        values = await self._redis.mget(keys)
+        return [v.decode() if isinstance(v, bytes) else v for v in values]
+
+    async def add(self, key: str, value: str, ttl_seconds: int) -> bool:
+        return bool(await self._redis.set(key, value, ex=ttl_seconds, nx=True))
+
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(key)
@@ -105,6 +150,12 @@ class RedisStore:
             pipe.ttl(key)
             count, _, ttl = await pipe.execute()
         return int(count), max(1, int(ttl))
+
+    async def get_versioned(
+        self, version_key: str, prefix: str, suffix: str
+    ) -> tuple[str, str | None]:
+        version, value = await self._get_versioned(keys=[version_key], args=[prefix, suffix])
+        return str(version), value or None
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
@@ -117,6 +168,11 @@ def create_store(redis_url: str | None) -> Store:
     return RedisStore(redis_url) if redis_url else MemoryStore()
 
 
+def version_key(namespace: str) -> str:
+    """Where a cache namespace's version lives; bumping it invalidates the namespace."""
+    return f"cachever:{namespace}"
+
+
 class Cache:
     """JSON cache over the store with versioned namespaces: bumping a namespace's
     version invalidates every key in it at once, on Redis and in memory alike.
@@ -127,12 +183,13 @@ class Cache:
         self.ttl_seconds = ttl_seconds
 
     async def _version(self, namespace: str) -> str:
-        return await self.store.get(f"cachever:{namespace}") or "0"
+        return await self.store.get(version_key(namespace)) or "0"
 
     async def get(self, namespace: str, key: str) -> Any | None:
         try:
-            version = await self._version(namespace)
-            raw = await self.store.get(f"cache:{namespace}:{version}:{key}")
+            _version, raw = await self.store.get_versioned(
+                version_key(namespace), f"cache:{namespace}:", f":{key}"
+            )
         except (aioredis.RedisError, OSError):
             return None
         return json.loads(raw) if raw is not None else None
@@ -150,6 +207,6 @@ class Cache:
 
     async def invalidate(self, namespace: str) -> None:
         try:
-            await self.store.incr(f"cachever:{namespace}", 86400 * 30)
+            await self.store.incr(version_key(namespace), 86400 * 30)
         except (aioredis.RedisError, OSError):
             return

@@ -18,6 +18,7 @@ from celery.signals import worker_process_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from lms.core import jobs
+from lms.core.cache import create_store
 from lms.core.config import Settings, get_settings
 from lms.core.db import create_engine, create_sessionmaker
 
@@ -48,7 +49,9 @@ class _WorkerRuntime:
             self.loop = asyncio.new_event_loop()
             self.settings = get_settings()
             self.engine = create_engine(self.settings)
-            self.sessionmaker = create_sessionmaker(self.engine)
+            self.sessionmaker = create_sessionmaker(
+                self.engine, store=create_store(self.settings.redis_url)
+            )
             # A job that queues another (the reset job queues its email) sends it on
             # at once, without waiting for the sweep.
             jobs.set_dispatcher(self._dispatch)

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     payments_return_url: str | None = None
     refund_revokes_enrollment: bool = True
 
+    # Analytics: how long a computed dashboard is served from the cache (0 = never cached).
+    analytics_cache_seconds: int = Field(default=60, ge=0, le=86400)
+
     @field_validator("cors_origins", "allowed_upload_extensions", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:

@@ -154,8 +154,16 @@ def _asyncpg_lost_connection(context: Any) -> None:
         context.is_disconnect = True
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+# ``session.info`` key of the application's store, for work that must reach the store
+# within a commit (see lms.modules.users.service: cached principals).
+STORE_INFO_KEY = "lms.store"
+
+
+def create_sessionmaker(
+    engine: AsyncEngine, *, store: Any | None = None
+) -> async_sessionmaker[AsyncSession]:
+    info = {STORE_INFO_KEY: store} if store is not None else None
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:

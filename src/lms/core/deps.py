@@ -18,17 +18,17 @@ from lms.core.errors import Forbidden, ServiceUnavailable, Unauthorized
 from lms.core.security import AccessClaims, decode_access_token
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_cache(request: Request) -> Cache:
+async def get_cache(request: Request) -> Cache:
     cache: Cache = request.app.state.cache
     return cache
 
@@ -62,11 +62,18 @@ class Principal:
 
 # Set by the application: checks that the token's user still exists, is active and
 # that the token was issued after their last credential change; returns the live role.
-PrincipalLoader = Callable[[AsyncSession, AccessClaims], Awaitable[Principal]]
+# Arguments: the session, the store, the token's claims, and what the store holds at
+# ``principal_key(user_id)`` (read together with the denylist, in one round trip).
+PrincipalLoader = Callable[[AsyncSession, Store, AccessClaims, str | None], Awaitable[Principal]]
 
 
 def denylist_key(jti: str) -> str:
     return f"denylist:{jti}"
+
+
+def principal_key(user_id: uuid.UUID) -> str:
+    """Where the principal loader keeps a short-lived copy of an account's access state."""
+    return f"principal:{user_id}"
 
 
 async def get_optional_principal(
@@ -81,17 +88,19 @@ async def get_optional_principal(
         return None
     claims = decode_access_token(settings, token)
     try:
-        revoked = await store.exists(denylist_key(claims.jti))
+        revoked, state = await store.get_many(
+            denylist_key(claims.jti), principal_key(claims.user_id)
+        )
     except Exception as exc:
         # Fail closed: without the denylist a logged-out token could be replayed.
         raise ServiceUnavailable(
             "Token revocation cannot be checked right now; retry shortly.",
             code="denylist_unavailable",
         ) from exc
-    if revoked:
+    if revoked is not None:
         raise Unauthorized("The token has been revoked.", code="token_revoked")
     loader: PrincipalLoader = request.app.state.principal_loader
-    return await loader(session, claims)
+    return await loader(session, store, claims, state)
 
 
 async def get_principal(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from lms.core.db import TransactionalRoute
 from lms.core.deps import CacheDep, OptionalPrincipal, SessionDep, StaffPrincipal
 from lms.core.errors import problem_responses
+from lms.core.httpcache import cache_publicly
 from lms.core.pagination import Page, Pagination
 from lms.modules.courses import service
 from lms.modules.courses.schemas import (
@@ -38,7 +39,7 @@ lessons_router = APIRouter(
 )
 
 
-def _filters(
+async def _filters(
     category: Annotated[str | None, Query(max_length=100)] = None,
     difficulty_level: DifficultyLevel | None = None,
     search: Annotated[
@@ -64,10 +65,20 @@ def _filters(
 
 
 Filters = Annotated[CourseFilters, Depends(_filters)]
+PAGE_PARAMS = ("page", "page_size")
+LIST_PARAMS = (*PAGE_PARAMS, "category", "difficulty_level", "instructor_id", "is_published")
+
+
+def _public(request: Request, principal: OptionalPrincipal) -> None:
+    """An anonymous caller's answer is everyone's: keep it for the next one (see
+    lms.core.httpcache). Drafts never reach here for anonymous callers (404)."""
+    if principal is None:
+        cache_publicly(request, service.CACHE_NAMESPACE, params=PAGE_PARAMS)
 
 
 @courses_router.get("", response_model=Page[CourseRead])
 async def list_courses(
+    request: Request,
     session: SessionDep,
     cache: CacheDep,
     principal: OptionalPrincipal,
@@ -77,9 +88,12 @@ async def list_courses(
     """The catalogue: published courses, newest first, filtered by category, difficulty,
     instructor or a search over title and description. `mine=true` lists the caller's own
     courses, drafts included. Cached; every change to a course or its lessons clears it."""
-    return await service.list_courses(
+    result = await service.list_courses(
         session, cache=cache, principal=principal, filters=filters, page=pagination
     )
+    if principal is None and filters.is_public and not filters.search:
+        cache_publicly(request, service.CACHE_NAMESPACE, params=LIST_PARAMS)
+    return result
 
 
 @courses_router.post("", response_model=CourseRead, status_code=status.HTTP_201_CREATED)
@@ -93,23 +107,32 @@ async def create_course(
 
 @courses_router.get("/slug/{slug}", response_model=CourseRead)
 async def get_course_by_slug(
+    request: Request,
     slug: Annotated[str, Path(max_length=255)],
     session: SessionDep,
     cache: CacheDep,
     principal: OptionalPrincipal,
 ) -> CourseRead:
     """One course by its slug (drafts only for their instructor and admins)."""
-    return await service.get_course_view(session, cache=cache, principal=principal, slug=slug)
+    read = await service.get_course_view(session, cache=cache, principal=principal, slug=slug)
+    _public(request, principal)
+    return read
 
 
 @courses_router.get("/{course_id}", response_model=CourseRead)
 async def get_course(
-    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: OptionalPrincipal
+    request: Request,
+    course_id: uuid.UUID,
+    session: SessionDep,
+    cache: CacheDep,
+    principal: OptionalPrincipal,
 ) -> CourseRead:
     """One course (drafts only for their instructor and admins; others get 404)."""
-    return await service.get_course_view(
+    read = await service.get_course_view(
         session, cache=cache, principal=principal, course_id=course_id
     )
+    _public(request, principal)
+    return read
 
 
 @courses_router.patch("/{course_id}", response_model=CourseRead)
@@ -161,6 +184,7 @@ async def unpublish_course(
 
 @courses_router.get("/{course_id}/lessons", response_model=Page[LessonRead])
 async def list_lessons(
+    request: Request,
     course_id: uuid.UUID,
     session: SessionDep,
     principal: OptionalPrincipal,
@@ -169,9 +193,11 @@ async def list_lessons(
     """The course's lessons in order. The material (`content`, `video_url`) of a
     non-preview lesson is only for enrolled students, the instructor and admins; others
     see it as null with `content_locked: true`."""
-    return await service.list_lessons(
+    page = await service.list_lessons(
         session, principal=principal, course_id=course_id, page=pagination
     )
+    _public(request, principal)
+    return page
 
 
 @courses_router.post(
@@ -206,11 +232,13 @@ async def reorder_lessons(
 
 @lessons_router.get("/{lesson_id}", response_model=LessonRead)
 async def get_lesson(
-    lesson_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
+    request: Request, lesson_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
 ) -> LessonRead:
     """One lesson. Without access to its material (not enrolled, not a preview) the lesson
     comes back with `content` and `video_url` null and `content_locked: true`."""
-    return await service.get_lesson_view(session, principal=principal, lesson_id=lesson_id)
+    read = await service.get_lesson_view(session, principal=principal, lesson_id=lesson_id)
+    _public(request, principal)
+    return read
 
 
 @lessons_router.patch("/{lesson_id}", response_model=LessonRead)

@@ -74,7 +74,7 @@ DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _filters(
+async def _filters(
     uploader_id: uuid.UUID | None = None,
     folder: Annotated[str | None, Query(max_length=100)] = None,
     file_type: FileType | None = None,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,18 @@ from lms.modules.users.schemas import UserFilters
 
 async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
+
+
+async def access_state(
+    session: AsyncSession, user_id: uuid.UUID
+) -> tuple[bool, str, datetime | None] | None:
+    """What authorisation needs of an account: active, role, tokens valid after."""
+    row = (
+        await session.execute(
+            select(User.is_active, User.role, User.tokens_valid_after).where(User.id == user_id)
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 async def get_many(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[User]:

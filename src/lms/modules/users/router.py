@@ -27,7 +27,7 @@ router = APIRouter(
 )
 
 
-def _filters(
+async def _filters(
     role: Role | None = None,
     is_active: bool | None = None,
     search: Annotated[str | None, Query(max_length=100)] = None,

@@ -1,0 +1,1 @@
+"""Analytics: three-tier dashboards computed in SQL."""
