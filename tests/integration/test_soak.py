@@ -149,8 +149,9 @@ class Load:
                 await self.call("GET", "/certificates/my-certificates", headers=auth)
 
 
-async def _register(http: httpx.AsyncClient) -> list[str]:
-    """Accounts for the instructors and the students, through the API."""
+async def _register(http: httpx.AsyncClient) -> list[tuple[str, str]]:
+    """Accounts (access token, email) for the instructors and the students, through the
+    API."""
     tokens = []
     for index in range(STUDENTS + 2):
         registered = await http.post(
@@ -162,7 +163,8 @@ async def _register(http: httpx.AsyncClient) -> list[str]:
             },
         )
         assert registered.status_code == 201, registered.text
-        tokens.append(registered.json()["access_token"])
+        body = registered.json()
+        tokens.append((body["access_token"], body["user"]["email"]))
     return tokens
 
 
@@ -294,19 +296,18 @@ async def test_soak_then_the_database_adds_up(
                     return False
 
             await wait_for(up, 30)
-            tokens = await _register(http)
-            me = [
-                (await http.get("/users/me", headers={"Authorization": f"Bearer {t}"})).json()
-                for t in tokens[:2]
-            ]
-            await _make_instructors(db, [m["email"] for m in me])
-            # the role changed: those two sign in again
+            accounts = await _register(http)
+            # two of them teach (made instructors before they use the API at all), and
+            # sign in again to get tokens for the new role
+            teachers = [email for _, email in accounts[:2]]
+            await _make_instructors(db, teachers)
             owners = []
-            for account in me:
+            for address in teachers:
                 login = await http.post(
-                    "/auth/login", json={"email": account["email"], "password": PASSWORD}
+                    "/auth/login", json={"email": address, "password": PASSWORD}
                 )
                 owners.append(login.json()["access_token"])
+            tokens = [token for token, _ in accounts]
             courses = await _courses(http, owners)
 
             load = Load(http, courses)
