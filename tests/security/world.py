@@ -16,7 +16,7 @@ import httpx
 from lms.core.config import Settings
 from lms.core.security import create_access_token
 from tests.conftest import Account, AccountFactory
-from tests.files.conftest import pdf, png
+from tests.files.conftest import pdf
 from tests.payments import fakes
 from tests.payments.flows import send_stripe, stripe_intent, stripe_pays
 
@@ -278,4 +278,4 @@ async def pay_for(client: httpx.AsyncClient, world: World, course: dict[str, Any
     ok(await send_stripe(client, event))
 
 
-__all__ = ["CALLERS", "World", "build_world", "new_course", "ok", "png", "upload"]
+__all__ = ["CALLERS", "World", "build_world", "new_course", "ok", "upload"]
