@@ -232,6 +232,15 @@ async def test_my_courses_lists_only_my_enrollments(
         "/enrollments/my-courses", headers=student.headers, params={"status": "completed"}
     )
     assert completed.json()["total"] == 0
+    # Pages count the whole list, also the page past its end.
+    for page, titles in ((1, ["Poetry"]), (2, ["Algebra"]), (3, [])):
+        paged = await client.get(
+            "/enrollments/my-courses",
+            headers=student.headers,
+            params={"page": page, "page_size": 1},
+        )
+        assert paged.json()["total"] == 2
+        assert [e["course_title"] for e in paged.json()["items"]] == titles
     assert (await client.get("/enrollments/my-courses")).status_code == 401
     bad = await client.get(
         "/enrollments/my-courses", headers=student.headers, params={"page_size": 1000}

@@ -182,17 +182,6 @@ async def progress_exists(
     return found is not None
 
 
-async def get_progress(
-    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
-) -> LessonProgress | None:
-    result: LessonProgress | None = await session.scalar(
-        select(LessonProgress)
-        .where(LessonProgress.enrollment_id == enrollment_id, LessonProgress.lesson_id == lesson_id)
-        .execution_options(populate_existing=True)
-    )
-    return result
-
-
 async def progress_of(session: AsyncSession, enrollment_id: uuid.UUID) -> list[LessonProgress]:
     return list(
         await session.scalars(
@@ -211,9 +200,11 @@ async def record_progress(
     percentage: Decimal | None,
     metadata: dict[str, Any] | None,
     now: datetime,
-) -> bool:
-    """Add time, replace the position, raise the percentage, start the lesson. False if
-    the enrollment has no such lesson."""
+    student_id: uuid.UUID,
+) -> LessonProgress | None:
+    """Add time, replace the position, raise the percentage, start the lesson, in one
+    statement that also checks that the enrollment is the student's and open; returns
+    the updated row. None if any of that does not hold (the caller finds out which)."""
     values: dict[str, Any] = {
         "time_spent_seconds": LessonProgress.time_spent_seconds + seconds,
         "status": case(
@@ -231,13 +222,27 @@ async def record_progress(
         )
     if metadata is not None:
         values["progress_metadata"] = metadata
-    result = await session.execute(
-        update(LessonProgress)
-        .where(LessonProgress.enrollment_id == enrollment_id, LessonProgress.lesson_id == lesson_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    owned = (
+        select(Enrollment.id)
+        .where(
+            Enrollment.id == enrollment_id,
+            Enrollment.student_id == student_id,
+            Enrollment.status.in_(ACCESS_STATUSES),
+        )
+        .exists()
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result: LessonProgress | None = await session.scalar(
+        update(LessonProgress)
+        .where(
+            LessonProgress.enrollment_id == enrollment_id,
+            LessonProgress.lesson_id == lesson_id,
+            owned,
+        )
+        .values(**values)
+        .returning(LessonProgress),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    )
+    return result
 
 
 async def add_time(
@@ -365,16 +370,22 @@ async def _page(
 ) -> tuple[list[Enrollment], int]:
     if status:
         condition = and_(condition, Enrollment.status == status)
-    total = await session.scalar(select(func.count(Enrollment.id)).where(condition))
     order = Enrollment.enrolled_at.desc() if newest_first else Enrollment.enrolled_at
-    rows = await session.scalars(
-        select(Enrollment)
+    # The total rides along with the page (a window count): one statement, not two.
+    result = await session.execute(
+        select(Enrollment, func.count().over().label("total"))
         .where(condition)
         .order_by(order, Enrollment.id)
         .offset(offset)
         .limit(limit)
     )
-    return list(rows), int(total or 0)
+    page = result.all()
+    if page:
+        return [row[0] for row in page], int(page[0][1])
+    total = 0
+    if offset:  # past the last page: the window had no row to ride on
+        total = int(await session.scalar(select(func.count(Enrollment.id)).where(condition)) or 0)
+    return [], total
 
 
 async def page_for_student(

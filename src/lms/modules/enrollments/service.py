@@ -286,36 +286,35 @@ async def update_progress(
     data: ProgressUpdate,
 ) -> LessonProgress:
     """Record watching/reading: time is added, the position replaced, the lesson moves
-    from not_started to in_progress, the enrollment's last access is now."""
-    enrollment = await _own_enrollment(session, principal, enrollment_id)
+    from not_started to in_progress, the enrollment's last access is now. The update
+    itself checks ownership; only when it changes nothing is the enrollment read, to
+    tell the caller why (404, 403, 409 or a lesson of another course)."""
     now = utcnow()
-    found = await repository.record_progress(
+    progress = await repository.record_progress(
         session,
-        enrollment_id=enrollment.id,
+        enrollment_id=enrollment_id,
         lesson_id=lesson_id,
         seconds=data.time_spent_seconds,
         position=data.last_position_seconds,
         percentage=data.completion_percentage,
         metadata=data.progress_metadata,
         now=now,
+        student_id=principal.id,
     )
-    if not found:
+    if progress is None:
+        await _own_enrollment(session, principal, enrollment_id)
         raise LessonNotInCourse()
     if data.time_spent_seconds > 0:
         await repository.log_learning_time(
             session,
-            enrollment_id=enrollment.id,
+            enrollment_id=enrollment_id,
             lesson_id=lesson_id,
             seconds=data.time_spent_seconds,
             now=now,
         )
     await repository.add_time(
-        session, enrollment_id=enrollment.id, seconds=data.time_spent_seconds, now=now
+        session, enrollment_id=enrollment_id, seconds=data.time_spent_seconds, now=now
     )
-    progress = await repository.get_progress(
-        session, enrollment_id=enrollment.id, lesson_id=lesson_id
-    )
-    assert progress is not None
     return progress
 
 
