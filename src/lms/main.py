@@ -11,6 +11,7 @@ import anyio
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi.telemetry import TelemetryConfig
 
 from lms import __version__
 from lms.core import health, jobs
@@ -28,20 +29,30 @@ from lms.core.observability import (
 log = logging.getLogger("lms.app")
 
 API_PREFIX = "/api/v1"
+# FastAPI's native telemetry, all of it, unless LMS_OPENTELEMETRY is set.
+TELEMETRY_OFF: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 
 
 def module_routers() -> list[APIRouter]:
-    """Every business module's router. Importing them also registers their jobs."""
+    """Every business module's routers, in matching order. Importing them also registers
+    their jobs. Modules with several routers list them in ``routers``; the application
+    includes each one directly under the API prefix, because every level of router
+    nesting is matched again on every request."""
     from lms.modules.admin.router import router as admin_router
     from lms.modules.analytics.router import router as analytics_router
-    from lms.modules.assignments.router import router as assignments_router
+    from lms.modules.assignments.router import routers as assignments_routers
     from lms.modules.auth.router import router as auth_router
     from lms.modules.certificates.router import router as certificates_router
-    from lms.modules.courses.router import router as courses_router
+    from lms.modules.courses.router import routers as courses_routers
     from lms.modules.enrollments.router import router as enrollments_router
     from lms.modules.files.router import router as files_router
     from lms.modules.payments.router import router as payments_router
-    from lms.modules.quizzes.router import router as quizzes_router
+    from lms.modules.quizzes.router import routers as quizzes_routers
     from lms.modules.users.router import router as users_router
 
     return [
@@ -49,10 +60,10 @@ def module_routers() -> list[APIRouter]:
         users_router,
         admin_router,
         files_router,
-        courses_router,
+        *courses_routers,
         enrollments_router,
-        quizzes_router,
-        assignments_router,
+        *quizzes_routers,
+        *assignments_routers,
         payments_router,
         certificates_router,
         analytics_router,
@@ -127,6 +138,7 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
         openapi_url="/openapi.json" if docs else None,
         generate_unique_id_function=_operation_id,
         swagger_ui_parameters={"persistAuthorization": True},
+        telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -139,11 +151,9 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     app.state.principal_loader = load_principal
 
     install_error_handlers(app)
-    api = APIRouter(prefix=API_PREFIX)
-    api.include_router(health.router)
+    app.include_router(health.router, prefix=API_PREFIX)
     for router in routers:
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router, prefix=API_PREFIX)
 
     if settings.cors_origins:
         app.add_middleware(

@@ -35,7 +35,7 @@ BUDGETS = {
     "course_detail": 0,
     "course_lessons": 0,
     "my_courses": 2,
-    "lesson_content": 3,
+    "lesson_content": 2,
     "progress_update": 4,
     "lesson_complete": 6,
     "lesson_complete_last": 12,

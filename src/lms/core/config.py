@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     max_body_kb: int = 1024
     log_level: str = "INFO"
     log_json: bool = True
+    # FastAPI's native OpenTelemetry spans and metrics (the global providers). Off, the
+    # framework skips its per-request provider checks.
+    opentelemetry: bool = False
 
     email_backend: Literal["console", "file", "smtp"] = "console"
     email_file_dir: str = "./outbox"

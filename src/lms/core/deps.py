@@ -79,13 +79,15 @@ def principal_key(user_id: uuid.UUID) -> str:
 async def get_optional_principal(
     request: Request,
     session: SessionDep,
-    store: StoreDep,
-    settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal | None:
     if not token:
         return None
+    # Settings and store straight from the application state: this runs on every
+    # authenticated request, and each dependency FastAPI resolves has a cost.
+    settings: Settings = request.app.state.settings
+    store: Store = request.app.state.store
     claims = decode_access_token(settings, token)
     try:
         revoked, state = await store.get_many(

@@ -21,7 +21,6 @@ from lms.modules.assignments.schemas import (
     SubmissionStatus,
 )
 
-router = APIRouter(route_class=TransactionalRoute, responses=problem_responses())
 lessons = APIRouter(
     prefix="/lessons",
     tags=["assignments"],
@@ -154,5 +153,4 @@ async def grade_submission(
     return SubmissionRead.model_validate(submission)
 
 
-router.include_router(lessons)
-router.include_router(submissions)
+routers = (lessons, submissions)

@@ -41,6 +41,18 @@ async def get_courses(session: AsyncSession, course_ids: Sequence[uuid.UUID]) ->
     return list(await session.scalars(select(Course).where(Course.id.in_(set(course_ids)))))
 
 
+async def course_labels(
+    session: AsyncSession, course_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, str, str]]:
+    """(id, title, slug) of each course: three columns, no ORM objects to build."""
+    if not course_ids:
+        return []
+    result = await session.execute(
+        select(Course.id, Course.title, Course.slug).where(Course.id.in_(set(course_ids)))
+    )
+    return [(row.id, row.title, row.slug) for row in result]
+
+
 async def lock_course(
     session: AsyncSession, course_id: uuid.UUID, *, shared: bool = False
 ) -> uuid.UUID | None:
@@ -147,6 +159,20 @@ async def delete_course(session: AsyncSession, course_id: uuid.UUID) -> None:
 
 async def get_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
     return await session.get(Lesson, lesson_id)
+
+
+async def get_lesson_with_course(
+    session: AsyncSession, lesson_id: uuid.UUID
+) -> tuple[Lesson, Course] | None:
+    """The lesson and its course, in one statement."""
+    row = (
+        await session.execute(
+            select(Lesson, Course)
+            .join(Course, Course.id == Lesson.course_id)
+            .where(Lesson.id == lesson_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 async def lessons_of(session: AsyncSession, course_id: uuid.UUID) -> list[Lesson]:

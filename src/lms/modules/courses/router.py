@@ -265,6 +265,6 @@ async def delete_lesson(
     await service.delete_lesson(session, cache=cache, principal=principal, lesson_id=lesson_id)
 
 
-router = APIRouter()
-router.include_router(courses_router)
-router.include_router(lessons_router)
+# Included by the application one by one: each level of router nesting is matched again
+# on every request.
+routers = (courses_router, lessons_router)

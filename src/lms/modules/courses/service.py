@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,6 +132,21 @@ async def get_courses(
 ) -> dict[uuid.UUID, Course]:
     """Courses by id, in one query."""
     return {course.id: course for course in await repository.get_courses(session, course_ids)}
+
+
+class CourseLabel(NamedTuple):
+    """What a list of another module's rows shows of each course."""
+
+    title: str
+    slug: str
+
+
+async def course_labels(
+    session: AsyncSession, course_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, CourseLabel]:
+    """Title and slug of each course, by id, in one query (lighter than ``get_courses``)."""
+    rows = await repository.course_labels(session, course_ids)
+    return {course_id: CourseLabel(title, slug) for course_id, title, slug in rows}
 
 
 async def get_lessons(
@@ -500,13 +515,12 @@ async def get_lesson_view(
 ) -> LessonRead:
     """One lesson; 404 if its course is invisible to the caller, material withheld as
     the module docstring says."""
-    lesson = await get_lesson_or_raise(session, lesson_id)
-    try:
-        course = await get_visible_course_or_raise(
-            session, principal=principal, course_id=lesson.course_id
-        )
-    except CourseNotFound as exc:
-        raise LessonNotFound() from exc
+    found = await repository.get_lesson_with_course(session, lesson_id)
+    if found is None:
+        raise LessonNotFound()
+    lesson, course = found
+    if not await _can_view(session, principal, course):
+        raise LessonNotFound()
     full_access = lesson.is_preview or await has_full_content_access(session, principal, course)
     return lesson_read(lesson, full_access=full_access)
 

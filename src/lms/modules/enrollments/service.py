@@ -459,7 +459,9 @@ async def review_enrollment(
 # Reading
 
 
-def _read(enrollment: Enrollment, course: courses.Course | None) -> EnrollmentRead:
+def _read(
+    enrollment: Enrollment, course: courses.Course | courses.CourseLabel | None
+) -> EnrollmentRead:
     read = EnrollmentRead.model_validate(enrollment)
     if course is not None:
         read.course_title = course.title
@@ -508,7 +510,7 @@ async def list_my_enrollments(
     rows, total = await repository.page_for_student(
         session, principal.id, status=status, offset=page.offset, limit=page.page_size
     )
-    course_map = await courses.get_courses(session, [row.course_id for row in rows])
+    course_map = await courses.course_labels(session, [row.course_id for row in rows])
     return Page[EnrollmentRead](
         items=[_read(row, course_map.get(row.course_id)) for row in rows],
         total=total,

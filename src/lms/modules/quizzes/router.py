@@ -34,7 +34,6 @@ from lms.modules.quizzes.schemas import (
     QuizUpdate,
 )
 
-router = APIRouter(route_class=TransactionalRoute, responses=problem_responses())
 course_quizzes = APIRouter(
     prefix="/courses",
     tags=["quizzes"],
@@ -552,6 +551,4 @@ async def submit_attempt(
     return views.attempt_read(view)
 
 
-router.include_router(course_quizzes)
-router.include_router(quizzes)
-router.include_router(attempts)
+routers = (course_quizzes, quizzes, attempts)
