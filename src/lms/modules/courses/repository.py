@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, case, delete, func, or_, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.courses.models import Course, Lesson
@@ -161,17 +161,19 @@ async def get_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | No
     return await session.get(Lesson, lesson_id)
 
 
+# Built once (the lesson page of every student): composing costs more than running it.
+_LESSON_WITH_COURSE = (
+    select(Lesson, Course)
+    .join(Course, Course.id == Lesson.course_id)
+    .where(Lesson.id == bindparam("lesson_id"))
+)
+
+
 async def get_lesson_with_course(
     session: AsyncSession, lesson_id: uuid.UUID
 ) -> tuple[Lesson, Course] | None:
     """The lesson and its course, in one statement."""
-    row = (
-        await session.execute(
-            select(Lesson, Course)
-            .join(Course, Course.id == Lesson.course_id)
-            .where(Lesson.id == lesson_id)
-        )
-    ).first()
+    row = (await session.execute(_LESSON_WITH_COURSE, {"lesson_id": lesson_id})).first()
     return (row[0], row[1]) if row is not None else None
 
 

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Numeric,
     and_,
+    bindparam,
     case,
     func,
     insert,
@@ -73,14 +75,17 @@ async def get_for(
     return result
 
 
+# Built once: this check runs on every lesson a student opens, and composing a statement
+# costs more than running a cached one.
+_HAS_ACCESS = select(Enrollment.id).where(
+    Enrollment.student_id == bindparam("student_id"),
+    Enrollment.course_id == bindparam("course_id"),
+    Enrollment.status.in_(ACCESS_STATUSES),
+)
+
+
 async def has_access(session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID) -> bool:
-    found = await session.scalar(
-        select(Enrollment.id).where(
-            Enrollment.student_id == student_id,
-            Enrollment.course_id == course_id,
-            Enrollment.status.in_(ACCESS_STATUSES),
-        )
-    )
+    found = await session.scalar(_HAS_ACCESS, {"student_id": student_id, "course_id": course_id})
     return found is not None
 
 
@@ -190,6 +195,70 @@ async def progress_of(session: AsyncSession, enrollment_id: uuid.UUID) -> list[L
     )
 
 
+def _record_progress_statement(*, with_metadata: bool) -> Any:
+    """UPDATE lesson_progress for ``record_progress``, composed once per shape: a missing
+    position or percentage (NULL) keeps the stored one."""
+    now = bindparam("now", type_=UTCDateTime())
+    percentage = bindparam("percentage", type_=LessonProgress.completion_percentage.type)
+    values: dict[str, Any] = {
+        "time_spent_seconds": LessonProgress.time_spent_seconds + bindparam("seconds"),
+        "status": case(
+            (LessonProgress.status == "not_started", "in_progress"), else_=LessonProgress.status
+        ),
+        "started_at": func.coalesce(LessonProgress.started_at, now),
+        "updated_at": now,
+        "last_position_seconds": func.coalesce(
+            bindparam("position", type_=Integer), LessonProgress.last_position_seconds
+        ),
+        "completion_percentage": case(
+            (LessonProgress.completion_percentage < percentage, percentage),
+            else_=LessonProgress.completion_percentage,
+        ),
+    }
+    if with_metadata:
+        values["progress_metadata"] = bindparam(
+            "metadata", type_=LessonProgress.progress_metadata.type
+        )
+    owned = (
+        select(Enrollment.id)
+        .where(
+            Enrollment.id == bindparam("enrollment"),
+            Enrollment.student_id == bindparam("student_id"),
+            Enrollment.status.in_(ACCESS_STATUSES),
+        )
+        .exists()
+    )
+    return (
+        update(LessonProgress)
+        .where(
+            LessonProgress.enrollment_id == bindparam("enrollment"),
+            LessonProgress.lesson_id == bindparam("lesson"),
+            owned,
+        )
+        .values(**values)
+        .returning(LessonProgress)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+
+
+# The progress writes run on every few seconds of every lesson watched: their statements
+# are composed once, at import, and only their parameters change.
+_RECORD_PROGRESS = _record_progress_statement(with_metadata=False)
+_RECORD_PROGRESS_WITH_METADATA = _record_progress_statement(with_metadata=True)
+_NOW = bindparam("now", type_=UTCDateTime())
+_ADD_TIME = (
+    update(Enrollment)
+    .where(Enrollment.id == bindparam("enrollment"))
+    .values(
+        total_time_spent_seconds=Enrollment.total_time_spent_seconds + bindparam("seconds"),
+        last_accessed_at=_NOW,
+        started_at=func.coalesce(Enrollment.started_at, _NOW),
+    )
+    .execution_options(synchronize_session=False)
+)
+_LOG_LEARNING_TIME = insert(LearningTime)
+
+
 async def record_progress(
     session: AsyncSession,
     *,
@@ -205,43 +274,20 @@ async def record_progress(
     """Add time, replace the position, raise the percentage, start the lesson, in one
     statement that also checks that the enrollment is the student's and open; returns
     the updated row. None if any of that does not hold (the caller finds out which)."""
-    values: dict[str, Any] = {
-        "time_spent_seconds": LessonProgress.time_spent_seconds + seconds,
-        "status": case(
-            (LessonProgress.status == "not_started", "in_progress"), else_=LessonProgress.status
-        ),
-        "started_at": func.coalesce(LessonProgress.started_at, _at(now)),
-        "updated_at": now,
+    params: dict[str, Any] = {
+        "enrollment": enrollment_id,
+        "lesson": lesson_id,
+        "student_id": student_id,
+        "seconds": seconds,
+        "position": position,
+        "percentage": percentage,
+        "now": now,
     }
-    if position is not None:
-        values["last_position_seconds"] = position
-    if percentage is not None:
-        values["completion_percentage"] = case(
-            (LessonProgress.completion_percentage < percentage, percentage),
-            else_=LessonProgress.completion_percentage,
-        )
+    statement = _RECORD_PROGRESS
     if metadata is not None:
-        values["progress_metadata"] = metadata
-    owned = (
-        select(Enrollment.id)
-        .where(
-            Enrollment.id == enrollment_id,
-            Enrollment.student_id == student_id,
-            Enrollment.status.in_(ACCESS_STATUSES),
-        )
-        .exists()
-    )
-    result: LessonProgress | None = await session.scalar(
-        update(LessonProgress)
-        .where(
-            LessonProgress.enrollment_id == enrollment_id,
-            LessonProgress.lesson_id == lesson_id,
-            owned,
-        )
-        .values(**values)
-        .returning(LessonProgress),
-        execution_options={"synchronize_session": False, "populate_existing": True},
-    )
+        statement = _RECORD_PROGRESS_WITH_METADATA
+        params["metadata"] = metadata
+    result: LessonProgress | None = await session.scalar(statement, params)
     return result
 
 
@@ -249,14 +295,7 @@ async def add_time(
     session: AsyncSession, *, enrollment_id: uuid.UUID, seconds: int, now: datetime
 ) -> None:
     await session.execute(
-        update(Enrollment)
-        .where(Enrollment.id == enrollment_id)
-        .values(
-            total_time_spent_seconds=Enrollment.total_time_spent_seconds + seconds,
-            last_accessed_at=now,
-            started_at=func.coalesce(Enrollment.started_at, _at(now)),
-        )
-        .execution_options(synchronize_session=False)
+        _ADD_TIME, {"enrollment": enrollment_id, "seconds": seconds, "now": now}
     )
 
 
@@ -269,13 +308,14 @@ async def log_learning_time(
     now: datetime,
 ) -> None:
     await session.execute(
-        insert(LearningTime).values(
-            id=uuid.uuid4(),
-            enrollment_id=enrollment_id,
-            lesson_id=lesson_id,
-            seconds=seconds,
-            recorded_at=now,
-        )
+        _LOG_LEARNING_TIME,
+        {
+            "id": uuid.uuid4(),
+            "enrollment_id": enrollment_id,
+            "lesson_id": lesson_id,
+            "seconds": seconds,
+            "recorded_at": now,
+        },
     )
 
 
