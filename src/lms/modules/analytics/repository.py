@@ -299,6 +299,7 @@ async def course_lessons(
     Started means in progress or completed (``STARTED_PROGRESS``): each lesson's two
     counts are ranges of ``ix_lesson_progress_lesson_report`` alone, so the rows of
     lessons nobody opened are never read and each started row is read once."""
+
     def progress_count(status: str) -> ColumnElement[int]:
         # A correlated count(*) per lesson and status: a range of the index, counted
         # without evaluating anything per row (no FILTER, no hashing of the groups).
