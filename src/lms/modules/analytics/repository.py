@@ -364,7 +364,8 @@ async def course_lessons(
 def score_bucket(session: AsyncSession, percentage: Any) -> ColumnElement[Any]:
     """The ten-point bucket of a percentage: its tens digit, 0-9 (100 falls in 9)."""
     # Inlined constants, so that the SELECT and the GROUP BY expressions are identical.
-    ten, nine = literal_column("10"), literal_column("9")
+    ten: ColumnElement[int] = literal_column("10")
+    nine: ColumnElement[int] = literal_column("9")
     if _dialect(session) == "postgresql":
         return func.least(func.floor(percentage / ten), nine)
     # SQLite: a non-negative number cast to INTEGER is truncated, i.e. floored.
@@ -467,7 +468,7 @@ def _days_counted(
     makes a two-year daily trend of the whole platform about three times as fast as
     grouping the rows by day. The days step by 24 hours from a UTC midnight (not by
     ``1 day``, which follows the session's time zone across daylight-saving changes)."""
-    step = literal_column("interval '24 hours'")
+    step: ColumnElement[Any] = literal_column("interval '24 hours'")
     first = literal(since, DateTime(timezone=True))
     last = literal(until, DateTime(timezone=True)) - step
     days = func.generate_series(first, last, step).table_valued("start").render_derived("days")
