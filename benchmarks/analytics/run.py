@@ -43,6 +43,7 @@ from lms.modules.analytics.schemas import TrendQuery
 SERVER_URL = "postgresql://postgres@127.0.0.1:5432"
 DEFAULT_DB = "lms_bench_analytics"
 HERE = Path(__file__).parent
+SETTING = "(a setting for the rest of the transaction: run again, not explained)"
 
 
 @dataclass
@@ -289,11 +290,19 @@ async def explain(engine: AsyncEngine, plan: list[Scenario]) -> list[tuple[str, 
         async with engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
             assert raw is not None
-            for caller, statement, parameters in statements:
-                rows = await raw.fetch(
-                    f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *(parameters or ())
-                )
-                found.append((scenario.name, caller, statement, "\n".join(r[0] for r in rows)))
+            # One transaction per scenario, like the call: a setting the call makes
+            # (``SET LOCAL``) is made again, not explained, and applies to the rest.
+            async with raw.transaction():
+                for caller, statement, parameters in statements:
+                    if statement.lstrip().upper().startswith("SET "):
+                        await raw.execute(statement)
+                        found.append((scenario.name, caller, statement, SETTING))
+                        continue
+                    rows = await raw.fetch(
+                        f"EXPLAIN (ANALYZE, BUFFERS) {statement}", *(parameters or ())
+                    )
+                    plan_text = "\n".join(r[0] for r in rows)
+                    found.append((scenario.name, caller, statement, plan_text))
     return found
 
 
@@ -310,6 +319,8 @@ def _table(results: list[Result], repeat: int) -> str:
 
 
 def _execution_time(plan_text: str) -> str:
+    if plan_text == SETTING:
+        return "(setting)"
     for line in plan_text.splitlines():
         if line.startswith("Execution Time:"):
             return line.split(":", 1)[1].strip()

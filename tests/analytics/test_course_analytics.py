@@ -4,16 +4,19 @@ the cent, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.db import commit
 from lms.modules.analytics import service
 from lms.modules.analytics.schemas import Window
 from lms.modules.courses import service as courses
-from tests.analytics.dataset import DataSet
+from lms.modules.quizzes.models import QuizAttempt
+from tests.analytics.dataset import DataSet, at
 from tests.conftest import IS_POSTGRES
 
 WINDOW = {"from": "2025-03-01", "to": "2025-03-10"}
@@ -229,3 +232,46 @@ async def test_periods_are_utc_days_whatever_the_session_time_zone(
         points = {p.period_start: p.enrollments for p in result.enrollment_trend.points}
         assert points == counts, interval
     await db.rollback()
+
+
+async def test_score_buckets_at_their_edges(
+    client: httpx.AsyncClient, db: AsyncSession, dataset: DataSet
+) -> None:
+    """Fractional percentages fall in the bucket of their tens digit on both databases
+    (PostgreSQL floors a NUMERIC, SQLite truncates a float): 0 and 9.99 in 0-10, 10.01
+    in 10-20, 69.99 in 60-70, 79.5 in 70-80, 99.99 and 100 in 90-100."""
+    quiz_id = dataset.quiz_ids[0]
+    for number, pct in enumerate(("0", "9.99", "10.01", "69.99", "79.5", "99.99"), start=3):
+        db.add(
+            QuizAttempt(
+                quiz_id=quiz_id,
+                enrollment_id=dataset.enrollment_ids["s3"],
+                student_id=dataset.students["s3"].id,
+                attempt_number=number,
+                status="graded",
+                started_at=at("2025-03-07"),
+                submitted_at=at("2025-03-07", "10:05"),
+                graded_at=at("2025-03-07", "10:05"),
+                percentage=Decimal(pct),
+                score=Decimal(pct) / 10,
+                max_score=Decimal("10"),
+                is_passed=Decimal(pct) >= 70,
+            )
+        )
+    await commit(db)
+    scores = (await _course(client, dataset))["quiz_scores"]
+    # The data set's 100, 80, 45, 70, 90, 10 plus the six above.
+    assert {b["range"]: b["count"] for b in scores["distribution"]} == {
+        "0-10": 2,
+        "10-20": 2,
+        "20-30": 0,
+        "30-40": 0,
+        "40-50": 1,
+        "50-60": 0,
+        "60-70": 1,
+        "70-80": 2,
+        "80-90": 1,
+        "90-100": 3,
+    }
+    assert scores["graded_attempts"] == 12
+    assert (scores["highest_score"], scores["lowest_score"]) == (100.0, 0.0)

@@ -36,6 +36,17 @@ REPORTING_INDEXES = (
         Enrollment.total_time_spent_seconds,
         Enrollment.student_id,
     ),
+    # A course's enrollment trend: the enrollments and the completions of one course in
+    # a window, read as a range of one narrow index each (the report index above has
+    # ``status`` before the timestamps, so a window over it scans the whole course).
+    Index("ix_enrollments_course_enrolled", Enrollment.course_id, Enrollment.enrolled_at),
+    Index(
+        "ix_enrollments_course_completed",
+        Enrollment.course_id,
+        Enrollment.completed_at,
+        sqlite_where=text("completed_at IS NOT NULL"),
+        postgresql_where=text("completed_at IS NOT NULL"),
+    ),
     # Platform-wide: enrollments by status, enrollments and completions over time.
     Index("ix_enrollments_status", Enrollment.status),
     Index("ix_enrollments_enrolled_at", Enrollment.enrolled_at),

@@ -524,6 +524,7 @@ async def instructor_overview(
 
 async def compute_system_overview(session: AsyncSession, *, window: Window) -> SystemOverview:
     active_since = utcnow() - timedelta(days=ACTIVE_DAYS)
+    await repository.without_jit(session)
     roles = {
         row["role"]: row
         for row in await repository.users_by_role(session, active_since=active_since)
