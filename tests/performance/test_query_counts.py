@@ -37,10 +37,10 @@ BUDGETS = {
     "my_courses": 2,
     "lesson_content": 2,
     "progress_update": 4,
-    "lesson_complete": 6,
-    "lesson_complete_last": 12,
+    "lesson_complete": 4,
+    "lesson_complete_last": 10,
     "quiz_start": 7,
-    "quiz_submit": 9,
+    "quiz_submit": 7,
     "login": 3,
 }
 

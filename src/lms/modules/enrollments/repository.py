@@ -294,9 +294,7 @@ async def record_progress(
 async def add_time(
     session: AsyncSession, *, enrollment_id: uuid.UUID, seconds: int, now: datetime
 ) -> None:
-    await session.execute(
-        _ADD_TIME, {"enrollment": enrollment_id, "seconds": seconds, "now": now}
-    )
+    await session.execute(_ADD_TIME, {"enrollment": enrollment_id, "seconds": seconds, "now": now})
 
 
 async def log_learning_time(
@@ -319,45 +317,68 @@ async def log_learning_time(
     )
 
 
+_MARK_LESSON_COMPLETED = (
+    update(LessonProgress)
+    .where(
+        LessonProgress.enrollment_id == bindparam("enrollment"),
+        LessonProgress.lesson_id == bindparam("lesson"),
+        LessonProgress.status != "completed",
+    )
+    .values(
+        status="completed",
+        completed_at=_NOW,
+        started_at=func.coalesce(LessonProgress.started_at, _NOW),
+        completion_percentage=100,
+        updated_at=_NOW,
+    )
+    .execution_options(synchronize_session=False)
+)
+# SET expressions read the row as it was: "+ 1" is the count after this lesson.
+_LAST_LESSON = and_(
+    Enrollment.status == "active",
+    Enrollment.total_lessons_count > 0,
+    Enrollment.completed_lessons_count + 1 >= Enrollment.total_lessons_count,
+)
+_COUNT_LESSON_COMPLETED = (
+    update(Enrollment)
+    .where(Enrollment.id == bindparam("enrollment"))
+    .values(
+        completed_lessons_count=Enrollment.completed_lessons_count + 1,
+        progress_percentage=_percentage(
+            Enrollment.completed_lessons_count + 1, Enrollment.total_lessons_count
+        ),
+        last_accessed_at=_NOW,
+        started_at=func.coalesce(Enrollment.started_at, _NOW),
+        status=case((_LAST_LESSON, "completed"), else_=Enrollment.status),
+        completed_at=case((_LAST_LESSON, _NOW), else_=Enrollment.completed_at),
+    )
+    .returning(Enrollment)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
 async def mark_lesson_completed(
     session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID, now: datetime
 ) -> bool:
     """Flip the lesson to completed; True only for the one request that flipped it."""
     result = await session.execute(
-        update(LessonProgress)
-        .where(
-            LessonProgress.enrollment_id == enrollment_id,
-            LessonProgress.lesson_id == lesson_id,
-            LessonProgress.status != "completed",
-        )
-        .values(
-            status="completed",
-            completed_at=now,
-            started_at=func.coalesce(LessonProgress.started_at, _at(now)),
-            completion_percentage=100,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
+        _MARK_LESSON_COMPLETED, {"enrollment": enrollment_id, "lesson": lesson_id, "now": now}
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def count_lesson_completed(
     session: AsyncSession, *, enrollment_id: uuid.UUID, now: datetime
-) -> None:
-    await session.execute(
-        update(Enrollment)
-        .where(Enrollment.id == enrollment_id)
-        .values(
-            completed_lessons_count=Enrollment.completed_lessons_count + 1,
-            progress_percentage=_percentage(
-                Enrollment.completed_lessons_count + 1, Enrollment.total_lessons_count
-            ),
-            last_accessed_at=now,
-            started_at=func.coalesce(Enrollment.started_at, _at(now)),
-        )
-        .execution_options(synchronize_session=False)
+) -> tuple[Enrollment, bool] | None:
+    """Count one more completed lesson; the last one completes an active enrollment in
+    the same statement. Returns the enrollment as updated and whether this statement
+    completed it (its ``completed_at`` is this ``now``); None if there is no enrollment."""
+    enrollment: Enrollment | None = await session.scalar(
+        _COUNT_LESSON_COMPLETED, {"enrollment": enrollment_id, "now": now}
     )
+    if enrollment is None:
+        return None
+    return enrollment, enrollment.status == "completed" and enrollment.completed_at == now
 
 
 async def finish_completed(

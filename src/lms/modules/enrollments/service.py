@@ -344,17 +344,29 @@ async def complete_lesson(
     if enrollment.status not in ACCESS_STATUSES:
         raise EnrollmentClosed()
     now = utcnow()
+    counted = None
     if await repository.mark_lesson_completed(
         session, enrollment_id=enrollment_id, lesson_id=lesson_id, now=now
     ):
-        await repository.count_lesson_completed(session, enrollment_id=enrollment_id, now=now)
+        counted = await repository.count_lesson_completed(
+            session, enrollment_id=enrollment_id, now=now
+        )
     elif not await repository.progress_exists(
         session, enrollment_id=enrollment_id, lesson_id=lesson_id
     ):
         raise LessonNotInCourse()
-    finished = await repository.finish_completed(session, now=now, enrollment_id=enrollment_id)
-    fresh = await repository.get_fresh(session, enrollment_id)
-    assert fresh is not None
+    if counted is not None:
+        fresh, finished = counted
+    else:
+        # Already completed before: an enrollment whose counters are complete while its
+        # status is not (lessons deleted since) is completed now.
+        finished = bool(
+            await repository.finish_completed(session, now=now, enrollment_id=enrollment_id)
+        )
+        refreshed = await repository.get_fresh(session, enrollment_id)
+        if refreshed is None:
+            raise EnrollmentNotFound()
+        fresh = refreshed
     if finished:
         await _enrollment_completed(session, fresh)
     return fresh
