@@ -2,7 +2,7 @@
 (what a server restart does to the clients; the shared server itself is not restarted:
 every backend of this test database is terminated instead, three times). Requests caught
 on a dropped connection answer 503 (retry), never 500; the pool replaces the dead
-connections by itself (``pool_pre_ping``), and the next burst succeeds entirely."""
+connections by itself, and the next burst succeeds entirely."""
 
 from __future__ import annotations
 
@@ -143,6 +143,35 @@ async def test_the_pool_recovers_when_postgresql_drops_every_connection(
 
 
 FIGURES: dict[str, Any] = {}
+
+
+async def test_pooled_connections_the_server_closed_while_idle_are_replaced_unseen(
+    settings: Settings, app: Any
+) -> None:
+    """A restart between two bursts: the idle pooled connections are dead when the next
+    requests check them out. The pool must hand out live ones: every request answers
+    200, none pays for a dead connection with a 503."""
+    require("PostgreSQL", IS_POSTGRES, "this test terminates PostgreSQL backends")
+    api = create_app(
+        settings.model_copy(update={"database_pool_size": 4, "database_max_overflow": 0}),
+        run_jobs=False,
+    )
+    transport = httpx.ASGITransport(app=api, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver/api/v1"
+        ) as http:
+            student = await create_account(api, http, settings, "student")
+            calls = [("GET", "/users/me", {"headers": student.headers})] * 40
+            assert await _burst(http, calls, 4) == Counter({200: 40})  # four pooled
+            assert api.state.engine.pool.checkedin() == 4
+            assert await _terminate_all_backends() >= 4
+            await anyio.sleep(0.5)  # the event loop sees the sockets close
+            after = await _burst(http, calls, 4)
+            assert after == Counter({200: 40}), after
+    finally:
+        await api.state.store.close()
+        await api.state.engine.dispose()
 
 
 async def test_requests_while_postgresql_is_down_are_503_not_500(settings: Settings) -> None:
