@@ -65,7 +65,7 @@ def serve(
             err=True,
         )
     uvicorn.run(
-        "lms.main:create_app",
+        "lms.main:serve_app",
         factory=True,
         host=host,
         port=port,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -97,9 +98,30 @@ def _dispatcher(
     return worker.notify if worker else None
 
 
-def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> FastAPI:
+def _tune_gc() -> None:
+    """For a server process, once it has started. Everything built so far (modules,
+    routes, models, compiled schemas) lives as long as the process: frozen, the cyclic
+    collector no longer walks it while requests wait. And a request allocates thousands
+    of objects, so the youngest generation is collected every 20,000 allocations instead
+    of 700. Together about 15 % less CPU per request (benchmarks/README.md, "Load")."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
+def serve_app() -> FastAPI:
+    """The application as ``lms serve`` runs it: ``create_app`` with the settings from
+    the environment and the collector tuned for a long-lived server process."""
+    return create_app(tune_gc=True)
+
+
+def create_app(
+    settings: Settings | None = None, *, run_jobs: bool = True, tune_gc: bool = False
+) -> FastAPI:
     """Build the API. ``run_jobs=False`` leaves the outbox to be drained explicitly
-    (tests); otherwise the in-process worker runs when no broker is configured."""
+    (tests); otherwise the in-process worker runs when no broker is configured.
+    ``tune_gc`` is for a server process (``serve_app``), not for a test run that builds
+    and drops many applications."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     routers = module_routers()
@@ -116,6 +138,8 @@ def create_app(settings: Settings | None = None, *, run_jobs: bool = True) -> Fa
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         jobs.set_dispatcher(_dispatcher(settings, worker) if run_jobs else None)
+        if tune_gc:
+            _tune_gc()
         async with anyio.create_task_group() as tg:
             if worker is not None:
                 tg.start_soon(worker.run)
