@@ -11,6 +11,7 @@ import time
 import uuid
 from typing import Any
 
+import anyio
 import httpx
 import jwt
 import pytest
@@ -114,6 +115,19 @@ async def test_expired_token_is_refused(
     expired = jwt.encode(_claims(student, iat=past, exp=past + 60), settings.secret_key, "HS256")
     response = await _me(client, expired)
     assert response.status_code == 401 and response.json()["code"] == "token_expired"
+
+
+async def test_a_token_accepted_before_is_refused_once_it_expires(
+    client: httpx.AsyncClient, student: Account, settings: Settings
+) -> None:
+    """Verified tokens are remembered per process; their expiry is checked every time."""
+    now = time.time()
+    token = jwt.encode(_claims(student, iat=now, exp=now + 1.5), settings.secret_key, "HS256")
+    assert (await _me(client, token)).status_code == 200
+    assert (await _me(client, token)).status_code == 200
+    await anyio.sleep(max(0.0, now + 1.6 - time.time()))
+    later = await _me(client, token)
+    assert later.status_code == 401 and later.json()["code"] == "token_expired"
 
 
 async def test_logout_revokes_the_access_token_and_its_refresh_token(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -95,10 +96,14 @@ def create_purpose_token(
 
 
 def decode_token(settings: Settings, token: str, *, expected_type: str) -> dict[str, Any]:
+    return _decode(settings.secret_key, token, expected_type=expected_type)
+
+
+def _decode(secret_key: str, token: str, *, expected_type: str) -> dict[str, Any]:
     try:
         payload: dict[str, Any] = jwt.decode(
             token,
-            settings.secret_key,
+            secret_key,
             algorithms=[JWT_ALGORITHM],
             options={"require": ["exp", "iat", "sub", "jti", "type"]},
         )
@@ -112,7 +117,20 @@ def decode_token(settings: Settings, token: str, *, expected_type: str) -> dict[
 
 
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
-    payload = decode_token(settings, token, expected_type="access")
+    """The claims of a valid access token. A token is verified once per process: the
+    same string seen again is the same signed claims (the signature check and JSON
+    parsing are a visible part of a request's cost), only its expiry is checked anew.
+    Revocation is not decided here (the denylist is read on every request)."""
+    claims = _verified_access_token(settings.secret_key, token)
+    if claims.expires_at <= datetime.now(UTC):
+        raise Unauthorized("The token has expired.", code="token_expired")
+    return claims
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_access_token(secret_key: str, token: str) -> AccessClaims:
+    """Verified claims by token (an invalid token raises, and errors are not cached)."""
+    payload = _decode(secret_key, token, expected_type="access")
     try:
         user_id = uuid.UUID(payload["sub"])
     except (ValueError, TypeError) as exc:
