@@ -41,15 +41,18 @@ async def get_courses(session: AsyncSession, course_ids: Sequence[uuid.UUID]) ->
     return list(await session.scalars(select(Course).where(Course.id.in_(set(course_ids)))))
 
 
+_COURSE_LABELS = select(Course.id, Course.title, Course.slug).where(
+    Course.id.in_(bindparam("ids", expanding=True))
+)
+
+
 async def course_labels(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> list[tuple[uuid.UUID, str, str]]:
     """(id, title, slug) of each course: three columns, no ORM objects to build."""
     if not course_ids:
         return []
-    result = await session.execute(
-        select(Course.id, Course.title, Course.slug).where(Course.id.in_(set(course_ids)))
-    )
+    result = await session.execute(_COURSE_LABELS, {"ids": list(set(course_ids))})
     return [(row.id, row.title, row.slug) for row in result]
 
 

@@ -4,6 +4,7 @@ concurrent requests for one enrollment add up exactly."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Numeric,
+    Select,
     and_,
     bindparam,
     case,
@@ -420,59 +422,62 @@ async def set_certificate_issued(
     )
 
 
+@functools.cache
+def _page_statements(
+    owner: str, *, with_status: bool
+) -> tuple[Select[Enrollment, int], Select[int]]:
+    """(page, count) statements of one owner column ("student_id": newest first;
+    "course_id": oldest first), composed once per shape; parameters ``owner``,
+    ``status``, ``offset`` and ``limit``."""
+    column = Enrollment.student_id if owner == "student_id" else Enrollment.course_id
+    conditions = [column == bindparam("owner")]
+    if with_status:
+        conditions.append(Enrollment.status == bindparam("status"))
+    order = Enrollment.enrolled_at.desc() if owner == "student_id" else Enrollment.enrolled_at
+    # The total rides along with the page (a window count): one statement, not two.
+    page = (
+        select(Enrollment, func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(order, Enrollment.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    count = select(func.count(Enrollment.id)).where(*conditions)
+    return page, count
+
+
 async def _page(
     session: AsyncSession,
-    condition: ColumnElement[bool],
+    owner: str,
+    owner_id: uuid.UUID,
     *,
     status: str | None,
-    newest_first: bool,
     offset: int,
     limit: int,
 ) -> tuple[list[Enrollment], int]:
+    page_statement, count_statement = _page_statements(owner, with_status=bool(status))
+    params: dict[str, Any] = {"owner": owner_id, "offset": offset, "limit": limit}
     if status:
-        condition = and_(condition, Enrollment.status == status)
-    order = Enrollment.enrolled_at.desc() if newest_first else Enrollment.enrolled_at
-    # The total rides along with the page (a window count): one statement, not two.
-    result = await session.execute(
-        select(Enrollment, func.count().over().label("total"))
-        .where(condition)
-        .order_by(order, Enrollment.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    page = result.all()
+        params["status"] = status
+    page = (await session.execute(page_statement, params)).all()
     if page:
         return [row[0] for row in page], int(page[0][1])
     total = 0
     if offset:  # past the last page: the window had no row to ride on
-        total = int(await session.scalar(select(func.count(Enrollment.id)).where(condition)) or 0)
+        total = int(await session.scalar(count_statement, params) or 0)
     return [], total
 
 
 async def page_for_student(
     session: AsyncSession, student_id: uuid.UUID, *, status: str | None, offset: int, limit: int
 ) -> tuple[list[Enrollment], int]:
-    return await _page(
-        session,
-        Enrollment.student_id == student_id,
-        status=status,
-        newest_first=True,
-        offset=offset,
-        limit=limit,
-    )
+    return await _page(session, "student_id", student_id, status=status, offset=offset, limit=limit)
 
 
 async def page_for_course(
     session: AsyncSession, course_id: uuid.UUID, *, status: str | None, offset: int, limit: int
 ) -> tuple[list[Enrollment], int]:
-    return await _page(
-        session,
-        Enrollment.course_id == course_id,
-        status=status,
-        newest_first=False,
-        offset=offset,
-        limit=limit,
-    )
+    return await _page(session, "course_id", course_id, status=status, offset=offset, limit=limit)
 
 
 async def course_stats(
