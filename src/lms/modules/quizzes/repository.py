@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.quizzes.models import Quiz, QuizAttempt, QuizQuestion
@@ -100,13 +100,28 @@ async def get_question(session: AsyncSession, question_id: uuid.UUID) -> QuizQue
     return await session.get(QuizQuestion, question_id)
 
 
+# The statements of starting and submitting an attempt (every student, every quiz) are
+# composed once: composing costs more than running a cached statement.
+_QUESTIONS = (
+    select(QuizQuestion)
+    .where(QuizQuestion.quiz_id == bindparam("quiz"))
+    .order_by(QuizQuestion.order_index, QuizQuestion.created_at, QuizQuestion.id)
+)
+_ATTEMPT = select(QuizAttempt).where(QuizAttempt.id == bindparam("attempt"))
+_ATTEMPT_LOCKED = _ATTEMPT.with_for_update()
+_OPEN_ATTEMPT = select(QuizAttempt).where(
+    QuizAttempt.enrollment_id == bindparam("enrollment"),
+    QuizAttempt.quiz_id == bindparam("quiz"),
+    QuizAttempt.status == "in_progress",
+)
+_LAST_ATTEMPT_NUMBER = select(func.max(QuizAttempt.attempt_number)).where(
+    QuizAttempt.enrollment_id == bindparam("enrollment"),
+    QuizAttempt.quiz_id == bindparam("quiz"),
+)
+
+
 async def list_questions(session: AsyncSession, quiz_id: uuid.UUID) -> list[QuizQuestion]:
-    rows = await session.scalars(
-        select(QuizQuestion)
-        .where(QuizQuestion.quiz_id == quiz_id)
-        .order_by(QuizQuestion.order_index, QuizQuestion.created_at, QuizQuestion.id)
-    )
-    return list(rows)
+    return list(await session.scalars(_QUESTIONS, {"quiz": quiz_id}))
 
 
 async def questions_of_quizzes(
@@ -150,11 +165,11 @@ async def get_attempt_for_update(
 ) -> QuizAttempt | None:
     """The attempt, locked until the transaction ends (PostgreSQL), so two submissions of
     one attempt run one after the other and the second sees the first one's result."""
-    stmt = select(QuizAttempt).where(QuizAttempt.id == attempt_id)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+    locks = session.get_bind().dialect.name == "postgresql"
     result: QuizAttempt | None = await session.scalar(
-        stmt.execution_options(populate_existing=True)
+        _ATTEMPT_LOCKED if locks else _ATTEMPT,
+        {"attempt": attempt_id},
+        execution_options={"populate_existing": True},
     )
     return result
 
@@ -163,13 +178,9 @@ async def open_attempt(
     session: AsyncSession, *, enrollment_id: uuid.UUID, quiz_id: uuid.UUID
 ) -> QuizAttempt | None:
     result: QuizAttempt | None = await session.scalar(
-        select(QuizAttempt)
-        .where(
-            QuizAttempt.enrollment_id == enrollment_id,
-            QuizAttempt.quiz_id == quiz_id,
-            QuizAttempt.status == "in_progress",
-        )
-        .execution_options(populate_existing=True)
+        _OPEN_ATTEMPT,
+        {"enrollment": enrollment_id, "quiz": quiz_id},
+        execution_options={"populate_existing": True},
     )
     return result
 
@@ -178,9 +189,7 @@ async def last_attempt_number(
     session: AsyncSession, *, enrollment_id: uuid.UUID, quiz_id: uuid.UUID
 ) -> int:
     last = await session.scalar(
-        select(func.max(QuizAttempt.attempt_number)).where(
-            QuizAttempt.enrollment_id == enrollment_id, QuizAttempt.quiz_id == quiz_id
-        )
+        _LAST_ATTEMPT_NUMBER, {"enrollment": enrollment_id, "quiz": quiz_id}
     )
     return int(last or 0)
 
