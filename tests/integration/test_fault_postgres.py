@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -42,6 +44,27 @@ async def _terminate_all_backends() -> int:
         return int(await connection.fetchval(TERMINATE))
     finally:
         await connection.close()
+
+
+@asynccontextmanager
+async def _api_with_small_pool(
+    settings: Settings, *, overflow: int
+) -> AsyncIterator[tuple[Any, httpx.AsyncClient]]:
+    """An application of its own with a pool of four (the server is shared with the
+    rest of the suite), and a client to it."""
+    api = create_app(
+        settings.model_copy(update={"database_pool_size": 4, "database_max_overflow": overflow}),
+        run_jobs=False,
+    )
+    transport = httpx.ASGITransport(app=api, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver/api/v1"
+        ) as http:
+            yield api, http
+    finally:
+        await api.state.store.close()
+        await api.state.engine.dispose()
 
 
 async def _burst(
@@ -93,51 +116,39 @@ async def test_the_pool_recovers_when_postgresql_drops_every_connection(
     settings: Settings, app: Any
 ) -> None:
     require("PostgreSQL", IS_POSTGRES, "this test terminates PostgreSQL backends")
-    # a small pool: the server is shared with the rest of the suite
-    api = create_app(
-        settings.model_copy(update={"database_pool_size": 4, "database_max_overflow": 4}),
-        run_jobs=False,
-    )
-    transport = httpx.ASGITransport(app=api, raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver/api/v1"
-        ) as http:
-            instructor = await create_account(api, http, settings, "instructor")
-            students = [await create_account(api, http, settings, "student") for _ in range(4)]
-            course, lessons = await published_course(http, instructor, lessons=2)
-            for student in students:
-                enrolled = await http.post(
-                    "/enrollments", headers=student.headers, json={"course_id": course["id"]}
-                )
-                assert enrolled.status_code == 201
+    async with _api_with_small_pool(settings, overflow=4) as (api, http):
+        instructor = await create_account(api, http, settings, "instructor")
+        students = [await create_account(api, http, settings, "student") for _ in range(4)]
+        course, lessons = await published_course(http, instructor, lessons=2)
+        for student in students:
+            enrolled = await http.post(
+                "/enrollments", headers=student.headers, json={"course_id": course["id"]}
+            )
+            assert enrolled.status_code == 201
 
-            killed: list[int] = []
+        killed: list[int] = []
 
-            async def killer() -> None:
-                for _ in range(3):
-                    await anyio.sleep(0.25)
-                    killed.append(await _terminate_all_backends())
+        async def killer() -> None:
+            for _ in range(3):
+                await anyio.sleep(0.25)
+                killed.append(await _terminate_all_backends())
 
-            during: Counter[int] = Counter()
+        during: Counter[int] = Counter()
 
-            async def load() -> None:
-                during.update(await _burst(http, _mixed_calls(students, course, lessons, 400), 8))
+        async def load() -> None:
+            during.update(await _burst(http, _mixed_calls(students, course, lessons, 400), 8))
 
-            async with anyio.create_task_group() as tg:
-                tg.start_soon(load)
-                tg.start_soon(killer)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(load)
+            tg.start_soon(killer)
 
-            assert sum(killed) > 0, "no connection was terminated"
-            assert set(during) <= {200, 503}, during
-            assert during[200] > 0
+        assert sum(killed) > 0, "no connection was terminated"
+        assert set(during) <= {200, 503}, during
+        assert during[200] > 0
 
-            after = await _burst(http, _mixed_calls(students, course, lessons, 200), 8)
-            assert after == Counter({200: 200}), after
-            assert (await http.get("/ready")).status_code == 200
-    finally:
-        await api.state.store.close()
-        await api.state.engine.dispose()
+        after = await _burst(http, _mixed_calls(students, course, lessons, 200), 8)
+        assert after == Counter({200: 200}), after
+        assert (await http.get("/ready")).status_code == 200
     FIGURES["killed"] = sum(killed)
     FIGURES["during"] = dict(during)
 
@@ -152,26 +163,15 @@ async def test_pooled_connections_the_server_closed_while_idle_are_replaced_unse
     requests check them out. The pool must hand out live ones: every request answers
     200, none pays for a dead connection with a 503."""
     require("PostgreSQL", IS_POSTGRES, "this test terminates PostgreSQL backends")
-    api = create_app(
-        settings.model_copy(update={"database_pool_size": 4, "database_max_overflow": 0}),
-        run_jobs=False,
-    )
-    transport = httpx.ASGITransport(app=api, raise_app_exceptions=False)
-    try:
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver/api/v1"
-        ) as http:
-            student = await create_account(api, http, settings, "student")
-            calls = [("GET", "/users/me", {"headers": student.headers})] * 40
-            assert await _burst(http, calls, 4) == Counter({200: 40})  # four pooled
-            assert api.state.engine.pool.checkedin() == 4
-            assert await _terminate_all_backends() >= 4
-            await anyio.sleep(0.5)  # the event loop sees the sockets close
-            after = await _burst(http, calls, 4)
-            assert after == Counter({200: 40}), after
-    finally:
-        await api.state.store.close()
-        await api.state.engine.dispose()
+    async with _api_with_small_pool(settings, overflow=0) as (api, http):
+        student = await create_account(api, http, settings, "student")
+        calls = [("GET", "/users/me", {"headers": student.headers})] * 40
+        assert await _burst(http, calls, 4) == Counter({200: 40})  # four pooled
+        assert api.state.engine.pool.checkedin() == 4
+        assert await _terminate_all_backends() >= 4
+        await anyio.sleep(0.5)  # the event loop sees the sockets close
+        after = await _burst(http, calls, 4)
+        assert after == Counter({200: 40}), after
 
 
 async def test_requests_while_postgresql_is_down_are_503_not_500(settings: Settings) -> None:
