@@ -38,7 +38,7 @@ BUDGETS = {
     "lesson_content": 2,
     "progress_update": 4,
     "lesson_complete": 4,
-    "lesson_complete_last": 10,
+    "lesson_complete_last": 11,
     "quiz_start": 7,
     "quiz_submit": 7,
     "login": 3,

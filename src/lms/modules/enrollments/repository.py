@@ -335,12 +335,6 @@ _MARK_LESSON_COMPLETED = (
     )
     .execution_options(synchronize_session=False)
 )
-# SET expressions read the row as it was: "+ 1" is the count after this lesson.
-_LAST_LESSON = and_(
-    Enrollment.status == "active",
-    Enrollment.total_lessons_count > 0,
-    Enrollment.completed_lessons_count + 1 >= Enrollment.total_lessons_count,
-)
 _COUNT_LESSON_COMPLETED = (
     update(Enrollment)
     .where(Enrollment.id == bindparam("enrollment"))
@@ -351,9 +345,20 @@ _COUNT_LESSON_COMPLETED = (
         ),
         last_accessed_at=_NOW,
         started_at=func.coalesce(Enrollment.started_at, _NOW),
-        status=case((_LAST_LESSON, "completed"), else_=Enrollment.status),
-        completed_at=case((_LAST_LESSON, _NOW), else_=Enrollment.completed_at),
     )
+    .returning(Enrollment)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+# Active with every lesson done: completed by the one statement that finds it so.
+_DONE = and_(
+    Enrollment.status == "active",
+    Enrollment.total_lessons_count > 0,
+    Enrollment.completed_lessons_count >= Enrollment.total_lessons_count,
+)
+_COMPLETE_IF_DONE = (
+    update(Enrollment)
+    .where(Enrollment.id == bindparam("enrollment"), _DONE)
+    .values(status="completed", completed_at=_NOW)
     .returning(Enrollment)
     .execution_options(synchronize_session=False, populate_existing=True)
 )
@@ -371,16 +376,24 @@ async def mark_lesson_completed(
 
 async def count_lesson_completed(
     session: AsyncSession, *, enrollment_id: uuid.UUID, now: datetime
-) -> tuple[Enrollment, bool] | None:
-    """Count one more completed lesson; the last one completes an active enrollment in
-    the same statement. Returns the enrollment as updated and whether this statement
-    completed it (its ``completed_at`` is this ``now``); None if there is no enrollment."""
+) -> Enrollment | None:
+    """Count one more completed lesson; returns the enrollment as updated (None if there
+    is none)."""
     enrollment: Enrollment | None = await session.scalar(
         _COUNT_LESSON_COMPLETED, {"enrollment": enrollment_id, "now": now}
     )
-    if enrollment is None:
-        return None
-    return enrollment, enrollment.status == "completed" and enrollment.completed_at == now
+    return enrollment
+
+
+async def complete_if_done(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, now: datetime
+) -> Enrollment | None:
+    """Complete the enrollment if it is active with every lesson done; returns it as
+    updated, or None if this statement did not complete it (exactly one does)."""
+    enrollment: Enrollment | None = await session.scalar(
+        _COMPLETE_IF_DONE, {"enrollment": enrollment_id, "now": now}
+    )
+    return enrollment
 
 
 async def finish_completed(

@@ -348,6 +348,7 @@ async def complete_lesson(
     if await repository.mark_lesson_completed(
         session, enrollment_id=enrollment_id, lesson_id=lesson_id, now=now
     ):
+        # The usual case is one statement: the count, returning the enrollment.
         counted = await repository.count_lesson_completed(
             session, enrollment_id=enrollment_id, now=now
         )
@@ -355,21 +356,26 @@ async def complete_lesson(
         session, enrollment_id=enrollment_id, lesson_id=lesson_id
     ):
         raise LessonNotInCourse()
-    if counted is not None:
-        fresh, finished = counted
-    else:
-        # Already completed before: an enrollment whose counters are complete while its
-        # status is not (lessons deleted since) is completed now.
-        finished = bool(
-            await repository.finish_completed(session, now=now, enrollment_id=enrollment_id)
-        )
-        refreshed = await repository.get_fresh(session, enrollment_id)
-        if refreshed is None:
-            raise EnrollmentNotFound()
-        fresh = refreshed
-    if finished:
-        await _enrollment_completed(session, fresh)
+    if counted is not None and not _looks_done(counted):
+        return counted
+    # Every lesson done (or the lesson was completed before: lessons may have been
+    # deleted since): the conditional update completes the enrollment exactly once.
+    completed = await repository.complete_if_done(session, enrollment_id=enrollment_id, now=now)
+    if completed is not None:
+        await _enrollment_completed(session, completed)
+        return completed
+    fresh = counted or await repository.get_fresh(session, enrollment_id)
+    if fresh is None:
+        raise EnrollmentNotFound()
     return fresh
+
+
+def _looks_done(enrollment: Enrollment) -> bool:
+    return (
+        enrollment.status == "active"
+        and enrollment.total_lessons_count > 0
+        and enrollment.completed_lessons_count >= enrollment.total_lessons_count
+    )
 
 
 async def complete_lesson_for(
