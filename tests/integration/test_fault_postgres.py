@@ -174,6 +174,31 @@ async def test_pooled_connections_the_server_closed_while_idle_are_replaced_unse
         assert after == Counter({200: 40}), after
 
 
+@pytest.mark.parametrize("ping_after_idle", [0.0, 3600.0])
+async def test_a_connection_dropped_unnoticed_is_pinged_after_idling(
+    settings: Settings, app: Any, monkeypatch: pytest.MonkeyPatch, ping_after_idle: float
+) -> None:
+    """A load balancer or firewall that drops an idle connection leaves no trace on the
+    client (played here by asyncpg not noticing the closed sockets): a connection idle
+    longer than LMS_DATABASE_PING_AFTER_IDLE_SECONDS is pinged before use and replaced.
+    Without the ping (a threshold the idle time stays under) a request pays with a 503."""
+    require("PostgreSQL", IS_POSTGRES, "this test terminates PostgreSQL backends")
+    tuned = settings.model_copy(update={"database_ping_after_idle_seconds": ping_after_idle})
+    async with _api_with_small_pool(tuned, overflow=0) as (api, http):
+        student = await create_account(api, http, settings, "student")
+        calls = [("GET", "/users/me", {"headers": student.headers})] * 40
+        assert await _burst(http, calls, 4) == Counter({200: 40})
+        monkeypatch.setattr(asyncpg.Connection, "is_closed", lambda _self: False)
+        assert await _terminate_all_backends() >= 4
+        await anyio.sleep(0.2)
+        after = await _burst(http, calls, 4)
+        monkeypatch.undo()
+    if ping_after_idle == 0:
+        assert after == Counter({200: 40}), after
+    else:
+        assert after[503] >= 1 and set(after) <= {200, 503}, after
+
+
 async def test_requests_while_postgresql_is_down_are_503_not_500(settings: Settings) -> None:
     """Between the drop and the restart the server refuses connections outright."""
     down = settings.model_copy(

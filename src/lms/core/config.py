@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./lms.db"
     database_pool_size: int = 10
     database_max_overflow: int = 10
+    # A pooled PostgreSQL connection idle longer than this is pinged before use.
+    database_ping_after_idle_seconds: float = Field(default=10.0, ge=0)
     redis_url: str | None = None
     celery_broker_url: str | None = None
     celery_queue: str = "lms"

@@ -7,6 +7,7 @@ rolls it back. Services only ``flush()``.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime
@@ -112,20 +113,43 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
     if on_asyncpg:
         event.listen(engine.sync_engine, "handle_error", _asyncpg_lost_connection)
-        event.listen(engine.sync_engine, "checkout", _discard_closed_connection)
+        event.listen(engine.sync_engine, "checkin", _note_checkin)
+        event.listen(
+            engine.sync_engine,
+            "checkout",
+            _checkout_check(settings.database_ping_after_idle_seconds),
+        )
     return engine
 
 
-def _discard_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Hand out no pooled connection the server has closed (a restart, a failover, an
-    administrator's terminate): the pool throws it away and takes another.
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _checkout_check(ping_after_idle: float) -> Callable[[Any, Any, Any], None]:
+    """Hand out no pooled connection the server has closed: the pool throws it away and
+    takes another.
 
     Instead of SQLAlchemy's ``pool_pre_ping``, which for asyncpg costs three round trips
-    per checkout (BEGIN, a ping, ROLLBACK): an idle pooled connection whose server went
-    away has seen its socket close, and asyncpg knows it without asking. A connection
-    that dies while in use is still caught by ``_asyncpg_lost_connection``."""
-    if dbapi_connection.driver_connection.is_closed():
-        raise DisconnectionError("the server closed this pooled connection")
+    on every checkout (BEGIN, a ping, ROLLBACK). A connection whose server went away (a
+    restart, a failover, an administrator's terminate) has seen its socket close, and
+    asyncpg knows it without asking. A connection dropped silently by something in
+    between (a load balancer's or firewall's idle timeout) has not: a connection that sat
+    idle longer than ``ping_after_idle`` seconds is pinged first. Under load connections
+    come back within milliseconds and are never pinged. A connection that dies while in
+    use is caught by ``_asyncpg_lost_connection``."""
+
+    def check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this pooled connection")
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > ping_after_idle:
+            try:
+                dbapi_connection.ping()
+            except Exception as exc:
+                raise DisconnectionError("a pooled connection did not answer") from exc
+
+    return check
 
 
 def is_database_unavailable(error: DBAPIError) -> bool:
