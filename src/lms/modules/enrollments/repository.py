@@ -21,7 +21,6 @@ from sqlalchemy import (
     case,
     func,
     insert,
-    literal,
     literal_column,
     select,
     update,
@@ -35,11 +34,6 @@ from lms.modules.enrollments.models import (
     LearningTime,
     LessonProgress,
 )
-
-
-def _at(moment: datetime) -> ColumnElement[datetime]:
-    """A timestamp parameter typed like the columns (UTC, aware) inside SQL functions."""
-    return literal(moment, UTCDateTime())
 
 
 def _percentage(completed: Any, total: Any) -> ColumnElement[Decimal]:
@@ -405,11 +399,7 @@ async def finish_completed(
 ) -> list[uuid.UUID]:
     """Mark active enrollments whose every lesson is done as completed; returns the ids
     this statement completed (each id is returned by exactly one transaction)."""
-    condition = and_(
-        Enrollment.status == "active",
-        Enrollment.total_lessons_count > 0,
-        Enrollment.completed_lessons_count >= Enrollment.total_lessons_count,
-    )
+    condition = _DONE
     if enrollment_id is not None:
         condition = and_(condition, Enrollment.id == enrollment_id)
     if course_id is not None:
