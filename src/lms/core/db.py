@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from lms.core.config import Settings
 
@@ -206,37 +206,100 @@ def create_sessionmaker(
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
 
 
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session; committed by ``TransactionalRoute`` before the response."""
-    factory: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with factory() as session:
-        request.state.db_session = session
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
+READ_ONLY_INFO_KEY = "lms.read_only"
+
+
+def create_read_sessionmaker(
+    engine: AsyncEngine, *, store: Any | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for ``read_only`` endpoints. On PostgreSQL each statement runs on its own
+    (autocommit): no ``BEGIN`` and ``COMMIT`` round trips around a request that only
+    reads. SQLite keeps ordinary transactions (the pysqlite driver's own)."""
+    info: dict[str, Any] = {READ_ONLY_INFO_KEY: True}
+    if store is not None:
+        info[STORE_INFO_KEY] = store
+    bind = (
+        engine
+        if engine.dialect.name == "sqlite"
+        else engine.execution_options(isolation_level="AUTOCOMMIT")
+    )
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, info=info)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_when_read_only(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY_INFO_KEY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a read_only endpoint tried to write; remove @read_only from it")
+
+
+_READ_ONLY_ATTRIBUTE = "__lms_read_only__"
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+
+def read_only(endpoint: EndpointT) -> EndpointT:
+    """Mark an endpoint that only reads: its session runs without a transaction (see
+    ``create_read_sessionmaker``), so its statements may see different snapshots. Only
+    for endpoints whose answer a single statement makes consistent, or where that does
+    not matter, and which never write. Put it below the route decorator."""
+    setattr(endpoint, _READ_ONLY_ATTRIBUTE, True)
+    return endpoint
+
+
+async def request_session(request: Request) -> AsyncSession:
+    """The request's session. ``TransactionalRoute`` commits it before the response
+    leaves (or rolls it back) and closes it; a route of another class may not use it."""
+    route = request.scope.get("route")
+    if not isinstance(route, TransactionalRoute):
+        raise RuntimeError("the request session is only for routes of TransactionalRoute")
+    state = request.app.state
+    factory: async_sessionmaker[AsyncSession] = (
+        state.read_sessionmaker if route.read_only else state.sessionmaker
+    )
+    session = factory()
+    request.state.db_session = session
+    return session
 
 
 class TransactionalRoute(APIRoute):
     """Commits the request's session after the handler and before the response is sent,
-    so a client never receives a 2xx for a change that failed to commit."""
+    so a client never receives a 2xx for a change that failed to commit; rolls it back
+    on an error response or an exception, and closes it in every case."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        self.read_only: bool = getattr(endpoint, _READ_ONLY_ATTRIBUTE, False)
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def run_in_transaction(request: Request) -> Response:
-            response = await handler(request)
-            session: AsyncSession | None = getattr(request.state, "db_session", None)
+            try:
+                response = await handler(request)
+            except BaseException:
+                session = request.scope.get("state", {}).get("db_session")
+                if session is not None:
+                    await _discard(session)
+                raise
+            session = request.scope.get("state", {}).get("db_session")
             if session is not None:
-                if response.status_code < 400:
-                    await commit(session)
-                else:
-                    await session.rollback()
-                    session.info.pop("after_commit", None)
+                try:
+                    if response.status_code < 400:
+                        await commit(session)
+                    else:
+                        await session.rollback()
+                        session.info.pop("after_commit", None)
+                finally:
+                    await session.close()
             return response
 
         return run_in_transaction
+
+
+async def _discard(session: AsyncSession) -> None:
+    try:
+        await session.rollback()
+    finally:
+        await session.close()
 
 
 async def commit(session: AsyncSession) -> None:

@@ -2,12 +2,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TypeVarTuple, cast
 
-from sqlalchemy import Select, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Select,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.courses.models import Course, Lesson
 from lms.modules.courses.schemas import CourseFilters
+
+Ts = TypeVarTuple("Ts")
 
 
 def _lessons_count() -> Select[int]:
@@ -44,6 +58,15 @@ async def get_courses(session: AsyncSession, course_ids: Sequence[uuid.UUID]) ->
 _COURSE_LABELS = select(Course.id, Course.title, Course.slug).where(
     Course.id.in_(bindparam("ids", expanding=True))
 )
+
+
+def with_course_labels(
+    statement: Select[*Ts], course_id: ColumnExpressionArgument[uuid.UUID]
+) -> Select[*Ts, str, str]:
+    labelled = statement.outerjoin(Course, Course.id == course_id).add_columns(
+        Course.title, Course.slug
+    )
+    return cast("Select[*Ts, str, str]", labelled)
 
 
 async def course_labels(
@@ -165,19 +188,16 @@ async def get_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | No
 
 
 # Built once (the lesson page of every student): composing costs more than running it.
-_LESSON_WITH_COURSE = (
-    select(Lesson, Course)
-    .join(Course, Course.id == Lesson.course_id)
-    .where(Lesson.id == bindparam("lesson_id"))
-)
-
-
-async def get_lesson_with_course(
-    session: AsyncSession, lesson_id: uuid.UUID
-) -> tuple[Lesson, Course] | None:
-    """The lesson and its course, in one statement."""
-    row = (await session.execute(_LESSON_WITH_COURSE, {"lesson_id": lesson_id})).first()
-    return (row[0], row[1]) if row is not None else None
+def lesson_with_course_statement(
+    enrolled: ColumnElement[bool],
+) -> Select[Lesson, Course, bool]:
+    """The lesson (bound ``lesson_id``), its course, and ``enrolled`` (a condition on
+    the course), in one statement."""
+    return (
+        select(Lesson, Course, enrolled.label("enrolled"))
+        .join(Course, Course.id == Lesson.course_id)
+        .where(Lesson.id == bindparam("lesson_id"))
+    )
 
 
 async def lessons_of(session: AsyncSession, course_id: uuid.UUID) -> list[Lesson]:

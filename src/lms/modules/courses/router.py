@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 
-from lms.core.db import TransactionalRoute
+from lms.core.db import TransactionalRoute, read_only
 from lms.core.deps import CacheDep, OptionalPrincipal, SessionDep, StaffPrincipal
 from lms.core.errors import problem_responses
 from lms.core.httpcache import cache_publicly
@@ -77,6 +77,7 @@ def _public(request: Request, principal: OptionalPrincipal) -> None:
 
 
 @courses_router.get("", response_model=Page[CourseRead])
+@read_only
 async def list_courses(
     request: Request,
     session: SessionDep,
@@ -106,6 +107,7 @@ async def create_course(
 
 
 @courses_router.get("/slug/{slug}", response_model=CourseRead)
+@read_only
 async def get_course_by_slug(
     request: Request,
     slug: Annotated[str, Path(max_length=255)],
@@ -120,6 +122,7 @@ async def get_course_by_slug(
 
 
 @courses_router.get("/{course_id}", response_model=CourseRead)
+@read_only
 async def get_course(
     request: Request,
     course_id: uuid.UUID,
@@ -183,6 +186,7 @@ async def unpublish_course(
 
 
 @courses_router.get("/{course_id}/lessons", response_model=Page[LessonRead])
+@read_only
 async def list_lessons(
     request: Request,
     course_id: uuid.UUID,
@@ -231,6 +235,7 @@ async def reorder_lessons(
 
 
 @lessons_router.get("/{lesson_id}", response_model=LessonRead)
+@read_only
 async def get_lesson(
     request: Request, lesson_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
 ) -> LessonRead:

@@ -15,8 +15,18 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVarTuple
 
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    Executable,
+    Select,
+    bindparam,
+    false,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,12 +52,16 @@ from lms.modules.users import service as users
 
 CACHE_NAMESPACE = "courses"
 
-EnrollmentChecker = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[bool]]
+Ts = TypeVarTuple("Ts")
+
+EnrollmentCondition = Callable[[Any, Any], ColumnElement[bool]]
 LessonCreatedListener = Callable[[AsyncSession, Lesson], Awaitable[None]]
 LessonDeletedListener = Callable[[AsyncSession, uuid.UUID, uuid.UUID], Awaitable[None]]
 CourseDeletionGuard = Callable[[AsyncSession, Course], Awaitable[None]]
 
-_enrollment_checkers: list[EnrollmentChecker] = []
+_enrollment_conditions: list[EnrollmentCondition] = []
+# Statements that embed the enrollment conditions, composed at first use.
+_access_statements: dict[str, Executable] = {}
 _lesson_created_listeners: list[LessonCreatedListener] = []
 _lesson_deleted_listeners: list[LessonDeletedListener] = []
 _course_deletion_guards: list[CourseDeletionGuard] = []
@@ -71,12 +85,34 @@ class SlugTaken(Conflict):
 # Hooks (registered by the enrollments module at import)
 
 
-def register_enrollment_checker(checker: EnrollmentChecker) -> EnrollmentChecker:
-    """``checker(session, user_id, course_id) -> bool``: is the user enrolled (with
-    access to the material)? Any checker saying yes grants access."""
-    if checker not in _enrollment_checkers:
-        _enrollment_checkers.append(checker)
-    return checker
+def register_enrollment_condition(condition: EnrollmentCondition) -> EnrollmentCondition:
+    """``condition(user_id, course_id)``: a SQL condition (an ``EXISTS``) that is true
+    when the user is enrolled with access to the material; any condition true grants
+    access. A condition rather than a query, so that reading a lesson checks access in
+    the statement that reads it."""
+    if condition not in _enrollment_conditions:
+        _enrollment_conditions.append(condition)
+        _access_statements.clear()
+    return condition
+
+
+def _enrolled(user_id: Any, course_id: Any) -> ColumnElement[bool]:
+    if not _enrollment_conditions:
+        return false()
+    return or_(*(condition(user_id, course_id) for condition in _enrollment_conditions))
+
+
+def _access_statement(name: str) -> Executable:
+    statement: Executable | None = _access_statements.get(name)
+    if statement is None:
+        if name == "is_enrolled":
+            statement = select(_enrolled(bindparam("user_id"), bindparam("course_id")))
+        else:
+            statement = repository.lesson_with_course_statement(
+                _enrolled(bindparam("user_id"), Course.id)
+            )
+        _access_statements[name] = statement
+    return statement
 
 
 def on_lesson_created(listener: LessonCreatedListener) -> LessonCreatedListener:
@@ -141,6 +177,15 @@ class CourseLabel(NamedTuple):
     slug: str
 
 
+def with_course_labels(
+    statement: Select[*Ts], course_id: ColumnExpressionArgument[uuid.UUID]
+) -> Select[*Ts, str, str]:
+    """``statement`` with the title and slug of the course whose id is in ``course_id``
+    added as its last two columns (null if there is none): another module's list and its
+    course labels in one statement."""
+    return repository.with_course_labels(statement, course_id)
+
+
 async def course_labels(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, CourseLabel]:
@@ -180,10 +225,10 @@ def require_course_manager(principal: Principal | None, course: Course) -> None:
 
 
 async def is_enrolled(session: AsyncSession, *, user_id: uuid.UUID, course_id: uuid.UUID) -> bool:
-    for checker in _enrollment_checkers:
-        if await checker(session, user_id, course_id):
-            return True
-    return False
+    found = await session.scalar(
+        _access_statement("is_enrolled"), {"user_id": user_id, "course_id": course_id}
+    )
+    return bool(found)
 
 
 async def _can_view(
@@ -515,14 +560,21 @@ async def get_lesson_view(
 ) -> LessonRead:
     """One lesson; 404 if its course is invisible to the caller, material withheld as
     the module docstring says."""
-    found = await repository.get_lesson_with_course(session, lesson_id)
-    if found is None:
+    row = (
+        await session.execute(
+            _access_statement("lesson_with_course"),
+            {"lesson_id": lesson_id, "user_id": principal.id if principal else None},
+        )
+    ).first()
+    if row is None:
         raise LessonNotFound()
-    lesson, course = found
-    if not await _can_view(session, principal, course):
+    lesson, course, enrolled = row
+    # The rules of _can_view and has_full_content_access, with the enrollment read in
+    # the same statement.
+    full_access = is_course_owner_or_admin(principal, course) or bool(enrolled)
+    if not (course.is_published or full_access):
         raise LessonNotFound()
-    full_access = lesson.is_preview or await has_full_content_access(session, principal, course)
-    return lesson_read(lesson, full_access=full_access)
+    return lesson_read(lesson, full_access=full_access or lesson.is_preview)
 
 
 async def _managed_lesson(

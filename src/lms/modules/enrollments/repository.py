@@ -6,19 +6,22 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    ColumnExpressionArgument,
     Integer,
     Numeric,
+    Row,
     Select,
     and_,
     bindparam,
     case,
+    exists,
     func,
     insert,
     literal_column,
@@ -78,6 +81,15 @@ _HAS_ACCESS = select(Enrollment.id).where(
     Enrollment.course_id == bindparam("course_id"),
     Enrollment.status.in_(ACCESS_STATUSES),
 )
+
+
+def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
+    """True when the student's enrollment in the course gives access to its material."""
+    return exists().where(
+        Enrollment.student_id == student_id,
+        Enrollment.course_id == course_id,
+        Enrollment.status.in_(ACCESS_STATUSES),
+    )
 
 
 async def has_access(session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID) -> bool:
@@ -425,13 +437,22 @@ async def set_certificate_issued(
     )
 
 
+# Adds the course's title and slug to a statement as its last two columns, given the
+# column that holds the course id (the courses module's ``with_course_labels``).
+LabelJoin = Callable[
+    [Select[Enrollment, int], ColumnExpressionArgument[uuid.UUID]],
+    Select[Enrollment, int, str, str],
+]
+
+
 @functools.cache
 def _page_statements(
-    owner: str, *, with_status: bool
-) -> tuple[Select[Enrollment, int], Select[int]]:
+    owner: str, *, with_status: bool, labels: LabelJoin | None = None
+) -> tuple[Select[Enrollment, int] | Select[Enrollment, int, str, str], Select[int]]:
     """(page, count) statements of one owner column ("student_id": newest first;
     "course_id": oldest first), composed once per shape; parameters ``owner``,
-    ``status``, ``offset`` and ``limit``."""
+    ``status``, ``offset`` and ``limit``. With ``labels``, each row carries the course's
+    title and slug too."""
     column = Enrollment.student_id if owner == "student_id" else Enrollment.course_id
     conditions = [column == bindparam("owner")]
     if with_status:
@@ -446,10 +467,12 @@ def _page_statements(
         .limit(bindparam("limit"))
     )
     count = select(func.count(Enrollment.id)).where(*conditions)
+    if labels is not None:
+        return labels(page, Enrollment.course_id), count
     return page, count
 
 
-async def _page(
+async def _page_rows(
     session: AsyncSession,
     owner: str,
     owner_id: uuid.UUID,
@@ -457,14 +480,17 @@ async def _page(
     status: str | None,
     offset: int,
     limit: int,
-) -> tuple[list[Enrollment], int]:
-    page_statement, count_statement = _page_statements(owner, with_status=bool(status))
+    labels: LabelJoin | None = None,
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
+    page_statement, count_statement = _page_statements(
+        owner, with_status=bool(status), labels=labels
+    )
     params: dict[str, Any] = {"owner": owner_id, "offset": offset, "limit": limit}
     if status:
         params["status"] = status
     page = (await session.execute(page_statement, params)).all()
     if page:
-        return [row[0] for row in page], int(page[0][1])
+        return page, int(page[0][1])
     total = 0
     if offset:  # past the last page: the window had no row to ride on
         total = int(await session.scalar(count_statement, params) or 0)
@@ -474,13 +500,37 @@ async def _page(
 async def page_for_student(
     session: AsyncSession, student_id: uuid.UUID, *, status: str | None, offset: int, limit: int
 ) -> tuple[list[Enrollment], int]:
-    return await _page(session, "student_id", student_id, status=status, offset=offset, limit=limit)
+    rows, total = await _page_rows(
+        session, "student_id", student_id, status=status, offset=offset, limit=limit
+    )
+    return [row[0] for row in rows], total
+
+
+async def labelled_page_for_student(
+    session: AsyncSession,
+    student_id: uuid.UUID,
+    *,
+    labels: LabelJoin,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[tuple[Enrollment, str | None, str | None]], int]:
+    """A page of the student's enrollments, each with its course's title and slug, in
+    one statement."""
+    rows, total = await _page_rows(
+        session, "student_id", student_id, status=status, offset=offset, limit=limit,
+        labels=labels,
+    )  # fmt: skip
+    return [(row[0], row[2], row[3]) for row in rows], total
 
 
 async def page_for_course(
     session: AsyncSession, course_id: uuid.UUID, *, status: str | None, offset: int, limit: int
 ) -> tuple[list[Enrollment], int]:
-    return await _page(session, "course_id", course_id, status=status, offset=offset, limit=limit)
+    rows, total = await _page_rows(
+        session, "course_id", course_id, status=status, offset=offset, limit=limit
+    )
+    return [row[0] for row in rows], total
 
 
 async def course_stats(

@@ -7,7 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, status
 
-from lms.core.db import TransactionalRoute
+from lms.core.db import TransactionalRoute, read_only
 from lms.core.deps import (
     CurrentPrincipal,
     SessionDep,
@@ -61,6 +61,7 @@ async def enroll(
 
 
 @router.get("/my-courses", response_model=Page[EnrollmentRead])
+@read_only
 async def my_courses(
     session: SessionDep,
     principal: CurrentPrincipal,

@@ -26,7 +26,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -477,6 +479,10 @@ async def review_enrollment(
 # Reading
 
 
+def _label(title: str | None, slug: str | None) -> courses.CourseLabel | None:
+    return courses.CourseLabel(title, slug) if title is not None and slug is not None else None
+
+
 def _read(
     enrollment: Enrollment, course: courses.Course | courses.CourseLabel | None
 ) -> EnrollmentRead:
@@ -525,12 +531,24 @@ async def list_my_enrollments(
     session: AsyncSession, *, principal: Principal, status: str | None, page: PageParams
 ) -> Page[EnrollmentRead]:
     """The caller's enrollments, newest first, with course title, slug and progress."""
-    rows, total = await repository.page_for_student(
-        session, principal.id, status=status, offset=page.offset, limit=page.page_size
+    rows, total = await repository.labelled_page_for_student(
+        session,
+        principal.id,
+        labels=courses.with_course_labels,
+        status=status,
+        offset=page.offset,
+        limit=page.page_size,
     )
-    course_map = await courses.course_labels(session, [row.course_id for row in rows])
     return Page[EnrollmentRead](
-        items=[_read(row, course_map.get(row.course_id)) for row in rows],
+        items=[
+            _read(
+                row,
+                courses.CourseLabel(title, slug)
+                if title is not None and slug is not None
+                else None,
+            )
+            for row, title, slug in rows
+        ],
         total=total,
         page=page.page,
         page_size=page.page_size,
@@ -607,11 +625,9 @@ async def course_stats(
 # Hooks into the courses module
 
 
-@courses.register_enrollment_checker
-async def _has_course_access(
-    session: AsyncSession, user_id: uuid.UUID, course_id: uuid.UUID
-) -> bool:
-    return await repository.has_access(session, student_id=user_id, course_id=course_id)
+@courses.register_enrollment_condition
+def _has_course_access(user_id: Any, course_id: Any) -> ColumnElement[bool]:
+    return repository.access_condition(user_id, course_id)
 
 
 @courses.on_lesson_created

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from lms.core.db import TransactionalRoute
+from lms.core.db import TransactionalRoute, read_only
 from lms.core.deps import AdminPrincipal, CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
@@ -36,6 +36,7 @@ async def _filters(
 
 
 @router.get("/me", response_model=UserRead)
+@read_only
 async def get_my_profile(principal: CurrentPrincipal, session: SessionDep) -> UserRead:
     """The caller's own account."""
     user = await service.get_user_or_raise(session, principal.id)
