@@ -143,6 +143,10 @@ def main() -> None:
         "LMS_AUTH_RATE_LIMIT_PER_MINUTE": "100000000",
         "LMS_ATTEMPT_RATE_LIMIT_PER_MINUTE": "100000000",
         "FLOOR_DSN": f"postgresql://postgres@127.0.0.1:5432/{args.db}",
+        # The same fixed pool for both, as in run.sh.
+        "LMS_DATABASE_POOL_SIZE": "15",
+        "LMS_DATABASE_MAX_OVERFLOW": "0",
+        "FLOOR_POOL_SIZE": "15",
     }
     api_port, floor_port = free_port(), free_port()
     python = sys.executable

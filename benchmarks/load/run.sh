@@ -16,8 +16,9 @@
 #   BENCH_BASELINE=<git ref> also benchmark that commit's API ("before"), same run
 #   BENCH_SCENARIOS="catalogue course_detail my_courses lesson_content progress_update
 #                    lesson_complete quiz login"
-#   BENCH_POOL=15            database connections per worker, for the API (pool size +
-#                            overflow) and the floor alike; three servers x 2 workers x 15
+#   BENCH_POOL=15            database connections per worker, for the API (a fixed pool:
+#                            no overflow connections opened and closed under load) and
+#                            the floor alike; three servers x 2 workers x 15
 #                            stay under PostgreSQL's default max_connections (100)
 #   BENCH_PROFILE=1          record a py-spy profile of one API worker per scenario
 #   PYTHON=.venv/bin/python  the interpreter with the project installed
@@ -96,7 +97,7 @@ export LMS_ENVIRONMENT=production LMS_SECRET_KEY=$SECRET LMS_LOG_LEVEL=WARNING \
   LMS_CELERY_BROKER_URL=$BROKER LMS_CELERY_QUEUE=$QUEUE LMS_ENABLE_DOCS=false \
   LMS_PUBLIC_BASE_URL=https://lms.example.com LMS_EMAIL_BACKEND=console \
   LMS_AUTH_RATE_LIMIT_PER_MINUTE=100000000 LMS_ATTEMPT_RATE_LIMIT_PER_MINUTE=100000000 \
-  LMS_DATABASE_POOL_SIZE=$(( POOL * 2 / 3 )) LMS_DATABASE_MAX_OVERFLOW=$(( POOL - POOL * 2 / 3 )) \
+  LMS_DATABASE_POOL_SIZE=$POOL LMS_DATABASE_MAX_OVERFLOW=0 \
   FLOOR_POOL_SIZE=$POOL
 # (one load generator on one address would otherwise meet the login and quiz-attempt
 # rate limits at once)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -74,12 +75,18 @@ async def get_for(
     return result
 
 
+def _gives_access() -> ColumnElement[bool]:
+    # Equality tests, not IN: SQLAlchemy expands a list given to IN again on every
+    # execution, and these conditions run on every lesson a student opens.
+    return or_(*(Enrollment.status == status for status in ACCESS_STATUSES))
+
+
 # Built once: this check runs on every lesson a student opens, and composing a statement
 # costs more than running a cached one.
 _HAS_ACCESS = select(Enrollment.id).where(
     Enrollment.student_id == bindparam("student_id"),
     Enrollment.course_id == bindparam("course_id"),
-    Enrollment.status.in_(ACCESS_STATUSES),
+    _gives_access(),
 )
 
 
@@ -88,7 +95,7 @@ def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
     return exists().where(
         Enrollment.student_id == student_id,
         Enrollment.course_id == course_id,
-        Enrollment.status.in_(ACCESS_STATUSES),
+        _gives_access(),
     )
 
 
@@ -232,7 +239,7 @@ def _record_progress_statement(*, with_metadata: bool) -> Any:
         .where(
             Enrollment.id == bindparam("enrollment"),
             Enrollment.student_id == bindparam("student_id"),
-            Enrollment.status.in_(ACCESS_STATUSES),
+            _gives_access(),
         )
         .exists()
     )
