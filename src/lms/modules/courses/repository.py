@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import TypeVarTuple, cast
+from typing import Any, TypeVarTuple, cast
 
 from sqlalchemy import (
     ColumnElement,
     ColumnExpressionArgument,
+    ScalarSelect,
     Select,
+    Table,
     bindparam,
     case,
     delete,
@@ -58,24 +60,38 @@ async def get_courses(session: AsyncSession, course_ids: Sequence[uuid.UUID]) ->
 _COURSE_LABELS = select(Course.id, Course.title, Course.slug).where(
     Course.id.in_(bindparam("ids", expanding=True))
 )
+_COURSE_LABEL = select(Course.id, Course.title, Course.slug).where(Course.id == bindparam("id"))
 
 
 def with_course_labels(
     statement: Select[*Ts], course_id: ColumnExpressionArgument[uuid.UUID]
 ) -> Select[*Ts, str, str]:
     labelled = statement.outerjoin(Course, Course.id == course_id).add_columns(
-        Course.title, Course.slug
+        Course.title.label("course_title"), Course.slug.label("course_slug")
     )
     return cast("Select[*Ts, str, str]", labelled)
+
+
+def lesson_labels(
+    lesson_id: ColumnExpressionArgument[uuid.UUID],
+) -> tuple[ScalarSelect[str], ScalarSelect[int]]:
+    return (
+        select(Lesson.title).where(Lesson.id == lesson_id).scalar_subquery(),
+        select(Lesson.order_index).where(Lesson.id == lesson_id).scalar_subquery(),
+    )
 
 
 async def course_labels(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> list[tuple[uuid.UUID, str, str]]:
     """(id, title, slug) of each course: three columns, no ORM objects to build."""
-    if not course_ids:
+    unique = set(course_ids)
+    if not unique:
         return []
-    result = await session.execute(_COURSE_LABELS, {"ids": list(set(course_ids))})
+    if len(unique) == 1:  # an expanding IN is expanded again on every execution
+        result = await session.execute(_COURSE_LABEL, {"id": unique.pop()})
+    else:
+        result = await session.execute(_COURSE_LABELS, {"ids": list(unique)})
     return [(row.id, row.title, row.slug) for row in result]
 
 
@@ -187,16 +203,22 @@ async def get_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | No
     return await session.get(Lesson, lesson_id)
 
 
-# Built once (the lesson page of every student): composing costs more than running it.
-def lesson_with_course_statement(
-    enrolled: ColumnElement[bool],
-) -> Select[Lesson, Course, bool]:
-    """The lesson (bound ``lesson_id``), its course, and ``enrolled`` (a condition on
-    the course), in one statement."""
+# Composed once by the service (the lesson page of every student): composing costs more
+# than running it.
+def lesson_with_course_statement(enrolled: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
+    """The lesson's columns (bound ``lesson_id``), its course's ``course_is_published``
+    and ``course_instructor_id``, and ``enrolled`` (a condition on the course), in one
+    statement. Columns, not mapped objects: this is every lesson a student opens."""
+    lessons = cast(Table, Lesson.__table__)
     return (
-        select(Lesson, Course, enrolled.label("enrolled"))
-        .join(Course, Course.id == Lesson.course_id)
-        .where(Lesson.id == bindparam("lesson_id"))
+        select(
+            *lessons.c,
+            Course.is_published.label("course_is_published"),
+            Course.instructor_id.label("course_instructor_id"),
+            enrolled.label("enrolled"),
+        )
+        .join(Course, Course.id == lessons.c.course_id)
+        .where(lessons.c.id == bindparam("lesson_id"))
     )
 
 

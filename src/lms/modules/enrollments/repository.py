@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Numeric,
     Row,
     Select,
+    Table,
     and_,
     bindparam,
     case,
@@ -210,30 +211,37 @@ async def progress_of(session: AsyncSession, enrollment_id: uuid.UUID) -> list[L
     )
 
 
-def _record_progress_statement(*, with_metadata: bool) -> Any:
+# The title and position of the lesson whose id is in the given column, as two scalar
+# subqueries (the courses module's ``lesson_labels``).
+LessonLabels = Callable[[ColumnExpressionArgument[uuid.UUID]], tuple[Any, Any]]
+
+_PROGRESS = cast(Table, LessonProgress.__table__)
+_ENROLLMENTS = cast(Table, Enrollment.__table__)
+
+
+@functools.cache
+def _record_progress_statement(*, with_metadata: bool, labels: LessonLabels) -> Any:
     """UPDATE lesson_progress for ``record_progress``, composed once per shape: a missing
-    position or percentage (NULL) keeps the stored one."""
+    position or percentage (NULL) keeps the stored one. On the table, not the mapped
+    class: the ORM's bulk-update path costs more than the statement itself."""
+    row = _PROGRESS.c
     now = bindparam("now", type_=UTCDateTime())
-    percentage = bindparam("percentage", type_=LessonProgress.completion_percentage.type)
+    percentage = bindparam("percentage", type_=row.completion_percentage.type)
     values: dict[str, Any] = {
-        "time_spent_seconds": LessonProgress.time_spent_seconds + bindparam("seconds"),
-        "status": case(
-            (LessonProgress.status == "not_started", "in_progress"), else_=LessonProgress.status
-        ),
-        "started_at": func.coalesce(LessonProgress.started_at, now),
+        "time_spent_seconds": row.time_spent_seconds + bindparam("seconds"),
+        "status": case((row.status == "not_started", "in_progress"), else_=row.status),
+        "started_at": func.coalesce(row.started_at, now),
         "updated_at": now,
         "last_position_seconds": func.coalesce(
-            bindparam("position", type_=Integer), LessonProgress.last_position_seconds
+            bindparam("position", type_=Integer), row.last_position_seconds
         ),
         "completion_percentage": case(
-            (LessonProgress.completion_percentage < percentage, percentage),
-            else_=LessonProgress.completion_percentage,
+            (row.completion_percentage < percentage, percentage),
+            else_=row.completion_percentage,
         ),
     }
     if with_metadata:
-        values["progress_metadata"] = bindparam(
-            "metadata", type_=LessonProgress.progress_metadata.type
-        )
+        values["progress_metadata"] = bindparam("metadata", type_=row.progress_metadata.type)
     owned = (
         select(Enrollment.id)
         .where(
@@ -243,35 +251,35 @@ def _record_progress_statement(*, with_metadata: bool) -> Any:
         )
         .exists()
     )
+    title, order_index = labels(row.lesson_id)
     return (
-        update(LessonProgress)
+        update(_PROGRESS)
         .where(
-            LessonProgress.enrollment_id == bindparam("enrollment"),
-            LessonProgress.lesson_id == bindparam("lesson"),
+            row.enrollment_id == bindparam("enrollment"),
+            row.lesson_id == bindparam("lesson"),
             owned,
         )
         .values(**values)
-        .returning(LessonProgress)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .returning(
+            *_PROGRESS.c,
+            title.label("lesson_title"),
+            order_index.label("lesson_order_index"),
+        )
     )
 
 
-# The progress writes run on every few seconds of every lesson watched: their statements
-# are composed once, at import, and only their parameters change.
-_RECORD_PROGRESS = _record_progress_statement(with_metadata=False)
-_RECORD_PROGRESS_WITH_METADATA = _record_progress_statement(with_metadata=True)
 _NOW = bindparam("now", type_=UTCDateTime())
+# On the tables, not the mapped classes (see _record_progress_statement).
 _ADD_TIME = (
-    update(Enrollment)
-    .where(Enrollment.id == bindparam("enrollment"))
+    update(_ENROLLMENTS)
+    .where(_ENROLLMENTS.c.id == bindparam("enrollment"))
     .values(
-        total_time_spent_seconds=Enrollment.total_time_spent_seconds + bindparam("seconds"),
+        total_time_spent_seconds=_ENROLLMENTS.c.total_time_spent_seconds + bindparam("seconds"),
         last_accessed_at=_NOW,
-        started_at=func.coalesce(Enrollment.started_at, _NOW),
+        started_at=func.coalesce(_ENROLLMENTS.c.started_at, _NOW),
     )
-    .execution_options(synchronize_session=False)
 )
-_LOG_LEARNING_TIME = insert(LearningTime)
+_LOG_LEARNING_TIME = insert(cast(Table, LearningTime.__table__))
 
 
 async def record_progress(
@@ -285,10 +293,12 @@ async def record_progress(
     metadata: dict[str, Any] | None,
     now: datetime,
     student_id: uuid.UUID,
-) -> LessonProgress | None:
+    labels: LessonLabels,
+) -> Row[Any] | None:
     """Add time, replace the position, raise the percentage, start the lesson, in one
     statement that also checks that the enrollment is the student's and open; returns
-    the updated row. None if any of that does not hold (the caller finds out which)."""
+    the updated row with ``lesson_title`` and ``lesson_order_index``. None if any of that
+    does not hold (the caller finds out which)."""
     params: dict[str, Any] = {
         "enrollment": enrollment_id,
         "lesson": lesson_id,
@@ -298,12 +308,11 @@ async def record_progress(
         "percentage": percentage,
         "now": now,
     }
-    statement = _RECORD_PROGRESS
     if metadata is not None:
-        statement = _RECORD_PROGRESS_WITH_METADATA
         params["metadata"] = metadata
-    result: LessonProgress | None = await session.scalar(statement, params)
-    return result
+    statement = _record_progress_statement(with_metadata=metadata is not None, labels=labels)
+    row: Row[Any] | None = (await session.execute(statement, params)).first()
+    return row
 
 
 async def add_time(
@@ -333,20 +342,19 @@ async def log_learning_time(
 
 
 _MARK_LESSON_COMPLETED = (
-    update(LessonProgress)
+    update(_PROGRESS)
     .where(
-        LessonProgress.enrollment_id == bindparam("enrollment"),
-        LessonProgress.lesson_id == bindparam("lesson"),
-        LessonProgress.status != "completed",
+        _PROGRESS.c.enrollment_id == bindparam("enrollment"),
+        _PROGRESS.c.lesson_id == bindparam("lesson"),
+        _PROGRESS.c.status != "completed",
     )
     .values(
         status="completed",
         completed_at=_NOW,
-        started_at=func.coalesce(LessonProgress.started_at, _NOW),
+        started_at=func.coalesce(_PROGRESS.c.started_at, _NOW),
         completion_percentage=100,
         updated_at=_NOW,
     )
-    .execution_options(synchronize_session=False)
 )
 _COUNT_LESSON_COMPLETED = (
     update(Enrollment)
@@ -444,22 +452,19 @@ async def set_certificate_issued(
     )
 
 
-# Adds the course's title and slug to a statement as its last two columns, given the
-# column that holds the course id (the courses module's ``with_course_labels``).
-LabelJoin = Callable[
-    [Select[Enrollment, int], ColumnExpressionArgument[uuid.UUID]],
-    Select[Enrollment, int, str, str],
-]
+# Adds the course's title and slug to a statement as its last two columns,
+# ``course_title`` and ``course_slug``, given the column that holds the course id (the
+# courses module's ``with_course_labels``).
+LabelJoin = Callable[[Select[*tuple[Any, ...]], ColumnExpressionArgument[uuid.UUID]], Any]
 
 
 @functools.cache
 def _page_statements(
-    owner: str, *, with_status: bool, labels: LabelJoin | None = None
-) -> tuple[Select[Enrollment, int] | Select[Enrollment, int, str, str], Select[int]]:
+    owner: str, *, with_status: bool
+) -> tuple[Select[Enrollment, int], Select[int]]:
     """(page, count) statements of one owner column ("student_id": newest first;
     "course_id": oldest first), composed once per shape; parameters ``owner``,
-    ``status``, ``offset`` and ``limit``. With ``labels``, each row carries the course's
-    title and slug too."""
+    ``status``, ``offset`` and ``limit``."""
     column = Enrollment.student_id if owner == "student_id" else Enrollment.course_id
     conditions = [column == bindparam("owner")]
     if with_status:
@@ -474,9 +479,25 @@ def _page_statements(
         .limit(bindparam("limit"))
     )
     count = select(func.count(Enrollment.id)).where(*conditions)
-    if labels is not None:
-        return labels(page, Enrollment.course_id), count
     return page, count
+
+
+@functools.cache
+def _labelled_student_page(*, with_status: bool, labels: LabelJoin) -> Any:
+    """A student's page as columns (no mapped objects to build), with the window total
+    and the course labels; the parameters of ``_page_statements``."""
+    table = _ENROLLMENTS
+    conditions = [table.c.student_id == bindparam("owner")]
+    if with_status:
+        conditions.append(table.c.status == bindparam("status"))
+    page = (
+        select(*table.c, func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(table.c.enrolled_at.desc(), table.c.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    return labels(page, table.c.course_id)
 
 
 async def _page_rows(
@@ -487,17 +508,16 @@ async def _page_rows(
     status: str | None,
     offset: int,
     limit: int,
-    labels: LabelJoin | None = None,
+    page_statement: Any = None,
 ) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
-    page_statement, count_statement = _page_statements(
-        owner, with_status=bool(status), labels=labels
-    )
+    default_page, count_statement = _page_statements(owner, with_status=bool(status))
     params: dict[str, Any] = {"owner": owner_id, "offset": offset, "limit": limit}
     if status:
         params["status"] = status
-    page = (await session.execute(page_statement, params)).all()
+    statement = default_page if page_statement is None else page_statement
+    page = (await session.execute(statement, params)).all()
     if page:
-        return page, int(page[0][1])
+        return page, int(page[0].total)
     total = 0
     if offset:  # past the last page: the window had no row to ride on
         total = int(await session.scalar(count_statement, params) or 0)
@@ -521,14 +541,14 @@ async def labelled_page_for_student(
     status: str | None,
     offset: int,
     limit: int,
-) -> tuple[list[tuple[Enrollment, str | None, str | None]], int]:
-    """A page of the student's enrollments, each with its course's title and slug, in
-    one statement."""
-    rows, total = await _page_rows(
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
+    """A page of the student's enrollments as rows of columns, each with
+    ``course_title`` and ``course_slug``, in one statement."""
+    statement = _labelled_student_page(with_status=bool(status), labels=labels)
+    return await _page_rows(
         session, "student_id", student_id, status=status, offset=offset, limit=limit,
-        labels=labels,
+        page_statement=statement,
     )  # fmt: skip
-    return [(row[0], row[2], row[3]) for row in rows], total
 
 
 async def page_for_course(

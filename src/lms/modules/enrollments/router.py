@@ -119,10 +119,9 @@ async def update_progress(
     """Report progress on a lesson: `time_spent_seconds` is added (0 to 86400 per
     update), `last_position_seconds` replaces the stored position, `completion_percentage`
     (0-100) only goes up. The lesson moves from not_started to in_progress."""
-    progress = await service.update_progress(
+    return await service.update_progress(
         session, principal=principal, enrollment_id=enrollment_id, lesson_id=lesson_id, data=data
     )
-    return await service.progress_view(session, progress)
 
 
 @router.post("/{enrollment_id}/lessons/{lesson_id}/complete", response_model=EnrollmentRead)

@@ -286,7 +286,7 @@ async def update_progress(
     enrollment_id: uuid.UUID,
     lesson_id: uuid.UUID,
     data: ProgressUpdate,
-) -> LessonProgress:
+) -> LessonProgressRead:
     """Record watching/reading: time is added, the position replaced, the lesson moves
     from not_started to in_progress, the enrollment's last access is now. The update
     itself checks ownership; only when it changes nothing is the enrollment read, to
@@ -302,6 +302,7 @@ async def update_progress(
         metadata=data.progress_metadata,
         now=now,
         student_id=principal.id,
+        labels=courses.lesson_labels,
     )
     if progress is None:
         await _own_enrollment(session, principal, enrollment_id)
@@ -317,7 +318,7 @@ async def update_progress(
     await repository.add_time(
         session, enrollment_id=enrollment_id, seconds=data.time_spent_seconds, now=now
     )
-    return progress
+    return LessonProgressRead.model_validate(progress)
 
 
 async def _enrollment_completed(session: AsyncSession, enrollment: Enrollment) -> None:
@@ -479,10 +480,6 @@ async def review_enrollment(
 # Reading
 
 
-def _label(title: str | None, slug: str | None) -> courses.CourseLabel | None:
-    return courses.CourseLabel(title, slug) if title is not None and slug is not None else None
-
-
 def _read(
     enrollment: Enrollment, course: courses.Course | courses.CourseLabel | None
 ) -> EnrollmentRead:
@@ -494,8 +491,8 @@ def _read(
 
 
 async def enrollment_read(session: AsyncSession, enrollment: Enrollment) -> EnrollmentRead:
-    course = await courses.get_course_or_raise(session, enrollment.course_id)
-    return _read(enrollment, course)
+    labels = await courses.course_labels(session, [enrollment.course_id])
+    return _read(enrollment, labels.get(enrollment.course_id))
 
 
 def progress_read(progress: LessonProgress, lesson: courses.Lesson | None) -> LessonProgressRead:
@@ -540,15 +537,7 @@ async def list_my_enrollments(
         limit=page.page_size,
     )
     return Page[EnrollmentRead](
-        items=[
-            _read(
-                row,
-                courses.CourseLabel(title, slug)
-                if title is not None and slug is not None
-                else None,
-            )
-            for row, title, slug in rows
-        ],
+        items=[EnrollmentRead.model_validate(row) for row in rows],
         total=total,
         page=page.page,
         page_size=page.page_size,
