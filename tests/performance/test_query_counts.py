@@ -36,7 +36,7 @@ BUDGETS = {
     "course_lessons": 0,
     "my_courses": 1,
     "lesson_content": 1,
-    "progress_update": 4,
+    "progress_update": 3,
     "lesson_complete": 4,
     "lesson_complete_last": 11,
     "quiz_start": 7,
