@@ -37,7 +37,7 @@ BUDGETS = {
     "my_courses": 1,
     "lesson_content": 1,
     "progress_update": 3,
-    "lesson_complete": 4,
+    "lesson_complete": 3,
     "lesson_complete_last": 11,
     "quiz_start": 7,
     "quiz_submit": 7,

@@ -81,6 +81,15 @@ def lesson_labels(
     )
 
 
+def course_label_subqueries(
+    course_id: ColumnExpressionArgument[uuid.UUID],
+) -> tuple[ScalarSelect[str], ScalarSelect[str]]:
+    return (
+        select(Course.title).where(Course.id == course_id).scalar_subquery(),
+        select(Course.slug).where(Course.id == course_id).scalar_subquery(),
+    )
+
+
 async def course_labels(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> list[tuple[uuid.UUID, str, str]]:

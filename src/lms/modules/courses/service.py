@@ -197,6 +197,14 @@ def lesson_labels(
     return repository.lesson_labels(lesson_id)
 
 
+def course_label_subqueries(
+    course_id: ColumnExpressionArgument[uuid.UUID],
+) -> tuple[ScalarSelect[str], ScalarSelect[str]]:
+    """The title and slug of the course whose id is in ``course_id``, as scalar
+    subqueries for another module's statement (a ``RETURNING`` clause, say)."""
+    return repository.course_label_subqueries(course_id)
+
+
 async def course_labels(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, CourseLabel]:

@@ -356,20 +356,32 @@ _MARK_LESSON_COMPLETED = (
         updated_at=_NOW,
     )
 )
-_COUNT_LESSON_COMPLETED = (
-    update(Enrollment)
-    .where(Enrollment.id == bindparam("enrollment"))
-    .values(
-        completed_lessons_count=Enrollment.completed_lessons_count + 1,
-        progress_percentage=_percentage(
-            Enrollment.completed_lessons_count + 1, Enrollment.total_lessons_count
-        ),
-        last_accessed_at=_NOW,
-        started_at=func.coalesce(Enrollment.started_at, _NOW),
+# The title and slug of the course whose id is in the given column, as two scalar
+# subqueries (the courses module's ``course_label_subqueries``).
+CourseLabels = Callable[[ColumnExpressionArgument[uuid.UUID]], tuple[Any, Any]]
+
+
+@functools.cache
+def _count_lesson_completed_statement(labels: CourseLabels) -> Any:
+    """On the table, returning columns and the course labels: the usual lesson
+    completion is this statement and the mark before it."""
+    table = _ENROLLMENTS
+    title, slug = labels(table.c.course_id)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("enrollment"))
+        .values(
+            completed_lessons_count=table.c.completed_lessons_count + 1,
+            progress_percentage=_percentage(
+                table.c.completed_lessons_count + 1, table.c.total_lessons_count
+            ),
+            last_accessed_at=_NOW,
+            started_at=func.coalesce(table.c.started_at, _NOW),
+        )
+        .returning(*table.c, title.label("course_title"), slug.label("course_slug"))
     )
-    .returning(Enrollment)
-    .execution_options(synchronize_session=False, populate_existing=True)
-)
+
+
 # Active with every lesson done: completed by the one statement that finds it so.
 _DONE = and_(
     Enrollment.status == "active",
@@ -396,14 +408,16 @@ async def mark_lesson_completed(
 
 
 async def count_lesson_completed(
-    session: AsyncSession, *, enrollment_id: uuid.UUID, now: datetime
-) -> Enrollment | None:
-    """Count one more completed lesson; returns the enrollment as updated (None if there
-    is none)."""
-    enrollment: Enrollment | None = await session.scalar(
-        _COUNT_LESSON_COMPLETED, {"enrollment": enrollment_id, "now": now}
-    )
-    return enrollment
+    session: AsyncSession, *, enrollment_id: uuid.UUID, now: datetime, labels: CourseLabels
+) -> Row[*tuple[Any, ...]] | None:
+    """Count one more completed lesson; returns the enrollment's row as updated, with
+    ``course_title`` and ``course_slug`` (None if there is none). Mapped objects of the
+    enrollment already in the session are not refreshed."""
+    statement = _count_lesson_completed_statement(labels)
+    row: Row[*tuple[Any, ...]] | None = (
+        await session.execute(statement, {"enrollment": enrollment_id, "now": now})
+    ).first()
+    return row
 
 
 async def complete_if_done(

@@ -130,10 +130,9 @@ async def complete_lesson(
 ) -> EnrollmentRead:
     """Mark a lesson completed (idempotent); returns the enrollment's counters. The last
     lesson completes the enrollment and emails the student."""
-    enrollment = await service.complete_lesson_for(
+    return await service.complete_lesson_for(
         session, principal=principal, enrollment_id=enrollment_id, lesson_id=lesson_id
     )
-    return await service.enrollment_read(session, enrollment)
 
 
 @router.post("/{enrollment_id}/review", response_model=EnrollmentRead)

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -337,7 +337,7 @@ async def _enrollment_completed(session: AsyncSession, enrollment: Enrollment) -
 
 async def complete_lesson(
     session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
-) -> Enrollment:
+) -> EnrollmentRead:
     """Mark a lesson of the enrollment completed (idempotent) and return the enrollment
     with its counters. Completing the last lesson completes the enrollment: status
     ``completed``, ``completed_at``, the course-completed email and the completion
@@ -353,27 +353,29 @@ async def complete_lesson(
     ):
         # The usual case is one statement: the count, returning the enrollment.
         counted = await repository.count_lesson_completed(
-            session, enrollment_id=enrollment_id, now=now
+            session, enrollment_id=enrollment_id, now=now, labels=courses.course_label_subqueries
         )
     elif not await repository.progress_exists(
         session, enrollment_id=enrollment_id, lesson_id=lesson_id
     ):
         raise LessonNotInCourse()
     if counted is not None and not _looks_done(counted):
-        return counted
+        return EnrollmentRead.model_validate(counted)
     # Every lesson done (or the lesson was completed before: lessons may have been
     # deleted since): the conditional update completes the enrollment exactly once.
     completed = await repository.complete_if_done(session, enrollment_id=enrollment_id, now=now)
     if completed is not None:
         await _enrollment_completed(session, completed)
-        return completed
-    fresh = counted or await repository.get_fresh(session, enrollment_id)
+        return await enrollment_read(session, completed)
+    if counted is not None:  # another request completed it meanwhile
+        return EnrollmentRead.model_validate(counted)
+    fresh = await repository.get_fresh(session, enrollment_id)
     if fresh is None:
         raise EnrollmentNotFound()
-    return fresh
+    return await enrollment_read(session, fresh)
 
 
-def _looks_done(enrollment: Enrollment) -> bool:
+def _looks_done(enrollment: Enrollment | Row[*tuple[Any, ...]]) -> bool:
     return (
         enrollment.status == "active"
         and enrollment.total_lessons_count > 0
@@ -383,7 +385,7 @@ def _looks_done(enrollment: Enrollment) -> bool:
 
 async def complete_lesson_for(
     session: AsyncSession, *, principal: Principal, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
-) -> Enrollment:
+) -> EnrollmentRead:
     """The enrolled student marks a lesson completed."""
     enrollment = await _own_enrollment(session, principal, enrollment_id)
     return await complete_lesson(session, enrollment_id=enrollment.id, lesson_id=lesson_id)
