@@ -18,7 +18,12 @@ from lms import __version__
 from lms.core import health, jobs
 from lms.core.cache import Cache, create_store
 from lms.core.config import Settings, get_settings
-from lms.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from lms.core.db import (
+    create_engine,
+    create_read_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+)
 from lms.core.errors import install_error_handlers
 from lms.core.httpcache import PublicResponseCache
 from lms.core.observability import (
@@ -190,6 +195,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.read_sessionmaker = create_read_sessionmaker(engine, store=store)
+    app.state.read_engine = create_read_engine(engine)
     app.state.store = store
     app.state.cache = Cache(store, settings.cache_ttl_seconds)
 

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -245,6 +246,32 @@ def read_only(endpoint: EndpointT) -> EndpointT:
     return endpoint
 
 
+# What a repository function needs to run Core statements (selects of columns, DML on
+# tables): the request's session, or the plain connection of a read-only endpoint.
+Executor = AsyncSession | AsyncConnection
+
+
+def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine of ``request_connection``: the same pool, in autocommit on PostgreSQL
+    (see ``create_read_sessionmaker``)."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+async def request_connection(request: Request) -> AsyncConnection:
+    """A plain connection (no ORM session, no transaction on PostgreSQL) for a
+    ``read_only`` endpoint whose statements select columns: the cheapest way to the
+    database SQLAlchemy has. ``TransactionalRoute`` closes it."""
+    route = request.scope.get("route")
+    if not (isinstance(route, TransactionalRoute) and route.read_only):
+        raise RuntimeError("the request connection is only for read_only endpoints")
+    engine: AsyncEngine = request.app.state.read_engine
+    connection = await engine.connect()
+    request.scope.setdefault("state", {})["db_connection"] = connection
+    return connection
+
+
 async def request_session(request: Request) -> AsyncSession:
     """The request's session. ``TransactionalRoute`` commits it before the response
     leaves (or rolls it back) and closes it; a route of another class may not use it."""
@@ -280,10 +307,16 @@ class TransactionalRoute(APIRoute):
                 if session is not None:
                     await _discard(session)
                 raise
+            finally:
+                connection = request.scope.get("state", {}).get("db_connection")
+                if connection is not None:
+                    await connection.close()
             session = request.scope.get("state", {}).get("db_session")
             if session is not None:
                 try:
-                    if response.status_code < 400:
+                    if not (session.in_transaction() or session.info.get("after_commit")):
+                        pass  # never used (the principal came from the store, say)
+                    elif response.status_code < 400:
                         await commit(session)
                     else:
                         await session.rollback()

@@ -9,11 +9,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from lms.core.cache import Cache, Store
 from lms.core.config import Settings
-from lms.core.db import request_session
+from lms.core.db import request_connection, request_session
 from lms.core.errors import Forbidden, ServiceUnavailable, Unauthorized
 from lms.core.security import AccessClaims, decode_access_token
 
@@ -35,6 +35,8 @@ async def get_cache(request: Request) -> Cache:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[AsyncSession, Depends(request_session)]
+# For read_only endpoints that select columns only (see lms.core.db.request_connection).
+ReadConnectionDep = Annotated[AsyncConnection, Depends(request_connection)]
 StoreDep = Annotated[Store, Depends(get_store)]
 CacheDep = Annotated[Cache, Depends(get_cache)]
 
@@ -76,21 +78,30 @@ def principal_key(user_id: uuid.UUID) -> str:
     return f"principal:{user_id}"
 
 
-async def get_optional_principal(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-    _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+# Only for the documentation (the bearer form in Swagger); the token is read by the above.
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+_PRINCIPAL_STATE_KEY = "lms.principal"
+
+
+async def _resolve_principal(
+    request: Request, session: AsyncSession, token: str | None
 ) -> Principal | None:
+    """The caller of this request, resolved once per request (every principal
+    dependency below depends on the token and the session directly, not on another
+    principal dependency: each level of dependencies FastAPI resolves has a cost)."""
     if not token:
         return None
-    # Settings and store straight from the application state: this runs on every
-    # authenticated request, and each dependency FastAPI resolves has a cost.
+    state = request.scope.setdefault("state", {})
+    known: Principal | None = state.get(_PRINCIPAL_STATE_KEY)
+    if known is not None:
+        return known
+    # Settings and store straight from the application state, for the same reason.
     settings: Settings = request.app.state.settings
     store: Store = request.app.state.store
     claims = decode_access_token(settings, token)
     try:
-        revoked, state = await store.get_many(
+        revoked, cached = await store.get_many(
             denylist_key(claims.jti), principal_key(claims.user_id)
         )
     except Exception as exc:
@@ -102,12 +113,21 @@ async def get_optional_principal(
     if revoked is not None:
         raise Unauthorized("The token has been revoked.", code="token_revoked")
     loader: PrincipalLoader = request.app.state.principal_loader
-    return await loader(session, store, claims, state)
+    principal = await loader(session, store, claims, cached)
+    state[_PRINCIPAL_STATE_KEY] = principal
+    return principal
+
+
+async def get_optional_principal(
+    request: Request, session: SessionDep, token: TokenDep, _bearer: BearerDep
+) -> Principal | None:
+    return await _resolve_principal(request, session, token)
 
 
 async def get_principal(
-    principal: Annotated[Principal | None, Depends(get_optional_principal)],
+    request: Request, session: SessionDep, token: TokenDep, _bearer: BearerDep
 ) -> Principal:
+    principal = await _resolve_principal(request, session, token)
     if principal is None:
         raise Unauthorized()
     return principal
@@ -117,8 +137,11 @@ OptionalPrincipal = Annotated[Principal | None, Depends(get_optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require_roles(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
-    async def check(principal: CurrentPrincipal) -> Principal:
+def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
+    async def check(
+        request: Request, session: SessionDep, token: TokenDep, _bearer: BearerDep
+    ) -> Principal:
+        principal = await get_principal(request, session, token, _bearer)
         if principal.role not in roles:
             raise Forbidden(f"This requires the role {' or '.join(roles)}.", code="role_required")
         return principal

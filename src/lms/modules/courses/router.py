@@ -8,7 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from lms.core.db import TransactionalRoute, read_only
-from lms.core.deps import CacheDep, OptionalPrincipal, SessionDep, StaffPrincipal
+from lms.core.deps import (
+    CacheDep,
+    OptionalPrincipal,
+    ReadConnectionDep,
+    SessionDep,
+    StaffPrincipal,
+)
 from lms.core.errors import problem_responses
 from lms.core.httpcache import cache_publicly
 from lms.core.pagination import Page, Pagination
@@ -237,11 +243,14 @@ async def reorder_lessons(
 @lessons_router.get("/{lesson_id}", response_model=LessonRead)
 @read_only
 async def get_lesson(
-    request: Request, lesson_id: uuid.UUID, session: SessionDep, principal: OptionalPrincipal
+    request: Request,
+    lesson_id: uuid.UUID,
+    connection: ReadConnectionDep,
+    principal: OptionalPrincipal,
 ) -> LessonRead:
     """One lesson. Without access to its material (not enrolled, not a preview) the lesson
     comes back with `content` and `video_url` null and `content_locked: true`."""
-    read = await service.get_lesson_view(session, principal=principal, lesson_id=lesson_id)
+    read = await service.get_lesson_view(connection, principal=principal, lesson_id=lesson_id)
     _public(request, principal)
     return read
 

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.cache import Cache
-from lms.core.db import run_after_commit, utcnow
+from lms.core.db import Executor, run_after_commit, utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthorized
 from lms.core.pagination import Page, PageParams
@@ -576,7 +576,7 @@ async def list_lessons(
 
 
 async def get_lesson_view(
-    session: AsyncSession, *, principal: Principal | None, lesson_id: uuid.UUID
+    session: Executor, *, principal: Principal | None, lesson_id: uuid.UUID
 ) -> LessonRead:
     """One lesson; 404 if its course is invisible to the caller, material withheld as
     the module docstring says."""

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import UTCDateTime
+from lms.core.db import Executor, UTCDateTime
 from lms.modules.enrollments.models import (
     ACCESS_STATUSES,
     Enrollment,
@@ -515,7 +515,7 @@ def _labelled_student_page(*, with_status: bool, labels: LabelJoin) -> Any:
 
 
 async def _page_rows(
-    session: AsyncSession,
+    session: Executor,
     owner: str,
     owner_id: uuid.UUID,
     *,
@@ -548,7 +548,7 @@ async def page_for_student(
 
 
 async def labelled_page_for_student(
-    session: AsyncSession,
+    session: Executor,
     student_id: uuid.UUID,
     *,
     labels: LabelJoin,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, status
 from lms.core.db import TransactionalRoute, read_only
 from lms.core.deps import (
     CurrentPrincipal,
+    ReadConnectionDep,
     SessionDep,
     SettingsDep,
     StaffPrincipal,
@@ -63,14 +64,14 @@ async def enroll(
 @router.get("/my-courses", response_model=Page[EnrollmentRead])
 @read_only
 async def my_courses(
-    session: SessionDep,
+    connection: ReadConnectionDep,
     principal: CurrentPrincipal,
     pagination: Pagination,
     status: EnrollmentStatus | None = None,
 ) -> Page[EnrollmentRead]:
     """Your enrollments, newest first, with the course title, slug and progress."""
     return await service.list_my_enrollments(
-        session, principal=principal, status=status, page=pagination
+        connection, principal=principal, status=status, page=pagination
     )
 
 

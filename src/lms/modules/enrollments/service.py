@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import jobs
 from lms.core.config import Settings, get_settings
-from lms.core.db import utcnow
+from lms.core.db import Executor, utcnow
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict, Forbidden, NotFound, RuleViolation
 from lms.core.pagination import Page, PageParams
@@ -527,7 +527,7 @@ async def get_enrollment_detail(
 
 
 async def list_my_enrollments(
-    session: AsyncSession, *, principal: Principal, status: str | None, page: PageParams
+    session: Executor, *, principal: Principal, status: str | None, page: PageParams
 ) -> Page[EnrollmentRead]:
     """The caller's enrollments, newest first, with course title, slug and progress."""
     rows, total = await repository.labelled_page_for_student(
