@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from sqlalchemy import event
 
-from tests.conftest import Account
+from lms.core.config import Settings
+from lms.core.deps import principal_key
+from lms.main import create_app
+from tests.conftest import Account, create_account
 from tests.quizzes.helpers import make_classroom
 
 
@@ -71,3 +75,39 @@ async def test_reads_send_no_begin_and_writes_still_run_in_one_transaction(
     # The same counter sees a write's transaction, so the empty list above is no blind spot.
     control = [q.split()[0].upper() for q in _transaction_control(sent)]
     assert control[:1] == ["BEGIN"]
+
+
+async def test_a_read_with_a_cold_account_cache_needs_one_pooled_connection(
+    settings: Settings, app: Any
+) -> None:
+    """The lesson and my-courses reads run on a plain connection; loading the caller's
+    account (not in the store yet) runs on that same connection. With a pool of one, a
+    request that held one connection while it waited for a second would wait forever."""
+    del app  # the suite's database, migrated
+    api = create_app(
+        settings.model_copy(update={"database_pool_size": 1, "database_max_overflow": 0}),
+        run_jobs=False,
+    )
+    transport = httpx.ASGITransport(app=api, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver/api/v1"
+        ) as http:
+            instructor = await create_account(api, http, settings, "instructor")
+            student = await create_account(api, http, settings, "student")
+            room = await make_classroom(http, instructor, student)
+            for _ in range(2):
+                await api.state.store.delete(principal_key(student.id))
+                with anyio.fail_after(10):
+                    lesson = await http.get(
+                        f"/lessons/{room.other_lesson_id}", headers=student.headers
+                    )
+                    await api.state.store.delete(principal_key(student.id))
+                    mine = await http.get("/enrollments/my-courses", headers=student.headers)
+                assert lesson.status_code == 200, lesson.text
+                assert lesson.json()["content_locked"] is False
+                assert mine.status_code == 200, mine.text
+                assert [item["course_id"] for item in mine.json()["items"]] == [room.course_id]
+    finally:
+        await api.state.store.close()
+        await api.state.engine.dispose()

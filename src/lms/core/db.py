@@ -262,13 +262,18 @@ def create_read_engine(engine: AsyncEngine) -> AsyncEngine:
 async def request_connection(request: Request) -> AsyncConnection:
     """A plain connection (no ORM session, no transaction on PostgreSQL) for a
     ``read_only`` endpoint whose statements select columns: the cheapest way to the
-    database SQLAlchemy has. ``TransactionalRoute`` closes it."""
-    route = request.scope.get("route")
-    if not (isinstance(route, TransactionalRoute) and route.read_only):
-        raise RuntimeError("the request connection is only for read_only endpoints")
-    engine: AsyncEngine = request.app.state.read_engine
-    connection = await engine.connect()
-    request.scope.setdefault("state", {})["db_connection"] = connection
+    database SQLAlchemy has. The request's session, if it needs one (to load the
+    caller's account), runs on the same connection: a request never holds one pooled
+    connection while it waits for another. ``TransactionalRoute`` closes it."""
+    state = request.scope.setdefault("state", {})
+    connection: AsyncConnection | None = state.get("db_connection")
+    if connection is None:
+        route = request.scope.get("route")
+        if not (isinstance(route, TransactionalRoute) and route.read_only):
+            raise RuntimeError("the request connection is only for read_only endpoints")
+        engine: AsyncEngine = request.app.state.read_engine
+        connection = await engine.connect()
+        state["db_connection"] = connection
     return connection
 
 
@@ -279,51 +284,64 @@ async def request_session(request: Request) -> AsyncSession:
     if not isinstance(route, TransactionalRoute):
         raise RuntimeError("the request session is only for routes of TransactionalRoute")
     state = request.app.state
-    factory: async_sessionmaker[AsyncSession] = (
-        state.read_sessionmaker if route.read_only else state.sessionmaker
-    )
-    session = factory()
+    if route.uses_connection:
+        session = state.read_sessionmaker(bind=await request_connection(request))
+    elif route.read_only:
+        session = state.read_sessionmaker()
+    else:
+        session = state.sessionmaker()
     request.state.db_session = session
     return session
+
+
+def _depends_on(dependant: Any, call: Callable[..., Any]) -> bool:
+    return any(
+        dependency.call is call or _depends_on(dependency, call)
+        for dependency in dependant.dependencies
+    )
 
 
 class TransactionalRoute(APIRoute):
     """Commits the request's session after the handler and before the response is sent,
     so a client never receives a 2xx for a change that failed to commit; rolls it back
-    on an error response or an exception, and closes it in every case."""
+    on an error response or an exception, and closes it (and the request's connection)
+    in every case."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         self.read_only: bool = getattr(endpoint, _READ_ONLY_ATTRIBUTE, False)
         super().__init__(path, endpoint, **kwargs)
+        self.uses_connection = _depends_on(self.dependant, request_connection)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def run_in_transaction(request: Request) -> Response:
+            state = request.scope.setdefault("state", {})
             try:
-                response = await handler(request)
-            except BaseException:
-                session = request.scope.get("state", {}).get("db_session")
+                try:
+                    response = await handler(request)
+                except BaseException:
+                    session = state.get("db_session")
+                    if session is not None:
+                        await _discard(session)
+                    raise
+                session = state.get("db_session")
                 if session is not None:
-                    await _discard(session)
-                raise
+                    try:
+                        if not (session.in_transaction() or session.info.get("after_commit")):
+                            pass  # never used (the principal came from the store, say)
+                        elif response.status_code < 400:
+                            await commit(session)
+                        else:
+                            await session.rollback()
+                            session.info.pop("after_commit", None)
+                    finally:
+                        await session.close()
+                return response
             finally:
-                connection = request.scope.get("state", {}).get("db_connection")
+                connection = state.get("db_connection")
                 if connection is not None:
                     await connection.close()
-            session = request.scope.get("state", {}).get("db_session")
-            if session is not None:
-                try:
-                    if not (session.in_transaction() or session.info.get("after_commit")):
-                        pass  # never used (the principal came from the store, say)
-                    elif response.status_code < 400:
-                        await commit(session)
-                    else:
-                        await session.rollback()
-                        session.info.pop("after_commit", None)
-                finally:
-                    await session.close()
-            return response
 
         return run_in_transaction
 
