@@ -278,8 +278,12 @@ async def request_connection(request: Request) -> AsyncConnection:
 
 
 async def request_session(request: Request) -> AsyncSession:
-    """The request's session. ``TransactionalRoute`` commits it before the response
-    leaves (or rolls it back) and closes it; a route of another class may not use it."""
+    """The request's session (one per request, opened by the first to ask).
+    ``TransactionalRoute`` commits it before the response leaves (or rolls it back) and
+    closes it; a route of another class may not use it."""
+    known: AsyncSession | None = request.scope.get("state", {}).get("db_session")
+    if known is not None:
+        return known
     route = request.scope.get("route")
     if not isinstance(route, TransactionalRoute):
         raise RuntimeError("the request session is only for routes of TransactionalRoute")

@@ -64,9 +64,12 @@ class Principal:
 
 # Set by the application: checks that the token's user still exists, is active and
 # that the token was issued after their last credential change; returns the live role.
-# Arguments: the session, the store, the token's claims, and what the store holds at
-# ``principal_key(user_id)`` (read together with the denylist, in one round trip).
-PrincipalLoader = Callable[[AsyncSession, Store, AccessClaims, str | None], Awaitable[Principal]]
+# Arguments: a function that opens the request's session (called only when the account
+# has to be read from the database), the store, the token's claims, and what the store
+# holds at ``principal_key(user_id)`` (read together with the denylist, in one round trip).
+PrincipalLoader = Callable[
+    [Callable[[], Awaitable[AsyncSession]], Store, AccessClaims, str | None], Awaitable[Principal]
+]
 
 
 def denylist_key(jti: str) -> str:
@@ -84,9 +87,7 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme
 _PRINCIPAL_STATE_KEY = "lms.principal"
 
 
-async def _resolve_principal(
-    request: Request, session: AsyncSession, token: str | None
-) -> Principal | None:
+async def _resolve_principal(request: Request, token: str | None) -> Principal | None:
     """The caller of this request, resolved once per request (every principal
     dependency below depends on the token and the session directly, not on another
     principal dependency: each level of dependencies FastAPI resolves has a cost)."""
@@ -113,21 +114,19 @@ async def _resolve_principal(
     if revoked is not None:
         raise Unauthorized("The token has been revoked.", code="token_revoked")
     loader: PrincipalLoader = request.app.state.principal_loader
-    principal = await loader(session, store, claims, cached)
+    principal = await loader(lambda: request_session(request), store, claims, cached)
     state[_PRINCIPAL_STATE_KEY] = principal
     return principal
 
 
 async def get_optional_principal(
-    request: Request, session: SessionDep, token: TokenDep, _bearer: BearerDep
+    request: Request, token: TokenDep, _bearer: BearerDep
 ) -> Principal | None:
-    return await _resolve_principal(request, session, token)
+    return await _resolve_principal(request, token)
 
 
-async def get_principal(
-    request: Request, session: SessionDep, token: TokenDep, _bearer: BearerDep
-) -> Principal:
-    principal = await _resolve_principal(request, session, token)
+async def get_principal(request: Request, token: TokenDep, _bearer: BearerDep) -> Principal:
+    principal = await _resolve_principal(request, token)
     if principal is None:
         raise Unauthorized()
     return principal
@@ -138,10 +137,8 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    async def check(
-        request: Request, session: SessionDep, token: TokenDep, _bearer: BearerDep
-    ) -> Principal:
-        principal = await get_principal(request, session, token, _bearer)
+    async def check(request: Request, token: TokenDep, _bearer: BearerDep) -> Principal:
+        principal = await get_principal(request, token, _bearer)
         if principal.role not in roles:
             raise Forbidden(f"This requires the role {' or '.join(roles)}.", code="role_required")
         return principal

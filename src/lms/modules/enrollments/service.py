@@ -539,7 +539,7 @@ async def list_my_enrollments(
         limit=page.page_size,
     )
     return Page[EnrollmentRead](
-        items=[EnrollmentRead.model_validate(row) for row in rows],
+        items=[EnrollmentRead.model_validate(row._asdict()) for row in rows],
         total=total,
         page=page.page,
         page_size=page.page_size,

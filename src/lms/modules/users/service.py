@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -250,14 +251,18 @@ def _decode_access(raw: str) -> tuple[bool, str, datetime | None]:
 
 
 async def load_principal(
-    session: AsyncSession, store: Store, claims: AccessClaims, cached: str | None
+    open_session: Callable[[], Awaitable[AsyncSession]],
+    store: Store,
+    claims: AccessClaims,
+    cached: str | None,
 ) -> Principal:
     """The principal loader the app installs: live user, active, token not superseded.
-    ``cached`` is what the store holds at ``principal_key(user_id)``."""
+    ``cached`` is what the store holds at ``principal_key(user_id)``; only without it is
+    the request's session opened."""
     if cached:
         active, role, valid_after = _decode_access(cached)
     else:
-        state = await repository.access_state(session, claims.user_id)
+        state = await repository.access_state(await open_session(), claims.user_id)
         if state is None:
             raise Unauthorized("The account is not active.", code="account_inactive")
         active, role, valid_after = state
