@@ -337,12 +337,19 @@ async def _enrollment_completed(session: AsyncSession, enrollment: Enrollment) -
 
 async def complete_lesson(
     session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
-) -> EnrollmentRead:
-    """Mark a lesson of the enrollment completed (idempotent) and return the enrollment
-    with its counters. Completing the last lesson completes the enrollment: status
-    ``completed``, ``completed_at``, the course-completed email and the completion
-    listeners, exactly once. No ownership check: the caller (a route, the quizzes or
-    assignments module) has done it."""
+) -> None:
+    """Mark a lesson of the enrollment completed (idempotent). Completing the last lesson
+    completes the enrollment: status ``completed``, ``completed_at``, the
+    course-completed email and the completion listeners, exactly once. No ownership
+    check: the caller (the quizzes or assignments module) has done it."""
+    await _complete_lesson(session, enrollment_id=enrollment_id, lesson_id=lesson_id, read=False)
+
+
+async def _complete_lesson(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID, read: bool
+) -> EnrollmentRead | None:
+    """``complete_lesson``, returning the enrollment as read when ``read`` is set (a
+    caller that does not need it saves the statements that read it)."""
     enrollment = await get_enrollment_or_raise(session, enrollment_id)
     if enrollment.status not in ACCESS_STATUSES:
         raise EnrollmentClosed()
@@ -360,13 +367,15 @@ async def complete_lesson(
     ):
         raise LessonNotInCourse()
     if counted is not None and not _looks_done(counted):
-        return EnrollmentRead.model_validate(counted)
+        return EnrollmentRead.model_validate(counted) if read else None
     # Every lesson done (or the lesson was completed before: lessons may have been
     # deleted since): the conditional update completes the enrollment exactly once.
     completed = await repository.complete_if_done(session, enrollment_id=enrollment_id, now=now)
     if completed is not None:
         await _enrollment_completed(session, completed)
-        return await enrollment_read(session, completed)
+        return await enrollment_read(session, completed) if read else None
+    if not read:
+        return None
     if counted is not None:  # another request completed it meanwhile
         return EnrollmentRead.model_validate(counted)
     fresh = await repository.get_fresh(session, enrollment_id)
@@ -388,7 +397,11 @@ async def complete_lesson_for(
 ) -> EnrollmentRead:
     """The enrolled student marks a lesson completed."""
     enrollment = await _own_enrollment(session, principal, enrollment_id)
-    return await complete_lesson(session, enrollment_id=enrollment.id, lesson_id=lesson_id)
+    view = await _complete_lesson(
+        session, enrollment_id=enrollment.id, lesson_id=lesson_id, read=True
+    )
+    assert view is not None  # read=True always reads
+    return view
 
 
 async def mark_certificate_issued(
