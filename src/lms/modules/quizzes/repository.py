@@ -114,9 +114,16 @@ _OPEN_ATTEMPT = select(QuizAttempt).where(
     QuizAttempt.quiz_id == bindparam("quiz"),
     QuizAttempt.status == "in_progress",
 )
-_LAST_ATTEMPT_NUMBER = select(func.max(QuizAttempt.attempt_number)).where(
-    QuizAttempt.enrollment_id == bindparam("enrollment"),
-    QuizAttempt.quiz_id == bindparam("quiz"),
+# The open attempt, if any, is always the latest: a start resumes an open attempt
+# instead of opening another.
+_LATEST_ATTEMPT = (
+    select(QuizAttempt)
+    .where(
+        QuizAttempt.enrollment_id == bindparam("enrollment"),
+        QuizAttempt.quiz_id == bindparam("quiz"),
+    )
+    .order_by(QuizAttempt.attempt_number.desc())
+    .limit(1)
 )
 
 
@@ -185,13 +192,17 @@ async def open_attempt(
     return result
 
 
-async def last_attempt_number(
+async def latest_attempt(
     session: AsyncSession, *, enrollment_id: uuid.UUID, quiz_id: uuid.UUID
-) -> int:
-    last = await session.scalar(
-        _LAST_ATTEMPT_NUMBER, {"enrollment": enrollment_id, "quiz": quiz_id}
+) -> QuizAttempt | None:
+    """The student's attempt with the highest number at this quiz (the open one, if
+    there is one)."""
+    result: QuizAttempt | None = await session.scalar(
+        _LATEST_ATTEMPT,
+        {"enrollment": enrollment_id, "quiz": quiz_id},
+        execution_options={"populate_existing": True},
     )
-    return int(last or 0)
+    return result
 
 
 async def student_has_attempt(

@@ -771,12 +771,12 @@ async def start_attempt(
     questions = await _questions_by_id(session, quiz_id)
     at = now()
 
-    # The number first: an attempt a concurrent start opens after this read is then
-    # found open below and resumed, instead of counting against max_attempts.
-    number = await repository.last_attempt_number(
-        session, enrollment_id=enrollment.id, quiz_id=quiz_id
-    )
-    current = await repository.open_attempt(session, enrollment_id=enrollment.id, quiz_id=quiz_id)
+    # The number and the open attempt in one read: an attempt a concurrent start opens
+    # after it takes this number + 1 first, so the insert below fails on the unique
+    # number and resumes that attempt instead of counting against max_attempts.
+    latest = await repository.latest_attempt(session, enrollment_id=enrollment.id, quiz_id=quiz_id)
+    number = latest.attempt_number if latest is not None else 0
+    current = latest if latest is not None and latest.status == "in_progress" else None
     if current is not None:
         if not await _close_if_expired(
             session, settings=settings, attempt=current, quiz=quiz, questions=questions, at=at
