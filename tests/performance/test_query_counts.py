@@ -39,7 +39,7 @@ BUDGETS = {
     "progress_update": 3,
     "lesson_complete": 3,
     "lesson_complete_last": 11,
-    "quiz_start": 6,
+    "quiz_start": 3,
     "quiz_submit": 7,
     "login": 3,
 }

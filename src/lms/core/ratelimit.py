@@ -20,13 +20,22 @@ async def hit(store: Store, key: str, *, limit: int, window_seconds: int) -> Non
 
     If the store is unreachable the request is let through (rate limiting fails open,
     logged), so a Redis outage does not take the API down."""
+    await hit_all(store, {key: limit}, window_seconds=window_seconds)
+
+
+async def hit_all(store: Store, limits: dict[str, int], *, window_seconds: int) -> None:
+    """``hit`` for each key and its limit, counted in one round trip; the request is
+    refused if any budget is spent (with the longest wait of those spent)."""
     try:
-        count, ttl = await store.incr(f"rl:{key}", window_seconds)
+        counts = await store.incr_many([f"rl:{key}" for key in limits], window_seconds)
     except (aioredis.RedisError, OSError):
-        log.warning("rate limit store unavailable; request allowed", extra={"key": key})
+        log.warning("rate limit store unavailable; request allowed", extra={"keys": list(limits)})
         return
-    if count > limit:
-        raise TooManyRequests(ttl)
+    waits = [
+        ttl for (count, ttl), limit in zip(counts, limits.values(), strict=True) if count > limit
+    ]
+    if waits:
+        raise TooManyRequests(max(waits))
 
 
 def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
@@ -38,11 +47,12 @@ def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
         request: Request, principal: CurrentPrincipal, store: StoreDep, settings: SettingsDep
     ) -> None:
         per_user: int = getattr(settings, setting)
-        await hit(store, f"{scope}:user:{principal.id}", limit=per_user, window_seconds=60)
-        await hit(
+        await hit_all(
             store,
-            f"{scope}:ip:{client_ip(request)}",
-            limit=per_user * settings.rate_limit_ip_multiplier,
+            {
+                f"{scope}:user:{principal.id}": per_user,
+                f"{scope}:ip:{client_ip(request)}": per_user * settings.rate_limit_ip_multiplier,
+            },
             window_seconds=60,
         )
 

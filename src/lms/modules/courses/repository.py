@@ -90,6 +90,12 @@ def course_label_subqueries(
     )
 
 
+def course_published_subquery(
+    course_id: ColumnExpressionArgument[uuid.UUID],
+) -> ScalarSelect[bool]:
+    return select(Course.is_published).where(Course.id == course_id).scalar_subquery()
+
+
 async def course_labels(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> list[tuple[uuid.UUID, str, str]]:

@@ -205,6 +205,14 @@ def course_label_subqueries(
     return repository.course_label_subqueries(course_id)
 
 
+def course_published_subquery(
+    course_id: ColumnExpressionArgument[uuid.UUID],
+) -> ScalarSelect[bool]:
+    """Whether the course whose id is in ``course_id`` is published (so anyone may see
+    it), as a scalar subquery for another module's statement."""
+    return repository.course_published_subquery(course_id)
+
+
 async def course_labels(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, CourseLabel]:

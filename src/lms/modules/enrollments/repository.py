@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     Row,
+    ScalarSelect,
     Select,
     Table,
     and_,
@@ -98,6 +99,19 @@ def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
         Enrollment.course_id == course_id,
         _gives_access(),
     )
+
+
+def enrollment_subqueries(
+    student_id: ColumnExpressionArgument[uuid.UUID], course_id: ColumnExpressionArgument[uuid.UUID]
+) -> tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]:
+    def column(selected: Any) -> ScalarSelect[Any]:
+        return (
+            select(selected)
+            .where(Enrollment.student_id == student_id, Enrollment.course_id == course_id)
+            .scalar_subquery()
+        )
+
+    return column(Enrollment.id), column(Enrollment.status)
 
 
 async def has_access(session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID) -> bool:

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Row, ScalarSelect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,6 +138,14 @@ async def get_enrollment_for(
 ) -> Enrollment | None:
     """The student's enrollment in the course, whatever its status, or None."""
     return await repository.get_for(session, student_id=student_id, course_id=course_id)
+
+
+def enrollment_subqueries(
+    student_id: ColumnExpressionArgument[uuid.UUID], course_id: ColumnExpressionArgument[uuid.UUID]
+) -> tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]:
+    """The id and the status of the student's enrollment in the course (NULL when there is
+    none), as scalar subqueries for another module's statement."""
+    return repository.enrollment_subqueries(student_id, course_id)
 
 
 async def get_enrollment_or_raise(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment:

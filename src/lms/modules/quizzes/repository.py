@@ -4,8 +4,21 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    Insert,
+    ScalarSelect,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.quizzes.models import Quiz, QuizAttempt, QuizQuestion
@@ -179,6 +192,53 @@ async def get_attempt_for_update(
         execution_options={"populate_existing": True},
     )
     return result
+
+
+def taking_state(
+    *,
+    course_published: ScalarSelect[bool],
+    enrollment_id: ScalarSelect[uuid.UUID],
+    enrollment_status: ScalarSelect[str],
+) -> Select[Quiz, bool | None, uuid.UUID | None, str | None, int | None, bool]:
+    """The quiz (``:quiz``) with what starting an attempt at it depends on, in one row:
+    whether its course is published, the caller's enrollment in the course, the highest
+    attempt number of that enrollment at the quiz and whether an attempt is open. The
+    enrollment subqueries are correlated to the quiz's course by the caller."""
+    # Nested one level deeper, the enrollment subquery is correlated to the quiz explicitly.
+    nested_enrollment_id = enrollment_id.correlate(Quiz)
+    of_enrollment = (
+        QuizAttempt.enrollment_id == nested_enrollment_id,
+        QuizAttempt.quiz_id == Quiz.id,
+    )
+    return select(
+        Quiz,
+        course_published.label("course_published"),
+        enrollment_id.label("enrollment_id"),
+        enrollment_status.label("enrollment_status"),
+        select(func.max(QuizAttempt.attempt_number))
+        .where(*of_enrollment)
+        .scalar_subquery()
+        .label("last_number"),
+        exists().where(*of_enrollment, QuizAttempt.status == "in_progress").label("has_open"),
+    ).where(Quiz.id == bindparam("quiz"))
+
+
+_ATTEMPTS = cast(Table, QuizAttempt.__table__)
+_ATTEMPT_COLUMNS = tuple(column.key for column in _ATTEMPTS.columns)
+_INSERT_ATTEMPT: dict[str, Insert] = {
+    "postgresql": postgresql.insert(_ATTEMPTS).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(_ATTEMPTS).on_conflict_do_nothing(),
+}
+
+
+async def insert_new_attempt(session: AsyncSession, attempt: QuizAttempt) -> bool:
+    """Insert a new attempt (every column set on ``attempt``) without adding it to the
+    session, unless its number or an open attempt of the student at the quiz exists
+    already (a concurrent start): True if it was inserted. No savepoint needed."""
+    values: dict[str, Any] = {key: getattr(attempt, key) for key in _ATTEMPT_COLUMNS}
+    dialect = session.get_bind().dialect.name
+    result = await session.execute(_INSERT_ATTEMPT[dialect], values)
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 async def open_attempt(

@@ -10,6 +10,7 @@ read, when the student starts again, and by a periodic sweep.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import uuid
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Select, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -755,6 +757,79 @@ def _new_attempt(
     )
 
 
+@functools.cache
+def _taking_state() -> Select[Quiz, bool | None, uuid.UUID | None, str | None, int | None, bool]:
+    enrollment_id, enrollment_status = enrollments.enrollment_subqueries(
+        bindparam("student"), Quiz.course_id
+    )
+    return repository.taking_state(
+        course_published=courses.course_published_subquery(Quiz.course_id),
+        enrollment_id=enrollment_id,
+        enrollment_status=enrollment_status,
+    )
+
+
+async def _start_fresh_attempt(
+    session: AsyncSession, *, principal: Principal, quiz_id: uuid.UUID
+) -> AttemptView | None:
+    """The usual start, in three statements: a published quiz of a published course, an
+    enrolled student with no open attempt and attempts left. The new attempt is inserted
+    unless a concurrent start took its number. None for anything else (and for a lost
+    race); ``start_attempt``'s general path then resumes, refuses or explains."""
+    row = (
+        await session.execute(_taking_state(), {"quiz": quiz_id, "student": principal.id})
+    ).one_or_none()
+    if row is None:
+        return None
+    quiz, course_published, enrollment_id, enrollment_status, last_number, has_open = row
+    number = last_number or 0
+    if not (
+        quiz.is_published
+        and course_published
+        and enrollment_id is not None
+        and enrollment_status in TAKING_STATUSES
+        and not has_open
+        and (quiz.max_attempts is None or number < quiz.max_attempts)
+    ):
+        return None
+    questions = await _questions_by_id(session, quiz_id)
+    if not questions:
+        return None
+    at = now()
+    attempt = _new_attempt(
+        quiz=quiz,
+        questions=list(questions.values()),
+        enrollment_id=enrollment_id,
+        student_id=principal.id,
+        attempt_number=number + 1,
+        at=at,
+    )
+    # Every column, as the insert below does not go through the session.
+    attempt.id = uuid.uuid4()
+    attempt.updated_at = at
+    attempt.version_id = 1
+    attempt.closed_at_deadline = False
+    for unset in _UNSET_ON_START:
+        setattr(attempt, unset, None)
+    if not await repository.insert_new_attempt(session, attempt):
+        return None
+    return AttemptView(attempt, quiz, questions, False, at)
+
+
+_UNSET_ON_START = (
+    "submitted_at",
+    "graded_at",
+    "score",
+    "max_score",
+    "percentage",
+    "is_passed",
+    "time_taken_seconds",
+    "marks",
+    "feedback",
+    "graded_by_id",
+)
+
+
 async def start_attempt(
     session: AsyncSession, *, settings: Settings, principal: Principal, quiz_id: uuid.UUID
 ) -> tuple[AttemptView, bool]:
@@ -765,6 +840,9 @@ async def start_attempt(
     under concurrent starts: attempt numbers are unique per student and quiz and at most
     one attempt is open, so of two racing starts one creates the attempt and the other
     resumes it."""
+    started = await _start_fresh_attempt(session, principal=principal, quiz_id=quiz_id)
+    if started is not None:
+        return started, True
     context = await _visible_quiz(session, principal=principal, quiz_id=quiz_id)
     quiz = context.quiz
     enrollment = await _enrollment_for_taking(session, principal=principal, course=context.course)
