@@ -35,8 +35,10 @@ class Store(Protocol):
         """Increment a counter; the first increment starts its TTL. Returns (count, ttl)."""
         ...
 
-    async def incr_many(self, keys: Sequence[str], ttl_seconds: int) -> list[tuple[int, int]]:
-        """``incr`` of each key, in one round trip."""
+    async def incr_within(self, limits: Sequence[tuple[str, int]], ttl_seconds: int) -> int | None:
+        """``incr`` each key in turn, in one round trip, stopping at the first whose count
+        passes its limit (the keys after it are not counted): that key's remaining TTL, or
+        None when every count is within its limit."""
         ...
 
     async def get_versioned(
@@ -100,8 +102,12 @@ class MemoryStore:
             self._data[key] = (str(count), expires_at)
             return count, max(1, int(expires_at - now))
 
-    async def incr_many(self, keys: Sequence[str], ttl_seconds: int) -> list[tuple[int, int]]:
-        return [await self.incr(key, ttl_seconds) for key in keys]
+    async def incr_within(self, limits: Sequence[tuple[str, int]], ttl_seconds: int) -> int | None:
+        for key, limit in limits:
+            count, ttl = await self.incr(key, ttl_seconds)
+            if count > limit:
+                return ttl
+        return None
 
     async def get_versioned(
         self, version_key: str, prefix: str, suffix: str
@@ -116,17 +122,19 @@ class MemoryStore:
         self._data.clear()
 
 
-# Counters in one round trip (see Store.incr_many): the first increment starts the TTL.
-# One EVALSHA costs the client much less than a MULTI/EXEC pipeline of three commands.
-_INCR_MANY = """
-local out = {}
-for _, key in ipairs(KEYS) do
+# Counters in one round trip (see Store.incr_within): each key's first increment starts
+# its TTL (ARGV[1]); counting stops at the first key past its limit (ARGV[i + 1]), whose
+# count and TTL come back. One EVALSHA costs the client much less than a MULTI/EXEC
+# pipeline of three commands per key.
+_INCR_WITHIN = """
+for i, key in ipairs(KEYS) do
   local count = redis.call('INCR', key)
   redis.call('EXPIRE', key, ARGV[1], 'NX')
-  out[#out + 1] = count
-  out[#out + 1] = redis.call('TTL', key)
+  if count > tonumber(ARGV[i + 1]) then
+    return {count, redis.call('TTL', key)}
+  end
 end
-return out
+return {0, 0}
 """
 
 # The version and the versioned value in one round trip (see Store.get_versioned).
@@ -142,7 +150,7 @@ class RedisStore:
             url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
         )
         self._get_versioned = self._redis.register_script(_GET_VERSIONED)
-        self._incr_many = self._redis.register_script(_INCR_MANY)
+        self._incr_within = self._redis.register_script(_INCR_WITHIN)
 
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(key)
@@ -166,12 +174,15 @@ class RedisStore:
         return bool(await self._redis.set(key, value, ex=ttl_seconds, nx=True))
 
     async def incr(self, key: str, ttl_seconds: int) -> tuple[int, int]:
-        (found,) = await self.incr_many([key], ttl_seconds)
-        return found
+        # A limit of -1 is always passed: the count and the TTL come back.
+        count, ttl = await self._incr_within(keys=[key], args=[ttl_seconds, -1])
+        return int(count), max(1, int(ttl))
 
-    async def incr_many(self, keys: Sequence[str], ttl_seconds: int) -> list[tuple[int, int]]:
-        flat = await self._incr_many(keys=list(keys), args=[ttl_seconds])
-        return [(int(flat[i]), max(1, int(flat[i + 1]))) for i in range(0, len(flat), 2)]
+    async def incr_within(self, limits: Sequence[tuple[str, int]], ttl_seconds: int) -> int | None:
+        count, ttl = await self._incr_within(
+            keys=[key for key, _ in limits], args=[ttl_seconds, *(limit for _, limit in limits)]
+        )
+        return max(1, int(ttl)) if int(count) else None
 
     async def get_versioned(
         self, version_key: str, prefix: str, suffix: str

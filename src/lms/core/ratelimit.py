@@ -24,18 +24,17 @@ async def hit(store: Store, key: str, *, limit: int, window_seconds: int) -> Non
 
 
 async def hit_all(store: Store, limits: dict[str, int], *, window_seconds: int) -> None:
-    """``hit`` for each key and its limit, counted in one round trip; the request is
-    refused if any budget is spent (with the longest wait of those spent)."""
+    """``hit`` for each key and its limit in turn, in one round trip: the first spent
+    budget refuses the request, and the keys after it are not counted."""
     try:
-        counts = await store.incr_many([f"rl:{key}" for key in limits], window_seconds)
+        wait = await store.incr_within(
+            [(f"rl:{key}", limit) for key, limit in limits.items()], window_seconds
+        )
     except (aioredis.RedisError, OSError):
         log.warning("rate limit store unavailable; request allowed", extra={"keys": list(limits)})
         return
-    waits = [
-        ttl for (count, ttl), limit in zip(counts, limits.values(), strict=True) if count > limit
-    ]
-    if waits:
-        raise TooManyRequests(max(waits))
+    if wait is not None:
+        raise TooManyRequests(wait)
 
 
 def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
