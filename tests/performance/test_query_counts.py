@@ -40,7 +40,7 @@ BUDGETS = {
     "lesson_complete": 3,
     "lesson_complete_last": 11,
     "quiz_start": 3,
-    "quiz_submit": 7,
+    "quiz_submit": 6,
     "login": 3,
 }
 

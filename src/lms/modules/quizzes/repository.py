@@ -122,6 +122,12 @@ _QUESTIONS = (
 )
 _ATTEMPT = select(QuizAttempt).where(QuizAttempt.id == bindparam("attempt"))
 _ATTEMPT_LOCKED = _ATTEMPT.with_for_update()
+_ATTEMPT_AND_QUIZ = (
+    select(QuizAttempt, Quiz)
+    .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+    .where(QuizAttempt.id == bindparam("attempt"))
+)
+_ATTEMPT_AND_QUIZ_LOCKED = _ATTEMPT_AND_QUIZ.with_for_update(of=QuizAttempt)
 _OPEN_ATTEMPT = select(QuizAttempt).where(
     QuizAttempt.enrollment_id == bindparam("enrollment"),
     QuizAttempt.quiz_id == bindparam("quiz"),
@@ -178,6 +184,22 @@ async def question_quiz_ids(
 
 async def get_attempt(session: AsyncSession, attempt_id: uuid.UUID) -> QuizAttempt | None:
     return await session.get(QuizAttempt, attempt_id)
+
+
+async def get_attempt_and_quiz_for_update(
+    session: AsyncSession, attempt_id: uuid.UUID
+) -> tuple[QuizAttempt, Quiz] | None:
+    """The attempt, locked as ``get_attempt_for_update`` locks it, and its quiz (not
+    locked), in one statement."""
+    locks = session.get_bind().dialect.name == "postgresql"
+    row = (
+        await session.execute(
+            _ATTEMPT_AND_QUIZ_LOCKED if locks else _ATTEMPT_AND_QUIZ,
+            {"attempt": attempt_id},
+            execution_options={"populate_existing": True},
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 async def get_attempt_for_update(

@@ -897,12 +897,12 @@ async def _own_open_attempt(
     attempt_id: uuid.UUID,
     quiz_id: uuid.UUID | None,
 ) -> tuple[QuizAttempt, Quiz, dict[uuid.UUID, QuizQuestion]]:
-    attempt = await repository.get_attempt_for_update(session, attempt_id)
-    if attempt is None or attempt.student_id != principal.id:
+    found = await repository.get_attempt_and_quiz_for_update(session, attempt_id)
+    if found is None or found[0].student_id != principal.id:
         raise AttemptNotFound()
+    attempt, quiz = found
     if quiz_id is not None and attempt.quiz_id != quiz_id:
         raise AttemptNotFound()
-    quiz = await get_quiz_or_raise(session, attempt.quiz_id)
     return attempt, quiz, await _questions_by_id(session, quiz.id)
 
 

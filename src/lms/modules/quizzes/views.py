@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from lms.modules.quizzes import grading
 from lms.modules.quizzes.models import Quiz, QuizQuestion
@@ -88,45 +89,48 @@ def _results(view: AttemptView) -> list[QuestionResult] | None:
     return results
 
 
-def attempt_read(view: AttemptView) -> AttemptRead:
+def _attempt_fields(view: AttemptView) -> dict[str, Any]:
     attempt = view.attempt
     remaining = None
     if attempt.status == "in_progress" and attempt.deadline_at is not None:
         remaining = max(0, int((attempt.deadline_at - view.at).total_seconds()))
-    return AttemptRead(
-        id=attempt.id,
-        quiz_id=attempt.quiz_id,
-        enrollment_id=attempt.enrollment_id,
-        student_id=attempt.student_id,
-        attempt_number=attempt.attempt_number,
-        status=attempt.status,
-        started_at=attempt.started_at,
-        deadline_at=attempt.deadline_at,
-        time_remaining_seconds=remaining,
-        submitted_at=attempt.submitted_at,
-        graded_at=attempt.graded_at,
-        score=attempt.score,
-        max_score=attempt.max_score,
-        percentage=attempt.percentage,
-        is_passed=attempt.is_passed,
-        time_taken_seconds=attempt.time_taken_seconds,
-        closed_at_deadline=attempt.closed_at_deadline,
-        answers=[
+    return {
+        "id": attempt.id,
+        "quiz_id": attempt.quiz_id,
+        "enrollment_id": attempt.enrollment_id,
+        "student_id": attempt.student_id,
+        "attempt_number": attempt.attempt_number,
+        "status": attempt.status,
+        "started_at": attempt.started_at,
+        "deadline_at": attempt.deadline_at,
+        "time_remaining_seconds": remaining,
+        "submitted_at": attempt.submitted_at,
+        "graded_at": attempt.graded_at,
+        "score": attempt.score,
+        "max_score": attempt.max_score,
+        "percentage": attempt.percentage,
+        "is_passed": attempt.is_passed,
+        "time_taken_seconds": attempt.time_taken_seconds,
+        "closed_at_deadline": attempt.closed_at_deadline,
+        "answers": [
             AnswerRead(question_id=uuid.UUID(item["question_id"]), answer=item.get("answer"))
             for item in attempt.answers or []
         ],
-        feedback=attempt.feedback,
-        results=_results(view),
-    )
+        "feedback": attempt.feedback,
+        "results": _results(view),
+    }
+
+
+def attempt_read(view: AttemptView) -> AttemptRead:
+    return AttemptRead(**_attempt_fields(view))
 
 
 def attempt_sheet(view: AttemptView) -> AttemptSheet:
     """The attempt with its questions in this attempt's order, as the student sees them."""
-    read = attempt_read(view)
     questions = view.ordered_questions
     totals = QuizTotals(len(questions), sum((q.points for q in questions), Decimal("0")))
     return AttemptSheet(
-        **read.model_dump(exclude={"ended_at", "passed"}),
+        **_attempt_fields(view),
         quiz=quiz_read(view.quiz, totals),
         questions=[question_public(q, view.options_of(q)) for q in questions],
     )
