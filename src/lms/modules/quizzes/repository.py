@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Insert,
+    Row,
     ScalarSelect,
     Select,
     Table,
@@ -150,14 +151,27 @@ async def list_questions(session: AsyncSession, quiz_id: uuid.UUID) -> list[Quiz
     return list(await session.scalars(_QUESTIONS, {"quiz": quiz_id}))
 
 
-async def questions_of_quizzes(
+# Attempts only read their questions: rows of the columns, no ORM objects to build.
+_QUESTION_TABLE = cast(Table, QuizQuestion.__table__)
+_QUESTION_ROWS = (
+    select(*_QUESTION_TABLE.columns)
+    .where(_QUESTION_TABLE.c.quiz_id == bindparam("quiz"))
+    .order_by(_QUESTION_TABLE.c.order_index, _QUESTION_TABLE.c.created_at, _QUESTION_TABLE.c.id)
+)
+
+
+async def question_rows(session: AsyncSession, quiz_id: uuid.UUID) -> Sequence[Row[Any]]:
+    """The quiz's questions in quiz order, as rows (attribute access, read-only)."""
+    return (await session.execute(_QUESTION_ROWS, {"quiz": quiz_id})).all()
+
+
+async def question_rows_of_quizzes(
     session: AsyncSession, quiz_ids: Sequence[uuid.UUID]
-) -> list[QuizQuestion]:
+) -> Sequence[Row[Any]]:
     if not quiz_ids:
         return []
-    return list(
-        await session.scalars(select(QuizQuestion).where(QuizQuestion.quiz_id.in_(quiz_ids)))
-    )
+    statement = select(*_QUESTION_TABLE.columns).where(_QUESTION_TABLE.c.quiz_id.in_(quiz_ids))
+    return (await session.execute(statement)).all()
 
 
 async def next_order_index(session: AsyncSession, quiz_id: uuid.UUID) -> int:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, bindparam
 from sqlalchemy.exc import IntegrityError
@@ -519,22 +519,48 @@ async def delete_question(
 # --- attempts: what the router shows -----------------------------------------------
 
 
+class QuestionFields(Protocol):
+    """What attempts read of a question: its row, or a ``QuizQuestion``."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def quiz_id(self) -> uuid.UUID: ...
+    @property
+    def question_text(self) -> str: ...
+    @property
+    def question_type(self) -> str: ...
+    @property
+    def options(self) -> list[str] | None: ...
+    @property
+    def points(self) -> Decimal: ...
+    @property
+    def order_index(self) -> int: ...
+    @property
+    def correct_answer(self) -> str | None: ...
+    @property
+    def explanation(self) -> str | None: ...
+
+
+Questions = dict[uuid.UUID, QuestionFields]
+
+
 @dataclass(frozen=True)
 class AttemptView:
     """An attempt with what is needed to show it, and how much the viewer may see."""
 
     attempt: QuizAttempt
     quiz: Quiz
-    questions: dict[uuid.UUID, QuizQuestion]
+    questions: Questions
     viewer_is_manager: bool
     at: datetime
 
     @property
-    def ordered_questions(self) -> list[QuizQuestion]:
+    def ordered_questions(self) -> list[QuestionFields]:
         ids = (uuid.UUID(qid) for qid in self.attempt.question_order)
         return [self.questions[qid] for qid in ids if qid in self.questions]
 
-    def options_of(self, question: QuizQuestion) -> list[str] | None:
+    def options_of(self, question: QuestionFields) -> list[str] | None:
         shuffled = (self.attempt.option_order or {}).get(str(question.id))
         return list(shuffled) if shuffled is not None else question.options
 
@@ -564,7 +590,7 @@ def _store_answers(attempt: QuizAttempt, answers: dict[str, str | None]) -> None
     ]
 
 
-def _mark(attempt: QuizAttempt, questions: dict[uuid.UUID, QuizQuestion]) -> None:
+def _mark(attempt: QuizAttempt, questions: Questions) -> None:
     answers = _saved_answers(attempt)
     marks: dict[str, dict[str, Any]] = {}
     for qid in attempt.question_order:
@@ -585,7 +611,7 @@ async def _settle(
     *,
     attempt: QuizAttempt,
     quiz: Quiz,
-    questions: dict[uuid.UUID, QuizQuestion],
+    questions: Questions,
     at: datetime,
 ) -> None:
     """Total the marks. With every answer marked the attempt is ``graded`` (and a passed
@@ -651,7 +677,7 @@ async def _close_at_deadline(
     *,
     attempt: QuizAttempt,
     quiz: Quiz,
-    questions: dict[uuid.UUID, QuizQuestion],
+    questions: Questions,
     at: datetime,
 ) -> None:
     assert attempt.deadline_at is not None
@@ -673,7 +699,7 @@ async def _close_if_expired(
     settings: Settings,
     attempt: QuizAttempt,
     quiz: Quiz,
-    questions: dict[uuid.UUID, QuizQuestion],
+    questions: Questions,
     at: datetime,
 ) -> bool:
     if not _is_expired(attempt, at, settings):
@@ -682,10 +708,8 @@ async def _close_if_expired(
     return True
 
 
-async def _questions_by_id(
-    session: AsyncSession, quiz_id: uuid.UUID
-) -> dict[uuid.UUID, QuizQuestion]:
-    return {q.id: q for q in await repository.list_questions(session, quiz_id)}
+async def _questions_by_id(session: AsyncSession, quiz_id: uuid.UUID) -> Questions:
+    return {q.id: q for q in await repository.question_rows(session, quiz_id)}
 
 
 async def close_expired_attempts(
@@ -699,8 +723,8 @@ async def close_expired_attempts(
     )
     quiz_ids = list({a.quiz_id for a in attempts})
     quizzes = {quiz.id: quiz for quiz in await repository.get_quizzes(session, quiz_ids)}
-    questions: dict[uuid.UUID, dict[uuid.UUID, QuizQuestion]] = {qid: {} for qid in quiz_ids}
-    for question in await repository.questions_of_quizzes(session, quiz_ids):
+    questions: dict[uuid.UUID, Questions] = {qid: {} for qid in quiz_ids}
+    for question in await repository.question_rows_of_quizzes(session, quiz_ids):
         questions[question.quiz_id][question.id] = question
     for attempt in attempts:
         await _close_at_deadline(
@@ -725,7 +749,7 @@ async def _close_expired_attempts_job(session: AsyncSession) -> None:
 def _new_attempt(
     *,
     quiz: Quiz,
-    questions: list[QuizQuestion],
+    questions: list[QuestionFields],
     enrollment_id: uuid.UUID,
     student_id: uuid.UUID,
     attempt_number: int,
@@ -896,7 +920,7 @@ async def _own_open_attempt(
     principal: Principal,
     attempt_id: uuid.UUID,
     quiz_id: uuid.UUID | None,
-) -> tuple[QuizAttempt, Quiz, dict[uuid.UUID, QuizQuestion]]:
+) -> tuple[QuizAttempt, Quiz, Questions]:
     found = await repository.get_attempt_and_quiz_for_update(session, attempt_id)
     if found is None or found[0].student_id != principal.id:
         raise AttemptNotFound()
@@ -910,7 +934,7 @@ async def _checked_answers(
     session: AsyncSession,
     *,
     attempt: QuizAttempt,
-    questions: dict[uuid.UUID, QuizQuestion],
+    questions: Questions,
     answers: Sequence[AnswerIn],
 ) -> dict[str, str | None]:
     """The answers in stored form; 422 for a question outside this attempt, a duplicate,

@@ -17,7 +17,7 @@ from lms.modules.quizzes.schemas import (
     QuestionResult,
     QuizRead,
 )
-from lms.modules.quizzes.service import AttemptView, QuizTotals
+from lms.modules.quizzes.service import AttemptView, QuestionFields, QuizTotals
 
 
 def quiz_read(quiz: Quiz, totals: QuizTotals | None = None) -> QuizRead:
@@ -28,7 +28,9 @@ def quiz_read(quiz: Quiz, totals: QuizTotals | None = None) -> QuizRead:
     return read
 
 
-def question_public(question: QuizQuestion, options: list[str] | None = None) -> QuestionPublicRead:
+def question_public(
+    question: QuestionFields, options: list[str] | None = None
+) -> QuestionPublicRead:
     """Built field by field, so an answer or an explanation can never slip through."""
     return QuestionPublicRead(
         id=question.id,
