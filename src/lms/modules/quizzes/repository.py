@@ -18,6 +18,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -275,6 +276,52 @@ async def insert_new_attempt(session: AsyncSession, attempt: QuizAttempt) -> boo
     dialect = session.get_bind().dialect.name
     result = await session.execute(_INSERT_ATTEMPT[dialect], values)
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+# What taking and grading an attempt change; the version moves on with every write.
+_SAVED_COLUMNS = (
+    "status",
+    "submitted_at",
+    "graded_at",
+    "score",
+    "max_score",
+    "percentage",
+    "is_passed",
+    "time_taken_seconds",
+    "answers",
+    "marks",
+    "feedback",
+    "graded_by_id",
+    "closed_at_deadline",
+    "updated_at",
+)
+_SAVE_ATTEMPT = (
+    update(_ATTEMPTS)
+    .where(_ATTEMPTS.c.id == bindparam("b_id"), _ATTEMPTS.c.version_id == bindparam("b_version"))
+    .values(
+        {
+            **{name: bindparam(f"b_{name}") for name in _SAVED_COLUMNS},
+            "version_id": _ATTEMPTS.c.version_id + 1,
+        }
+    )
+)
+
+
+async def save_attempt(session: AsyncSession, attempt: QuizAttempt, *, at: datetime) -> bool:
+    """Write what taking or grading changes on an attempt read in this transaction, in
+    one UPDATE, unless another transaction wrote it since (its version moved on): False
+    then, and nothing is written. A saved attempt leaves the session, so the unit of
+    work does not write it again at commit."""
+    attempt.updated_at = at
+    params: dict[str, Any] = {f"b_{name}": getattr(attempt, name) for name in _SAVED_COLUMNS}
+    params["b_id"] = attempt.id
+    params["b_version"] = attempt.version_id
+    result = await session.execute(_SAVE_ATTEMPT, params)
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    session.expunge(attempt)
+    attempt.version_id += 1
+    return True
 
 
 async def open_attempt(

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 from sqlalchemy import Select, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from lms.core import jobs
 from lms.core.config import Settings, get_settings
@@ -623,6 +622,7 @@ async def _settle(
         attempt.max_score = sum(
             (questions[uuid.UUID(qid)].points for qid in attempt.question_order), Decimal("0")
         )
+        await _save(session, attempt, at=at)
         return
     total = grading.total_score(
         (Decimal(marks[qid]["points"]) for qid in attempt.question_order),
@@ -635,14 +635,16 @@ async def _settle(
     attempt.max_score = total.max_score
     attempt.percentage = total.percentage
     attempt.is_passed = total.is_passed
-    try:
-        await session.flush()
-    except StaleDataError as exc:  # another request settled this attempt first
-        raise AttemptChanged() from exc
+    await _save(session, attempt, at=at)
     if total.is_passed and quiz.quiz_type == "graded" and quiz.lesson_id is not None:
         await _complete_lesson(
             session, enrollment_id=attempt.enrollment_id, lesson_id=quiz.lesson_id
         )
+
+
+async def _save(session: AsyncSession, attempt: QuizAttempt, *, at: datetime) -> None:
+    if not await repository.save_attempt(session, attempt, at=at):
+        raise AttemptChanged()  # another request wrote this attempt first
 
 
 async def _complete_lesson(
@@ -687,8 +689,7 @@ async def _close_at_deadline(
     _mark(attempt, questions)
     try:
         await _settle(session, attempt=attempt, quiz=quiz, questions=questions, at=at)
-        await session.flush()
-    except (AttemptChanged, StaleDataError) as exc:  # a concurrent request closed it first
+    except AttemptChanged as exc:  # a concurrent request closed it first
         raise AttemptClosed() from exc
     session.info[CLOSED_ATTEMPTS_KEY] = True
 
@@ -989,10 +990,7 @@ async def save_answers(
         raise AttemptExpired()
     checked = await _checked_answers(session, attempt=attempt, questions=questions, answers=answers)
     _store_answers(attempt, {**_saved_answers(attempt), **checked})
-    try:
-        await session.flush()
-    except StaleDataError as exc:
-        raise AttemptChanged() from exc
+    await _save(session, attempt, at=at)
     return AttemptView(attempt, quiz, questions, False, at)
 
 
@@ -1026,8 +1024,7 @@ async def submit_attempt(
     _mark(attempt, questions)
     try:
         await _settle(session, attempt=attempt, quiz=quiz, questions=questions, at=at)
-        await session.flush()
-    except (AttemptChanged, StaleDataError) as exc:  # a concurrent submission won
+    except AttemptChanged as exc:  # a concurrent submission won
         raise AttemptClosed() from exc
     return AttemptView(attempt, quiz, questions, False, at)
 
@@ -1166,8 +1163,4 @@ async def grade_attempt(
         attempt.feedback = data.feedback
     attempt.graded_by_id = principal.id
     await _settle(session, attempt=attempt, quiz=quiz, questions=questions, at=at)
-    try:
-        await session.flush()
-    except StaleDataError as exc:
-        raise AttemptChanged() from exc
     return AttemptView(attempt, quiz, questions, True, at)
