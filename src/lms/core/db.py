@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from lms.core.config import Settings
+from lms.core.pool import FairAsyncQueuePool
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -105,6 +106,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     on_asyncpg = make_url(settings.database_url).get_driver_name() == "asyncpg"
     engine = create_async_engine(
         settings.database_url,
+        poolclass=FairAsyncQueuePool,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_recycle=1800,
