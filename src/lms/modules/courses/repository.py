@@ -93,7 +93,9 @@ def course_label_subqueries(
 def course_published_subquery(
     course_id: ColumnExpressionArgument[uuid.UUID],
 ) -> ScalarSelect[bool]:
-    return select(Course.is_published).where(Course.id == course_id).scalar_subquery()
+    # Table columns, not mapped attributes: the enclosing statement stays a Core one.
+    courses = cast(Table, Course.__table__)
+    return select(courses.c.is_published).where(courses.c.id == course_id).scalar_subquery()
 
 
 async def course_labels(

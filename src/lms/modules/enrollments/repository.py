@@ -104,14 +104,17 @@ def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
 def enrollment_subqueries(
     student_id: ColumnExpressionArgument[uuid.UUID], course_id: ColumnExpressionArgument[uuid.UUID]
 ) -> tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]:
+    # Table columns, not mapped attributes: the enclosing statement stays a Core one.
+    enrollments = cast(Table, Enrollment.__table__)
+
     def column(selected: Any) -> ScalarSelect[Any]:
         return (
             select(selected)
-            .where(Enrollment.student_id == student_id, Enrollment.course_id == course_id)
+            .where(enrollments.c.student_id == student_id, enrollments.c.course_id == course_id)
             .scalar_subquery()
         )
 
-    return column(Enrollment.id), column(Enrollment.status)
+    return column(enrollments.c.id), column(enrollments.c.status)
 
 
 async def has_access(session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID) -> bool:

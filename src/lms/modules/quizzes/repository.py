@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Insert,
     Row,
+    RowMapping,
     ScalarSelect,
     Select,
     Table,
@@ -24,6 +27,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.quizzes.models import Quiz, QuizAttempt, QuizQuestion
+
+# The tables, for the statements of taking a quiz: Core statements on them skip the ORM's
+# per-execution work, and the rows build the objects the service reads.
+_QUIZZES = cast(Table, Quiz.__table__)
+_ATTEMPTS = cast(Table, QuizAttempt.__table__)
+_ATTEMPT_COLUMNS = tuple(column.key for column in _ATTEMPTS.columns)
+
+
+def _quiz_from(row: RowMapping, prefix: str = "") -> Quiz:
+    """A quiz built from its columns in ``row`` (outside the session: it is only read)."""
+    return Quiz(**{column.key: row[prefix + column.key] for column in _QUIZZES.columns})
+
 
 # --- quizzes ---------------------------------------------------------------------
 
@@ -125,11 +140,11 @@ _QUESTIONS = (
 _ATTEMPT = select(QuizAttempt).where(QuizAttempt.id == bindparam("attempt"))
 _ATTEMPT_LOCKED = _ATTEMPT.with_for_update()
 _ATTEMPT_AND_QUIZ = (
-    select(QuizAttempt, Quiz)
-    .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-    .where(QuizAttempt.id == bindparam("attempt"))
+    select(*_ATTEMPTS.columns, *(c.label(f"quiz__{c.key}") for c in _QUIZZES.columns))
+    .select_from(_ATTEMPTS.join(_QUIZZES, _QUIZZES.c.id == _ATTEMPTS.c.quiz_id))
+    .where(_ATTEMPTS.c.id == bindparam("attempt"))
 )
-_ATTEMPT_AND_QUIZ_LOCKED = _ATTEMPT_AND_QUIZ.with_for_update(of=QuizAttempt)
+_ATTEMPT_AND_QUIZ_LOCKED = _ATTEMPT_AND_QUIZ.with_for_update(of=_ATTEMPTS)
 _OPEN_ATTEMPT = select(QuizAttempt).where(
     QuizAttempt.enrollment_id == bindparam("enrollment"),
     QuizAttempt.quiz_id == bindparam("quiz"),
@@ -205,16 +220,22 @@ async def get_attempt_and_quiz_for_update(
     session: AsyncSession, attempt_id: uuid.UUID
 ) -> tuple[QuizAttempt, Quiz] | None:
     """The attempt, locked as ``get_attempt_for_update`` locks it, and its quiz (not
-    locked), in one statement."""
+    locked), in one statement. Both are built from the row, outside the session: the
+    attempt is written back with ``save_attempt``."""
     locks = session.get_bind().dialect.name == "postgresql"
     row = (
-        await session.execute(
-            _ATTEMPT_AND_QUIZ_LOCKED if locks else _ATTEMPT_AND_QUIZ,
-            {"attempt": attempt_id},
-            execution_options={"populate_existing": True},
+        (
+            await session.execute(
+                _ATTEMPT_AND_QUIZ_LOCKED if locks else _ATTEMPT_AND_QUIZ, {"attempt": attempt_id}
+            )
         )
-    ).one_or_none()
-    return None if row is None else (row[0], row[1])
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        return None
+    attempt = QuizAttempt(**{key: row[key] for key in _ATTEMPT_COLUMNS})
+    return attempt, _quiz_from(row, "quiz__")
 
 
 async def get_attempt_for_update(
@@ -231,37 +252,68 @@ async def get_attempt_for_update(
     return result
 
 
+EnrollmentSubqueries = tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]
+
+
 def taking_state(
     *,
-    course_published: ScalarSelect[bool],
-    enrollment_id: ScalarSelect[uuid.UUID],
-    enrollment_status: ScalarSelect[str],
-) -> Select[Quiz, bool | None, uuid.UUID | None, str | None, int | None, bool]:
+    course_published: Callable[[ColumnElement[uuid.UUID]], ScalarSelect[bool]],
+    enrollment: Callable[
+        [ColumnElement[uuid.UUID]], tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]
+    ],
+) -> Select[Any]:
     """The quiz (``:quiz``) with what starting an attempt at it depends on, in one row:
-    whether its course is published, the caller's enrollment in the course, the highest
-    attempt number of that enrollment at the quiz and whether an attempt is open. The
-    enrollment subqueries are correlated to the quiz's course by the caller."""
+    whether its course is published, the caller's enrollment in the course (id and
+    status), the highest attempt number of that enrollment at the quiz and whether an
+    attempt is open. The two callables give those subqueries for the quiz's course."""
+    course_id = _QUIZZES.c.course_id
+    enrollment_id, enrollment_status = enrollment(course_id)
     # Nested one level deeper, the enrollment subquery is correlated to the quiz explicitly.
-    nested_enrollment_id = enrollment_id.correlate(Quiz)
     of_enrollment = (
-        QuizAttempt.enrollment_id == nested_enrollment_id,
-        QuizAttempt.quiz_id == Quiz.id,
+        _ATTEMPTS.c.enrollment_id == enrollment_id.correlate(_QUIZZES),
+        _ATTEMPTS.c.quiz_id == _QUIZZES.c.id,
     )
     return select(
-        Quiz,
-        course_published.label("course_published"),
+        *_QUIZZES.columns,
+        course_published(course_id).label("course_published"),
         enrollment_id.label("enrollment_id"),
         enrollment_status.label("enrollment_status"),
-        select(func.max(QuizAttempt.attempt_number))
+        select(func.max(_ATTEMPTS.c.attempt_number))
         .where(*of_enrollment)
         .scalar_subquery()
         .label("last_number"),
-        exists().where(*of_enrollment, QuizAttempt.status == "in_progress").label("has_open"),
-    ).where(Quiz.id == bindparam("quiz"))
+        exists().where(*of_enrollment, _ATTEMPTS.c.status == "in_progress").label("has_open"),
+    ).where(_QUIZZES.c.id == bindparam("quiz"))
 
 
-_ATTEMPTS = cast(Table, QuizAttempt.__table__)
-_ATTEMPT_COLUMNS = tuple(column.key for column in _ATTEMPTS.columns)
+@dataclass(frozen=True)
+class TakingState:
+    quiz: Quiz  # outside the session: only read
+    course_published: bool
+    enrollment_id: uuid.UUID | None
+    enrollment_status: str | None
+    last_number: int
+    has_open: bool
+
+
+async def read_taking_state(
+    session: AsyncSession, statement: Select[Any], *, quiz_id: uuid.UUID, student_id: uuid.UUID
+) -> TakingState | None:
+    """Run a ``taking_state`` statement; None when the quiz does not exist."""
+    found = await session.execute(statement, {"quiz": quiz_id, "student": student_id})
+    row = found.mappings().one_or_none()
+    if row is None:
+        return None
+    return TakingState(
+        quiz=_quiz_from(row),
+        course_published=bool(row["course_published"]),
+        enrollment_id=row["enrollment_id"],
+        enrollment_status=row["enrollment_status"],
+        last_number=row["last_number"] or 0,
+        has_open=bool(row["has_open"]),
+    )
+
+
 _INSERT_ATTEMPT: dict[str, Insert] = {
     "postgresql": postgresql.insert(_ATTEMPTS).on_conflict_do_nothing(),
     "sqlite": sqlite.insert(_ATTEMPTS).on_conflict_do_nothing(),
@@ -319,7 +371,8 @@ async def save_attempt(session: AsyncSession, attempt: QuizAttempt, *, at: datet
     result = await session.execute(_SAVE_ATTEMPT, params)
     if getattr(result, "rowcount", 0) != 1:
         return False
-    session.expunge(attempt)
+    if attempt in session:
+        session.expunge(attempt)
     attempt.version_id += 1
     return True
 

@@ -783,14 +783,10 @@ def _new_attempt(
 
 
 @functools.cache
-def _taking_state() -> Select[Quiz, bool | None, uuid.UUID | None, str | None, int | None, bool]:
-    enrollment_id, enrollment_status = enrollments.enrollment_subqueries(
-        bindparam("student"), Quiz.course_id
-    )
+def _taking_state() -> Select[Any]:
     return repository.taking_state(
-        course_published=courses.course_published_subquery(Quiz.course_id),
-        enrollment_id=enrollment_id,
-        enrollment_status=enrollment_status,
+        course_published=courses.course_published_subquery,
+        enrollment=functools.partial(enrollments.enrollment_subqueries, bindparam("student")),
     )
 
 
@@ -801,19 +797,18 @@ async def _start_fresh_attempt(
     enrolled student with no open attempt and attempts left. The new attempt is inserted
     unless a concurrent start took its number. None for anything else (and for a lost
     race); ``start_attempt``'s general path then resumes, refuses or explains."""
-    row = (
-        await session.execute(_taking_state(), {"quiz": quiz_id, "student": principal.id})
-    ).one_or_none()
-    if row is None:
+    state = await repository.read_taking_state(
+        session, _taking_state(), quiz_id=quiz_id, student_id=principal.id
+    )
+    if state is None:
         return None
-    quiz, course_published, enrollment_id, enrollment_status, last_number, has_open = row
-    number = last_number or 0
+    quiz, number, enrollment_id = state.quiz, state.last_number, state.enrollment_id
     if not (
         quiz.is_published
-        and course_published
+        and state.course_published
         and enrollment_id is not None
-        and enrollment_status in TAKING_STATUSES
-        and not has_open
+        and state.enrollment_status in TAKING_STATUSES
+        and not state.has_open
         and (quiz.max_attempts is None or number < quiz.max_attempts)
     ):
         return None
