@@ -330,9 +330,8 @@ async def insert_new_attempt(session: AsyncSession, attempt: QuizAttempt) -> boo
     return bool(getattr(result, "rowcount", 0) == 1)
 
 
-# What taking and grading an attempt change; the version moves on with every write.
-_SAVED_COLUMNS = (
-    "status",
+# What submitting and grading fill in on an attempt; a new one starts with none of them.
+RESULT_COLUMNS = (
     "submitted_at",
     "graded_at",
     "score",
@@ -340,13 +339,12 @@ _SAVED_COLUMNS = (
     "percentage",
     "is_passed",
     "time_taken_seconds",
-    "answers",
     "marks",
     "feedback",
     "graded_by_id",
-    "closed_at_deadline",
-    "updated_at",
 )
+# What taking and grading an attempt change; the version moves on with every write.
+_SAVED_COLUMNS = ("status", "answers", "closed_at_deadline", "updated_at", *RESULT_COLUMNS)
 _SAVE_ATTEMPT = (
     update(_ATTEMPTS)
     .where(_ATTEMPTS.c.id == bindparam("b_id"), _ATTEMPTS.c.version_id == bindparam("b_version"))

@@ -829,25 +829,11 @@ async def _start_fresh_attempt(
     attempt.updated_at = at
     attempt.version_id = 1
     attempt.closed_at_deadline = False
-    for unset in _UNSET_ON_START:
+    for unset in repository.RESULT_COLUMNS:
         setattr(attempt, unset, None)
     if not await repository.insert_new_attempt(session, attempt):
         return None
     return AttemptView(attempt, quiz, questions, False, at)
-
-
-_UNSET_ON_START = (
-    "submitted_at",
-    "graded_at",
-    "score",
-    "max_score",
-    "percentage",
-    "is_passed",
-    "time_taken_seconds",
-    "marks",
-    "feedback",
-    "graded_by_id",
-)
 
 
 async def start_attempt(
