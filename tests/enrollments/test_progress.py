@@ -4,6 +4,7 @@ once: the counters must add up exactly."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -289,3 +290,32 @@ async def test_concurrent_completions_count_each_lesson_once_and_complete_once(
         m for m in mailbox.messages(student.email) if m["Subject"] == "You completed Origami"
     ]
     assert len(completed_mails) == 1
+
+
+async def test_a_dropped_enrollment_records_no_more_progress(
+    client: httpx.AsyncClient, app: Any, instructor: Account, student: Account
+) -> None:
+    course, lessons = await published_course(client, instructor, title="Refunded")
+    enrollment = await enroll(client, student, course["id"])
+    first = await client.post(complete_url(enrollment, lessons[0]), headers=student.headers)
+    assert first.status_code == 200 and first.json()["completed_lessons_count"] == 1
+    async with app.state.sessionmaker() as session:  # the purchase is refunded
+        assert await service.drop_enrollment(
+            session, student_id=student.id, course_id=uuid.UUID(course["id"])
+        )
+        await session.commit()
+
+    for lesson in (lessons[1], lessons[0]):  # a new lesson, and one completed before
+        refused = await client.post(complete_url(enrollment, lesson), headers=student.headers)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "enrollment_not_active"
+    progress = await client.put(
+        f"/enrollments/{enrollment['id']}/lessons/{lessons[1]['id']}/progress",
+        headers=student.headers,
+        json={"time_spent_seconds": 30},
+    )
+    assert progress.status_code == 422 and progress.json()["code"] == "enrollment_not_active"
+    detail = (await client.get(f"/enrollments/{enrollment['id']}", headers=student.headers)).json()
+    assert detail["status"] == "dropped"
+    assert detail["completed_lessons_count"] == 1
+    assert detail["total_time_spent_seconds"] == 0

@@ -41,6 +41,10 @@ from lms.modules.enrollments.models import (
     LessonProgress,
 )
 
+# The hot statements use the table's columns: a mapped attribute anywhere in a statement
+# (an EXISTS included) sends its every execution through the ORM's statement handling.
+_ENROLLMENTS = cast(Table, Enrollment.__table__)
+
 
 def _percentage(completed: Any, total: Any) -> ColumnElement[Decimal]:
     # 100.0 as SQL text is a NUMERIC constant on PostgreSQL (round(numeric, 2) exists;
@@ -80,14 +84,14 @@ async def get_for(
 def _gives_access() -> ColumnElement[bool]:
     # Equality tests, not IN: SQLAlchemy expands a list given to IN again on every
     # execution, and these conditions run on every lesson a student opens.
-    return or_(*(Enrollment.status == status for status in ACCESS_STATUSES))
+    return or_(*(_ENROLLMENTS.c.status == status for status in ACCESS_STATUSES))
 
 
 # Built once: this check runs on every lesson a student opens, and composing a statement
 # costs more than running a cached one.
-_HAS_ACCESS = select(Enrollment.id).where(
-    Enrollment.student_id == bindparam("student_id"),
-    Enrollment.course_id == bindparam("course_id"),
+_HAS_ACCESS = select(_ENROLLMENTS.c.id).where(
+    _ENROLLMENTS.c.student_id == bindparam("student_id"),
+    _ENROLLMENTS.c.course_id == bindparam("course_id"),
     _gives_access(),
 )
 
@@ -95,8 +99,8 @@ _HAS_ACCESS = select(Enrollment.id).where(
 def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
     """True when the student's enrollment in the course gives access to its material."""
     return exists().where(
-        Enrollment.student_id == student_id,
-        Enrollment.course_id == course_id,
+        _ENROLLMENTS.c.student_id == student_id,
+        _ENROLLMENTS.c.course_id == course_id,
         _gives_access(),
     )
 
@@ -233,7 +237,18 @@ async def progress_of(session: AsyncSession, enrollment_id: uuid.UUID) -> list[L
 LessonLabels = Callable[[ColumnExpressionArgument[uuid.UUID]], tuple[Any, Any]]
 
 _PROGRESS = cast(Table, LessonProgress.__table__)
-_ENROLLMENTS = cast(Table, Enrollment.__table__)
+
+
+# The enrollment (``:enrollment``) is the student's (``:student_id``) and gives access.
+_OWNED_AND_OPEN = (
+    select(_ENROLLMENTS.c.id)
+    .where(
+        _ENROLLMENTS.c.id == bindparam("enrollment"),
+        _ENROLLMENTS.c.student_id == bindparam("student_id"),
+        _gives_access(),
+    )
+    .exists()
+)
 
 
 @functools.cache
@@ -259,15 +274,7 @@ def _record_progress_statement(*, with_metadata: bool, labels: LessonLabels) -> 
     }
     if with_metadata:
         values["progress_metadata"] = bindparam("metadata", type_=row.progress_metadata.type)
-    owned = (
-        select(Enrollment.id)
-        .where(
-            Enrollment.id == bindparam("enrollment"),
-            Enrollment.student_id == bindparam("student_id"),
-            _gives_access(),
-        )
-        .exists()
-    )
+    owned = _OWNED_AND_OPEN
     title, order_index = labels(row.lesson_id)
     return (
         update(_PROGRESS)
@@ -414,13 +421,26 @@ _COMPLETE_IF_DONE = (
 )
 
 
+_MARK_OWN_LESSON_COMPLETED = _MARK_LESSON_COMPLETED.where(_OWNED_AND_OPEN)
+
+
 async def mark_lesson_completed(
-    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID, now: datetime
+    session: AsyncSession,
+    *,
+    enrollment_id: uuid.UUID,
+    lesson_id: uuid.UUID,
+    now: datetime,
+    student_id: uuid.UUID | None = None,
 ) -> bool:
-    """Flip the lesson to completed; True only for the one request that flipped it."""
-    result = await session.execute(
-        _MARK_LESSON_COMPLETED, {"enrollment": enrollment_id, "lesson": lesson_id, "now": now}
-    )
+    """Flip the lesson to completed; True only for the one request that flipped it. With
+    ``student_id``, only if the enrollment is that student's and gives access."""
+    params = {"enrollment": enrollment_id, "lesson": lesson_id, "now": now}
+    if student_id is None:
+        result = await session.execute(_MARK_LESSON_COMPLETED, params)
+    else:
+        result = await session.execute(
+            _MARK_OWN_LESSON_COMPLETED, {**params, "student_id": student_id}
+        )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

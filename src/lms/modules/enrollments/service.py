@@ -350,30 +350,47 @@ async def complete_lesson(
     completes the enrollment: status ``completed``, ``completed_at``, the
     course-completed email and the completion listeners, exactly once. No ownership
     check: the caller (the quizzes or assignments module) has done it."""
-    await _complete_lesson(session, enrollment_id=enrollment_id, lesson_id=lesson_id, read=False)
+    await _complete_lesson(
+        session, enrollment_id=enrollment_id, lesson_id=lesson_id, read=False, student=None
+    )
 
 
 async def _complete_lesson(
-    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID, read: bool
+    session: AsyncSession,
+    *,
+    enrollment_id: uuid.UUID,
+    lesson_id: uuid.UUID,
+    read: bool,
+    student: Principal | None,
 ) -> EnrollmentRead | None:
     """``complete_lesson``, returning the enrollment as read when ``read`` is set (a
-    caller that does not need it saves the statements that read it)."""
-    enrollment = await get_enrollment_or_raise(session, enrollment_id)
-    if enrollment.status not in ACCESS_STATUSES:
-        raise EnrollmentClosed()
+    caller that does not need it saves the statements that read it). With ``student``,
+    the enrollment must be theirs: the statement that marks the lesson checks that, and
+    the enrollment is read only when it marks nothing, to tell why."""
+    if student is None:
+        enrollment = await get_enrollment_or_raise(session, enrollment_id)
+        if enrollment.status not in ACCESS_STATUSES:
+            raise EnrollmentClosed()
     now = utcnow()
     counted = None
     if await repository.mark_lesson_completed(
-        session, enrollment_id=enrollment_id, lesson_id=lesson_id, now=now
+        session,
+        enrollment_id=enrollment_id,
+        lesson_id=lesson_id,
+        now=now,
+        student_id=student.id if student is not None else None,
     ):
         # The usual case is one statement: the count, returning the enrollment.
         counted = await repository.count_lesson_completed(
             session, enrollment_id=enrollment_id, now=now, labels=courses.course_label_subqueries
         )
-    elif not await repository.progress_exists(
-        session, enrollment_id=enrollment_id, lesson_id=lesson_id
-    ):
-        raise LessonNotInCourse()
+    else:
+        if student is not None:  # 404, 403 or 409 unless it is the student's, and open
+            await _own_enrollment(session, student, enrollment_id)
+        if not await repository.progress_exists(
+            session, enrollment_id=enrollment_id, lesson_id=lesson_id
+        ):
+            raise LessonNotInCourse()
     if counted is not None and not _looks_done(counted):
         return EnrollmentRead.model_validate(counted) if read else None
     # Every lesson done (or the lesson was completed before: lessons may have been
@@ -404,9 +421,8 @@ async def complete_lesson_for(
     session: AsyncSession, *, principal: Principal, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
 ) -> EnrollmentRead:
     """The enrolled student marks a lesson completed."""
-    enrollment = await _own_enrollment(session, principal, enrollment_id)
     view = await _complete_lesson(
-        session, enrollment_id=enrollment.id, lesson_id=lesson_id, read=True
+        session, enrollment_id=enrollment_id, lesson_id=lesson_id, read=True, student=principal
     )
     assert view is not None  # read=True always reads
     return view
