@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import orjson
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event, make_url
@@ -82,9 +83,20 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns (answers, marks, option orders, metadata) encoded and decoded with orjson:
+# several times faster than the standard library on the quiz paths' documents.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
-        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            settings.database_url, connect_args={"timeout": 30}, **_JSON_CODEC
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -107,6 +119,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
     engine = create_async_engine(
         settings.database_url,
         poolclass=FairAsyncQueuePool,
+        **_JSON_CODEC,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_recycle=1800,
