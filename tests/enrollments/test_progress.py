@@ -319,3 +319,20 @@ async def test_a_dropped_enrollment_records_no_more_progress(
     assert detail["status"] == "dropped"
     assert detail["completed_lessons_count"] == 1
     assert detail["total_time_spent_seconds"] == 0
+
+
+async def test_progress_metadata_keeps_any_json_number(
+    client: httpx.AsyncClient, instructor: Account, student: Account
+) -> None:
+    course, lessons = await published_course(client, instructor, title="Big numbers")
+    enrollment = await enroll(client, student, course["id"])
+    metadata = {"frame": 2**80, "ratio": 0.1, "nested": {"ids": [-(2**70), 7]}, "note": "é"}
+    url = f"/enrollments/{enrollment['id']}/lessons/{lessons[0]['id']}/progress"
+    saved = await client.put(
+        url, headers=student.headers, json={"time_spent_seconds": 5, "progress_metadata": metadata}
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["progress_metadata"] == metadata
+    detail = (await client.get(f"/enrollments/{enrollment['id']}", headers=student.headers)).json()
+    (stored,) = [p for p in detail["lesson_progress"] if p["lesson_id"] == lessons[0]["id"]]
+    assert stored["progress_metadata"] == metadata

@@ -7,6 +7,7 @@ rolls it back. Services only ``flush()``.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -84,12 +85,17 @@ class Timestamps:
 
 
 def _json_text(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # integers past 64 bits, keys that are not strings
+        return json.dumps(value)
 
 
-# JSON columns (answers, marks, option orders, metadata) encoded and decoded with orjson:
-# several times faster than the standard library on the quiz paths' documents.
-_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+# JSON columns (answers, marks, option orders, metadata) are written with orjson, several
+# times faster than the standard library; what orjson refuses (a client's metadata may
+# hold any JSON number) is written as before. They are read with the standard library:
+# orjson reads an integer past 64 bits as a float, and would lose its digits.
+_JSON_CODEC: dict[str, Any] = {"json_serializer": _json_text}
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
