@@ -13,6 +13,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
+from starlette.routing import Match
+from starlette.types import Scope
 
 from lms import __version__
 from lms.core import health, jobs
@@ -95,6 +97,29 @@ DOCUMENTATION_GROUPS = (
     "certificates",
     "analytics",
 )
+
+
+def _pass_over_unless_prefixed(router: APIRouter, prefix: str) -> None:
+    """Matching a request tries the routes of every included router in turn, twice for
+    the router that has the route. Every route of ``router`` starts with ``prefix``, so
+    for a path that does not, its routes are not tried at all: a quiz request no longer
+    walks the 28 course, lesson and enrollment routes before its own. (Once per router:
+    the module routers are shared by every application built in one process.)"""
+    if not prefix or "{" in prefix or getattr(router, "_passes_over_unprefixed", False):
+        return
+    match_routes = router.matches
+
+    def matches(scope: Scope) -> tuple[Match, Scope]:
+        path: str = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        if not path.startswith(prefix):
+            return Match.NONE, {}
+        return match_routes(scope)
+
+    setattr(router, "matches", matches)  # noqa: B010 (an instance attribute, on purpose)
+    setattr(router, "_passes_over_unprefixed", True)  # noqa: B010
 
 
 def load_modules() -> None:
@@ -206,6 +231,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router, prefix=API_PREFIX)
     for router in routers:
+        _pass_over_unless_prefixed(router, API_PREFIX + router.prefix)
         app.include_router(router, prefix=API_PREFIX)
 
     if settings.cors_origins:

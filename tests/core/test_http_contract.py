@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import httpx
 
 
@@ -71,3 +74,19 @@ async def test_openapi_documents_bearer_password_flow(client: httpx.AsyncClient)
         "scheme": "bearer",
         "description": "An access token, e.g. from /auth/login or /auth/login/mfa.",
     }
+
+
+async def test_routes_are_found_behind_a_root_path(app: Any, student: Any) -> None:
+    """Served under a path prefix (a proxy's mount point), every module's routes still
+    match: routers are passed over by their prefix, which the root path precedes."""
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, root_path="/lms")
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        assert (await http.get("/lms/api/v1/courses")).status_code == 200
+        mine = await http.get("/lms/api/v1/enrollments/my-courses", headers=student.headers)
+        assert mine.status_code == 200 and mine.json()["total"] == 0
+        unknown_quiz = await http.post(
+            f"/lms/api/v1/quizzes/{uuid.uuid4()}/attempts", headers=student.headers
+        )
+        assert unknown_quiz.json()["code"] == "quiz_not_found"
+        assert (await http.get("/lms/api/v1/nowhere")).status_code == 404
+        assert (await http.delete("/lms/api/v1/enrollments/my-courses")).status_code == 405
