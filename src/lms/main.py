@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, FastAPI
@@ -26,6 +27,7 @@ from lms.core.db import (
     create_read_sessionmaker,
     create_sessionmaker,
 )
+from lms.core.deps import security_schemes_openapi
 from lms.core.errors import install_error_handlers
 from lms.core.httpcache import PublicResponseCache
 from lms.core.observability import (
@@ -97,6 +99,22 @@ DOCUMENTATION_GROUPS = (
     "certificates",
     "analytics",
 )
+
+
+def _document_security(app: FastAPI) -> None:
+    """Declare the bearer schemes in the OpenAPI components. The principal dependencies
+    read the token themselves (``lms.core.deps.bearer_token``) rather than through the
+    scheme dependencies FastAPI would document by itself; each operation that
+    authenticates lists them through its route (``lms.core.db.TransactionalRoute``)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()
+        components = schema.setdefault("components", {})
+        components.setdefault("securitySchemes", {}).update(security_schemes_openapi())
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _pass_over_unless_prefixed(router: APIRouter, prefix: str) -> None:
@@ -233,6 +251,7 @@ def create_app(
     for router in routers:
         _pass_over_unless_prefixed(router, API_PREFIX + router.prefix)
         app.include_router(router, prefix=API_PREFIX)
+    _document_security(app)
 
     if settings.cors_origins:
         app.add_middleware(

@@ -74,6 +74,15 @@ async def test_openapi_documents_bearer_password_flow(client: httpx.AsyncClient)
         "scheme": "bearer",
         "description": "An access token, e.g. from /auth/login or /auth/login/mfa.",
     }
+    # Swagger sends the token only on operations that list the schemes: every one that
+    # reads the caller (required, by role or optional) does, the anonymous ones do not.
+    both = [{"OAuth2PasswordBearer": []}, {"HTTPBearer": []}]
+    paths = schema["paths"]
+    assert paths["/api/v1/enrollments/my-courses"]["get"]["security"] == both
+    assert paths["/api/v1/admin/outbox"]["get"]["security"] == both
+    assert paths["/api/v1/courses"]["get"]["security"] == both  # drafts for their owner
+    assert "security" not in paths["/api/v1/auth/login"]["post"]
+    assert "security" not in paths["/api/v1/health"]["get"]
 
 
 async def test_routes_are_found_behind_a_root_path(app: Any, student: Any) -> None:

@@ -326,6 +326,25 @@ def _depends_on(dependant: Any, call: Callable[..., Any]) -> bool:
     )
 
 
+_OPERATION_OPENAPI = "__lms_operation_openapi__"
+
+
+def documents_operation(dependency: EndpointT, extra: dict[str, Any]) -> EndpointT:
+    """Mark a dependency whose routes add ``extra`` to their OpenAPI operation: what a
+    dependency FastAPI documents by itself (a security scheme) would have added, for one
+    that does the same work without being one."""
+    setattr(dependency, _OPERATION_OPENAPI, extra)
+    return dependency
+
+
+def _operation_openapi(dependant: Any) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    for dependency in dependant.dependencies:
+        extra.update(_operation_openapi(dependency))
+        extra.update(getattr(dependency.call, _OPERATION_OPENAPI, {}))
+    return extra
+
+
 class TransactionalRoute(APIRoute):
     """Commits the request's session after the handler and before the response is sent,
     so a client never receives a 2xx for a change that failed to commit; rolls it back
@@ -336,6 +355,9 @@ class TransactionalRoute(APIRoute):
         self.read_only: bool = getattr(endpoint, _READ_ONLY_ATTRIBUTE, False)
         super().__init__(path, endpoint, **kwargs)
         self.uses_connection = _depends_on(self.dependant, request_connection)
+        documented = _operation_openapi(self.dependant)
+        if documented:
+            self.openapi_extra = {**documented, **(self.openapi_extra or {})}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
