@@ -95,7 +95,9 @@ _SECURITY_REQUIREMENT: dict[str, Any] = {
 _PRINCIPAL_STATE_KEY = "lms.principal"
 
 
-def _authenticating(dependency: EndpointT) -> EndpointT:
+def authenticating(dependency: EndpointT) -> EndpointT:
+    """Mark a dependency that reads the caller's token (with ``get_principal`` and the
+    like): the operations of its routes list the bearer schemes."""
     return documents_operation(dependency, _SECURITY_REQUIREMENT)
 
 
@@ -147,12 +149,12 @@ async def _resolve_principal(request: Request) -> Principal | None:
     return principal
 
 
-@_authenticating
+@authenticating
 async def get_optional_principal(request: Request) -> Principal | None:
     return await _resolve_principal(request)
 
 
-@_authenticating
+@authenticating
 async def get_principal(request: Request) -> Principal:
     principal = await _resolve_principal(request)
     if principal is None:
@@ -165,7 +167,7 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
-    @_authenticating
+    @authenticating
     async def check(request: Request) -> Principal:
         principal = await get_principal(request)
         if principal.role not in roles:

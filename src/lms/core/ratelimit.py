@@ -9,7 +9,8 @@ import redis.asyncio as aioredis
 from fastapi import Request
 
 from lms.core.cache import Store
-from lms.core.deps import CurrentPrincipal, SettingsDep, StoreDep, client_ip
+from lms.core.config import Settings
+from lms.core.deps import authenticating, client_ip, get_principal
 from lms.core.errors import TooManyRequests
 
 log = logging.getLogger("lms.ratelimit")
@@ -42,9 +43,14 @@ def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
     ``rate_limit_ip_multiplier`` times that for each client address, whichever runs
     out first. Use as ``dependencies=[Depends(per_user_and_ip("enroll", "…"))]``."""
 
-    async def limit(
-        request: Request, principal: CurrentPrincipal, store: StoreDep, settings: SettingsDep
-    ) -> None:
+    # The caller, settings and store are taken here rather than as dependencies of their
+    # own: each dependency FastAPI resolves costs a level of ``solve_dependencies``. The
+    # caller is resolved once per request (the route's own principal is the same one).
+    @authenticating
+    async def limit(request: Request) -> None:
+        principal = await get_principal(request)
+        settings: Settings = request.app.state.settings
+        store: Store = request.app.state.store
         per_user: int = getattr(settings, setting)
         await hit_all(
             store,
