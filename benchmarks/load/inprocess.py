@@ -1,0 +1,148 @@
+"""CPU time per request of the read scenarios with the application called in-process:
+no uvicorn, no sockets to the client, no other server competing for the cores. The
+application still talks to the seeded PostgreSQL and Redis. For comparing two builds of
+the API on a step that moves its cost by a few percent, which the wrk runs cannot
+resolve on a shared 2-core machine.
+
+Needs what one run of ``run.sh`` leaves behind (the seeded database and the request
+files in ``benchmarks/load/out``); the tokens are signed again with this script's key.
+
+    python -m benchmarks.load.inprocess                        # my_courses lesson_content
+    python -m benchmarks.load.inprocess my_courses --repeats 9
+    PYTHONPATH=<other checkout>/src python -m benchmarks.load.inprocess   # another build
+
+Sixteen concurrent callers, ``--requests`` per repeat after a warm-up; prints the
+process CPU milliseconds per request of each repeat's best and the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import secrets
+import statistics
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+HERE = Path(__file__).resolve().parent
+READS = ["my_courses", "lesson_content", "me"]
+CALLERS = 16
+
+
+def requests_of(files: Path, scenario: str, settings: Any) -> list[tuple[str, str]]:
+    """(path with query, re-signed token) for each GET line of the scenario's file."""
+    from lms.core.security import create_access_token
+
+    name = "my_courses" if scenario == "me" else scenario
+    signed: dict[str, str] = {}
+    requests = []
+    for line in (files / f"{name}.tsv").read_text().splitlines()[:2000]:
+        _method, path, token = line.split("\t")[:3]
+        if token not in signed:
+            claims = jwt.decode(token, options={"verify_signature": False})
+            signed[token], _ = create_access_token(
+                settings, user_id=uuid.UUID(claims["sub"]), role=claims["role"]
+            )
+        requests.append(("/api/v1/users/me" if scenario == "me" else path, signed[token]))
+    return requests
+
+
+async def measure(scenario: str, args: argparse.Namespace) -> None:
+    from lms.core.config import Settings
+    from lms.main import create_app
+
+    settings = Settings()
+    requests = itertools.cycle(requests_of(args.out, scenario, settings))
+    app = create_app(settings)
+    statuses: dict[int, int] = {}
+
+    async def call(target: str, token: str) -> None:
+        path, _, query = target.partition("?")
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+            "query_string": query.encode(), "root_path": "", "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80), "state": {},
+            "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
+        }  # fmt: skip
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                statuses[message["status"]] = statuses.get(message["status"], 0) + 1
+
+        await app(scope, receive, send)
+
+    async def run(count: int) -> None:
+        async def caller() -> None:
+            for _ in range(count // CALLERS):
+                await call(*next(requests))
+
+        await asyncio.gather(*(caller() for _ in range(CALLERS)))
+
+    lifespan: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    started = asyncio.Event()
+
+    async def lifespan_send(message: dict[str, Any]) -> None:
+        if message["type"].startswith("lifespan.startup"):
+            started.set()
+
+    lifespan_scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(lifespan_scope, lifespan.get, lifespan_send))
+    await lifespan.put({"type": "lifespan.startup"})
+    await started.wait()
+    await run(args.requests // 4)  # warm-up
+    costs = []
+    for _ in range(args.repeats):
+        before = time.process_time()
+        await run(args.requests)
+        costs.append((time.process_time() - before) * 1000 / args.requests)
+    await lifespan.put({"type": "lifespan.shutdown"})
+    await task
+    print(
+        f"{scenario:16} CPU ms/request: best {min(costs):.3f}  median "
+        f"{statistics.median(costs):.3f}  ({args.repeats} x {args.requests}; "
+        f"statuses {statuses})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenarios", nargs="*", default=READS[:2], choices=READS)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--requests", type=int, default=3200)
+    parser.add_argument("--db", default="lms_bench_load")
+    parser.add_argument("--redis-db", default="6")
+    parser.add_argument("--out", type=Path, default=HERE / "out")
+    args = parser.parse_args()
+    if not (args.out / "manifest.json").exists():
+        raise SystemExit(f"no {args.out}/manifest.json: run benchmarks/load/run.sh once first")
+    os.environ.update(
+        {
+            "LMS_ENVIRONMENT": "production",
+            "LMS_SECRET_KEY": secrets.token_urlsafe(48),
+            "LMS_LOG_LEVEL": "WARNING",
+            "LMS_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{args.db}",
+            "LMS_REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
+            "LMS_CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+            "LMS_CELERY_QUEUE": "lms_bench_load",
+            "LMS_ENABLE_DOCS": "false",
+            "LMS_EMAIL_BACKEND": "console",
+            "LMS_DATABASE_POOL_SIZE": "15",
+            "LMS_DATABASE_MAX_OVERFLOW": "0",
+        }
+    )
+    for scenario in args.scenarios:
+        asyncio.run(measure(scenario, args))
+
+
+if __name__ == "__main__":
+    main()
