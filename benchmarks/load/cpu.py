@@ -86,6 +86,26 @@ def resign(source: Path, target: Path, secret: str) -> None:
         (target / f"{name}.tsv").write_text("\n".join(lines) + "\n")
 
 
+def api_environment(db: str, redis_db: str, secret: str) -> dict[str, str]:
+    """The API's settings for a measurement on the seeded database: production mode, a
+    fixed pool of 15 as in run.sh, rate limits out of the way."""
+    return {
+        "LMS_ENVIRONMENT": "production",
+        "LMS_SECRET_KEY": secret,
+        "LMS_LOG_LEVEL": "WARNING",
+        "LMS_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}",
+        "LMS_REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "LMS_CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+        "LMS_CELERY_QUEUE": "lms_bench_load",
+        "LMS_ENABLE_DOCS": "false",
+        "LMS_EMAIL_BACKEND": "console",
+        "LMS_AUTH_RATE_LIMIT_PER_MINUTE": "100000000",
+        "LMS_ATTEMPT_RATE_LIMIT_PER_MINUTE": "100000000",
+        "LMS_DATABASE_POOL_SIZE": "15",
+        "LMS_DATABASE_MAX_OVERFLOW": "0",
+    }
+
+
 def wait_for(url: str) -> None:
     for _ in range(100):
         if subprocess.run(["curl", "-fs", "-o", "/dev/null", url]).returncode == 0:
@@ -131,22 +151,9 @@ def main() -> None:
     resign(args.out, files, secret)
     env = {
         **os.environ,
-        "LMS_ENVIRONMENT": "production",
-        "LMS_SECRET_KEY": secret,
-        "LMS_LOG_LEVEL": "WARNING",
-        "LMS_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{args.db}",
-        "LMS_REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
-        "LMS_CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
-        "LMS_CELERY_QUEUE": "lms_bench_load",
-        "LMS_ENABLE_DOCS": "false",
-        "LMS_EMAIL_BACKEND": "console",
-        "LMS_AUTH_RATE_LIMIT_PER_MINUTE": "100000000",
-        "LMS_ATTEMPT_RATE_LIMIT_PER_MINUTE": "100000000",
+        **api_environment(args.db, args.redis_db, secret),
         "FLOOR_DSN": f"postgresql://postgres@127.0.0.1:5432/{args.db}",
-        # The same fixed pool for both, as in run.sh.
-        "LMS_DATABASE_POOL_SIZE": "15",
-        "LMS_DATABASE_MAX_OVERFLOW": "0",
-        "FLOOR_POOL_SIZE": "15",
+        "FLOOR_POOL_SIZE": "15",  # the same fixed pool for both, as in run.sh
     }
     api_port, floor_port = free_port(), free_port()
     python = sys.executable

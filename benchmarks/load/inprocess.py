@@ -30,6 +30,8 @@ from typing import Any
 
 import jwt
 
+from benchmarks.load.cpu import api_environment
+
 HERE = Path(__file__).resolve().parent
 READS = ["my_courses", "lesson_content", "me"]
 CALLERS = 16
@@ -125,21 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.out / "manifest.json").exists():
         raise SystemExit(f"no {args.out}/manifest.json: run benchmarks/load/run.sh once first")
-    os.environ.update(
-        {
-            "LMS_ENVIRONMENT": "production",
-            "LMS_SECRET_KEY": secrets.token_urlsafe(48),
-            "LMS_LOG_LEVEL": "WARNING",
-            "LMS_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{args.db}",
-            "LMS_REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
-            "LMS_CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
-            "LMS_CELERY_QUEUE": "lms_bench_load",
-            "LMS_ENABLE_DOCS": "false",
-            "LMS_EMAIL_BACKEND": "console",
-            "LMS_DATABASE_POOL_SIZE": "15",
-            "LMS_DATABASE_MAX_OVERFLOW": "0",
-        }
-    )
+    os.environ.update(api_environment(args.db, args.redis_db, secrets.token_urlsafe(48)))
     for scenario in args.scenarios:
         asyncio.run(measure(scenario, args))
 
