@@ -57,8 +57,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E4
 
 from lms.core import jobs  # noqa: E402
 from lms.core.config import Settings, get_settings  # noqa: E402
-from lms.core.db import Base, commit  # noqa: E402
+from lms.core.db import Base  # noqa: E402
 from lms.core.migrate import upgrade  # noqa: E402
+from lms.core.session import commit  # noqa: E402
 from lms.main import create_app  # noqa: E402
 
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")

@@ -33,9 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from benchmarks.analytics.seed import Scale, migrate, run_seed
 from lms.core.cache import Cache, MemoryStore
 from lms.core.config import Settings
-from lms.core.db import create_engine, create_sessionmaker
 from lms.core.deps import Principal
+from lms.core.engine import create_engine
 from lms.core.security import AccessClaims
+from lms.core.session import create_sessionmaker
 from lms.main import load_modules
 from lms.modules.analytics import repository, service
 from lms.modules.analytics.schemas import TrendQuery

@@ -106,7 +106,8 @@ def worker(
 
 def _run(factory: Callable[[Any], Awaitable[None]]) -> None:
     from lms.core.cache import create_store
-    from lms.core.db import create_engine, create_sessionmaker
+    from lms.core.engine import create_engine
+    from lms.core.session import create_sessionmaker
     from lms.main import load_modules
 
     load_modules()
@@ -131,7 +132,7 @@ def create_admin(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Create an admin account (prompts for what is not given as an option)."""
-    from lms.core.db import commit
+    from lms.core.session import commit
     from lms.modules.users import service as users
     from lms.modules.users.schemas import UserCreate
 

@@ -8,7 +8,7 @@ import typer
 
 from lms.core.cache import Cache, create_store
 from lms.core.config import Settings
-from lms.core.db import commit
+from lms.core.session import commit
 
 DEMO_PASSWORD = "demo-pass-123"  # noqa: S105  (public demo accounts)
 DEMO_USERS = [

@@ -21,13 +21,8 @@ from lms import __version__
 from lms.core import health, jobs
 from lms.core.cache import Cache, create_store
 from lms.core.config import Settings, get_settings
-from lms.core.db import (
-    create_engine,
-    create_read_engine,
-    create_read_sessionmaker,
-    create_sessionmaker,
-)
 from lms.core.deps import security_schemes_openapi
+from lms.core.engine import create_engine, create_read_engine
 from lms.core.errors import install_error_handlers
 from lms.core.httpcache import PublicResponseCache
 from lms.core.observability import (
@@ -35,6 +30,7 @@ from lms.core.observability import (
     RequestContextMiddleware,
     configure_logging,
 )
+from lms.core.session import create_read_sessionmaker, create_sessionmaker
 
 log = logging.getLogger("lms.app")
 
@@ -105,7 +101,7 @@ def _document_security(app: FastAPI) -> None:
     """Declare the bearer schemes in the OpenAPI components. The principal dependencies
     read the token themselves (``lms.core.deps.bearer_token``) rather than through the
     scheme dependencies FastAPI would document by itself; each operation that
-    authenticates lists them through its route (``lms.core.db.TransactionalRoute``)."""
+    authenticates lists them through its route (``lms.core.routing.TransactionalRoute``)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:

@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import commit
 from lms.core.jobs import OutboxMessage
+from lms.core.session import commit
 from lms.modules.emails.service import queue_email
 from tests.conftest import Account, Mailbox
 

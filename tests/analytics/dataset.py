@@ -37,7 +37,8 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import commit, utcnow
+from lms.core.db import utcnow
+from lms.core.session import commit
 from lms.modules.certificates.models import Certificate
 from lms.modules.courses.models import Course, Lesson
 from lms.modules.enrollments.models import Enrollment, LessonProgress

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import commit
+from lms.core.session import commit
 from lms.modules.analytics import repository
 from lms.modules.enrollments.models import Enrollment
 from tests.analytics.dataset import DataSet

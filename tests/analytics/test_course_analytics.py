@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import commit
+from lms.core.session import commit
 from lms.modules.analytics import service
 from lms.modules.analytics.schemas import Window
 from lms.modules.courses import service as courses

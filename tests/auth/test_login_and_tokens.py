@@ -8,7 +8,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import jobs
-from lms.core.db import commit, utcnow
+from lms.core.db import utcnow
+from lms.core.session import commit
 from lms.modules.auth.models import OneTimeCode, RefreshToken
 from tests.conftest import PASSWORD, Account, AccountFactory, Mailbox
 

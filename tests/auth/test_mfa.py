@@ -12,9 +12,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.config import Settings
-from lms.core.db import commit, utcnow
+from lms.core.db import utcnow
 from lms.core.jobs import OutboxMessage
 from lms.core.security import decrypt_secret
+from lms.core.session import commit
 from lms.modules.auth.models import OneTimeCode
 from lms.modules.users.models import User
 from tests.conftest import PASSWORD, Account, Mailbox

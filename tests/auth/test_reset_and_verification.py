@@ -10,7 +10,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.config import Settings
-from lms.core.db import commit, utcnow
+from lms.core.db import utcnow
+from lms.core.session import commit
 from lms.modules.auth.models import OneTimeCode
 from tests.conftest import PASSWORD, Account, Mailbox
 

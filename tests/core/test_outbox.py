@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import jobs
 from lms.core.config import Settings
-from lms.core.db import commit, utcnow
+from lms.core.db import utcnow
 from lms.core.jobs import OutboxMessage
+from lms.core.session import commit
 
 calls: list[dict[str, Any]] = []
 

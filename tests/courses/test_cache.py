@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import commit
+from lms.core.session import commit
 from lms.modules.courses.models import Course
 from tests.conftest import Account
 from tests.courses.factories import add_lesson, published_course

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.config import Settings
-from lms.core.db import commit
+from lms.core.session import commit
 from lms.modules.enrollments import service
 from lms.modules.enrollments.models import Enrollment, LessonProgress
 from tests.conftest import Account, Mailbox

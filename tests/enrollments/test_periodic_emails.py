@@ -12,7 +12,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import jobs
-from lms.core.db import commit, utcnow
+from lms.core.db import utcnow
+from lms.core.session import commit
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.service import COURSE_REMINDER_JOB, WEEKLY_PROGRESS_JOB
 from tests.conftest import Account, AccountFactory, Mailbox

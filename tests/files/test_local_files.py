@@ -580,7 +580,7 @@ async def test_upload_rate_limit(
 async def test_server_made_files_are_stored_and_served(
     client: httpx.AsyncClient, db: AsyncSession, settings: Settings, student: Account
 ) -> None:
-    from lms.core.db import commit
+    from lms.core.session import commit
 
     made = await files.save_bytes_as_file(
         db,

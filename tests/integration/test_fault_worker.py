@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core import jobs
 from lms.core.celery_app import DELIVER_TASK
 from lms.core.config import Settings
-from lms.core.db import commit
 from lms.core.jobs import OutboxMessage
+from lms.core.session import commit
 from lms.modules.users.models import User
 from tests.conftest import Account
 from tests.integration import workers

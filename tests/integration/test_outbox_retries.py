@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import jobs
 from lms.core.config import Settings
-from lms.core.db import commit, utcnow
+from lms.core.db import utcnow
 from lms.core.jobs import OutboxMessage
+from lms.core.session import commit
 from lms.modules.emails.service import queue_email
 from tests.conftest import Account
 from tests.integration.conftest import SmtpSink, free_port

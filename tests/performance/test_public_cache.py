@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.cache import version_key
-from lms.core.db import commit
+from lms.core.session import commit
 from lms.modules.courses.models import Course
 from tests.conftest import Account
 from tests.courses.factories import enroll, published_course

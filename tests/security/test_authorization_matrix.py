@@ -29,7 +29,7 @@ import httpx
 from fastapi.routing import iter_route_contexts
 
 from lms.core import jobs
-from lms.core.db import commit
+from lms.core.session import commit
 from lms.modules.emails.service import SEND_EMAIL_TASK
 from tests.conftest import PASSWORD
 from tests.files.conftest import pdf

@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from lms.core import jobs
 from lms.core.cache import create_store
 from lms.core.config import Settings, get_settings
-from lms.core.db import create_engine, create_sessionmaker
+from lms.core.engine import create_engine
+from lms.core.session import create_sessionmaker
 
 DELIVER_TASK = "lms.outbox.deliver"
 SWEEP_TASK = "lms.outbox.sweep"

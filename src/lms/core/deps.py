@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from lms.core.cache import Cache, Store
 from lms.core.config import Settings
-from lms.core.db import EndpointT, documents_operation, request_connection, request_session
 from lms.core.errors import Forbidden, ServiceUnavailable, Unauthorized
+from lms.core.openapi import EndpointT, documents_operation
+from lms.core.routing import request_connection, request_session
 from lms.core.security import AccessClaims, decode_access_token
 
 
@@ -37,7 +38,7 @@ async def get_cache(request: Request) -> Cache:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[AsyncSession, Depends(request_session)]
-# For read_only endpoints that select columns only (see lms.core.db.request_connection).
+# For read_only endpoints that select columns only (see lms.core.routing.request_connection).
 ReadConnectionDep = Annotated[AsyncConnection, Depends(request_connection)]
 StoreDep = Annotated[Store, Depends(get_store)]
 CacheDep = Annotated[Cache, Depends(get_cache)]

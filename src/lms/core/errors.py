@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Self
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from lms.core.db import is_database_unavailable
+from lms.core.engine import is_database_unavailable
 
 log = logging.getLogger("lms.errors")
 
@@ -40,6 +40,8 @@ class AppError(Exception):
     status = 400
     code = "bad_request"
     detail = "The request could not be processed."
+    # Commit what the request wrote before the refusal is sent (see ``keeping_changes``).
+    keep_changes = False
 
     def __init__(
         self,
@@ -54,6 +56,14 @@ class AppError(Exception):
         self.headers = headers or {}
         self.extra = extra or {}
         super().__init__(self.detail)
+
+    def keeping_changes(self) -> Self:
+        """Refuse the request, but commit what it recorded first: ``raise
+        WrongCode().keeping_changes()`` after counting a failed try. The route class
+        honours it (``lms.core.routing``); without it a refused request's changes roll
+        back."""
+        self.keep_changes = True
+        return self
 
 
 class BadRequest(AppError):

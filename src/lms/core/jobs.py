@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.config import Settings
-from lms.core.db import Base, JSONType, UUIDPrimaryKey, commit, run_after_commit, utcnow
+from lms.core.db import Base, JSONType, UUIDPrimaryKey, utcnow
+from lms.core.session import commit, run_after_commit
 
 log = logging.getLogger("lms.jobs")
 

@@ -6,10 +6,10 @@ import uuid
 
 from fastapi import APIRouter
 
-from lms.core.db import TransactionalRoute
 from lms.core.deps import AdminPrincipal, SessionDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.routing import TransactionalRoute
 from lms.modules.admin import service
 from lms.modules.admin.schemas import OutboxMessageRead, OutboxStatus
 

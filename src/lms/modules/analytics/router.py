@@ -9,7 +9,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from lms.core.db import TransactionalRoute
 from lms.core.deps import (
     AdminPrincipal,
     CacheDep,
@@ -19,6 +18,7 @@ from lms.core.deps import (
     StaffPrincipal,
 )
 from lms.core.errors import problem_responses
+from lms.core.routing import TransactionalRoute
 from lms.modules.analytics import service
 from lms.modules.analytics.schemas import (
     CourseAnalytics,

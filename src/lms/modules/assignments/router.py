@@ -8,10 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from lms.core.db import TransactionalRoute
 from lms.core.deps import CurrentPrincipal, SessionDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.routing import TransactionalRoute
 from lms.modules.assignments import service
 from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import (

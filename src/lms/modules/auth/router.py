@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from lms.core import ratelimit
-from lms.core.db import TransactionalRoute
 from lms.core.deps import (
     CurrentPrincipal,
     SessionDep,
@@ -18,6 +17,7 @@ from lms.core.deps import (
     client_ip,
 )
 from lms.core.errors import problem_responses
+from lms.core.routing import TransactionalRoute
 from lms.modules.auth import service
 from lms.modules.auth.schemas import (
     Accepted,

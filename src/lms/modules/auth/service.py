@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core import jobs
 from lms.core.cache import STORE_ERRORS, Store
 from lms.core.config import Settings, get_settings
-from lms.core.db import commit, utcnow
+from lms.core.db import utcnow
 from lms.core.deps import Principal, denylist_key
 from lms.core.errors import BadRequest, Conflict, RuleViolation, TooManyRequests, Unauthorized
 from lms.core.security import (
@@ -25,6 +25,7 @@ from lms.core.security import (
     new_opaque_token,
     sha256_hex,
 )
+from lms.core.session import commit
 from lms.modules.auth import codes, repository
 from lms.modules.auth.models import RefreshToken
 from lms.modules.auth.schemas import (

@@ -7,10 +7,10 @@ import uuid
 from fastapi import APIRouter, status
 from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
-from lms.core.db import TransactionalRoute
 from lms.core.deps import CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.routing import TransactionalRoute
 from lms.core.storage import content_disposition
 from lms.modules.certificates import service
 from lms.modules.certificates.schemas import (

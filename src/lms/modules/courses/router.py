@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 
-from lms.core.db import TransactionalRoute, read_only
 from lms.core.deps import (
     CacheDep,
     OptionalPrincipal,
@@ -18,6 +17,7 @@ from lms.core.deps import (
 from lms.core.errors import problem_responses
 from lms.core.httpcache import cache_publicly
 from lms.core.pagination import Page, Pagination
+from lms.core.routing import TransactionalRoute, read_only
 from lms.modules.courses import service
 from lms.modules.courses.schemas import (
     CourseCreate,

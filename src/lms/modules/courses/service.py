@@ -33,10 +33,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.cache import Cache
-from lms.core.db import Executor, run_after_commit, utcnow
+from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation, Unauthorized
 from lms.core.pagination import Page, PageParams
+from lms.core.session import Executor, run_after_commit
 from lms.modules.courses import repository
 from lms.modules.courses.models import Course, Lesson
 from lms.modules.courses.schemas import (

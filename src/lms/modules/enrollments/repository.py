@@ -33,7 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import Executor, UTCDateTime
+from lms.core.db import UTCDateTime
+from lms.core.session import Executor
 from lms.modules.enrollments.models import (
     ACCESS_STATUSES,
     Enrollment,

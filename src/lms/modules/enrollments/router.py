@@ -7,7 +7,6 @@ import uuid
 
 from fastapi import APIRouter, Depends, status
 
-from lms.core.db import TransactionalRoute, read_only
 from lms.core.deps import (
     CurrentPrincipal,
     ReadConnectionDep,
@@ -19,6 +18,7 @@ from lms.core.deps import (
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.core.ratelimit import per_user_and_ip
+from lms.core.routing import TransactionalRoute, read_only
 from lms.modules.enrollments import service
 from lms.modules.enrollments.schemas import (
     CourseEnrollmentRead,

@@ -34,10 +34,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import jobs
 from lms.core.config import Settings, get_settings
-from lms.core.db import Executor, utcnow
+from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict, Forbidden, NotFound, RuleViolation
 from lms.core.pagination import Page, PageParams
+from lms.core.session import Executor
 from lms.modules.courses import service as courses
 from lms.modules.emails import service as emails
 from lms.modules.enrollments import repository

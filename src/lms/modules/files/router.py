@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
 from lms.core import ratelimit
-from lms.core.db import TransactionalRoute
 from lms.core.deps import (
     CurrentPrincipal,
     OptionalPrincipal,
@@ -18,6 +17,7 @@ from lms.core.deps import (
 )
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.routing import TransactionalRoute
 from lms.modules.files import service, upload
 from lms.modules.files.download import file_response
 from lms.modules.files.models import UploadedFile

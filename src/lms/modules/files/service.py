@@ -15,9 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.config import Settings
-from lms.core.db import run_after_commit
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound
+from lms.core.session import run_after_commit
 from lms.core.storage import Storage, get_storage, new_object_key, sanitize_folder
 from lms.modules.files import formats, repository
 from lms.modules.files.models import UploadedFile

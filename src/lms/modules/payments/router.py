@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 
-from lms.core.db import TransactionalRoute
 from lms.core.deps import (
     AdminPrincipal,
     CurrentPrincipal,
@@ -20,6 +19,7 @@ from lms.core.deps import (
 )
 from lms.core.errors import RuleViolation, problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.routing import TransactionalRoute
 from lms.modules.payments import service
 from lms.modules.payments.providers import ProviderRegistry
 from lms.modules.payments.providers.base import InboundWebhook, ProviderName

@@ -10,11 +10,12 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import TransactionalRoute, commit
 from lms.core.deps import CurrentPrincipal, OptionalPrincipal, SessionDep, SettingsDep
 from lms.core.errors import AppError, problem_responses
 from lms.core.pagination import Page, Pagination
 from lms.core.ratelimit import per_user_and_ip
+from lms.core.routing import TransactionalRoute
+from lms.core.session import commit
 from lms.modules.quizzes import service, views
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.schemas import (

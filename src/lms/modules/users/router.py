@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from lms.core.db import TransactionalRoute, read_only
 from lms.core.deps import AdminPrincipal, CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination
+from lms.core.routing import TransactionalRoute, read_only
 from lms.modules.users import service
 from lms.modules.users.schemas import (
     PasswordChange,

@@ -19,10 +19,11 @@ from sqlalchemy.util import await_only
 
 from lms.core.cache import Store
 from lms.core.config import Settings
-from lms.core.db import STORE_INFO_KEY, utcnow
+from lms.core.db import utcnow
 from lms.core.deps import Principal, principal_key
 from lms.core.errors import Conflict, NotFound, RuleViolation, ServiceUnavailable, Unauthorized
 from lms.core.security import AccessClaims, hash_password, verify_password
+from lms.core.session import STORE_INFO_KEY
 from lms.modules.users import repository
 
 # Other modules name the account type through this module (``users.User``); the table

@@ -1,0 +1,143 @@
+"""The route class every module's router uses: one transaction per request, committed
+after the handler returns and before the response is sent, rolled back on any error,
+except an error raised with ``keeping_changes()`` (record this, then refuse), which is
+committed first. Also the request's session and connection dependencies, and the
+``read_only`` marker for endpoints that only read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from lms.core.errors import AppError
+from lms.core.openapi import operation_openapi
+from lms.core.session import commit, discard
+
+_READ_ONLY_ATTRIBUTE = "__lms_read_only__"
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+
+def read_only(endpoint: EndpointT) -> EndpointT:
+    """Mark an endpoint that only reads: its session runs without a transaction (see
+    ``create_read_sessionmaker``), so its statements may see different snapshots. Only
+    for endpoints whose answer a single statement makes consistent, or where that does
+    not matter, and which never write. Put it below the route decorator."""
+    setattr(endpoint, _READ_ONLY_ATTRIBUTE, True)
+    return endpoint
+
+
+async def request_connection(request: Request) -> AsyncConnection:
+    """A plain connection (no ORM session, no transaction on PostgreSQL) for a
+    ``read_only`` endpoint whose statements select columns: the cheapest way to the
+    database SQLAlchemy has. The request's session, if it needs one (to load the
+    caller's account), runs on the same connection: a request never holds one pooled
+    connection while it waits for another. ``TransactionalRoute`` closes it."""
+    state = request.scope.setdefault("state", {})
+    connection: AsyncConnection | None = state.get("db_connection")
+    if connection is None:
+        route = request.scope.get("route")
+        if not (isinstance(route, TransactionalRoute) and route.read_only):
+            raise RuntimeError("the request connection is only for read_only endpoints")
+        engine: AsyncEngine = request.app.state.read_engine
+        connection = await engine.connect()
+        state["db_connection"] = connection
+    return connection
+
+
+async def request_session(request: Request) -> AsyncSession:
+    """The request's session (one per request, opened by the first to ask).
+    ``TransactionalRoute`` commits it before the response leaves (or rolls it back) and
+    closes it; a route of another class may not use it."""
+    known: AsyncSession | None = request.scope.get("state", {}).get("db_session")
+    if known is not None:
+        return known
+    route = request.scope.get("route")
+    if not isinstance(route, TransactionalRoute):
+        raise RuntimeError("the request session is only for routes of TransactionalRoute")
+    state = request.app.state
+    if route.uses_connection:
+        session = state.read_sessionmaker(bind=await request_connection(request))
+    elif route.read_only:
+        session = state.read_sessionmaker()
+    else:
+        session = state.sessionmaker()
+    request.state.db_session = session
+    return session
+
+
+def _depends_on(dependant: Any, call: Callable[..., Any]) -> bool:
+    return any(
+        dependency.call is call or _depends_on(dependency, call)
+        for dependency in dependant.dependencies
+    )
+
+
+class TransactionalRoute(APIRoute):
+    """Commits the request's session after the handler and before the response is sent,
+    so a client never receives a 2xx for a change that failed to commit; rolls it back
+    on an error response or an exception, and closes it (and the request's connection)
+    in every case."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        self.read_only: bool = getattr(endpoint, _READ_ONLY_ATTRIBUTE, False)
+        super().__init__(path, endpoint, **kwargs)
+        self.uses_connection = _depends_on(self.dependant, request_connection)
+        documented = operation_openapi(self.dependant)
+        if documented:
+            self.openapi_extra = {**documented, **(self.openapi_extra or {})}
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            state = request.scope.setdefault("state", {})
+            try:
+                try:
+                    response = await handler(request)
+                except AppError as error:
+                    session = state.get("db_session")
+                    if session is not None:
+                        await _end_refused(session, keep_changes=error.keep_changes)
+                    raise
+                except BaseException:
+                    session = state.get("db_session")
+                    if session is not None:
+                        await discard(session)
+                    raise
+                session = state.get("db_session")
+                if session is not None:
+                    try:
+                        if not (session.in_transaction() or session.info.get("after_commit")):
+                            pass  # never used (the principal came from the store, say)
+                        elif response.status_code < 400:
+                            await commit(session)
+                        else:
+                            await session.rollback()
+                            session.info.pop("after_commit", None)
+                    finally:
+                        await session.close()
+                return response
+            finally:
+                connection = state.get("db_connection")
+                if connection is not None:
+                    await connection.close()
+
+        return run_in_transaction
+
+
+async def _end_refused(session: AsyncSession, *, keep_changes: bool) -> None:
+    """End the transaction of a request refused with an ``AppError``: rolled back, or
+    committed when the error asked to keep what the request recorded (a failed login
+    counted, an expired attempt closed)."""
+    if not keep_changes:
+        await discard(session)
+        return
+    try:
+        await commit(session)
+    finally:
+        await session.close()
