@@ -25,6 +25,7 @@ from lms.core.deps import security_schemes_openapi
 from lms.core.engine import create_engine, create_read_engine
 from lms.core.errors import install_error_handlers
 from lms.core.httpcache import PublicResponseCache
+from lms.core.methods import PathMethods, route_methods
 from lms.core.observability import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -248,6 +249,13 @@ def create_app(
         _pass_over_unless_prefixed(router, API_PREFIX + router.prefix)
         app.include_router(router, prefix=API_PREFIX)
     _document_security(app)
+    app.state.path_methods = PathMethods(
+        route_methods(app.router.routes)
+        + route_methods(
+            [*health.router.routes, *(route for router in routers for route in router.routes)],
+            prefix=API_PREFIX,
+        )
+    )
 
     if settings.cors_origins:
         app.add_middleware(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -99,3 +100,54 @@ async def test_routes_are_found_behind_a_root_path(app: Any, student: Any) -> No
         assert unknown_quiz.json()["code"] == "quiz_not_found"
         assert (await http.get("/lms/api/v1/nowhere")).status_code == 404
         assert (await http.delete("/lms/api/v1/enrollments/my-courses")).status_code == 405
+        allow = (await http.options("/lms/api/v1/enrollments/my-courses")).headers["allow"]
+        assert allow == "GET, OPTIONS"
+
+
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def _concrete(path: str) -> str:
+    """A path of the document with every parameter filled in."""
+    return re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+
+
+async def test_every_path_answers_options_and_405_with_all_its_methods(
+    client: httpx.AsyncClient,
+) -> None:
+    """RFC 9110: a 405 lists in ``Allow`` every method the path supports, not only those
+    of the route that matched first; ``OPTIONS`` answers with the same list."""
+    paths = (await client.get("http://testserver/openapi.json")).json()["paths"]
+    templates = {
+        re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"): {
+            method.upper() for method in operations if method in METHODS
+        }
+        for path, operations in paths.items()
+    }
+    for path in paths:
+        url = "http://testserver" + _concrete(path)
+        # A literal path can also fit another path's template (``/lessons/reorder`` fits
+        # ``/lessons/{lesson_id}``): the methods of both reach a route.
+        documented = set().union(
+            *(methods for pattern, methods in templates.items() if pattern.match(_concrete(path)))
+        )
+        expected = ", ".join(sorted(documented | {"OPTIONS"}))
+        answer = await client.options(url)
+        assert (answer.status_code, answer.headers.get("allow")) == (204, expected), path
+        missing = sorted(METHODS - {m.lower() for m in documented})
+        if missing:
+            refused = await client.request(missing[0].upper(), url)
+            assert refused.status_code == 405, path
+            assert refused.headers["allow"] == expected, path
+            assert refused.json()["code"] == "method_not_allowed"
+
+
+async def test_a_collection_with_two_routes_lists_both_methods(
+    client: httpx.AsyncClient,
+) -> None:
+    """``GET /courses`` and ``POST /courses`` are two routes: both are allowed."""
+    refused = await client.delete("/courses")
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET, OPTIONS, POST"
+    assert (await client.options("/courses")).headers["allow"] == "GET, OPTIONS, POST"
+    assert (await client.options("/no-such-thing")).status_code == 404

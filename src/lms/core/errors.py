@@ -7,13 +7,14 @@ from typing import Any, Self
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lms.core.engine import is_database_unavailable
+from lms.core.methods import PathMethods, allow_header, route_path
 
 log = logging.getLogger("lms.errors")
 
@@ -255,8 +256,16 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        table: PathMethods | None = getattr(request.app.state, "path_methods", None)
+        allowed = table.allowed(route_path(request.scope)) if table is not None else None
+        if allowed:
+            headers["Allow"] = allow_header(allowed)
+            if request.method == "OPTIONS":
+                return Response(status_code=204, headers=headers)
     codes = {
         400: "bad_request",
         401: "not_authenticated",
@@ -268,7 +277,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
         exc.status_code,
         str(exc.detail) if exc.detail else _TITLES.get(exc.status_code, "Error"),
         code=codes.get(exc.status_code, "http_error"),
-        headers=dict(exc.headers or {}),
+        headers=headers,
     )
 
 
