@@ -1,11 +1,15 @@
-"""``page``/``page_size`` query parameters and the list envelope every list returns."""
+"""``page``/``page_size`` query parameters, the list envelope every list returns, and the
+one way a repository reads a page and its total."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
 
@@ -38,3 +42,20 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+
+
+def page_of(items: Sequence[T], total: int, params: PageParams) -> Page[T]:
+    """The list envelope of one page of ``items`` out of ``total``."""
+    return Page(items=list(items), total=total, page=params.page, page_size=params.page_size)
+
+
+async def paginate(
+    session: AsyncSession, statement: Select[T], *, offset: int, limit: int
+) -> tuple[list[T], int]:
+    """One page of the entities ``statement`` selects (it carries its own order) and how
+    many it selects in all: two statements, the count over the statement's rows."""
+    total = await session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery())
+    )
+    rows = await session.scalars(statement.offset(offset).limit(limit))
+    return list(rows), int(total or 0)

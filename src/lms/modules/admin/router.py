@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from lms.core.deps import AdminPrincipal, SessionDep
 from lms.core.errors import problem_responses
-from lms.core.pagination import Page, Pagination
+from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute
 from lms.modules.admin import service
 from lms.modules.admin.schemas import OutboxMessageRead, OutboxStatus
@@ -30,7 +30,7 @@ async def list_outbox(
     items, total = await service.list_outbox(
         session, status=status, offset=pagination.offset, limit=pagination.page_size
     )
-    return Page(items=items, total=total, page=pagination.page, page_size=pagination.page_size)
+    return page_of(items, total, pagination)
 
 
 @router.post("/outbox/{message_id}/retry", response_model=OutboxMessageRead)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.modules.assignments.models import AssignmentSubmission
 
 
@@ -58,13 +59,8 @@ async def page(
         stmt = stmt.where(AssignmentSubmission.course_id == course_id)
     if status is not None:
         stmt = stmt.where(AssignmentSubmission.status == status)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.scalars(
-        stmt.order_by(AssignmentSubmission.submitted_at.desc(), AssignmentSubmission.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows), int(total or 0)
+    statement = stmt.order_by(AssignmentSubmission.submitted_at.desc(), AssignmentSubmission.id)
+    return await paginate(session, statement, offset=offset, limit=limit)
 
 
 async def course_ids_with_file(session: AsyncSession, file_id: uuid.UUID) -> list[uuid.UUID]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from lms.core.deps import CurrentPrincipal, SessionDep
 from lms.core.errors import problem_responses
-from lms.core.pagination import Page, Pagination
+from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute
 from lms.modules.assignments import service
 from lms.modules.assignments.models import AssignmentSubmission
@@ -41,12 +41,7 @@ def _page(
     found: tuple[list[AssignmentSubmission], int], pagination: Pagination
 ) -> Page[SubmissionRead]:
     items, total = found
-    return Page(
-        items=[SubmissionRead.model_validate(s) for s in items],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    return page_of([SubmissionRead.model_validate(s) for s in items], total, pagination)
 
 
 @lessons.post(

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.modules.certificates.models import Certificate
 
 
@@ -29,13 +30,9 @@ async def get_by_enrollment(session: AsyncSession, enrollment_id: uuid.UUID) -> 
 async def page_for_student(
     session: AsyncSession, student_id: uuid.UUID, *, offset: int, limit: int
 ) -> tuple[list[Certificate], int]:
-    condition = Certificate.student_id == student_id
-    total = await session.scalar(select(func.count()).select_from(Certificate).where(condition))
-    rows = await session.scalars(
+    statement = (
         select(Certificate)
-        .where(condition)
+        .where(Certificate.student_id == student_id)
         .order_by(Certificate.issued_at.desc(), Certificate.id)
-        .offset(offset)
-        .limit(limit)
     )
-    return list(rows), int(total or 0)
+    return await paginate(session, statement, offset=offset, limit=limit)

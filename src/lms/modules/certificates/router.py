@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from lms.core.deps import CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
-from lms.core.pagination import Page, Pagination
+from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute
 from lms.core.storage import content_disposition
 from lms.modules.certificates import service
@@ -42,11 +42,8 @@ async def my_certificates(
     rows, total = await service.list_my_certificates(
         session, principal=principal, offset=pagination.offset, limit=pagination.page_size
     )
-    return Page(
-        items=await service.to_read(session, settings=settings, certificates=rows),
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
+    return page_of(
+        await service.to_read(session, settings=settings, certificates=rows), total, pagination
     )
 
 

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.modules.files.models import UploadedFile
 from lms.modules.files.schemas import FileFilters
 
@@ -39,8 +40,5 @@ async def page(
     stmt = filtered(filters)
     if visible_to_uploader is not None:
         stmt = stmt.where(UploadedFile.uploader_id == visible_to_uploader)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.scalars(
-        stmt.order_by(UploadedFile.created_at.desc(), UploadedFile.id).offset(offset).limit(limit)
-    )
-    return list(rows), int(total or 0)
+    statement = stmt.order_by(UploadedFile.created_at.desc(), UploadedFile.id)
+    return await paginate(session, statement, offset=offset, limit=limit)

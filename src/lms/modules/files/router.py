@@ -16,7 +16,7 @@ from lms.core.deps import (
     StoreDep,
 )
 from lms.core.errors import problem_responses
-from lms.core.pagination import Page, Pagination
+from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute
 from lms.modules.files import service, upload
 from lms.modules.files.download import file_response
@@ -91,12 +91,7 @@ async def _filters(
 
 
 def _page(files: list[UploadedFile], total: int, pagination: Any) -> Page[FileRead]:
-    return Page(
-        items=[FileRead.model_validate(f) for f in files],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    return page_of([FileRead.model_validate(f) for f in files], total, pagination)
 
 
 @router.post(

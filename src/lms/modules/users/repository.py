@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.modules.users.models import User
 from lms.modules.users.schemas import UserFilters
 
@@ -56,12 +57,8 @@ def filtered(filters: UserFilters) -> Select[User]:
 async def page(
     session: AsyncSession, filters: UserFilters, *, offset: int, limit: int
 ) -> tuple[list[User], int]:
-    stmt = filtered(filters)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.scalars(
-        stmt.order_by(User.created_at, User.id).offset(offset).limit(limit)
-    )
-    return list(rows), int(total or 0)
+    statement = filtered(filters).order_by(User.created_at, User.id)
+    return await paginate(session, statement, offset=offset, limit=limit)
 
 
 async def claim_totp_step(session: AsyncSession, user_id: uuid.UUID, step: int) -> bool:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from lms.core.deps import AdminPrincipal, CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
-from lms.core.pagination import Page, Pagination
+from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute, read_only
 from lms.modules.users import service
 from lms.modules.users.schemas import (
@@ -71,12 +71,7 @@ async def list_users(
     users, total = await service.list_users(
         session, filters=filters, offset=pagination.offset, limit=pagination.page_size
     )
-    return Page(
-        items=[UserRead.model_validate(u) for u in users],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    return page_of([UserRead.model_validate(u) for u in users], total, pagination)
 
 
 @router.post("", response_model=UserRead, status_code=status.HTTP_201_CREATED)
