@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lms.modules.users.schemas import StrictModel
+from lms.core.schemas import StrictModel
 
 
 class CertificateRead(BaseModel):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -19,36 +18,11 @@ from pydantic import (
     model_validator,
 )
 
+from lms.core.schemas import CleanText, Metadata
+from lms.core.schemas import StrictModel as CoreStrictModel
+
 DifficultyLevel = Literal["beginner", "intermediate", "advanced"]
 LessonType = Literal["video", "text", "document", "quiz", "assignment"]
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refusing it here keeps it a 422, never a 500.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
-    # JSONB refuses NUL characters and NaN/Infinity: a 422 here, not a 500 there.
-    try:
-        json.dumps(value, allow_nan=False)
-    except ValueError as exc:
-        raise ValueError("must not contain NaN or Infinity") from exc
-    if _has_nul(value):
-        raise ValueError("must not contain NUL characters")
-    return value
 
 
 def _http_url(value: str) -> str:
@@ -56,7 +30,6 @@ def _http_url(value: str) -> str:
     return value
 
 
-CleanText = Annotated[str, AfterValidator(_no_nul)]
 Title = Annotated[CleanText, Field(min_length=1, max_length=255)]
 HttpUrl = Annotated[CleanText, Field(max_length=500), AfterValidator(_http_url)]
 Currency = Annotated[
@@ -71,13 +44,12 @@ Price = Annotated[
 ]
 Minutes = Annotated[int, Field(ge=0, le=1_000_000)]
 OrderIndex = Annotated[int, Field(ge=0, le=1_000_000)]
-Metadata = Annotated[dict[str, Any], Field(max_length=100), AfterValidator(_storable_json)]
 
 
-class StrictModel(BaseModel):
-    """Refuses unknown fields, so a typo or a mass-assignment attempt is a clear 422."""
+class StrictModel(CoreStrictModel):
+    """Refuses unknown fields; fields may be given by name or by alias."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
 
 
 # Courses

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
 
-from lms.modules.courses.schemas import CleanText, Metadata, StrictModel
+from lms.core.schemas import CleanText, Metadata, StrictModel
 
 EnrollmentStatus = Literal["active", "completed", "dropped", "expired"]
 ProgressStatus = Literal["not_started", "in_progress", "completed"]

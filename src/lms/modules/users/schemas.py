@@ -1,45 +1,18 @@
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from lms.core.schemas import StrictModel, no_nul, storable_json
+
 Role = Literal["admin", "instructor", "student"]
 
 
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL: refused here as a 422, never a database error.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def _storable_json(value: dict[str, Any]) -> dict[str, Any]:
-    # JSONB refuses NUL characters and NaN/Infinity: a 422 here, not a 500 there.
-    try:
-        json.dumps(value, allow_nan=False)
-    except ValueError as exc:
-        raise ValueError("must not contain NaN or Infinity") from exc
-    if _has_nul(value):
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-FullName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_no_nul)]
-ProfileMetadata = Annotated[dict[str, Any], Field(max_length=100), AfterValidator(_storable_json)]
+FullName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(no_nul)]
+ProfileMetadata = Annotated[dict[str, Any], Field(max_length=100), AfterValidator(storable_json)]
 
 
 def check_password_strength(value: str) -> str:
@@ -53,12 +26,6 @@ def check_password_strength(value: str) -> str:
 
 
 Password = Field(min_length=8, max_length=72, description="8-72 characters, letters and digits")
-
-
-class StrictModel(BaseModel):
-    """Refuses unknown fields, so a typo or a mass-assignment attempt is a clear 422."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class UserRead(BaseModel):
