@@ -32,6 +32,7 @@ from lms.core.observability import (
     configure_logging,
 )
 from lms.core.session import create_read_sessionmaker, create_sessionmaker
+from lms.wiring import wire
 
 log = logging.getLogger("lms.app")
 
@@ -138,8 +139,10 @@ def _pass_over_unless_prefixed(router: APIRouter, prefix: str) -> None:
 
 
 def load_modules() -> None:
-    """Import every module (routers, services, job handlers) without building an app."""
+    """Import every module (routers, services, job handlers) and subscribe them to each
+    other's events (``lms.wiring``), without building an app: what the worker needs."""
     module_routers()
+    wire()
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -191,6 +194,7 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     routers = module_routers()
+    wire()
 
     engine = create_engine(settings)
     store = create_store(settings.redis_url)

@@ -93,6 +93,7 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subscribers: dict[type[Any], list[Callable[..., Any]]] = {}
+        self.wired = False
 
     def subscribe(self, event_type: type[EventT], subscriber: Subscriber[EventT]) -> None:
         self._add(event_type, subscriber)
@@ -110,12 +111,19 @@ class EventBus:
         if handler not in handlers:
             handlers.append(handler)
 
+    def unsubscribe(self, key: type[Any], handler: Callable[..., Any]) -> None:
+        """Remove one subscription (a test's own subscriber, once the test is over)."""
+        handlers = self._subscribers.get(key, [])
+        if handler in handlers:
+            handlers.remove(handler)
+
     def subscribers(self, key: type[Any]) -> list[Callable[..., Any]]:
         """Who reacts to ``key``, in order (for the wiring's own tests and docs)."""
         return list(self._subscribers.get(key, ()))
 
     def clear(self) -> None:
         self._subscribers.clear()
+        self.wired = False
 
     async def publish(self, session: AsyncSession, event: Event) -> None:
         for subscriber in self._subscribers.get(type(event), ()):
