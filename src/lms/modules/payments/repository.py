@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Numeric, and_, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,10 +17,29 @@ COLLECTED = ("succeeded", "refunded")
 # Subscription states in which the customer still owes or holds a plan.
 OPEN_SUBSCRIPTION = ("active", "trialing", "past_due", "unpaid", "paused")
 GRANTING_SUBSCRIPTION = ("active", "trialing")
+# The rows a user owns and lists page by page.
+_Owned = TypeVar("_Owned", Payment, Subscription)
 
 
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+async def _page_of_user(
+    session: AsyncSession, entity: type[_Owned], user_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[list[_Owned], int]:
+    """One page of a user's payments or subscriptions, newest first (the id breaks ties
+    so pages never overlap), and how many there are in all."""
+    owned = entity.user_id == user_id
+    total = await session.scalar(select(func.count()).select_from(entity).where(owned))
+    rows = await session.scalars(
+        select(entity)
+        .where(owned)
+        .order_by(entity.created_at.desc(), entity.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
 
 
 # Webhook events
@@ -131,17 +150,7 @@ async def lock_payment_by_invoice(session: AsyncSession, invoice_id: str) -> Pay
 async def page_payments_of(
     session: AsyncSession, user_id: uuid.UUID, *, offset: int, limit: int
 ) -> tuple[list[Payment], int]:
-    total = await session.scalar(
-        select(func.count()).select_from(Payment).where(Payment.user_id == user_id)
-    )
-    rows = await session.scalars(
-        select(Payment)
-        .where(Payment.user_id == user_id)
-        .order_by(Payment.created_at.desc(), Payment.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows), int(total or 0)
+    return await _page_of_user(session, Payment, user_id, offset=offset, limit=limit)
 
 
 async def has_succeeded_payment(
@@ -197,17 +206,7 @@ async def lock_subscription(
 async def page_subscriptions_of(
     session: AsyncSession, user_id: uuid.UUID, *, offset: int, limit: int
 ) -> tuple[list[Subscription], int]:
-    total = await session.scalar(
-        select(func.count()).select_from(Subscription).where(Subscription.user_id == user_id)
-    )
-    rows = await session.scalars(
-        select(Subscription)
-        .where(Subscription.user_id == user_id)
-        .order_by(Subscription.created_at.desc(), Subscription.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return list(rows), int(total or 0)
+    return await _page_of_user(session, Subscription, user_id, offset=offset, limit=limit)
 
 
 async def has_granting_subscription(

@@ -1,0 +1,1 @@
+"""Payments: paying for courses and plans, refunds, revenue, and the providers' webhooks."""
