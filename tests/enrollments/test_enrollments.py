@@ -15,6 +15,7 @@ from lms.core.config import Settings
 from lms.core.session import commit
 from lms.modules.enrollments import service
 from lms.modules.enrollments.models import Enrollment, LessonProgress
+from lms.modules.enrollments.service import hooks
 from tests.conftest import Account, Mailbox
 from tests.courses.factories import add_lesson, create_course, enroll, published_course
 
@@ -142,7 +143,7 @@ async def test_paid_course_needs_paid_access(
     ) -> bool:
         return (student_id, course_id) in paid
 
-    monkeypatch.setattr(service, "_paid_access_checkers", list(service._paid_access_checkers))
+    monkeypatch.setattr(hooks, "_paid_access_checkers", list(hooks._paid_access_checkers))
     service.register_paid_access_checker(payments_say)
     allowed = await client.post(
         "/enrollments", headers=student.headers, json={"course_id": course["id"]}

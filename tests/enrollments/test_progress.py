@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.enrollments import service
 from lms.modules.enrollments.models import Enrollment
+from lms.modules.enrollments.service import hooks
 from tests.conftest import Account, Mailbox
 from tests.courses.factories import enroll, published_course
 
@@ -28,7 +29,7 @@ def completions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str
     async def listener(session: AsyncSession, enrollment: Enrollment) -> None:
         seen.append((str(enrollment.id), enrollment.status, session.in_transaction()))
 
-    monkeypatch.setattr(service, "_completion_listeners", list(service._completion_listeners))
+    monkeypatch.setattr(hooks, "_completion_listeners", list(hooks._completion_listeners))
     service.on_enrollment_completed(listener)
     yield seen
 

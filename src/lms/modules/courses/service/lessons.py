@@ -1,0 +1,244 @@
+"""Lessons: reading them with the content rule, adding, changing, reordering and deleting
+them (owner or admin).
+
+Content rule: anyone who may see the course sees its lesson outline; the ``content``
+and ``video_url`` of a non-preview lesson are withheld (null, with
+``content_locked: true``) unless the caller is enrolled, owns the course or is an admin.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.cache import Cache
+from lms.core.deps import Principal
+from lms.core.errors import RuleViolation
+from lms.core.pagination import Page, PageParams
+from lms.core.session import Executor
+from lms.modules.courses import repository
+from lms.modules.courses.models import Course, Lesson
+from lms.modules.courses.schemas import LessonCreate, LessonRead, LessonReorder, LessonUpdate
+from lms.modules.courses.service.authoring import flush_or_slug_taken
+from lms.modules.courses.service.catalogue import invalidate_after_commit
+from lms.modules.courses.service.hooks import (
+    access_statement,
+    run_lesson_created_listeners,
+    run_lesson_deleted_listeners,
+)
+from lms.modules.courses.service.lookups import (
+    CourseNotFound,
+    LessonNotFound,
+    get_lesson_or_raise,
+    get_managed_course_or_raise,
+    get_visible_course_or_raise,
+    has_full_content_access,
+    require_course_manager,
+)
+from lms.modules.courses.slugs import first_free, slugify
+
+
+def lesson_read(lesson: Lesson | Row[Any], *, full_access: bool) -> LessonRead:
+    """The lesson (an object or a row of its columns) as the caller may see it."""
+    read = LessonRead.model_validate(lesson)
+    if not (full_access or lesson.is_preview):
+        read.content = None
+        read.video_url = None
+        read.content_locked = True
+    return read
+
+
+async def list_lessons(
+    session: AsyncSession, *, principal: Principal | None, course_id: uuid.UUID, page: PageParams
+) -> Page[LessonRead]:
+    """A course's lessons in order, for anyone who may see the course."""
+    course = await get_visible_course_or_raise(session, principal=principal, course_id=course_id)
+    full_access = await has_full_content_access(session, principal, course)
+    lessons, total = await repository.page_lessons(
+        session, course.id, offset=page.offset, limit=page.page_size
+    )
+    return Page[LessonRead](
+        items=[lesson_read(lesson, full_access=full_access) for lesson in lessons],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+async def get_lesson_view(
+    session: Executor, *, principal: Principal | None, lesson_id: uuid.UUID
+) -> LessonRead:
+    """One lesson; 404 if its course is invisible to the caller, material withheld as
+    the module docstring says."""
+    row = (
+        await session.execute(
+            access_statement("lesson_with_course"),
+            {"lesson_id": lesson_id, "user_id": principal.id if principal else None},
+        )
+    ).first()
+    if row is None:
+        raise LessonNotFound()
+    # The rules of can_view and has_full_content_access, with the enrollment read in
+    # the same statement.
+    full_access = bool(row.enrolled) or (
+        principal is not None and (principal.is_admin or principal.id == row.course_instructor_id)
+    )
+    if not (row.course_is_published or full_access):
+        raise LessonNotFound()
+    return lesson_read(row, full_access=full_access)
+
+
+async def _managed_lesson(
+    session: AsyncSession, principal: Principal, lesson_id: uuid.UUID
+) -> tuple[Lesson, Course]:
+    lesson = await get_lesson_or_raise(session, lesson_id)
+    try:
+        course = await get_visible_course_or_raise(
+            session, principal=principal, course_id=lesson.course_id
+        )
+    except CourseNotFound as exc:
+        raise LessonNotFound() from exc
+    require_course_manager(principal, course)
+    return lesson, course
+
+
+async def _unique_lesson_slug(
+    session: AsyncSession, course_id: uuid.UUID, title: str, *, current: str | None = None
+) -> str:
+    base = slugify(title, fallback="lesson")
+    taken = await repository.slugs_like(session, base, course_id=course_id, lessons=True)
+    taken.discard(current or "")
+    return first_free(base, taken)
+
+
+async def _check_parent(
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    parent_id: uuid.UUID,
+    *,
+    lesson_id: uuid.UUID | None = None,
+) -> None:
+    """The parent must be a lesson of the same course, and nesting must not loop."""
+    parents = await repository.lesson_parents(session, course_id)
+    if parent_id not in parents:
+        raise RuleViolation(
+            "parent_lesson_id is not a lesson of this course.", code="parent_not_in_course"
+        )
+    ancestor: uuid.UUID | None = parent_id
+    while ancestor is not None:
+        if ancestor == lesson_id:
+            raise RuleViolation("A lesson cannot be nested inside itself.", code="lesson_cycle")
+        ancestor = parents.get(ancestor)
+
+
+async def create_lesson(
+    session: AsyncSession,
+    *,
+    cache: Cache,
+    principal: Principal,
+    course_id: uuid.UUID,
+    data: LessonCreate,
+) -> Lesson:
+    """Add a lesson (owner or admin); enrolled students get a progress row for it."""
+    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    return await add_lesson(session, cache=cache, course=course, data=data)
+
+
+async def add_lesson(
+    session: AsyncSession, *, cache: Cache, course: Course, data: LessonCreate
+) -> Lesson:
+    """Insert a lesson into ``course`` (no authorization: callers check)."""
+    await repository.lock_course(session, course.id)
+    if data.parent_lesson_id is not None:
+        await _check_parent(session, course.id, data.parent_lesson_id)
+    order_index = data.order_index
+    if order_index is None:
+        order_index = await repository.next_order_index(session, course.id)
+    lesson = Lesson(
+        course_id=course.id,
+        title=data.title,
+        slug=await _unique_lesson_slug(session, course.id, data.title),
+        description=data.description,
+        content=data.content,
+        lesson_type=data.lesson_type,
+        order_index=order_index,
+        parent_lesson_id=data.parent_lesson_id,
+        duration_minutes=data.duration_minutes,
+        video_url=data.video_url,
+        is_preview=data.is_preview,
+        lesson_metadata=data.lesson_metadata,
+    )
+    session.add(lesson)
+    await flush_or_slug_taken(session)
+    await run_lesson_created_listeners(session, lesson)
+    invalidate_after_commit(session, cache)
+    return lesson
+
+
+async def update_lesson(
+    session: AsyncSession,
+    *,
+    cache: Cache,
+    principal: Principal,
+    lesson_id: uuid.UUID,
+    data: LessonUpdate,
+) -> Lesson:
+    """Change a lesson (owner or admin). The slug follows the title only when asked."""
+    lesson, course = await _managed_lesson(session, principal, lesson_id)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"regenerate_slug"})
+    if changes.get("parent_lesson_id") is not None:
+        await _check_parent(session, course.id, changes["parent_lesson_id"], lesson_id=lesson.id)
+    for field, value in changes.items():
+        setattr(lesson, field, value)
+    if data.regenerate_slug:
+        lesson.slug = await _unique_lesson_slug(
+            session, course.id, lesson.title, current=lesson.slug
+        )
+    await flush_or_slug_taken(session)
+    invalidate_after_commit(session, cache)
+    return lesson
+
+
+async def delete_lesson(
+    session: AsyncSession, *, cache: Cache, principal: Principal, lesson_id: uuid.UUID
+) -> None:
+    """Delete a lesson (owner or admin). Its progress rows go with it and every
+    enrollment's counters are recomputed; nested lessons move to the top level."""
+    lesson, course = await _managed_lesson(session, principal, lesson_id)
+    await repository.lock_course(session, course.id)
+    await repository.delete_lesson(session, lesson.id)
+    session.expunge(lesson)
+    await run_lesson_deleted_listeners(session, course.id, lesson_id)
+    invalidate_after_commit(session, cache)
+
+
+async def reorder_lessons(
+    session: AsyncSession, *, cache: Cache, principal: Principal, data: LessonReorder
+) -> list[Lesson]:
+    """Rewrite the order of a course's lessons in one statement. The list must name every
+    lesson of the course exactly once; positions become 1..n."""
+    course = await get_managed_course_or_raise(
+        session, principal=principal, course_id=data.course_id
+    )
+    await repository.lock_course(session, course.id)
+    current = set(await repository.lesson_ids_of(session, course.id))
+    strangers = [str(i) for i in data.lesson_ids if i not in current]
+    if strangers:
+        raise RuleViolation(
+            "Some lessons are not lessons of this course.",
+            code="lesson_not_in_course",
+            extra={"lesson_ids": strangers},
+        )
+    missing = [str(i) for i in current - set(data.lesson_ids)]
+    if missing:
+        raise RuleViolation(
+            "The new order must list every lesson of the course.",
+            code="lessons_missing",
+            extra={"lesson_ids": sorted(missing)},
+        )
+    await repository.set_order(session, course.id, data.lesson_ids)
+    invalidate_after_commit(session, cache)
+    return await repository.lessons_of(session, course.id)

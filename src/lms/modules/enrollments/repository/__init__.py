@@ -1,0 +1,74 @@
+"""SQL for enrollments and progress. Counters change only through single UPDATE
+statements (``x = x + :delta`` or a recount), never read-modify-write in Python, so
+concurrent requests for one enrollment add up exactly.
+
+One file per use case, as in the service; ``expressions`` holds what several share.
+"""
+
+from lms.modules.enrollments.repository.course_hooks import (
+    add_lessons_to_totals,
+    count_for_course,
+    enrollment_ids_of_course,
+    lock_enrollments_of_course,
+    recount_course,
+)
+from lms.modules.enrollments.repository.enrolling import add_progress_rows, change_status
+from lms.modules.enrollments.repository.lookups import (
+    access_condition,
+    enrollment_subqueries,
+    get,
+    get_for,
+    get_fresh,
+)
+from lms.modules.enrollments.repository.periodic_emails import (
+    inactive_enrollments,
+    weekly_activity,
+)
+from lms.modules.enrollments.repository.progress import (
+    add_time,
+    complete_if_done,
+    count_lesson_completed,
+    finish_completed,
+    log_learning_time,
+    mark_lesson_completed,
+    progress_exists,
+    record_progress,
+    set_certificate_issued,
+)
+from lms.modules.enrollments.repository.reading import (
+    labelled_page_for_student,
+    page_for_course,
+    progress_of,
+)
+from lms.modules.enrollments.repository.reviews import course_stats, set_review
+
+__all__ = [
+    "access_condition",
+    "add_lessons_to_totals",
+    "add_progress_rows",
+    "add_time",
+    "change_status",
+    "complete_if_done",
+    "count_for_course",
+    "count_lesson_completed",
+    "course_stats",
+    "enrollment_ids_of_course",
+    "enrollment_subqueries",
+    "finish_completed",
+    "get",
+    "get_for",
+    "get_fresh",
+    "inactive_enrollments",
+    "labelled_page_for_student",
+    "lock_enrollments_of_course",
+    "log_learning_time",
+    "mark_lesson_completed",
+    "page_for_course",
+    "progress_exists",
+    "progress_of",
+    "record_progress",
+    "recount_course",
+    "set_certificate_issued",
+    "set_review",
+    "weekly_activity",
+]

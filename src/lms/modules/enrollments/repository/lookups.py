@@ -1,0 +1,84 @@
+"""Reading one enrollment, and the access conditions other statements embed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, cast
+
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    ScalarSelect,
+    Table,
+    bindparam,
+    exists,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.modules.enrollments.models import Enrollment
+from lms.modules.enrollments.repository.expressions import ENROLLMENTS, gives_access
+
+
+async def get(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment | None:
+    return await session.get(Enrollment, enrollment_id)
+
+
+async def get_fresh(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment | None:
+    """Re-read after SQL updates so the identity map shows the database's values."""
+    result: Enrollment | None = await session.scalar(
+        select(Enrollment)
+        .where(Enrollment.id == enrollment_id)
+        .execution_options(populate_existing=True)
+    )
+    return result
+
+
+async def get_for(
+    session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
+) -> Enrollment | None:
+    result: Enrollment | None = await session.scalar(
+        select(Enrollment).where(
+            Enrollment.student_id == student_id, Enrollment.course_id == course_id
+        )
+    )
+    return result
+
+
+# Built once: this check runs on every lesson a student opens, and composing a statement
+# costs more than running a cached one.
+_HAS_ACCESS = select(ENROLLMENTS.c.id).where(
+    ENROLLMENTS.c.student_id == bindparam("student_id"),
+    ENROLLMENTS.c.course_id == bindparam("course_id"),
+    gives_access(),
+)
+
+
+def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
+    """True when the student's enrollment in the course gives access to its material."""
+    return exists().where(
+        ENROLLMENTS.c.student_id == student_id,
+        ENROLLMENTS.c.course_id == course_id,
+        gives_access(),
+    )
+
+
+def enrollment_subqueries(
+    student_id: ColumnExpressionArgument[uuid.UUID], course_id: ColumnExpressionArgument[uuid.UUID]
+) -> tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]:
+    # Table columns, not mapped attributes: the enclosing statement stays a Core one.
+    enrollments = cast(Table, Enrollment.__table__)
+
+    def column(selected: Any) -> ScalarSelect[Any]:
+        return (
+            select(selected)
+            .where(enrollments.c.student_id == student_id, enrollments.c.course_id == course_id)
+            .scalar_subquery()
+        )
+
+    return column(enrollments.c.id), column(enrollments.c.status)
+
+
+async def has_access(session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID) -> bool:
+    found = await session.scalar(_HAS_ACCESS, {"student_id": student_id, "course_id": course_id})
+    return found is not None

@@ -1,0 +1,131 @@
+"""Pages of enrollments (a student's, a course's) and an enrollment's progress rows."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnExpressionArgument, Row, Select, bindparam, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.session import Executor
+from lms.modules.enrollments.models import Enrollment, LessonProgress
+from lms.modules.enrollments.repository.expressions import ENROLLMENTS
+
+
+async def progress_of(session: AsyncSession, enrollment_id: uuid.UUID) -> list[LessonProgress]:
+    return list(
+        await session.scalars(
+            select(LessonProgress).where(LessonProgress.enrollment_id == enrollment_id)
+        )
+    )
+
+
+# Adds the course's title and slug to a statement as its last two columns,
+# ``course_title`` and ``course_slug``, given the column that holds the course id (the
+# courses module's ``with_course_labels``).
+LabelJoin = Callable[[Select[*tuple[Any, ...]], ColumnExpressionArgument[uuid.UUID]], Any]
+
+
+@functools.cache
+def _page_statements(
+    owner: str, *, with_status: bool
+) -> tuple[Select[Enrollment, int], Select[int]]:
+    """(page, count) statements of one owner column ("student_id": newest first;
+    "course_id": oldest first), composed once per shape; parameters ``owner``,
+    ``status``, ``offset`` and ``limit``."""
+    column = Enrollment.student_id if owner == "student_id" else Enrollment.course_id
+    conditions = [column == bindparam("owner")]
+    if with_status:
+        conditions.append(Enrollment.status == bindparam("status"))
+    order = Enrollment.enrolled_at.desc() if owner == "student_id" else Enrollment.enrolled_at
+    # The total rides along with the page (a window count): one statement, not two.
+    page = (
+        select(Enrollment, func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(order, Enrollment.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    count = select(func.count(Enrollment.id)).where(*conditions)
+    return page, count
+
+
+@functools.cache
+def _labelled_student_page(*, with_status: bool, labels: LabelJoin) -> Any:
+    """A student's page as columns (no mapped objects to build), with the window total
+    and the course labels; the parameters of ``_page_statements``."""
+    table = ENROLLMENTS
+    conditions = [table.c.student_id == bindparam("owner")]
+    if with_status:
+        conditions.append(table.c.status == bindparam("status"))
+    page = (
+        select(*table.c, func.count().over().label("total"))
+        .where(*conditions)
+        .order_by(table.c.enrolled_at.desc(), table.c.id)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    return labels(page, table.c.course_id)
+
+
+async def _page_rows(
+    session: Executor,
+    owner: str,
+    owner_id: uuid.UUID,
+    *,
+    status: str | None,
+    offset: int,
+    limit: int,
+    page_statement: Any = None,
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
+    default_page, count_statement = _page_statements(owner, with_status=bool(status))
+    params: dict[str, Any] = {"owner": owner_id, "offset": offset, "limit": limit}
+    if status:
+        params["status"] = status
+    statement = default_page if page_statement is None else page_statement
+    page = (await session.execute(statement, params)).all()
+    if page:
+        return page, int(page[0].total)
+    total = 0
+    if offset:  # past the last page: the window had no row to ride on
+        total = int(await session.scalar(count_statement, params) or 0)
+    return [], total
+
+
+async def page_for_student(
+    session: AsyncSession, student_id: uuid.UUID, *, status: str | None, offset: int, limit: int
+) -> tuple[list[Enrollment], int]:
+    rows, total = await _page_rows(
+        session, "student_id", student_id, status=status, offset=offset, limit=limit
+    )
+    return [row[0] for row in rows], total
+
+
+async def labelled_page_for_student(
+    session: Executor,
+    student_id: uuid.UUID,
+    *,
+    labels: LabelJoin,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
+    """A page of the student's enrollments as rows of columns, each with
+    ``course_title`` and ``course_slug``, in one statement."""
+    statement = _labelled_student_page(with_status=bool(status), labels=labels)
+    return await _page_rows(
+        session, "student_id", student_id, status=status, offset=offset, limit=limit,
+        page_statement=statement,
+    )  # fmt: skip
+
+
+async def page_for_course(
+    session: AsyncSession, course_id: uuid.UUID, *, status: str | None, offset: int, limit: int
+) -> tuple[list[Enrollment], int]:
+    rows, total = await _page_rows(
+        session, "course_id", course_id, status=status, offset=offset, limit=limit
+    )
+    return [row[0] for row in rows], total

@@ -1,0 +1,76 @@
+"""Enrollments and progress: enrolling (free, or paid with access granted by the payments
+module), progress and completion with exact counters, reviews, course statistics, and
+the weekly-progress and reminder emails.
+
+One file per use case: ``lookups``, ``enrolling``, ``progress``, ``reading``,
+``reviews`` (with the course statistics), ``periodic_emails``; ``hooks`` holds the
+extension points other modules register with, ``course_hooks`` what this module
+registers with the courses and files modules. This package re-exports what the router
+and other modules call.
+"""
+
+# Imported for what it registers with the courses and files modules.
+from lms.modules.enrollments.service import course_hooks  # noqa: F401
+from lms.modules.enrollments.service.enrolling import (
+    PaymentRequired,
+    drop_enrollment,
+    enroll,
+    enroll_student,
+    reactivate_enrollment,
+)
+from lms.modules.enrollments.service.hooks import (
+    has_paid_access,
+    on_enrollment_completed,
+    register_paid_access_checker,
+)
+from lms.modules.enrollments.service.lookups import (
+    EnrollmentClosed,
+    EnrollmentNotFound,
+    enrollment_subqueries,
+    get_enrollment_for,
+    get_enrollment_or_raise,
+)
+from lms.modules.enrollments.service.periodic_emails import COURSE_REMINDER_JOB, WEEKLY_PROGRESS_JOB
+from lms.modules.enrollments.service.progress import (
+    LessonNotInCourse,
+    complete_lesson,
+    complete_lesson_for,
+    mark_certificate_issued,
+    update_progress,
+)
+from lms.modules.enrollments.service.reading import (
+    enrollment_read,
+    get_enrollment_detail,
+    list_course_enrollments,
+    list_my_enrollments,
+)
+from lms.modules.enrollments.service.reviews import course_stats, review_enrollment
+
+__all__ = [
+    "COURSE_REMINDER_JOB",
+    "WEEKLY_PROGRESS_JOB",
+    "EnrollmentClosed",
+    "EnrollmentNotFound",
+    "LessonNotInCourse",
+    "PaymentRequired",
+    "complete_lesson",
+    "complete_lesson_for",
+    "course_stats",
+    "drop_enrollment",
+    "enroll",
+    "enroll_student",
+    "enrollment_read",
+    "enrollment_subqueries",
+    "get_enrollment_detail",
+    "get_enrollment_for",
+    "get_enrollment_or_raise",
+    "has_paid_access",
+    "list_course_enrollments",
+    "list_my_enrollments",
+    "mark_certificate_issued",
+    "on_enrollment_completed",
+    "reactivate_enrollment",
+    "register_paid_access_checker",
+    "review_enrollment",
+    "update_progress",
+]

@@ -1,0 +1,190 @@
+"""Progress and completion with exact counters.
+
+Concurrency: counters change only through single SQL statements (``x = x + :delta``,
+or a recount after a lesson is deleted), and the switch to ``completed`` is a
+conditional UPDATE, so exactly one request completes an enrollment however many arrive
+at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.db import utcnow
+from lms.core.deps import Principal
+from lms.core.errors import NotFound
+from lms.modules.courses import service as courses
+from lms.modules.emails import service as emails
+from lms.modules.enrollments import repository
+from lms.modules.enrollments.models import ACCESS_STATUSES, Enrollment
+from lms.modules.enrollments.schemas import EnrollmentRead, LessonProgressRead, ProgressUpdate
+from lms.modules.enrollments.service.hooks import run_completion_listeners
+from lms.modules.enrollments.service.lookups import (
+    EnrollmentClosed,
+    EnrollmentNotFound,
+    get_enrollment_or_raise,
+    own_enrollment,
+)
+from lms.modules.enrollments.service.reading import enrollment_read
+from lms.modules.users import service as users
+
+
+class LessonNotInCourse(NotFound):
+    code = "lesson_not_in_course"
+    detail = "This lesson is not part of the enrollment's course."
+
+
+async def update_progress(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    enrollment_id: uuid.UUID,
+    lesson_id: uuid.UUID,
+    data: ProgressUpdate,
+) -> LessonProgressRead:
+    """Record watching/reading: time is added, the position replaced, the lesson moves
+    from not_started to in_progress, the enrollment's last access is now. The update
+    itself checks ownership; only when it changes nothing is the enrollment read, to
+    tell the caller why (404, 403, 409 or a lesson of another course)."""
+    now = utcnow()
+    progress = await repository.record_progress(
+        session,
+        enrollment_id=enrollment_id,
+        lesson_id=lesson_id,
+        seconds=data.time_spent_seconds,
+        position=data.last_position_seconds,
+        percentage=data.completion_percentage,
+        metadata=data.progress_metadata,
+        now=now,
+        student_id=principal.id,
+        labels=courses.lesson_labels,
+    )
+    if progress is None:
+        await own_enrollment(session, principal, enrollment_id)
+        raise LessonNotInCourse()
+    if data.time_spent_seconds > 0:
+        await repository.log_learning_time(
+            session,
+            enrollment_id=enrollment_id,
+            lesson_id=lesson_id,
+            seconds=data.time_spent_seconds,
+            now=now,
+        )
+    await repository.add_time(
+        session, enrollment_id=enrollment_id, seconds=data.time_spent_seconds, now=now
+    )
+    return LessonProgressRead.model_validate(progress)
+
+
+async def handle_enrollment_completed(session: AsyncSession, enrollment: Enrollment) -> None:
+    """What follows a completion, in its transaction: the course-completed email (once,
+    by its dedupe key) and the completion listeners."""
+    course = await courses.get_course_or_raise(session, enrollment.course_id)
+    student = await users.get_user_or_raise(session, enrollment.student_id)
+    await emails.queue_email(
+        session,
+        to=student.email,
+        template="course_completed",
+        context={"full_name": student.full_name, "course_title": course.title},
+        dedupe_key=f"course_completed:{enrollment.id}",
+    )
+    await run_completion_listeners(session, enrollment)
+
+
+async def complete_lesson(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
+) -> None:
+    """Mark a lesson of the enrollment completed (idempotent). Completing the last lesson
+    completes the enrollment: status ``completed``, ``completed_at``, the
+    course-completed email and the completion listeners, exactly once. No ownership
+    check: the caller (the quizzes or assignments module) has done it."""
+    await _complete_lesson(
+        session, enrollment_id=enrollment_id, lesson_id=lesson_id, read=False, student=None
+    )
+
+
+async def _complete_lesson(
+    session: AsyncSession,
+    *,
+    enrollment_id: uuid.UUID,
+    lesson_id: uuid.UUID,
+    read: bool,
+    student: Principal | None,
+) -> EnrollmentRead | None:
+    """``complete_lesson``, returning the enrollment as read when ``read`` is set (a
+    caller that does not need it saves the statements that read it). With ``student``,
+    the enrollment must be theirs: the statement that marks the lesson checks that, and
+    the enrollment is read only when it marks nothing, to tell why."""
+    if student is None:
+        enrollment = await get_enrollment_or_raise(session, enrollment_id)
+        if enrollment.status not in ACCESS_STATUSES:
+            raise EnrollmentClosed()
+    now = utcnow()
+    counted = None
+    if await repository.mark_lesson_completed(
+        session,
+        enrollment_id=enrollment_id,
+        lesson_id=lesson_id,
+        now=now,
+        student_id=student.id if student is not None else None,
+    ):
+        # The usual case is one statement: the count, returning the enrollment.
+        counted = await repository.count_lesson_completed(
+            session, enrollment_id=enrollment_id, now=now, labels=courses.course_label_subqueries
+        )
+    else:
+        if student is not None:  # 404, 403 or 409 unless it is the student's, and open
+            await own_enrollment(session, student, enrollment_id)
+        if not await repository.progress_exists(
+            session, enrollment_id=enrollment_id, lesson_id=lesson_id
+        ):
+            raise LessonNotInCourse()
+    if counted is not None and not _looks_done(counted):
+        return EnrollmentRead.model_validate(counted) if read else None
+    # Every lesson done (or the lesson was completed before: lessons may have been
+    # deleted since): the conditional update completes the enrollment exactly once.
+    completed = await repository.complete_if_done(session, enrollment_id=enrollment_id, now=now)
+    if completed is not None:
+        await handle_enrollment_completed(session, completed)
+        return await enrollment_read(session, completed) if read else None
+    if not read:
+        return None
+    if counted is not None:  # another request completed it meanwhile
+        return EnrollmentRead.model_validate(counted)
+    fresh = await repository.get_fresh(session, enrollment_id)
+    if fresh is None:
+        raise EnrollmentNotFound()
+    return await enrollment_read(session, fresh)
+
+
+def _looks_done(enrollment: Enrollment | Row[*tuple[Any, ...]]) -> bool:
+    return (
+        enrollment.status == "active"
+        and enrollment.total_lessons_count > 0
+        and enrollment.completed_lessons_count >= enrollment.total_lessons_count
+    )
+
+
+async def complete_lesson_for(
+    session: AsyncSession, *, principal: Principal, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
+) -> EnrollmentRead:
+    """The enrolled student marks a lesson completed."""
+    view = await _complete_lesson(
+        session, enrollment_id=enrollment_id, lesson_id=lesson_id, read=True, student=principal
+    )
+    assert view is not None  # read=True always reads
+    return view
+
+
+async def mark_certificate_issued(
+    session: AsyncSession, *, enrollment_id: uuid.UUID, issued_at: datetime | None = None
+) -> None:
+    """Record when the enrollment's certificate was issued (the first time only)."""
+    await repository.set_certificate_issued(
+        session, enrollment_id=enrollment_id, issued_at=issued_at or utcnow()
+    )

@@ -1,0 +1,118 @@
+"""Reading enrollments: one with its lessons' progress, a student's list, a course's
+list."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.deps import Principal
+from lms.core.pagination import Page, PageParams
+from lms.core.session import Executor
+from lms.modules.courses import service as courses
+from lms.modules.enrollments import repository
+from lms.modules.enrollments.models import Enrollment, LessonProgress
+from lms.modules.enrollments.schemas import (
+    CourseEnrollmentRead,
+    EnrollmentDetail,
+    EnrollmentRead,
+    LessonProgressRead,
+)
+from lms.modules.enrollments.service.lookups import visible_enrollment
+from lms.modules.users import service as users
+
+
+def _read(
+    enrollment: Enrollment, course: courses.Course | courses.CourseLabel | None
+) -> EnrollmentRead:
+    read = EnrollmentRead.model_validate(enrollment)
+    if course is not None:
+        read.course_title = course.title
+        read.course_slug = course.slug
+    return read
+
+
+async def enrollment_read(session: AsyncSession, enrollment: Enrollment) -> EnrollmentRead:
+    labels = await courses.course_labels(session, [enrollment.course_id])
+    return _read(enrollment, labels.get(enrollment.course_id))
+
+
+def progress_read(progress: LessonProgress, lesson: courses.Lesson | None) -> LessonProgressRead:
+    read = LessonProgressRead.model_validate(progress)
+    if lesson is not None:
+        read.lesson_title = lesson.title
+        read.lesson_order_index = lesson.order_index
+    return read
+
+
+async def progress_view(session: AsyncSession, progress: LessonProgress) -> LessonProgressRead:
+    lesson = await courses.get_lesson_or_raise(session, progress.lesson_id)
+    return progress_read(progress, lesson)
+
+
+async def get_enrollment_detail(
+    session: AsyncSession, *, principal: Principal, enrollment_id: uuid.UUID
+) -> EnrollmentDetail:
+    """The enrollment with every lesson's progress, in course order (its student, the
+    course's instructor, admins)."""
+    enrollment = await visible_enrollment(session, principal, enrollment_id)
+    course = await courses.get_course_or_raise(session, enrollment.course_id)
+    rows = await repository.progress_of(session, enrollment.id)
+    lessons = await courses.get_lessons(session, [row.lesson_id for row in rows])
+    progress = sorted(
+        (progress_read(row, lessons.get(row.lesson_id)) for row in rows),
+        key=lambda p: (p.lesson_order_index or 0, str(p.lesson_id)),
+    )
+    return EnrollmentDetail(**_read(enrollment, course).model_dump(), lesson_progress=progress)
+
+
+async def list_my_enrollments(
+    session: Executor, *, principal: Principal, status: str | None, page: PageParams
+) -> Page[EnrollmentRead]:
+    """The caller's enrollments, newest first, with course title, slug and progress."""
+    rows, total = await repository.labelled_page_for_student(
+        session,
+        principal.id,
+        labels=courses.with_course_labels,
+        status=status,
+        offset=page.offset,
+        limit=page.page_size,
+    )
+    return Page[EnrollmentRead](
+        items=[EnrollmentRead.model_validate(row._asdict()) for row in rows],
+        total=total,
+        page=page.page,
+        page_size=page.page_size,
+    )
+
+
+async def list_course_enrollments(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    course_id: uuid.UUID,
+    status: str | None,
+    page: PageParams,
+) -> Page[CourseEnrollmentRead]:
+    """A course's enrollments with the students' names and emails (owner or admin)."""
+    course = await courses.get_managed_course_or_raise(
+        session, principal=principal, course_id=course_id
+    )
+    rows, total = await repository.page_for_course(
+        session, course.id, status=status, offset=page.offset, limit=page.page_size
+    )
+    students = await users.get_users(session, [row.student_id for row in rows])
+    items = []
+    for row in rows:
+        student = students.get(row.student_id)
+        items.append(
+            CourseEnrollmentRead(
+                **_read(row, course).model_dump(),
+                student_name=student.full_name if student else None,
+                student_email=student.email if student else None,
+            )
+        )
+    return Page[CourseEnrollmentRead](
+        items=items, total=total, page=page.page, page_size=page.page_size
+    )

@@ -1,0 +1,72 @@
+"""Reviews of a course by its students, and the course's enrollment statistics."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.db import utcnow
+from lms.core.deps import Principal
+from lms.modules.courses import service as courses
+from lms.modules.enrollments import repository
+from lms.modules.enrollments.models import Enrollment
+from lms.modules.enrollments.schemas import CourseEnrollmentStats, ReviewCreate, StatusCounts
+from lms.modules.enrollments.service.lookups import own_enrollment
+
+ACTIVE_STUDENT_DAYS = 30
+
+
+async def review_enrollment(
+    session: AsyncSession, *, principal: Principal, enrollment_id: uuid.UUID, data: ReviewCreate
+) -> Enrollment:
+    """The enrolled student rates the course (1-5) with an optional text; one review per
+    enrollment, replaced when sent again."""
+    enrollment = await own_enrollment(session, principal, enrollment_id)
+    await repository.set_review(
+        session,
+        enrollment_id=enrollment.id,
+        rating=data.rating,
+        review=data.review,
+        now=utcnow(),
+    )
+    fresh = await repository.get_fresh(session, enrollment.id)
+    assert fresh is not None
+    return fresh
+
+
+async def course_stats(
+    session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
+) -> CourseEnrollmentStats:
+    """Counts by status, average progress and rating, completion rate (owner or admin),
+    computed in SQL."""
+    course = await courses.get_managed_course_or_raise(
+        session, principal=principal, course_id=course_id
+    )
+    row = await repository.course_stats(
+        session, course.id, active_since=utcnow() - timedelta(days=ACTIVE_STUDENT_DAYS)
+    )
+    total = int(row["total"])
+    completed = int(row["completed"])
+    time_spent = int(row["time"])
+    return CourseEnrollmentStats(
+        course_id=course.id,
+        total_enrollments=total,
+        by_status=StatusCounts(
+            active=int(row["active"]),
+            completed=completed,
+            dropped=int(row["dropped"]),
+            expired=int(row["expired"]),
+        ),
+        active_students=int(row["recent"]),
+        completed_enrollments=completed,
+        completion_rate=round(completed * 100 / total, 2) if total else 0.0,
+        average_progress=round(float(row["average_progress"] or 0), 2),
+        average_rating=(
+            round(float(row["average_rating"]), 2) if row["average_rating"] is not None else None
+        ),
+        ratings_count=int(row["ratings"]),
+        total_time_spent_seconds=time_spent,
+        average_time_spent_seconds=round(time_spent / total, 2) if total else 0.0,
+    )
