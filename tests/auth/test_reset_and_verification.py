@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.config import Settings
 from lms.core.db import commit, utcnow
 from lms.modules.auth.models import OneTimeCode
-from tests.conftest import PASSWORD, Account, Mailbox
+from tests.conftest import Mailbox
+from tests.factories.accounts import PASSWORD, Account
 
 RESET_TOKEN = r"Reset token: (\S+)"
 VERIFY_TOKEN = r"Verification token: (\S+)"

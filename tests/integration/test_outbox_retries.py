@@ -16,7 +16,7 @@ from lms.core.config import Settings
 from lms.core.db import commit, utcnow
 from lms.core.jobs import OutboxMessage
 from lms.modules.emails.service import queue_email
-from tests.conftest import Account
+from tests.factories.accounts import Account
 from tests.integration.conftest import SmtpSink, free_port
 
 pytestmark = pytest.mark.integration
