@@ -1,5 +1,6 @@
 """Shared fixtures: one migrated database per run, a clean slate per test, an HTTP client
-on the ASGI app, factories for users and their tokens, the outbox and the mailbox.
+on the ASGI app, users and their tokens (made by ``tests.factories``), the outbox and the
+mailbox.
 
 The suite runs on the embedded defaults (SQLite file, memory store). With
 ``LMS_TEST_DATABASE_URL`` / ``LMS_TEST_REDIS_URL`` set it runs on PostgreSQL and Redis;
@@ -12,9 +13,7 @@ import email.policy
 import os
 import re
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -59,11 +58,10 @@ from lms.core import jobs  # noqa: E402
 from lms.core.config import Settings, get_settings  # noqa: E402
 from lms.core.db import Base  # noqa: E402
 from lms.core.migrate import upgrade  # noqa: E402
-from lms.core.session import commit  # noqa: E402
 from lms.main import create_app  # noqa: E402
+from tests.factories.accounts import Account, AccountFactory, account_factory  # noqa: E402
 
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
-PASSWORD = "correct-horse-42"
 
 
 def pytest_report_header() -> list[str]:
@@ -141,72 +139,10 @@ async def db(app: Any) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-@dataclass
-class Account:
-    id: uuid.UUID
-    email: str
-    role: str
-    full_name: str
-    password: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
-AccountFactory = Callable[..., Any]
-
-
-async def create_account(
-    app: Any,
-    client: httpx.AsyncClient,
-    settings: Settings,
-    role: str = "student",
-    *,
-    email: str | None = None,
-    full_name: str | None = None,
-) -> Account:
-    """Create a user of any role directly, then log in through the API."""
-    from lms.modules.users import service as users
-
-    address = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
-    name = full_name or f"{role.title()} {address[:6]}"
-    async with app.state.sessionmaker() as session:
-        user = await users.create_user(
-            session,
-            settings=settings,
-            email=address,
-            password=PASSWORD,
-            full_name=name,
-            role=role,
-        )
-        await commit(session)
-    response = await client.post("/auth/login", json={"email": address, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    return Account(
-        id=user.id,
-        email=address,
-        role=role,
-        full_name=name,
-        password=PASSWORD,
-        access_token=body["access_token"],
-        refresh_token=body["refresh_token"],
-    )
-
-
 @pytest.fixture
 async def make_account(app: Any, client: httpx.AsyncClient, settings: Settings) -> AccountFactory:
     """Create a user of any role directly, then log in through the API."""
-
-    async def factory(
-        role: str = "student", *, email: str | None = None, full_name: str | None = None
-    ) -> Account:
-        return await create_account(app, client, settings, role, email=email, full_name=full_name)
-
-    return factory
+    return account_factory(app, client, settings)
 
 
 @pytest.fixture

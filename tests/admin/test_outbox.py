@@ -6,42 +6,18 @@ import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.jobs import OutboxMessage
-from lms.core.session import commit
-from lms.modules.emails.service import queue_email
-from tests.conftest import Account, Mailbox
-
-
-async def _failed_email(db: AsyncSession, to: str, *, sensitive: bool = False) -> uuid.UUID:
-    await queue_email(
-        db,
-        to=to,
-        template="mfa_code" if sensitive else "welcome",
-        context={"full_name": "Fay", "code": "123456", "minutes": 10}
-        if sensitive
-        else {"full_name": "Fay"},
-        sensitive=sensitive,
-    )
-    message_id = await db.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending"))
-    assert message_id is not None
-    # as the worker leaves it after the last attempt
-    await db.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status="failed", attempts=8, last_error="SMTPConnectError: refused")
-    )
-    await commit(db)
-    return message_id
+from tests.conftest import Mailbox
+from tests.factories.accounts import Account
+from tests.factories.outbox import failed_email
 
 
 async def test_admin_lists_failed_messages_and_retries_one(
     client: httpx.AsyncClient, admin: Account, db: AsyncSession, drain: Any, mailbox: Mailbox
 ) -> None:
-    failed = await _failed_email(db, "fay@example.com")
-    secret = await _failed_email(db, "sam@example.com", sensitive=True)
+    failed = await failed_email(db, "fay@example.com")
+    secret = await failed_email(db, "sam@example.com", sensitive=True)
 
     listed = await client.get("/admin/outbox", headers=admin.headers, params={"status": "failed"})
     assert listed.status_code == 200
@@ -76,7 +52,7 @@ async def test_outbox_refusals(
     instructor: Account,
     db: AsyncSession,
 ) -> None:
-    failed = await _failed_email(db, "fay@example.com")
+    failed = await failed_email(db, "fay@example.com")
     for caller in (student, instructor):
         assert (await client.get("/admin/outbox", headers=caller.headers)).status_code == 403
         retry = await client.post(f"/admin/outbox/{failed}/retry", headers=caller.headers)

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.analytics.dataset import DataSet, build
-from tests.conftest import Account, AccountFactory
+from tests.factories.accounts import Account, AccountFactory
 
 
 @pytest.fixture

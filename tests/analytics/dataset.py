@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,16 +42,19 @@ from lms.core.session import commit
 from lms.modules.certificates.models import Certificate
 from lms.modules.courses.models import Course, Lesson
 from lms.modules.enrollments.models import Enrollment, LessonProgress
-from lms.modules.payments.models import Payment
-from lms.modules.quizzes.models import Quiz, QuizAttempt
+from lms.modules.quizzes.models import Quiz
 from lms.modules.users.models import User
-from tests.conftest import Account, AccountFactory
+from tests.factories.accounts import Account, AccountFactory
+from tests.factories.courses import course_row, lesson_row
+from tests.factories.payments import payment_row
+from tests.factories.quizzes import attempt_row
 
 LESSON_SECONDS = 600
 IN_PROGRESS_SECONDS = {"s3": 300, "s4": 900, "s5": 300}
 
 
 def at(day: str, clock: str = "10:00") -> datetime:
+    """``clock`` o'clock UTC on ``day`` (an ISO date)."""
     return datetime.fromisoformat(f"{day}T{clock}:00+00:00")
 
 
@@ -70,56 +73,6 @@ class DataSet:
     enrollment_ids: dict[str, uuid.UUID] = field(default_factory=dict)
 
 
-def _course(owner: Account, title: str, *, published: bool) -> Course:
-    return Course(
-        id=uuid.uuid4(),
-        title=title,
-        slug=f"{title.lower()}-{uuid.uuid4().hex[:8]}",
-        instructor_id=owner.id,
-        is_published=published,
-        published_at=utcnow() if published else None,
-        price=Decimal("100.00"),
-        currency="EGP",
-    )
-
-
-def _lesson(course: Course, index: int) -> Lesson:
-    return Lesson(
-        id=uuid.uuid4(),
-        course_id=course.id,
-        title=f"L{index + 1}",
-        slug=f"l{index + 1}",
-        lesson_type="text",
-        order_index=index,
-        created_at=at("2025-01-01") + timedelta(minutes=index),
-    )
-
-
-def _payment(
-    user: Account,
-    course: Course,
-    provider: str,
-    amount: str,
-    *,
-    status: str = "succeeded",
-    refunded: str = "0.00",
-    currency: str = "EGP",
-    paid: datetime,
-) -> Payment:
-    return Payment(
-        provider=provider,
-        user_id=user.id,
-        course_id=course.id,
-        amount=Decimal(amount),
-        total_amount=Decimal(amount),
-        refunded_amount=Decimal(refunded),
-        currency=currency,
-        status=status,
-        processed_at=paid,
-        created_at=paid,
-    )
-
-
 async def build(
     db: AsyncSession,
     make_account: AccountFactory,
@@ -130,20 +83,24 @@ async def build(
 ) -> DataSet:
     students = {f"s{n}": await make_account("student") for n in range(1, 8)}
     now = utcnow()
-    data = _course(instructor, "Data", published=True)
-    second = _course(instructor, "Second", published=True)
-    elsewhere = _course(other_instructor, "Elsewhere", published=True)
-    draft = _course(instructor, "Draft", published=False)
-    data.created_at, second.created_at, draft.created_at = (
-        at("2025-01-01"),
-        at("2025-01-02"),
-        at("2025-01-03"),
-    )
-    lessons = [_lesson(data, index) for index in range(4)]
-    second_lessons = [_lesson(second, index) for index in range(2)]
+    data = course_row(instructor.id, "Data", published=True, created_at=at("2025-01-01"))
+    second = course_row(instructor.id, "Second", published=True, created_at=at("2025-01-02"))
+    elsewhere = course_row(other_instructor.id, "Elsewhere", published=True)
+    draft = course_row(instructor.id, "Draft", published=False, created_at=at("2025-01-03"))
+
+    def lessons_of(course: Course, count: int) -> list[Lesson]:
+        # One minute apart, so that their order by creation is their order.
+        first = at("2025-01-01")
+        return [
+            lesson_row(course.id, index, created_at=first + timedelta(minutes=index))
+            for index in range(count)
+        ]
+
+    lessons = lessons_of(data, 4)
+    second_lessons = lessons_of(second, 2)
     db.add_all([data, second, elsewhere, draft])
     await db.flush()
-    db.add_all([*lessons, *second_lessons, _lesson(elsewhere, 0), _lesson(draft, 0)])
+    db.add_all([*lessons, *second_lessons, *lessons_of(elsewhere, 1), *lessons_of(draft, 1)])
     await db.flush()
 
     plan: dict[str, dict[str, Any]] = {
@@ -265,42 +222,40 @@ async def build(
     ]
     for quiz, name, number, status, pct, when in attempts:
         db.add(
-            QuizAttempt(
+            attempt_row(
                 quiz_id=quiz.id,
                 enrollment_id=enrollments[name].id,
                 student_id=students[name].id,
                 attempt_number=number,
                 status=status,
-                started_at=(when or now) - timedelta(minutes=5),
-                submitted_at=when if status != "in_progress" else None,
-                graded_at=when if status == "graded" else None,
-                percentage=Decimal(pct) if pct is not None else None,
-                score=Decimal(pct) / 10 if pct is not None else None,
-                max_score=Decimal("10"),
-                is_passed=(Decimal(pct) >= 70) if pct is not None else None,
+                percentage=pct,
+                submitted_at=when,
             )
         )
 
     s1, s2 = students["s1"], students["s2"]
+    # payer, course, provider, amount, paid at, and the rest where it differs
+    payments: list[tuple[Account, Course, str, str, datetime, dict[str, str]]] = [
+        (s1, data, "stripe", "100.00", at("2025-03-02"), {}),
+        (s2, data, "paymob", "100.00", at("2025-03-05"), {"refunded": "30.00"}),
+        (students["s3"], data, "myfatoorah", "100.00", at("2025-02-10"),
+         {"status": "refunded", "refunded": "100.00"}),
+        (s1, data, "stripe", "50.00", at("2025-03-07"), {"currency": "USD"}),
+        (students["s4"], data, "stripe", "100.00", now, {"status": "pending"}),
+        (students["s5"], data, "paymob", "100.00", now, {"status": "failed"}),
+        (s1, second, "paymob", "20.00", at("2025-03-20"), {}),
+        (s2, elsewhere, "stripe", "200.00", at("2025-01-15"), {}),
+    ]  # fmt: skip
     db.add_all(
-        [
-            _payment(s1, data, "stripe", "100.00", paid=at("2025-03-02")),
-            _payment(s2, data, "paymob", "100.00", refunded="30.00", paid=at("2025-03-05")),
-            _payment(
-                students["s3"],
-                data,
-                "myfatoorah",
-                "100.00",
-                status="refunded",
-                refunded="100.00",
-                paid=at("2025-02-10"),
-            ),
-            _payment(s1, data, "stripe", "50.00", currency="USD", paid=at("2025-03-07")),
-            _payment(students["s4"], data, "stripe", "100.00", status="pending", paid=now),
-            _payment(students["s5"], data, "paymob", "100.00", status="failed", paid=now),
-            _payment(s1, second, "paymob", "20.00", paid=at("2025-03-20")),
-            _payment(s2, elsewhere, "stripe", "200.00", paid=at("2025-01-15")),
-        ]
+        payment_row(
+            user_id=payer.id,
+            course_id=course.id,
+            provider=provider,
+            amount=amount,
+            paid_at=paid_at,
+            **more,
+        )
+        for payer, course, provider, amount, paid_at, more in payments
     )
     db.add_all(
         [
@@ -330,7 +285,3 @@ async def build(
     await db.execute(update(User).where(User.id == students["s7"].id).values(is_active=False))
     await commit(db)
     return dataset
-
-
-def utc(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)

@@ -9,7 +9,7 @@ import uuid
 import httpx
 
 from tests.analytics.dataset import DataSet
-from tests.conftest import Account
+from tests.factories.accounts import Account
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 

@@ -4,7 +4,6 @@ the cent, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -15,9 +14,9 @@ from lms.core.session import commit
 from lms.modules.analytics import service
 from lms.modules.analytics.schemas import Window
 from lms.modules.courses import service as courses
-from lms.modules.quizzes.models import QuizAttempt
 from tests.analytics.dataset import DataSet, at
 from tests.conftest import IS_POSTGRES
+from tests.factories.quizzes import attempt_row
 
 WINDOW = {"from": "2025-03-01", "to": "2025-03-10"}
 
@@ -243,19 +242,14 @@ async def test_score_buckets_at_their_edges(
     quiz_id = dataset.quiz_ids[0]
     for number, pct in enumerate(("0", "9.99", "10.01", "69.99", "79.5", "99.99"), start=3):
         db.add(
-            QuizAttempt(
+            attempt_row(
                 quiz_id=quiz_id,
                 enrollment_id=dataset.enrollment_ids["s3"],
                 student_id=dataset.students["s3"].id,
                 attempt_number=number,
                 status="graded",
-                started_at=at("2025-03-07"),
+                percentage=pct,
                 submitted_at=at("2025-03-07", "10:05"),
-                graded_at=at("2025-03-07", "10:05"),
-                percentage=Decimal(pct),
-                score=Decimal(pct) / 10,
-                max_score=Decimal("10"),
-                is_passed=Decimal(pct) >= 70,
             )
         )
     await commit(db)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import httpx
 
 from tests.analytics.dataset import DataSet
-from tests.conftest import Account
-from tests.courses.factories import enroll, published_course
+from tests.factories.accounts import Account
+from tests.factories.courses import published_course
+from tests.factories.enrollments import enroll
 
 
 async def test_dashboard_of_a_student_with_two_courses(

@@ -6,8 +6,10 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Account
-from tests.quizzes.helpers import add_lesson, create_course, enroll, get_enrollment, publish_course
+from tests.factories.accounts import Account
+from tests.factories.courses import add_lesson, create_course, publish_course
+from tests.factories.enrollments import enroll, get_enrollment
+from tests.factories.files import upload_file
 
 
 async def _room(
@@ -42,13 +44,8 @@ async def test_a_student_submits_resubmits_and_is_graded(
         json={"text": "Final essay", "file_id": str(uuid.uuid4())},
     )
     assert unknown.status_code == 404
-    uploaded = await client.post(
-        "/files/upload",
-        headers=student.headers,
-        files={"file": ("essay.pdf", b"%PDF-1.4\n%final essay\n%%EOF\n", "application/pdf")},
-    )
-    assert uploaded.status_code == 201, uploaded.text
-    file_id = uploaded.json()["id"]
+    essay = b"%PDF-1.4\n%final essay\n%%EOF\n"
+    file_id = (await upload_file(client, student, "essay.pdf", essay, mime="application/pdf"))["id"]
     second = await client.post(
         f"/lessons/{lesson_id}/submissions",
         headers=student.headers,

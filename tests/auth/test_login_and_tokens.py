@@ -11,7 +11,8 @@ from lms.core import jobs
 from lms.core.db import utcnow
 from lms.core.session import commit
 from lms.modules.auth.models import OneTimeCode, RefreshToken
-from tests.conftest import PASSWORD, Account, AccountFactory, Mailbox
+from tests.conftest import Mailbox
+from tests.factories.accounts import PASSWORD, Account, AccountFactory
 
 
 async def test_register_returns_student_tokens_and_queues_emails(

@@ -18,31 +18,8 @@ from lms.core.security import decrypt_secret
 from lms.core.session import commit
 from lms.modules.auth.models import OneTimeCode
 from lms.modules.users.models import User
-from tests.conftest import PASSWORD, Account, Mailbox
-
-CODE = r"sign-in code: (\d{6})"
-
-
-async def _login(client: httpx.AsyncClient, account: Account) -> httpx.Response:
-    return await client.post("/auth/login", json={"email": account.email, "password": PASSWORD})
-
-
-async def _enable_email_mfa(
-    client: httpx.AsyncClient, account: Account, drain: Any, mailbox: Mailbox
-) -> dict[str, Any]:
-    started = await client.post(
-        "/auth/mfa/enable/request", headers=account.headers, json={"method": "email"}
-    )
-    assert started.status_code == 200, started.text
-    assert started.json()["method"] == "email"
-    await drain()
-    code = mailbox.last_match(CODE, account.email)
-    confirmed = await client.post(
-        "/auth/mfa/enable/confirm", headers=account.headers, json={"code": code}
-    )
-    assert confirmed.status_code == 200, confirmed.text
-    body: dict[str, Any] = confirmed.json()
-    return body
+from tests.conftest import Mailbox
+from tests.factories.accounts import PASSWORD, SIGN_IN_CODE, Account, enable_email_mfa, login
 
 
 async def _enable_totp(client: httpx.AsyncClient, account: Account) -> tuple[pyotp.TOTP, int]:
@@ -64,18 +41,18 @@ async def _enable_totp(client: httpx.AsyncClient, account: Account) -> tuple[pyo
 async def test_email_mfa_from_enrolment_to_login(
     client: httpx.AsyncClient, student: Account, drain: Any, mailbox: Mailbox
 ) -> None:
-    enabled = await _enable_email_mfa(client, student, drain, mailbox)
+    enabled = await enable_email_mfa(client, student, drain, mailbox)
     assert enabled["mfa_enabled"] is True and enabled["method"] == "email"
     assert len(enabled["recovery_codes"]) == 10
     assert (await client.get("/auth/me", headers=student.headers)).json()["mfa_enabled"] is True
 
-    challenge = await _login(client, student)
+    challenge = await login(client, student.email)
     assert challenge.status_code == 200
     body = challenge.json()
     assert body["mfa_required"] is True and "access_token" not in body
     assert body["methods"] == ["email", "recovery_code"]
     await drain()
-    code = mailbox.last_match(CODE, student.email)
+    code = mailbox.last_match(SIGN_IN_CODE, student.email)
 
     wrong = await client.post(
         "/auth/login/mfa",
@@ -95,9 +72,9 @@ async def test_email_mfa_from_enrolment_to_login(
     assert again.status_code == 401 and again.json()["code"] == "mfa_token_used"
 
     # signing in again at once works: the used code does not hold back a new one
-    relogin = await _login(client, student)
+    relogin = await login(client, student.email)
     assert relogin.status_code == 200 and await drain() == 1
-    fresh = mailbox.last_match(CODE, student.email)
+    fresh = mailbox.last_match(SIGN_IN_CODE, student.email)
     second = await client.post(
         "/auth/login/mfa", json={"mfa_token": relogin.json()["mfa_token"], "code": fresh}
     )
@@ -107,8 +84,8 @@ async def test_email_mfa_from_enrolment_to_login(
 async def test_mfa_token_is_never_an_access_token(
     client: httpx.AsyncClient, student: Account, drain: Any, mailbox: Mailbox
 ) -> None:
-    await _enable_email_mfa(client, student, drain, mailbox)
-    mfa_token = (await _login(client, student)).json()["mfa_token"]
+    await enable_email_mfa(client, student, drain, mailbox)
+    mfa_token = (await login(client, student.email)).json()["mfa_token"]
     me = await client.get("/auth/me", headers={"Authorization": f"Bearer {mfa_token}"})
     assert me.status_code == 401 and me.json()["code"] == "token_invalid"
     # and an access token is not an mfa_token either
@@ -129,7 +106,7 @@ async def test_mfa_token_is_never_an_access_token(
 async def test_password_form_refuses_mfa_accounts(
     client: httpx.AsyncClient, student: Account, drain: Any, mailbox: Mailbox
 ) -> None:
-    await _enable_email_mfa(client, student, drain, mailbox)
+    await enable_email_mfa(client, student, drain, mailbox)
     response = await client.post(
         "/auth/token", data={"username": student.email, "password": PASSWORD}
     )
@@ -141,7 +118,7 @@ async def test_email_codes_are_hashed_and_erased_from_the_outbox(
 ) -> None:
     await client.post("/auth/mfa/enable/request", headers=student.headers, json={"method": "email"})
     await drain()
-    code = mailbox.last_match(CODE, student.email)
+    code = mailbox.last_match(SIGN_IN_CODE, student.email)
     rows = list(await db.scalars(select(OneTimeCode).where(OneTimeCode.user_id == student.id)))
     assert rows and all(code not in row.code_hash for row in rows)
     payloads = [m.payload for m in await db.scalars(select(OutboxMessage))]
@@ -152,13 +129,13 @@ async def test_email_codes_are_hashed_and_erased_from_the_outbox(
 async def test_a_code_dies_after_five_wrong_tries(
     client: httpx.AsyncClient, student: Account, drain: Any, mailbox: Mailbox
 ) -> None:
-    await _enable_email_mfa(client, student, drain, mailbox)
-    first = (await _login(client, student)).json()["mfa_token"]
+    await enable_email_mfa(client, student, drain, mailbox)
+    first = (await login(client, student.email)).json()["mfa_token"]
     await drain()
-    code = mailbox.last_match(CODE, student.email)
+    code = mailbox.last_match(SIGN_IN_CODE, student.email)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     # a second login inside the resend cooldown sends no new code: the first stays valid
-    second = (await _login(client, student)).json()["mfa_token"]
+    second = (await login(client, student.email)).json()["mfa_token"]
     assert await drain() == 0
     for token in (first, first, first, second, second):
         response = await client.post("/auth/login/mfa", json={"mfa_token": token, "code": wrong})
@@ -167,9 +144,9 @@ async def test_a_code_dies_after_five_wrong_tries(
     dead = await client.post("/auth/login/mfa", json={"mfa_token": second, "code": code})
     assert dead.status_code == 401 and dead.json()["code"] == "invalid_mfa_code"
     # a dead code does not hold back the next one: a new login sends a new code
-    fresh = (await _login(client, student)).json()["mfa_token"]
+    fresh = (await login(client, student.email)).json()["mfa_token"]
     assert await drain() == 1
-    new_code = mailbox.last_match(CODE, student.email)
+    new_code = mailbox.last_match(SIGN_IN_CODE, student.email)
     ok = await client.post("/auth/login/mfa", json={"mfa_token": fresh, "code": new_code})
     assert ok.status_code == 200
 
@@ -183,14 +160,14 @@ async def test_only_the_latest_code_counts_and_codes_expire(
     monkeypatch: pytest.MonkeyPatch,
     db: AsyncSession,
 ) -> None:
-    await _enable_email_mfa(client, student, drain, mailbox)
+    await enable_email_mfa(client, student, drain, mailbox)
     monkeypatch.setattr(settings, "otp_resend_seconds", 0)
-    await _login(client, student)
+    await login(client, student.email)
     await drain()
-    old_code = mailbox.last_match(CODE, student.email)
-    token = (await _login(client, student)).json()["mfa_token"]
+    old_code = mailbox.last_match(SIGN_IN_CODE, student.email)
+    token = (await login(client, student.email)).json()["mfa_token"]
     await drain()
-    new_code = mailbox.last_match(CODE, student.email)
+    new_code = mailbox.last_match(SIGN_IN_CODE, student.email)
     if old_code != new_code:
         stale = await client.post("/auth/login/mfa", json={"mfa_token": token, "code": old_code})
         assert stale.status_code == 401
@@ -241,7 +218,7 @@ async def test_totp_enrolment_secret_is_encrypted_and_codes_work_once(
     stored = await db.scalar(select(User.totp_secret_encrypted).where(User.id == student.id))
     assert stored and secret not in stored and decrypt_secret(settings, stored) == secret
     # not on until confirmed
-    assert (await _login(client, student)).json().get("access_token")
+    assert (await login(client, student.email)).json().get("access_token")
 
     totp = pyotp.TOTP(secret)
     step = totp.timecode(time.time())
@@ -256,7 +233,7 @@ async def test_totp_enrolment_secret_is_encrypted_and_codes_work_once(
     )
     assert ok.status_code == 200 and ok.json()["method"] == "totp"
 
-    challenge = (await _login(client, student)).json()
+    challenge = (await login(client, student.email)).json()
     assert challenge["methods"] == ["totp", "recovery_code"]
     replay = await client.post(
         "/auth/login/mfa",
@@ -268,7 +245,7 @@ async def test_totp_enrolment_secret_is_encrypted_and_codes_work_once(
         "/auth/login/mfa", json={"mfa_token": challenge["mfa_token"], "code": nxt}
     )
     assert ok_login.status_code == 200, ok_login.text
-    again = (await _login(client, student)).json()["mfa_token"]
+    again = (await login(client, student.email)).json()["mfa_token"]
     reused = await client.post("/auth/login/mfa", json={"mfa_token": again, "code": nxt})
     assert reused.status_code == 401
 
@@ -277,7 +254,7 @@ async def test_mfa_token_dies_after_too_many_wrong_codes(
     client: httpx.AsyncClient, student: Account
 ) -> None:
     totp, step = await _enable_totp(client, student)
-    token = (await _login(client, student)).json()["mfa_token"]
+    token = (await login(client, student.email)).json()["mfa_token"]
     for _ in range(5):
         wrong = await client.post(
             "/auth/mfa/login", json={"mfa_token": token, "code": totp.generate_otp(step + 9)}
@@ -292,13 +269,13 @@ async def test_mfa_token_dies_after_too_many_wrong_codes(
 async def test_recovery_codes_work_once_each(
     client: httpx.AsyncClient, student: Account, drain: Any, mailbox: Mailbox
 ) -> None:
-    recovery = (await _enable_email_mfa(client, student, drain, mailbox))["recovery_codes"]
-    token = (await _login(client, student)).json()["mfa_token"]
+    recovery = (await enable_email_mfa(client, student, drain, mailbox))["recovery_codes"]
+    token = (await login(client, student.email)).json()["mfa_token"]
     ok = await client.post(
         "/auth/login/mfa", json={"mfa_token": token, "code": recovery[0].upper()}
     )
     assert ok.status_code == 200
-    token = (await _login(client, student)).json()["mfa_token"]
+    token = (await login(client, student.email)).json()["mfa_token"]
     used = await client.post("/auth/login/mfa", json={"mfa_token": token, "code": recovery[0]})
     assert used.status_code == 401
     other = await client.post("/auth/login/mfa", json={"mfa_token": token, "code": recovery[1]})
@@ -334,7 +311,7 @@ async def test_disable_mfa_needs_password_or_current_code(
         "/auth/mfa/disable", headers=student.headers, json={"code": totp.generate_otp(step + 1)}
     )
     assert ok.status_code == 204
-    assert (await _login(client, student)).json().get("access_token")
+    assert (await login(client, student.email)).json().get("access_token")
 
     # and with the password, after turning it on again
     await _enable_totp(client, student)
@@ -367,7 +344,7 @@ async def test_enrolment_refusals(
         "/auth/mfa/enable/confirm", headers=student.headers, json={"code": "12"}
     )
     assert short.status_code == 422
-    await _enable_email_mfa(client, student, drain, mailbox)
+    await enable_email_mfa(client, student, drain, mailbox)
     twice = await client.post(
         "/auth/mfa/enable/request", headers=student.headers, json={"method": "totp"}
     )
@@ -378,7 +355,7 @@ async def test_mfa_step_ends_with_the_session(
     client: httpx.AsyncClient, student: Account, admin: Account
 ) -> None:
     totp, step = await _enable_totp(client, student)
-    token = (await _login(client, student)).json()["mfa_token"]
+    token = (await login(client, student.email)).json()["mfa_token"]
     await client.patch(f"/users/{student.id}", headers=admin.headers, json={"is_active": False})
     response = await client.post(
         "/auth/login/mfa", json={"mfa_token": token, "code": totp.generate_otp(step + 1)}

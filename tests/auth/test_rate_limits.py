@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from lms.core.config import Settings
-from tests.conftest import Account
+from tests.factories.accounts import Account
 
 
 async def test_auth_endpoints_answer_429_with_retry_after(

@@ -13,7 +13,8 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.session import commit
 from lms.modules.auth.models import OneTimeCode
-from tests.conftest import PASSWORD, Account, Mailbox
+from tests.conftest import Mailbox
+from tests.factories.accounts import PASSWORD, Account
 
 RESET_TOKEN = r"Reset token: (\S+)"
 VERIFY_TOKEN = r"Verification token: (\S+)"

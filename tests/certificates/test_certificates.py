@@ -2,37 +2,18 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
 
 import httpx
 import zxingcpp
 from pypdf import PdfReader
 
-from tests.conftest import Account, AccountFactory, Mailbox
-from tests.courses.factories import enroll, published_course
+from tests.conftest import Mailbox
+from tests.factories.accounts import Account, AccountFactory
+from tests.factories.certificates import my_certificates
+from tests.factories.courses import published_course
+from tests.factories.enrollments import complete_course, complete_lesson, enroll
 
 NUMBER = re.compile(r"^CERT-\d{8}-[0-9A-F]{8}$")
-
-
-async def complete_course(
-    client: httpx.AsyncClient, instructor: Account, student: Account, **course_fields: Any
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    course, lessons = await published_course(client, instructor, lessons=2, **course_fields)
-    enrollment = await enroll(client, student, course["id"])
-    for lesson in lessons:
-        response = await client.post(
-            f"/enrollments/{enrollment['id']}/lessons/{lesson['id']}/complete",
-            headers=student.headers,
-        )
-        assert response.status_code == 200, response.text
-    return course, enrollment
-
-
-async def my_certificates(client: httpx.AsyncClient, student: Account) -> list[dict[str, Any]]:
-    response = await client.get("/certificates/my-certificates", headers=student.headers)
-    assert response.status_code == 200
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
 
 
 async def test_completion_issues_one_certificate_with_pdf_and_email(
@@ -133,10 +114,7 @@ async def test_generate_on_demand_only_for_completed_and_once(
     )
     assert early.status_code == 422 and early.json()["code"] == "enrollment_not_completed"
     for lesson in lessons:
-        await client.post(
-            f"/enrollments/{enrollment['id']}/lessons/{lesson['id']}/complete",
-            headers=student.headers,
-        )
+        await complete_lesson(client, student, enrollment["id"], lesson["id"])
     made = await client.post(
         "/certificates/generate", headers=student.headers, json={"enrollment_id": enrollment["id"]}
     )

@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 
-from tests.certificates.test_certificates import complete_course, my_certificates
-from tests.conftest import Account
+from tests.factories.accounts import Account
+from tests.factories.certificates import my_certificates
+from tests.factories.enrollments import complete_course
 from tests.files.conftest import S3_BUCKET, moto_endpoint, on_s3, s3_client
 
 __all__ = ["moto_endpoint", "on_s3", "s3_client"]  # fixtures used below

@@ -3,21 +3,11 @@ visible at once."""
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.session import commit
-from lms.modules.courses.models import Course
-from tests.conftest import Account
-from tests.courses.factories import add_lesson, published_course
-
-
-async def _write_behind_the_cache(db: AsyncSession, course_id: str, title: str) -> None:
-    await db.execute(update(Course).where(Course.id == uuid.UUID(course_id)).values(title=title))
-    await commit(db)
+from tests.factories.accounts import Account
+from tests.factories.courses import add_lesson, published_course, retitle_behind_the_api
 
 
 async def test_course_detail_and_list_are_cached_and_invalidated_on_change(
@@ -29,7 +19,7 @@ async def test_course_detail_and_list_are_cached_and_invalidated_on_change(
     assert (await client.get("/courses")).json()["items"][0]["title"] == "Original"
 
     # A write that bypasses the API is not seen: the answers come from the cache.
-    await _write_behind_the_cache(db, course["id"], "Sneaky")
+    await retitle_behind_the_api(db, course["id"], "Sneaky")
     assert (await client.get(f"/courses/{course['id']}")).json()["title"] == "Original"
     assert (await client.get(f"/courses/slug/{course['slug']}")).json()["title"] == "Original"
     assert (await client.get("/courses")).json()["items"][0]["title"] == "Original"

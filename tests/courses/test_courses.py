@@ -7,8 +7,9 @@ from urllib.parse import quote
 
 import httpx
 
-from tests.conftest import Account
-from tests.courses.factories import add_lesson, create_course, enroll, published_course
+from tests.factories.accounts import Account
+from tests.factories.courses import add_lesson, create_course, published_course
+from tests.factories.enrollments import enroll
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 

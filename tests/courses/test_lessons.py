@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Account
-from tests.courses.factories import add_lesson, create_course, enroll, published_course
+from tests.factories.accounts import Account
+from tests.factories.courses import add_lesson, create_course, published_course
+from tests.factories.enrollments import enroll
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 

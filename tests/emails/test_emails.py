@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from lms.modules.emails.service import SUBJECTS, render
-from tests.conftest import PASSWORD, Account, Mailbox
+from tests.conftest import Mailbox
+from tests.factories.accounts import PASSWORD, Account
 
 NAME = "Zoë O'Brien <Zo>"
 COURSE = "Python & <Data> Science"

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Account
-from tests.courses.factories import enroll, published_course
+from tests.factories.accounts import Account
+from tests.factories.courses import published_course
+from tests.factories.enrollments import enroll
+from tests.factories.files import upload
+
+SLIDES = b"%PDF-1.4\n%course slides\n%%EOF\n"
 
 
 async def _attach(client: httpx.AsyncClient, uploader: Account, lesson_id: str) -> httpx.Response:
-    return await client.post(
-        "/files/upload",
-        headers=uploader.headers,
-        data={"lesson_id": lesson_id},
-        files={"file": ("slides.pdf", b"%PDF-1.4\n%course slides\n%%EOF\n", "application/pdf")},
+    return await upload(
+        client, uploader, "slides.pdf", SLIDES, mime="application/pdf", lesson_id=lesson_id
     )
 
 

@@ -16,8 +16,10 @@ from lms.core.session import commit
 from lms.modules.enrollments import service
 from lms.modules.enrollments.models import Enrollment, LessonProgress
 from lms.modules.enrollments.service import hooks
-from tests.conftest import Account, Mailbox
-from tests.courses.factories import add_lesson, create_course, enroll, published_course
+from tests.conftest import Mailbox
+from tests.factories.accounts import Account
+from tests.factories.courses import add_lesson, create_course, published_course
+from tests.factories.enrollments import complete_lesson, enroll
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
@@ -214,10 +216,7 @@ async def test_my_courses_lists_only_my_enrollments(
     mine_algebra = await enroll(client, student, algebra["id"])
     await enroll(client, student, poetry["id"])
     await enroll(client, other_student, poetry["id"])
-    await client.post(
-        f"/enrollments/{mine_algebra['id']}/lessons/{algebra_lessons[0]['id']}/complete",
-        headers=student.headers,
-    )
+    await complete_lesson(client, student, mine_algebra["id"], algebra_lessons[0]["id"])
 
     mine = (await client.get("/enrollments/my-courses", headers=student.headers)).json()
     assert mine["total"] == 2 and mine["page"] == 1 and mine["page_size"] == 20

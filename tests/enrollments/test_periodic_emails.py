@@ -16,8 +16,10 @@ from lms.core.db import utcnow
 from lms.core.session import commit
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.service import COURSE_REMINDER_JOB, WEEKLY_PROGRESS_JOB
-from tests.conftest import Account, AccountFactory, Mailbox
-from tests.courses.factories import enroll, published_course
+from tests.conftest import Mailbox
+from tests.factories.accounts import Account, AccountFactory
+from tests.factories.courses import published_course
+from tests.factories.enrollments import complete_lesson, enroll
 
 
 async def _idle_since(db: AsyncSession, enrollment_id: str, days: int) -> None:
@@ -53,9 +55,7 @@ async def test_reminder_goes_once_to_students_idle_past_the_threshold(
     finisher = await make_account("student")
     done = await enroll(client, finisher, course["id"])
     for lesson in lessons:
-        await client.post(
-            f"/enrollments/{done['id']}/lessons/{lesson['id']}/complete", headers=finisher.headers
-        )
+        await complete_lesson(client, finisher, done["id"], lesson["id"])
     await _idle_since(db, idle["id"], days=10)
     await _idle_since(db, fresh["id"], days=2)
     await _idle_since(db, done["id"], days=30)  # completed: no reminder
@@ -92,10 +92,7 @@ async def test_weekly_summary_reports_the_week_once(
         headers=student.headers,
         json={"time_spent_seconds": 300},
     )
-    await client.post(
-        f"/enrollments/{enrollment['id']}/lessons/{lessons[0]['id']}/complete",
-        headers=student.headers,
-    )
+    await complete_lesson(client, student, enrollment["id"], lessons[0]["id"])
     bystander = await make_account("student")  # no enrollment: no summary
     await drain()
 

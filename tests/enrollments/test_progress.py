@@ -15,8 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.modules.enrollments import service
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.service import hooks
-from tests.conftest import Account, Mailbox
-from tests.courses.factories import enroll, published_course
+from tests.conftest import Mailbox
+from tests.factories.accounts import Account
+from tests.factories.courses import published_course
+from tests.factories.enrollments import enroll
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 

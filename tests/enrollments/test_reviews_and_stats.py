@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Account, AccountFactory
-from tests.courses.factories import create_course, enroll, published_course
+from tests.factories.accounts import Account, AccountFactory
+from tests.factories.courses import create_course, published_course
+from tests.factories.enrollments import complete_lesson, enroll
 
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
@@ -71,14 +72,8 @@ async def test_course_stats_are_computed_for_owner_and_admin(
     enrollments = [await enroll(client, s, course["id"]) for s in students]
     # One finishes, one is half-way, one has not started.
     for lesson in lessons:
-        await client.post(
-            f"/enrollments/{enrollments[0]['id']}/lessons/{lesson['id']}/complete",
-            headers=students[0].headers,
-        )
-    await client.post(
-        f"/enrollments/{enrollments[1]['id']}/lessons/{lessons[0]['id']}/complete",
-        headers=students[1].headers,
-    )
+        await complete_lesson(client, students[0], enrollments[0]["id"], lesson["id"])
+    await complete_lesson(client, students[1], enrollments[1]["id"], lessons[0]["id"])
     await client.put(
         f"/enrollments/{enrollments[1]['id']}/lessons/{lessons[1]['id']}/progress",
         headers=students[1].headers,

@@ -1,95 +1,22 @@
-"""Sample contents of each accepted format and an upload helper for the files tests."""
+"""Fixtures of the files tests: the local upload folder, S3 (moto) and Azure (Azurite).
+Sample contents and uploads are in ``tests.factories.files``."""
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
-import io
 import os
 import shutil
 import socket
 import subprocess
 import time
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from lms.core.config import Settings
-from tests.conftest import Account
-
-
-def png(size: int = 2048) -> bytes:
-    return b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(max(0, size - 16))
-
-
-def jpeg(size: int = 2048) -> bytes:
-    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + os.urandom(max(0, size - 11))
-
-
-def pdf(text: str = "hello") -> bytes:
-    return f"%PDF-1.4\n% {text}\n".encode() + os.urandom(512) + b"\n%%EOF\n"
-
-
-def mp4(size: int = 4096) -> bytes:
-    return b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + os.urandom(max(0, size - 24))
-
-
-def mov(size: int = 4096) -> bytes:
-    return b"\x00\x00\x00\x14ftypqt  \x00\x00\x02\x00qt  " + os.urandom(max(0, size - 20))
-
-
-def avi(size: int = 4096) -> bytes:
-    return b"RIFF" + (size - 8).to_bytes(4, "little") + b"AVI LIST" + os.urandom(size - 16)
-
-
-def doc(size: int = 4096) -> bytes:
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + os.urandom(size - 8)
-
-
-def docx() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("_rels/.rels", "<Relationships/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-    return buffer.getvalue()
-
-
-def plain_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("notes.txt", "just a zip")
-    return buffer.getvalue()
-
-
-ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 2000
-PE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 2000
-
-
-async def upload(
-    client: httpx.AsyncClient,
-    account: Account | None,
-    name: str,
-    content: bytes,
-    *,
-    mime: str = "application/octet-stream",
-    **fields: Any,
-) -> httpx.Response:
-    """POST /files/upload the way a browser form does: fields first, then the file."""
-    data = {
-        key: str(value).lower() if isinstance(value, bool) else str(value)
-        for key, value in fields.items()
-    }
-    return await client.post(
-        "/files/upload",
-        headers=account.headers if account else {},
-        data=data,
-        files={"file": (name, content, mime)},
-    )
 
 
 def stored_files(settings: Settings) -> set[Path]:

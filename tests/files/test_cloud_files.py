@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from lms.core.config import Settings
-from tests.conftest import Account
-from tests.files.conftest import ELF, S3_BUCKET, mp4, png, upload
+from tests.factories.accounts import Account
+from tests.factories.files import ELF, mp4, png, upload
+from tests.files.conftest import S3_BUCKET
 
 
 class S3Bucket:

@@ -15,9 +15,9 @@ from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.modules.files import service as files
 from lms.modules.files.models import UploadedFile
-from tests.conftest import Account
-from tests.courses.factories import add_lesson, create_course
-from tests.files.conftest import (
+from tests.factories.accounts import Account
+from tests.factories.courses import add_lesson, create_course
+from tests.factories.files import (
     ELF,
     PE,
     avi,
@@ -29,9 +29,9 @@ from tests.files.conftest import (
     pdf,
     plain_zip,
     png,
-    stored_files,
     upload,
 )
+from tests.files.conftest import stored_files
 
 
 async def test_upload_stores_the_file_under_a_generated_key(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import Account
-from tests.files.conftest import mp4
+from tests.factories.accounts import Account
+from tests.factories.files import mp4
 
 SIZE = 50 * 1024 * 1024
 CHUNK = 256 * 1024

@@ -22,8 +22,8 @@ from lms.core.config import Settings
 from lms.core.jobs import OutboxMessage
 from lms.main import create_app
 from lms.modules.certificates.models import Certificate
-from tests.conftest import PASSWORD, create_account
-from tests.courses.factories import published_course
+from tests.factories.accounts import PASSWORD, create_account
+from tests.factories.courses import published_course
 from tests.integration import workers
 from tests.integration.conftest import BROKER_URL, SmtpSink, broker_error, free_port, require
 

@@ -19,8 +19,9 @@ import pytest
 
 from lms.core.config import Settings
 from lms.main import create_app
-from tests.conftest import DATABASE_URL, IS_POSTGRES, Account, create_account
-from tests.courses.factories import published_course
+from tests.conftest import DATABASE_URL, IS_POSTGRES
+from tests.factories.accounts import Account, create_account
+from tests.factories.courses import published_course
 from tests.integration.conftest import free_port, require
 
 pytestmark = pytest.mark.integration

@@ -24,8 +24,8 @@ import redis
 from lms.core.config import Settings
 from lms.core.security import create_purpose_token
 from lms.main import create_app
-from tests.conftest import PASSWORD, Account, create_account
-from tests.courses.factories import published_course
+from tests.factories.accounts import PASSWORD, Account, create_account
+from tests.factories.courses import published_course
 from tests.integration.conftest import free_port, require
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ from lms.core.config import Settings
 from lms.core.jobs import OutboxMessage
 from lms.core.session import commit
 from lms.modules.users.models import User
-from tests.conftest import Account
+from tests.factories.accounts import Account
 from tests.integration import workers
 from tests.integration.conftest import BROKER_URL, broker_error, require
 from tests.integration.slow_job import SLOW_TASK

@@ -17,7 +17,7 @@ from lms.core.db import utcnow
 from lms.core.jobs import OutboxMessage
 from lms.core.session import commit
 from lms.modules.emails.service import queue_email
-from tests.conftest import Account
+from tests.factories.accounts import Account
 from tests.integration.conftest import SmtpSink, free_port
 
 pytestmark = pytest.mark.integration

@@ -35,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.celery_app import SWEEP_TASK
 from lms.core.config import Settings
-from tests.conftest import DATABASE_URL, IS_POSTGRES, PASSWORD, REDIS_URL
+from tests.conftest import DATABASE_URL, IS_POSTGRES, REDIS_URL
+from tests.factories.accounts import PASSWORD
 from tests.integration import workers
 from tests.integration.conftest import BROKER_URL, broker_error, free_port, require
 

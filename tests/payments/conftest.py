@@ -3,21 +3,18 @@ by the fakes in ``fakes.py`` (through an httpx mock transport), and paid courses
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable
-from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
 
 from lms.core.config import Settings
 from lms.core.deps import get_settings_dep
-from lms.modules.payments.models import Payment, PaymentWebhookEvent
 from lms.modules.payments.providers import ProviderRegistry
 from lms.modules.payments.router import get_provider_registry
-from tests.conftest import Account
+from tests.factories.accounts import Account
+from tests.factories.courses import published_course
 from tests.payments import fakes
 
 
@@ -73,33 +70,15 @@ CourseFactory = Callable[..., Any]
 
 @pytest.fixture
 def make_course(client: httpx.AsyncClient, instructor: Account) -> CourseFactory:
-    """A course made through the courses API: paid and published unless told otherwise."""
+    """A one-lesson course made through the courses API: paid and published unless told
+    otherwise."""
 
     async def factory(
         *, price: str = "1500.00", currency: str = "EGP", published: bool = True
     ) -> dict[str, Any]:
-        created = await client.post(
-            "/courses",
-            headers=instructor.headers,
-            json={
-                "title": f"Paid course {uuid.uuid4().hex[:6]}",
-                "description": "Learn things",
-                "price": price,
-                "currency": currency,
-            },
+        course, _ = await published_course(
+            client, instructor, lessons=1, publish=published, price=price, currency=currency
         )
-        assert created.status_code == 201, created.text
-        course: dict[str, Any] = created.json()
-        lesson = await client.post(
-            f"/courses/{course['id']}/lessons",
-            headers=instructor.headers,
-            json={"title": "Welcome", "lesson_type": "text", "content": "Hello"},
-        )
-        assert lesson.status_code == 201, lesson.text
-        if published:
-            done = await client.post(f"/courses/{course['id']}/publish", headers=instructor.headers)
-            assert done.status_code == 200, done.text
-            course = done.json()
         return course
 
     return factory
@@ -109,18 +88,3 @@ def make_course(client: httpx.AsyncClient, instructor: Account) -> CourseFactory
 async def paid_course(make_course: CourseFactory) -> dict[str, Any]:
     course: dict[str, Any] = await make_course()
     return course
-
-
-async def count_events(db: Any) -> int:
-    return int(await db.scalar(select(func.count()).select_from(PaymentWebhookEvent)) or 0)
-
-
-async def payment_row(db: Any, payment_id: str) -> Payment:
-    db.expire_all()
-    payment = await db.get(Payment, uuid.UUID(payment_id))
-    assert payment is not None
-    return payment
-
-
-def money(value: str) -> Decimal:
-    return Decimal(value)

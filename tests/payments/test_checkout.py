@@ -8,10 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.conftest import Account
+from tests.factories.accounts import Account
+from tests.factories.payments import start_payment, stripe_pays
 from tests.payments import fakes
 from tests.payments.conftest import CourseFactory, PaymentsWorld
-from tests.payments.flows import start_payment, stripe_pays
 
 
 async def test_stripe_payment_intent_uses_the_course_price_and_an_idempotency_key(

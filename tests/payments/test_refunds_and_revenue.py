@@ -7,29 +7,19 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Account
-from tests.payments import fakes
-from tests.payments.conftest import CourseFactory, PaymentsWorld, payment_row
-from tests.payments.flows import (
+from tests.factories.accounts import Account
+from tests.factories.enrollments import my_courses
+from tests.factories.payments import (
+    pay_with_stripe,
     send_raw,
     send_stripe,
     start_payment,
+    stored_payment,
     stripe_charge_refunded,
     stripe_pays,
 )
-
-
-async def enrollment_status(client: httpx.AsyncClient, student: Account) -> list[str]:
-    response = await client.get("/enrollments/my-courses", headers=student.headers)
-    return [item["status"] for item in response.json()["items"]]
-
-
-async def paid(
-    client: httpx.AsyncClient, student: Account, course: dict[str, Any]
-) -> dict[str, Any]:
-    payment = await start_payment(client, student, course)
-    assert (await stripe_pays(client, payment)).status_code == 200
-    return payment
+from tests.payments import fakes
+from tests.payments.conftest import CourseFactory, PaymentsWorld
 
 
 async def test_full_refund_through_stripe_drops_the_enrollment_and_shows_in_revenue(
@@ -40,8 +30,8 @@ async def test_full_refund_through_stripe_drops_the_enrollment_and_shows_in_reve
     paid_course: dict[str, Any],
     db: Any,
 ) -> None:
-    payment = await paid(client, student, paid_course)
-    assert await enrollment_status(client, student) == ["active"]
+    payment = await pay_with_stripe(client, student, paid_course)
+    assert [e["status"] for e in await my_courses(client, student)] == ["active"]
 
     refunded = await client.post(f"/payments/{payment['id']}/refund", headers=admin.headers)
 
@@ -53,12 +43,12 @@ async def test_full_refund_through_stripe_drops_the_enrollment_and_shows_in_reve
     assert call.body["payment_intent"] == payment["provider_order_id"]
     assert call.body["amount"] == "150000"
     assert call.headers["idempotency-key"] == f"refund-{payment['id']}-0"
-    assert await enrollment_status(client, student) == ["dropped"]
+    assert [e["status"] for e in await my_courses(client, student)] == ["dropped"]
 
     # Stripe then reports the refund: already recorded, nothing changes.
     echo = fakes.stripe_event("charge.refunded", stripe_charge_refunded(payment, refunded=150000))
     assert (await send_stripe(client, echo)).json()["status"] == "processed"
-    assert (await payment_row(db, payment["id"])).status == "refunded"
+    assert (await stored_payment(db, payment["id"])).status == "refunded"
 
     summary = (await client.get("/payments/revenue/summary", headers=admin.headers)).json()
     assert summary["totals"] == [
@@ -81,13 +71,13 @@ async def test_partial_refunds_add_up_and_only_the_last_one_ends_the_payment(
     admin: Account,
     paid_course: dict[str, Any],
 ) -> None:
-    payment = await paid(client, student, paid_course)
+    payment = await pay_with_stripe(client, student, paid_course)
     path = f"/payments/{payment['id']}/refund"
 
     part = await client.post(path, headers=admin.headers, json={"amount": "500.00"})
     assert part.status_code == 200
     assert part.json()["status"] == "succeeded" and part.json()["refunded_amount"] == "500.00"
-    assert await enrollment_status(client, student) == ["active"]
+    assert [e["status"] for e in await my_courses(client, student)] == ["active"]
     too_much = await client.post(path, headers=admin.headers, json={"amount": "1000.01"})
     assert too_much.status_code == 422 and too_much.json()["code"] == "refund_too_large"
     summary = (await client.get("/payments/revenue/summary", headers=admin.headers)).json()
@@ -139,10 +129,10 @@ async def test_refund_can_keep_the_enrollment_when_configured(
     paid_course: dict[str, Any],
 ) -> None:
     world.reconfigure(refund_revokes_enrollment=False)
-    payment = await paid(client, student, paid_course)
+    payment = await pay_with_stripe(client, student, paid_course)
     response = await client.post(f"/payments/{payment['id']}/refund", headers=admin.headers)
     assert response.json()["status"] == "refunded"
-    assert await enrollment_status(client, student) == ["active"]
+    assert [e["status"] for e in await my_courses(client, student)] == ["active"]
 
 
 async def test_refund_refusals(
@@ -185,8 +175,8 @@ async def test_revenue_summary_by_provider_course_and_month(
 ) -> None:
     course_a = await make_course(price="1500.00")
     course_b = await make_course(price="200.00", currency="USD")
-    stripe_a = await paid(client, student, course_a)
-    stripe_b = await paid(client, student, course_b)
+    stripe_a = await pay_with_stripe(client, student, course_a)
+    stripe_b = await pay_with_stripe(client, student, course_b)
     pm = await start_payment(client, other_student, course_a, "paymob")
     obj = fakes.paymob_transaction(
         order_id=int(pm["provider_order_id"]), merchant_order_id=pm["id"], amount_cents=150000

@@ -10,21 +10,11 @@ from typing import Any
 import httpx
 
 from lms.modules.payments.models import Subscription
-from tests.conftest import Account
+from tests.factories.accounts import Account
+from tests.factories.enrollments import try_enroll
+from tests.factories.payments import count_events, send_stripe, subscribe
 from tests.payments import fakes
-from tests.payments.conftest import PaymentsWorld, count_events
-from tests.payments.flows import send_stripe
-
-
-async def subscribe(
-    client: httpx.AsyncClient, student: Account, plan: str = "monthly"
-) -> dict[str, Any]:
-    response = await client.post(
-        "/payments/create-subscription", headers=student.headers, json={"plan": plan}
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+from tests.payments.conftest import PaymentsWorld
 
 
 async def stripe_id_of(db: Any, subscription: dict[str, Any]) -> str:
@@ -46,13 +36,6 @@ def subscription_object(
     item["current_period_start"], item["current_period_end"] = start, start + period_days * 86400
     obj["latest_invoice"] = "in_test"
     return obj
-
-
-async def enroll(client: httpx.AsyncClient, student: Account, course: dict[str, Any]) -> int:
-    response = await client.post(
-        "/enrollments", headers=student.headers, json={"course_id": course["id"]}
-    )
-    return response.status_code
 
 
 async def test_create_subscription_calls_stripe_with_idempotency_keys(
@@ -111,7 +94,7 @@ async def test_events_keep_the_subscription_current_and_open_paid_courses(
     make_course: Any,
     db: Any,
 ) -> None:
-    assert await enroll(client, student, paid_course) == 402
+    assert (await try_enroll(client, student, paid_course["id"])).status_code == 402
     subscription = await subscribe(client, student)
     sub_id = await stripe_id_of(db, subscription)
     t0 = int(time.time()) - 100
@@ -135,7 +118,7 @@ async def test_events_keep_the_subscription_current_and_open_paid_courses(
     [current] = mine["items"]
     assert current["status"] == "active" and current["is_active"] is True
     assert current["current_period_start"] is not None
-    assert await enroll(client, student, paid_course) == 201
+    assert (await try_enroll(client, student, paid_course["id"])).status_code == 201
 
     second = await client.post(
         "/payments/create-subscription", headers=student.headers, json={"plan": "yearly"}
@@ -166,7 +149,7 @@ async def test_deleted_subscription_ends_access_and_stays_ended(
     await send_stripe(
         client, fakes.stripe_event("customer.subscription.updated", active, created=t0)
     )
-    assert await enroll(client, student, first_course) == 201
+    assert (await try_enroll(client, student, first_course["id"])).status_code == 201
 
     ended = subscription_object(sub_id, subscription, status="canceled")
     ended["canceled_at"] = t0 + 10
@@ -184,7 +167,7 @@ async def test_deleted_subscription_ends_access_and_stays_ended(
     ]
     assert row["status"] == "canceled" and row["canceled_at"] is not None
     assert row["is_active"] is False
-    assert await enroll(client, student, second_course) == 402
+    assert (await try_enroll(client, student, second_course["id"])).status_code == 402
 
 
 async def test_paid_invoices_become_recurring_payments_once(

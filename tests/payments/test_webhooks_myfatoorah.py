@@ -8,15 +8,11 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import Account
+from tests.factories.accounts import Account
+from tests.factories.enrollments import enrolled_in
+from tests.factories.payments import count_events, send_raw, start_payment, stored_payment
 from tests.payments import fakes
-from tests.payments.conftest import PaymentsWorld, count_events, payment_row
-from tests.payments.flows import send_raw, start_payment
-
-
-async def enrolled_in(client: httpx.AsyncClient, student: Account) -> list[str]:
-    response = await client.get("/enrollments/my-courses", headers=student.headers)
-    return [item["course_id"] for item in response.json()["items"]]
+from tests.payments.conftest import PaymentsWorld
 
 
 async def test_v2_success_is_confirmed_then_enrolls(
@@ -37,7 +33,7 @@ async def test_v2_success_is_confirmed_then_enrolls(
     assert response.json()["status"] == "processed"
     [lookup] = world.fake.calls("/v2/GetPaymentStatus")
     assert lookup.body == {"Key": payment["provider_order_id"], "KeyType": "InvoiceId"}
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "succeeded"
     assert stored.provider_reference == json.loads(body)["Data"]["Transaction"]["PaymentId"]
     assert await enrolled_in(client, student) == [paid_course["id"]]
@@ -63,7 +59,7 @@ async def test_v2_success_that_the_status_lookup_does_not_confirm_waits(
 
     assert response.status_code == 200
     assert response.json()["status"] == "ignored"
-    assert (await payment_row(db, payment["id"])).status == "pending"
+    assert (await stored_payment(db, payment["id"])).status == "pending"
     assert await enrolled_in(client, student) == []
 
 
@@ -81,7 +77,7 @@ async def test_v2_failure_marks_the_payment_failed(
         invoice_status="PENDING",
     )
     assert (await send_raw(client, "myfatoorah", body, headers=headers)).status_code == 200
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "failed" and stored.failure_reason == "Insufficient funds"
     assert world.fake.calls("/v2/GetPaymentStatus") == []
 
@@ -108,7 +104,7 @@ async def test_bad_or_missing_signature_is_400_and_nothing_is_stored(
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_signature"
     assert await count_events(db) == 0
-    assert (await payment_row(db, payment["id"])).status == "pending"
+    assert (await stored_payment(db, payment["id"])).status == "pending"
 
 
 async def test_wrong_amount_is_rejected_and_fails_the_payment(
@@ -124,7 +120,7 @@ async def test_wrong_amount_is_rejected_and_fails_the_payment(
     )
     response = await send_raw(client, "myfatoorah", body, headers=headers)
     assert response.json()["status"] == "rejected"
-    assert (await payment_row(db, payment["id"])).status == "failed"
+    assert (await stored_payment(db, payment["id"])).status == "failed"
     assert await enrolled_in(client, student) == []
 
 
@@ -164,7 +160,7 @@ async def test_v1_transaction_event_signed_over_sorted_data_enrolls(
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "processed"
-    assert (await payment_row(db, payment["id"])).status == "succeeded"
+    assert (await stored_payment(db, payment["id"])).status == "succeeded"
     assert await enrolled_in(client, student) == [paid_course["id"]]
 
 
@@ -200,7 +196,7 @@ async def test_v2_refund_event_refunds_the_payment(
     response = await send_raw(client, "myfatoorah", refund, headers=refund_headers)
 
     assert response.status_code == 200 and response.json()["status"] == "processed"
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "refunded" and str(stored.refunded_amount) == "1500.00"
 
 
@@ -219,7 +215,7 @@ async def test_status_lookup_outage_stores_nothing_so_the_retry_succeeds(
 
     assert outage.status_code == 503 and outage.json()["code"] == "provider_unavailable"
     assert await count_events(db) == 0
-    assert (await payment_row(db, payment["id"])).status == "pending"
+    assert (await stored_payment(db, payment["id"])).status == "pending"
     world.fake.unreachable.clear()
     retry = await send_raw(client, "myfatoorah", body, headers=headers)
     assert retry.status_code == 200 and retry.json()["duplicate"] is False

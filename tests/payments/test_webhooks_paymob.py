@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from lms.modules.payments.providers.paymob import transaction_message
-from tests.conftest import Account
+from tests.factories.accounts import Account
+from tests.factories.enrollments import enrolled_in
+from tests.factories.payments import count_events, send_raw, start_payment, stored_payment
 from tests.payments import fakes
-from tests.payments.conftest import PaymentsWorld, count_events, payment_row
-from tests.payments.flows import send_raw, start_payment
+from tests.payments.conftest import PaymentsWorld
 
 
 def paid_obj(payment: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -23,11 +24,6 @@ def paid_obj(payment: dict[str, Any], **changes: Any) -> dict[str, Any]:
     )
     obj.update(changes)
     return obj
-
-
-async def enrolled_in(client: httpx.AsyncClient, student: Account) -> list[str]:
-    response = await client.get("/enrollments/my-courses", headers=student.headers)
-    return [item["course_id"] for item in response.json()["items"]]
 
 
 def test_the_signed_string_matches_paymobs_documented_example() -> None:
@@ -56,7 +52,7 @@ async def test_post_callback_enrolls_and_a_replay_changes_nothing(
 
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "processed"
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "succeeded" and stored.provider_reference == "192036465"
     assert await enrolled_in(client, student) == [paid_course["id"]]
     replay = await send_raw(client, "paymob", body, params=params)
@@ -124,7 +120,7 @@ async def test_bad_hmac_or_tampered_body_is_400_and_nothing_is_stored(
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_signature"
     assert await count_events(db) == 0
-    assert (await payment_row(db, payment["id"])).status == "pending"
+    assert (await stored_payment(db, payment["id"])).status == "pending"
 
 
 async def test_signed_but_wrong_amount_or_order_fails_the_payment(
@@ -140,7 +136,7 @@ async def test_signed_but_wrong_amount_or_order_fails_the_payment(
     body, params = fakes.paymob_callback(cheap)
     response = await send_raw(client, "paymob", body, params=params)
     assert response.json()["status"] == "rejected"
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "failed" and "amount mismatch" in (stored.failure_reason or "")
     assert await enrolled_in(client, student) == []
 
@@ -150,7 +146,7 @@ async def test_signed_but_wrong_amount_or_order_fails_the_payment(
     body, params = fakes.paymob_callback(elsewhere)
     answer = await send_raw(client, "paymob", body, params=params)
     assert answer.json()["status"] == "rejected"
-    assert (await payment_row(db, other["id"])).status == "failed"
+    assert (await stored_payment(db, other["id"])).status == "failed"
     assert await enrolled_in(client, other_student) == []
 
 
@@ -166,16 +162,16 @@ async def test_declined_pending_and_refunded_callbacks(
     assert (await send_raw(client, "paymob", pending, params=params)).json()["status"] == "ignored"
     declined, params = fakes.paymob_callback(paid_obj(payment, success=False, id=192036470))
     assert (await send_raw(client, "paymob", declined, params=params)).status_code == 200
-    assert (await payment_row(db, payment["id"])).status == "failed"
+    assert (await stored_payment(db, payment["id"])).status == "failed"
 
     paid, params = fakes.paymob_callback(paid_obj(payment, id=192036471))
     assert (await send_raw(client, "paymob", paid, params=params)).status_code == 200
-    assert (await payment_row(db, payment["id"])).status == "succeeded"
+    assert (await stored_payment(db, payment["id"])).status == "succeeded"
     refunded, params = fakes.paymob_callback(
         paid_obj(payment, id=192036471, is_refunded=True, refunded_amount_cents=150000)
     )
     assert (await send_raw(client, "paymob", refunded, params=params)).status_code == 200
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "refunded" and str(stored.refunded_amount) == "1500.00"
     assert await count_events(db) == 4
 

@@ -10,23 +10,20 @@ import httpx
 import pytest
 
 from lms.modules.payments import repository
-from tests.conftest import Account, Mailbox
-from tests.payments import fakes
-from tests.payments.conftest import PaymentsWorld, count_events, payment_row
-from tests.payments.flows import (
+from tests.conftest import Mailbox
+from tests.factories.accounts import Account
+from tests.factories.enrollments import my_courses
+from tests.factories.payments import (
+    count_events,
     now,
     send_stripe,
     start_payment,
+    stored_payment,
     stripe_intent,
     stripe_pays,
 )
-
-
-async def my_courses(client: httpx.AsyncClient, student: Account) -> list[dict[str, Any]]:
-    response = await client.get("/enrollments/my-courses", headers=student.headers)
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return items
+from tests.payments import fakes
+from tests.payments.conftest import PaymentsWorld
 
 
 async def test_succeeded_payment_enrolls_once_and_sends_the_email(
@@ -51,7 +48,7 @@ async def test_succeeded_payment_enrolls_once_and_sends_the_email(
     }
     enrolled = await my_courses(client, student)
     assert [e["course_id"] for e in enrolled] == [paid_course["id"]]
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "succeeded" and stored.processed_at is not None
     assert stored.enrollment_id is not None and str(stored.enrollment_id) == enrolled[0]["id"]
 
@@ -87,7 +84,7 @@ async def test_bad_signature_stale_timestamp_or_no_header_is_400_and_nothing_is_
         assert response.status_code == 400, response.text
         assert response.json()["code"] == "invalid_signature"
     assert await count_events(db) == 0
-    assert (await payment_row(db, payment["id"])).status == "pending"
+    assert (await stored_payment(db, payment["id"])).status == "pending"
     assert await my_courses(client, student) == []
 
     recent = await send_stripe(client, event, at=now() - 120)  # inside the 5-minute window
@@ -127,7 +124,7 @@ async def test_a_late_failure_after_success_changes_nothing(
     late = await send_stripe(client, failed)
     assert late.status_code == 200
     assert late.json()["status"] == "processed"
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "succeeded" and stored.failure_reason is None
     assert len(await my_courses(client, student)) == 1
     assert await count_events(db) == 2
@@ -145,12 +142,12 @@ async def test_a_failed_attempt_then_a_success_enrolls(
         "payment_intent.payment_failed", stripe_intent(payment, status="requires_payment_method")
     )
     assert (await send_stripe(client, declined)).status_code == 200
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "failed" and stored.failure_reason == "Your card was declined."
     assert await my_courses(client, student) == []
 
     assert (await stripe_pays(client, payment)).status_code == 200
-    assert (await payment_row(db, payment["id"])).status == "succeeded"
+    assert (await stored_payment(db, payment["id"])).status == "succeeded"
     assert len(await my_courses(client, student)) == 1
 
 
@@ -183,7 +180,7 @@ async def test_wrong_amount_or_currency_fails_the_payment_without_enrolling(
     response = await send_stripe(client, cheap)
     assert response.status_code == 200
     assert response.json()["status"] == "rejected"
-    stored = await payment_row(db, payment["id"])
+    stored = await stored_payment(db, payment["id"])
     assert stored.status == "failed"
     assert stored.failure_reason is not None and "amount mismatch" in stored.failure_reason
     assert await my_courses(client, student) == []
@@ -191,7 +188,7 @@ async def test_wrong_amount_or_currency_fails_the_payment_without_enrolling(
     other = await start_payment(client, other_student, paid_course)
     dollars = fakes.stripe_event("payment_intent.succeeded", stripe_intent(other, currency="usd"))
     assert (await send_stripe(client, dollars)).json()["status"] == "rejected"
-    assert (await payment_row(db, other["id"])).status == "failed"
+    assert (await stored_payment(db, other["id"])).status == "failed"
     assert await my_courses(client, other_student) == []
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.users.models import User
-from tests.conftest import Account
+from tests.factories.accounts import Account
 from tests.performance.counting import counting_statements
 
 

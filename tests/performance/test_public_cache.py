@@ -4,18 +4,15 @@ once. Callers with a token always reach the endpoint."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.cache import version_key
-from lms.core.session import commit
-from lms.modules.courses.models import Course
-from tests.conftest import Account
-from tests.courses.factories import enroll, published_course
+from tests.factories.accounts import Account
+from tests.factories.courses import published_course, retitle_behind_the_api
+from tests.factories.enrollments import enroll
 from tests.performance.counting import counting_statements
 
 
@@ -108,10 +105,7 @@ async def test_drafts_stay_hidden_and_publishing_shows_them(
 
     # A write behind the API's back is not seen until the cache entry expires or a
     # change through the API invalidates it (as for the JSON cache).
-    await db.execute(
-        update(Course).where(Course.id == uuid.UUID(course["id"])).values(title="Behind")
-    )
-    await commit(db)
+    await retitle_behind_the_api(db, course["id"], "Behind")
     assert (await client.get(f"/courses/{course['id']}")).json()["title"] != "Behind"
     await client.patch(f"/courses/{course['id']}", headers=instructor.headers, json={})
     assert (await client.get(f"/courses/{course['id']}")).json()["title"] == "Behind"

@@ -14,17 +14,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Account, AccountFactory
+from tests.factories.accounts import Account, AccountFactory
+from tests.factories.courses import add_lesson, create_course, publish_course
+from tests.factories.enrollments import enroll
+from tests.factories.quizzes import make_classroom, right_answers, standard_questions
 from tests.performance.counting import Statements, counting_statements
-from tests.quizzes.helpers import (
-    add_lesson,
-    create_course,
-    enroll,
-    make_classroom,
-    publish_course,
-    right_answers,
-    standard_questions,
-)
 
 PROGRESS = {"time_spent_seconds": 30, "last_position_seconds": 120, "completion_percentage": 50}
 
@@ -122,7 +116,7 @@ async def measure(
         "POST",
         f"/quizzes/{room.quiz_id}/attempts/{sheet['id']}/submit",
         headers=headers,
-        json={"answers": right_answers(_as_classroom(room))},
+        json={"answers": right_answers(room)},
     )
     assert submitted["is_passed"] is True  # which completes the quiz lesson
     for lesson in room.lessons[1:-1]:
@@ -136,15 +130,6 @@ async def measure(
         "login", "POST", "/auth/login", json={"email": student.email, "password": student.password}
     )
     return counts
-
-
-def _as_classroom(room: Room) -> Any:
-    from tests.quizzes.helpers import Classroom
-
-    classroom = Classroom(room.course_id, room.lessons[0], room.lessons[1], room.enrollment_id)
-    classroom.quiz_id = room.quiz_id
-    classroom.questions = room.questions
-    return classroom
 
 
 @pytest.mark.parametrize("size", [1, 5])

@@ -16,8 +16,8 @@ from sqlalchemy import event
 from lms.core.config import Settings
 from lms.core.deps import principal_key
 from lms.main import create_app
-from tests.conftest import Account, create_account
-from tests.quizzes.helpers import make_classroom
+from tests.factories.accounts import Account, create_account
+from tests.factories.quizzes import make_classroom
 
 
 @contextmanager

@@ -1,42 +1,50 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
-from tests.conftest import Account
-from tests.quizzes.helpers import (
+from tests.factories.accounts import Account
+from tests.factories.enrollments import enroll, get_enrollment
+from tests.factories.quizzes import (
     ACCEPTED,
     CAPITAL,
     ESSAY,
     EXPLANATION,
     OTHER_CITY,
+    SECRETS,
     WRONG_CITY,
     add_question,
-    assert_no_answer_leak,
     create_quiz,
-    get_enrollment,
     make_classroom,
     publish_quiz,
     right_answers,
     standard_questions,
+    start_attempt,
+    submit_attempt,
 )
 
 
-async def _start(client: httpx.AsyncClient, student: Account, quiz_id: str) -> dict[str, Any]:
-    response = await client.post(f"/quizzes/{quiz_id}/attempts", headers=student.headers)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+def assert_no_answer_leak(response: httpx.Response) -> None:
+    """Nothing in a student-facing response tells which answer is right."""
+    raw = response.text
+    for secret in SECRETS:
+        assert secret not in raw, f"{secret} leaked in {response.request.url}"
 
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                assert key not in {"correct_answer", "explanation", "is_correct"} or item is None, (
+                    f"{key} leaked in {response.request.url}: {json.dumps(value)[:200]}"
+                )
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
 
-async def _submit(
-    client: httpx.AsyncClient, student: Account, quiz_id: str, attempt_id: str, answers: Any
-) -> httpx.Response:
-    return await client.post(
-        f"/quizzes/{quiz_id}/attempts/{attempt_id}/submit",
-        headers=student.headers,
-        json={"answers": answers},
-    )
+    if raw:
+        walk(response.json())
 
 
 async def test_a_student_takes_a_quiz_and_passing_completes_its_lesson(
@@ -46,7 +54,7 @@ async def test_a_student_takes_a_quiz_and_passing_completes_its_lesson(
     before = await get_enrollment(client, student, room.enrollment_id)
     assert before["completed_lessons_count"] == 0
 
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     assert sheet["status"] == "in_progress" and sheet["attempt_number"] == 1
     assert sheet["deadline_at"] is None and sheet["time_remaining_seconds"] is None
     assert sheet["quiz"]["id"] == room.quiz_id and sheet["quiz"]["question_count"] == 3
@@ -54,7 +62,9 @@ async def test_a_student_takes_a_quiz_and_passing_completes_its_lesson(
     mc = next(q for q in sheet["questions"] if q["question_type"] == "multiple_choice")
     assert sorted(mc["options"]) == sorted([WRONG_CITY, CAPITAL, OTHER_CITY])
 
-    submitted = await _submit(client, student, room.quiz_id, sheet["id"], right_answers(room))
+    submitted = await submit_attempt(
+        client, student, room.quiz_id, sheet["id"], right_answers(room)
+    )
     assert submitted.status_code == 200, submitted.text
     result = submitted.json()
     assert result["status"] == "graded" and result["graded_at"]
@@ -127,9 +137,9 @@ async def test_correct_answers_are_shown_only_when_the_quiz_allows(
     client: httpx.AsyncClient, instructor: Account, student: Account
 ) -> None:
     room = await make_classroom(client, instructor, student, show_correct_answers=False)
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     answers = [{"question_id": room.by_type("multiple_choice")["id"], "answer": WRONG_CITY}]
-    result = await _submit(client, student, room.quiz_id, sheet["id"], answers)
+    result = await submit_attempt(client, student, room.quiz_id, sheet["id"], answers)
     assert result.status_code == 200
     body = result.json()
     assert body["status"] == "graded" and body["score"] == "0.00" and body["is_passed"] is False
@@ -161,8 +171,8 @@ async def test_short_answers_are_normalised(
         ("sao paulo city", True),
         ("Rio", False),
     ):
-        sheet = await _start(client, student, room.quiz_id)
-        result = await _submit(
+        sheet = await start_attempt(client, student, room.quiz_id)
+        result = await submit_attempt(
             client,
             student,
             room.quiz_id,
@@ -186,7 +196,7 @@ async def test_order_is_fixed_per_attempt_and_resumed(
         for i in range(8)
     ]
     room = await make_classroom(client, instructor, student, questions=questions, max_attempts=10)
-    first = await _start(client, student, room.quiz_id)
+    first = await start_attempt(client, student, room.quiz_id)
     resumed = await client.get(f"/quizzes/{room.quiz_id}/attempts/start", headers=student.headers)
     assert resumed.status_code == 200 and resumed.json()["id"] == first["id"]
     assert resumed.json()["questions"] == first["questions"]
@@ -196,8 +206,8 @@ async def test_order_is_fixed_per_attempt_and_resumed(
     orders = {tuple(q["id"] for q in first["questions"])}
     option_orders = {tuple(first["questions"][0]["options"])}
     for _ in range(4):
-        await _submit(client, student, room.quiz_id, first["id"], [])
-        first = await _start(client, student, room.quiz_id)
+        await submit_attempt(client, student, room.quiz_id, first["id"], [])
+        first = await start_attempt(client, student, room.quiz_id)
         orders.add(tuple(q["id"] for q in first["questions"]))
         option_orders.add(tuple(first["questions"][0]["options"]))
     # 8! orders and 6! option orders: five identical draws would mean no shuffling.
@@ -211,7 +221,7 @@ async def test_unshuffled_quiz_keeps_the_authored_order(
     room = await make_classroom(
         client, instructor, student, shuffle_questions=False, shuffle_options=False
     )
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     assert [q["id"] for q in sheet["questions"]] == [q["id"] for q in room.questions]
     assert sheet["questions"][0]["options"] == [WRONG_CITY, CAPITAL, OTHER_CITY]
 
@@ -222,7 +232,7 @@ async def test_bad_answers_are_422_and_change_nothing(
     room = await make_classroom(client, instructor, student)
     other_quiz = await create_quiz(client, instructor, room.course_id)
     foreign = await add_question(client, instructor, other_quiz["id"], **standard_questions()[1])
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     mc = room.by_type("multiple_choice")["id"]
     tf = room.by_type("true_false")["id"]
     short = room.by_type("short_answer")["id"]
@@ -248,11 +258,11 @@ async def test_bad_answers_are_422_and_change_nothing(
         ({"not": "a list"}, "validation_error"),
     ]
     for answers, code in cases:
-        response = await _submit(client, student, room.quiz_id, sheet["id"], answers)
+        response = await submit_attempt(client, student, room.quiz_id, sheet["id"], answers)
         assert response.status_code == 422, (answers, response.text)
         assert response.json()["code"] == code, (answers, response.json())
     foreign_detail = (
-        await _submit(
+        await submit_attempt(
             client,
             student,
             room.quiz_id,
@@ -269,11 +279,11 @@ async def test_a_second_submission_is_409_and_changes_nothing(
     client: httpx.AsyncClient, instructor: Account, student: Account
 ) -> None:
     room = await make_classroom(client, instructor, student)
-    sheet = await _start(client, student, room.quiz_id)
-    first = await _submit(client, student, room.quiz_id, sheet["id"], right_answers(room))
+    sheet = await start_attempt(client, student, room.quiz_id)
+    first = await submit_attempt(client, student, room.quiz_id, sheet["id"], right_answers(room))
     assert first.status_code == 200 and first.json()["score"] == "4.00"
     wrong = [{"question_id": room.by_type("true_false")["id"], "answer": False}]
-    second = await _submit(client, student, room.quiz_id, sheet["id"], wrong)
+    second = await submit_attempt(client, student, room.quiz_id, sheet["id"], wrong)
     assert second.status_code == 409 and second.json()["code"] == "attempt_already_submitted"
     flat = await client.post(
         f"/attempts/{sheet['id']}/submit", headers=student.headers, json={"answers": []}
@@ -295,7 +305,7 @@ async def test_saved_answers_are_merged_into_the_submission(
     client: httpx.AsyncClient, instructor: Account, student: Account
 ) -> None:
     room = await make_classroom(client, instructor, student)
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     mc = room.by_type("multiple_choice")["id"]
     tf = room.by_type("true_false")["id"]
     saved = await client.put(
@@ -354,11 +364,9 @@ async def test_students_see_only_their_own_attempts(
     admin: Account,
 ) -> None:
     room = await make_classroom(client, instructor, student, max_attempts=3)
-    from tests.quizzes.helpers import enroll
-
     await enroll(client, other_student, room.course_id)
-    mine = await _start(client, student, room.quiz_id)
-    theirs = await _start(client, other_student, room.quiz_id)
+    mine = await start_attempt(client, student, room.quiz_id)
+    theirs = await start_attempt(client, other_student, room.quiz_id)
     for path in (f"/attempts/{theirs['id']}", f"/quizzes/{room.quiz_id}/attempts/{theirs['id']}"):
         assert (await client.get(path, headers=student.headers)).status_code == 404
         assert (await client.get(path, headers=other_instructor.headers)).status_code == 404
@@ -405,9 +413,11 @@ async def test_max_attempts_is_enforced(
 ) -> None:
     room = await make_classroom(client, instructor, student, max_attempts=2)
     for number in (1, 2):
-        sheet = await _start(client, student, room.quiz_id)
+        sheet = await start_attempt(client, student, room.quiz_id)
         assert sheet["attempt_number"] == number
-        assert (await _submit(client, student, room.quiz_id, sheet["id"], [])).status_code == 200
+        assert (
+            await submit_attempt(client, student, room.quiz_id, sheet["id"], [])
+        ).status_code == 200
     refused = await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)
     assert refused.status_code == 409 and refused.json()["code"] == "max_attempts_reached"
     refused = await client.get(f"/quizzes/{room.quiz_id}/attempts/start", headers=student.headers)
@@ -422,8 +432,8 @@ async def test_practice_quizzes_never_complete_lessons(
     client: httpx.AsyncClient, instructor: Account, student: Account
 ) -> None:
     room = await make_classroom(client, instructor, student, quiz_type="practice")
-    sheet = await _start(client, student, room.quiz_id)
-    result = await _submit(client, student, room.quiz_id, sheet["id"], right_answers(room))
+    sheet = await start_attempt(client, student, room.quiz_id)
+    result = await submit_attempt(client, student, room.quiz_id, sheet["id"], right_answers(room))
     assert result.json()["is_passed"] is True
     enrollment = await get_enrollment(client, student, room.enrollment_id)
     assert enrollment["completed_lessons_count"] == 0
@@ -433,11 +443,11 @@ async def test_failing_does_not_complete_the_lesson(
     client: httpx.AsyncClient, instructor: Account, student: Account
 ) -> None:
     room = await make_classroom(client, instructor, student, passing_score=80)
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     answers = right_answers(room)
     short = room.by_type("short_answer")["id"]
     answers = [a for a in answers if a["question_id"] != short]  # 2 of 4 points
-    result = await _submit(client, student, room.quiz_id, sheet["id"], answers)
+    result = await submit_attempt(client, student, room.quiz_id, sheet["id"], answers)
     assert result.json()["percentage"] == "50.00" and result.json()["is_passed"] is False
     enrollment = await get_enrollment(client, student, room.enrollment_id)
     assert enrollment["completed_lessons_count"] == 0
@@ -461,10 +471,10 @@ async def test_essays_are_graded_by_the_instructor(
         questions=[*standard_questions(), ESSAY, open_short],
         passing_score=70,
     )
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     answers = right_answers(room)
     answers[-1]["answer"] = "Blue Nile"
-    result = await _submit(client, student, room.quiz_id, sheet["id"], answers)
+    result = await submit_attempt(client, student, room.quiz_id, sheet["id"], answers)
     assert result.status_code == 200
     body = result.json()
     assert body["status"] == "submitted" and body["score"] is None and body["is_passed"] is None
@@ -534,7 +544,7 @@ async def test_grading_an_open_attempt_is_refused(
     client: httpx.AsyncClient, instructor: Account, student: Account
 ) -> None:
     room = await make_classroom(client, instructor, student, questions=[ESSAY])
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     response = await client.post(
         f"/quizzes/{room.quiz_id}/attempts/{sheet['id']}/grade",
         headers=instructor.headers,
@@ -558,9 +568,9 @@ async def test_an_unanswered_essay_scores_zero_without_a_grader(
     room = await make_classroom(
         client, instructor, student, questions=[ESSAY, standard_questions()[1]]
     )
-    sheet = await _start(client, student, room.quiz_id)
+    sheet = await start_attempt(client, student, room.quiz_id)
     tf = room.by_type("true_false")["id"]
-    result = await _submit(
+    result = await submit_attempt(
         client, student, room.quiz_id, sheet["id"], [{"question_id": tf, "answer": "true"}]
     )
     assert result.json()["status"] == "graded" and result.json()["score"] == "1.00"

@@ -3,18 +3,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import Account
-from tests.quizzes.helpers import (
+from tests.factories.accounts import Account
+from tests.factories.courses import add_lesson, create_course, publish_course
+from tests.factories.quizzes import (
     CAPITAL,
     ESSAY,
     EXPLANATION,
     WRONG_CITY,
-    add_lesson,
     add_question,
-    create_course,
     create_quiz,
     make_classroom,
-    publish_course,
     publish_quiz,
     standard_questions,
 )

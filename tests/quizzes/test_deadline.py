@@ -14,8 +14,15 @@ from lms.core import jobs
 from lms.core.db import utcnow
 from lms.modules.quizzes import service
 from lms.modules.quizzes.models import QuizAttempt
-from tests.conftest import Account
-from tests.quizzes.helpers import CAPITAL, get_enrollment, make_classroom, right_answers
+from tests.factories.accounts import Account
+from tests.factories.enrollments import get_enrollment
+from tests.factories.quizzes import (
+    CAPITAL,
+    make_classroom,
+    right_answers,
+    start_attempt,
+    submit_attempt,
+)
 
 
 class Clock:
@@ -47,7 +54,7 @@ async def test_starting_fixes_the_deadline(
     client: httpx.AsyncClient, instructor: Account, student: Account, clock: Clock
 ) -> None:
     room = await _timed_room(client, instructor, student)
-    sheet = (await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)).json()
+    sheet = await start_attempt(client, student, room.quiz_id)
     started = datetime.fromisoformat(sheet["started_at"])
     assert datetime.fromisoformat(sheet["deadline_at"]) - started == timedelta(minutes=10)
     assert 599 <= sheet["time_remaining_seconds"] <= 600
@@ -67,13 +74,9 @@ async def test_a_submission_within_the_grace_is_accepted(
     client: httpx.AsyncClient, instructor: Account, student: Account, clock: Clock
 ) -> None:
     room = await _timed_room(client, instructor, student)
-    sheet = (await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)).json()
+    sheet = await start_attempt(client, student, room.quiz_id)
     clock.advance(minutes=10, seconds=25)
-    result = await client.post(
-        f"/quizzes/{room.quiz_id}/attempts/{sheet['id']}/submit",
-        headers=student.headers,
-        json={"answers": right_answers(room)},
-    )
+    result = await submit_attempt(client, student, room.quiz_id, sheet["id"], right_answers(room))
     assert result.status_code == 200, result.text
     assert result.json()["score"] == "4.00" and result.json()["closed_at_deadline"] is False
     assert 624 <= result.json()["time_taken_seconds"] <= 626
@@ -83,7 +86,7 @@ async def test_a_late_submission_is_refused_and_graded_at_the_deadline(
     client: httpx.AsyncClient, instructor: Account, student: Account, clock: Clock
 ) -> None:
     room = await _timed_room(client, instructor, student, passing_score=20)
-    sheet = (await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)).json()
+    sheet = await start_attempt(client, student, room.quiz_id)
     mc = room.by_type("multiple_choice")["id"]
     clock.advance(minutes=5)
     saved = await client.put(
@@ -118,7 +121,7 @@ async def test_saving_after_the_deadline_is_refused(
     client: httpx.AsyncClient, instructor: Account, student: Account, clock: Clock
 ) -> None:
     room = await _timed_room(client, instructor, student)
-    sheet = (await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)).json()
+    sheet = await start_attempt(client, student, room.quiz_id)
     clock.advance(minutes=11)
     late = await client.put(
         f"/quizzes/{room.quiz_id}/attempts/{sheet['id']}/answers",
@@ -134,7 +137,7 @@ async def test_an_expired_attempt_is_closed_when_read_or_restarted(
     client: httpx.AsyncClient, instructor: Account, student: Account, clock: Clock
 ) -> None:
     room = await _timed_room(client, instructor, student, max_attempts=2)
-    first = (await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)).json()
+    first = await start_attempt(client, student, room.quiz_id)
     clock.advance(minutes=20)
     listed = await client.get(
         f"/quizzes/{room.quiz_id}/attempts/my-attempts", headers=student.headers
@@ -160,7 +163,7 @@ async def test_the_sweep_closes_forgotten_attempts(
     drain: Callable[[], Any],
 ) -> None:
     room = await _timed_room(client, instructor, student)
-    sheet = (await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)).json()
+    sheet = await start_attempt(client, student, room.quiz_id)
     await client.put(
         f"/attempts/{sheet['id']}/answers",
         headers=student.headers,

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from lms.core.db import utcnow
 from lms.modules.quizzes import service
 from lms.modules.quizzes.models import QuizAttempt
-from tests.conftest import Account
-from tests.quizzes.helpers import make_classroom, right_answers
+from tests.factories.accounts import Account
+from tests.factories.quizzes import make_classroom, right_answers
 
 
 async def _count_attempts(app: Any, quiz_id: str) -> int:

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from lms.core.config import Settings
-from tests.conftest import IS_POSTGRES, AccountFactory
+from tests.conftest import IS_POSTGRES
+from tests.factories.accounts import AccountFactory
 from tests.payments.conftest import PaymentsWorld
 from tests.security.world import World, build_world
 

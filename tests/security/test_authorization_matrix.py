@@ -28,14 +28,17 @@ from typing import Any
 import httpx
 from fastapi.routing import iter_route_contexts
 
-from lms.core import jobs
-from lms.core.session import commit
-from lms.modules.emails.service import SEND_EMAIL_TASK
-from tests.conftest import PASSWORD
-from tests.files.conftest import pdf
+from tests.factories.accounts import PASSWORD, login
+from tests.factories.api import ok
+from tests.factories.certificates import generate_certificate
+from tests.factories.courses import add_lesson, published_course
+from tests.factories.enrollments import complete_course
+from tests.factories.files import pdf, upload_file
+from tests.factories.outbox import failed_email
+from tests.factories.quizzes import add_question, create_quiz
 from tests.security.test_headers import missing_security_headers
 from tests.security.test_properties import leaks
-from tests.security.world import CALLERS, World, new_course, ok, upload
+from tests.security.world import CALLERS, World
 
 Params = Callable[["Ctx", str], Awaitable[dict[str, str]]]
 Body = Callable[["Ctx", str], Awaitable[dict[str, Any]]]
@@ -59,48 +62,41 @@ class Ctx:
         return self.world
 
     async def draft_course(self) -> dict[str, Any]:
-        course, _ = await new_course(self.client, self.w.headers("owner"), lessons=1, publish=False)
+        course, _ = await published_course(
+            self.client, self.w.caller("owner"), lessons=1, publish=False
+        )
         return course
 
     async def published_course(self, **fields: Any) -> dict[str, Any]:
-        course, _ = await new_course(self.client, self.w.headers("owner"), lessons=1, **fields)
+        course, _ = await published_course(self.client, self.w.caller("owner"), lessons=1, **fields)
         return course
 
     async def lesson(self) -> dict[str, Any]:
-        return ok(
-            await self.client.post(
-                f"/courses/{self.w.draft_course['id']}/lessons",
-                headers=self.w.headers("owner"),
-                json={"title": "Spare lesson", "lesson_type": "text", "content": "x"},
-            ),
-            201,
+        return await add_lesson(
+            self.client,
+            self.w.caller("owner"),
+            self.w.draft_course["id"],
+            title="Spare lesson",
+            lesson_type="text",
+            content="x",
         )
 
     async def quiz(self, *, with_question: bool = False) -> dict[str, Any]:
-        quiz = ok(
-            await self.client.post(
-                f"/courses/{self.w.course['id']}/quizzes",
-                headers=self.w.headers("owner"),
-                json={"title": "Spare quiz"},
-            ),
-            201,
+        quiz = await create_quiz(
+            self.client, self.w.caller("owner"), self.w.course["id"], title="Spare quiz"
         )
         if with_question:
             await self.question(quiz["id"])
         return quiz
 
     async def question(self, quiz_id: str) -> dict[str, Any]:
-        return ok(
-            await self.client.post(
-                f"/quizzes/{quiz_id}/questions",
-                headers=self.w.headers("owner"),
-                json={
-                    "question_text": "2 + 2 = 4",
-                    "question_type": "true_false",
-                    "correct_answer": "true",
-                },
-            ),
-            201,
+        return await add_question(
+            self.client,
+            self.w.caller("owner"),
+            quiz_id,
+            question_text="2 + 2 = 4",
+            question_type="true_false",
+            correct_answer="true",
         )
 
     async def open_attempt(self) -> dict[str, Any]:
@@ -126,51 +122,23 @@ class Ctx:
     async def completed_enrollment(self) -> dict[str, Any]:
         """The student's completed enrollment in a new one-lesson course (the certificate
         job is queued, not run, so no certificate exists yet)."""
-        course, lessons = await new_course(self.client, self.w.headers("owner"), lessons=1)
-        enrollment = ok(
-            await self.client.post(
-                "/enrollments", headers=self.w.headers("student"), json={"course_id": course["id"]}
-            ),
-            201,
-        )
-        ok(
-            await self.client.post(
-                f"/enrollments/{enrollment['id']}/lessons/{lessons[0]['id']}/complete",
-                headers=self.w.headers("student"),
-            )
+        _, enrollment = await complete_course(
+            self.client, self.w.caller("owner"), self.w.caller("student"), lessons=1
         )
         return enrollment
 
     async def certificate(self) -> dict[str, Any]:
         enrollment = await self.completed_enrollment()
-        return ok(
-            await self.client.post(
-                "/certificates/generate",
-                headers=self.w.headers("student"),
-                json={"enrollment_id": enrollment["id"]},
-            ),
-            201,
-        )
+        return await generate_certificate(self.client, self.w.caller("student"), enrollment["id"])
 
     async def private_file(self) -> dict[str, Any]:
-        return await upload(self.client, self.w.headers("student"), "mine.pdf", pdf("private"))
+        return await upload_file(self.client, self.w.caller("student"), "mine.pdf", pdf("private"))
 
     async def failed_outbox_message(self) -> str:
-        message = await jobs.enqueue(
-            self.db,
-            SEND_EMAIL_TASK,
-            {"to": "lost@example.com", "template": "welcome", "context": {"full_name": "L"}},
-        )
-        message.status = "failed"
-        await commit(self.db)
-        return str(message.id)
+        return str(await failed_email(self.db, "lost@example.com"))
 
     async def refresh_token(self) -> str:
-        body = ok(
-            await self.client.post(
-                "/auth/login", json={"email": self.w.student.email, "password": PASSWORD}
-            )
-        )
+        body = ok(await login(self.client, self.w.student.email), 200)
         return str(body["refresh_token"])
 
 

@@ -19,9 +19,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lms.core.config import Settings
-from tests.conftest import PASSWORD, Account, Mailbox
-
-CODE = r"sign-in code: (\d{6})"
+from tests.conftest import Mailbox
+from tests.factories.accounts import PASSWORD, SIGN_IN_CODE, Account, enable_email_mfa, login
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -174,21 +173,6 @@ async def test_a_reused_refresh_token_revokes_the_whole_family(
     assert swapped.status_code == 401
 
 
-async def _enable_email_mfa(
-    client: httpx.AsyncClient, account: Account, drain: Any, mailbox: Mailbox
-) -> None:
-    started = await client.post(
-        "/auth/mfa/enable/request", headers=account.headers, json={"method": "email"}
-    )
-    assert started.status_code == 200, started.text
-    await drain()
-    code = mailbox.last_match(CODE, account.email)
-    confirmed = await client.post(
-        "/auth/mfa/enable/confirm", headers=account.headers, json={"code": code}
-    )
-    assert confirmed.status_code == 200, confirmed.text
-
-
 async def test_the_mfa_step_cannot_be_skipped_or_brute_forced(
     client: httpx.AsyncClient,
     student: Account,
@@ -196,10 +180,8 @@ async def test_the_mfa_step_cannot_be_skipped_or_brute_forced(
     drain: Any,
     mailbox: Mailbox,
 ) -> None:
-    await _enable_email_mfa(client, student, drain, mailbox)
-    challenge = await client.post(
-        "/auth/login", json={"email": student.email, "password": PASSWORD}
-    )
+    await enable_email_mfa(client, student, drain, mailbox)
+    challenge = await login(client, student.email)
     assert challenge.status_code == 200
     body = challenge.json()
     assert body["mfa_required"] is True and "access_token" not in body
@@ -215,7 +197,7 @@ async def test_the_mfa_step_cannot_be_skipped_or_brute_forced(
 
     # guessing: every wrong code counts; past the limit even the right code fails
     await drain()
-    right = mailbox.last_match(CODE, student.email)
+    right = mailbox.last_match(SIGN_IN_CODE, student.email)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     answers = []
     for _ in range(settings.otp_max_tries):

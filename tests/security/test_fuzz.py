@@ -36,7 +36,8 @@ from lms.core.config import Settings, get_settings
 from lms.core.deps import get_settings_dep
 from lms.main import create_app
 from lms.modules.payments.router import get_provider_registry
-from tests.conftest import Account, create_account, reset_state
+from tests.conftest import reset_state
+from tests.factories.accounts import account_factory
 from tests.payments.conftest import PaymentsWorld
 from tests.security.world import World, build_world
 
@@ -122,10 +123,7 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     payments = PaymentsWorld(setup_app, settings)
     transport = httpx.ASGITransport(app=setup_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as http:
-
-        async def make_account(role: str = "student", **kwargs: Any) -> Account:
-            return await create_account(setup_app, http, settings, role, **kwargs)
-
+        make_account = account_factory(setup_app, http, settings)
         built = await build_world(http, make_account, payments.settings)
     FUZZ_APP.dependency_overrides[get_settings_dep] = lambda: payments.settings
     FUZZ_APP.dependency_overrides[get_provider_registry] = lambda: payments.registry

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import Account
+from tests.factories.accounts import Account
 
 
 async def test_nul_and_nan_in_profile_fields_are_422(

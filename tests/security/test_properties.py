@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import PASSWORD
+from tests.factories.accounts import PASSWORD
 from tests.security.world import World
 
 # Keys that never belong in a response, at any depth.

@@ -14,10 +14,11 @@ import pytest
 
 from lms.core.config import Settings
 from lms.core.pagination import MAX_PAGE_SIZE
-from tests.conftest import Account, AccountFactory
-from tests.courses.factories import published_course
-from tests.files.conftest import png
-from tests.quizzes.helpers import add_question, create_quiz, enroll, publish_quiz
+from tests.factories.accounts import Account, AccountFactory
+from tests.factories.courses import published_course
+from tests.factories.enrollments import enroll, try_enroll
+from tests.factories.files import png, upload
+from tests.factories.quizzes import add_question, create_quiz, publish_quiz
 
 
 async def test_a_body_over_the_limit_is_413_even_without_a_content_length(
@@ -103,9 +104,7 @@ async def test_enrolling_is_limited_per_user_and_per_address(
     )
 
     async def enroll_in(account: Account, course: dict[str, Any]) -> httpx.Response:
-        return await client.post(
-            "/enrollments", headers=account.headers, json={"course_id": course["id"]}
-        )
+        return await try_enroll(client, account, course["id"])
 
     # per user: two a minute
     assert (await enroll_in(first, courses[0])).status_code == 201
@@ -174,19 +173,12 @@ async def test_uploads_are_capped_in_size_type_and_rate(
 ) -> None:
     _limit(settings, monkeypatch, max_upload_mb=1, upload_rate_limit_per_hour=3)
 
-    async def upload(name: str, content: bytes) -> httpx.Response:
-        return await client.post(
-            "/files/upload",
-            headers=student.headers,
-            files={"file": (name, content, "application/octet-stream")},
-        )
-
-    big = await upload("big.png", png(2 * 1024 * 1024))
+    big = await upload(client, student, "big.png", png(2 * 1024 * 1024))
     assert big.status_code == 413
-    program = await upload("tool.exe", b"MZ\x90\x00" + b"\x00" * 512)
+    program = await upload(client, student, "tool.exe", b"MZ\x90\x00" + b"\x00" * 512)
     assert program.status_code == 415
-    disguised = await upload("photo.png", b"MZ\x90\x00" + b"\x00" * 512)
+    disguised = await upload(client, student, "photo.png", b"MZ\x90\x00" + b"\x00" * 512)
     assert disguised.status_code == 415
-    assert _is_429(await upload("fine.png", png(1024)), window=3600)
+    assert _is_429(await upload(client, student, "fine.png", png(1024)), window=3600)
     mine = await client.get("/files/my-files", headers=student.headers)
     assert mine.json()["total"] == 0

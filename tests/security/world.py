@@ -7,7 +7,6 @@ other student, the other instructor and the admin own nothing."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,21 +14,16 @@ import httpx
 
 from lms.core.config import Settings
 from lms.core.security import create_access_token
-from tests.conftest import Account, AccountFactory
-from tests.files.conftest import pdf
-from tests.payments import fakes
-from tests.payments.flows import send_stripe, stripe_intent, stripe_pays
+from tests.factories.accounts import Account, AccountFactory
+from tests.factories.api import Headers, ok
+from tests.factories.certificates import generate_certificate
+from tests.factories.courses import add_lesson, publish_course, published_course
+from tests.factories.enrollments import complete_course, enroll
+from tests.factories.files import pdf, upload_file
+from tests.factories.payments import pay_with_stripe, subscribe
+from tests.factories.quizzes import add_question, create_quiz, publish_quiz, start_attempt
 
 CALLERS = ("anonymous", "student", "other_student", "other_instructor", "owner", "admin")
-
-
-def ok(response: httpx.Response, *statuses: int) -> dict[str, Any]:
-    assert response.status_code in (statuses or (200, 201)), (
-        f"{response.request.method} {response.request.url}: "
-        f"{response.status_code} {response.text[:500]}"
-    )
-    body: dict[str, Any] = response.json() if response.content else {}
-    return body
 
 
 @dataclass
@@ -70,52 +64,13 @@ class World:
         token, _ = create_access_token(self.settings, user_id=account.id, role=account.role)
         return {"Authorization": f"Bearer {token}"}
 
+    def caller(self, caller: str) -> Headers:
+        """The caller with a fresh access token (see ``headers``), for the factories."""
+        return Headers(self.headers(caller))
+
     @property
     def accounts(self) -> list[Account]:
         return [self.student, self.other_student, self.owner, self.other_instructor, self.admin]
-
-
-async def new_course(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    *,
-    lessons: int = 2,
-    publish: bool = True,
-    **fields: Any,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    body = {"title": f"Course {uuid.uuid4().hex[:8]}", "description": "About testing", **fields}
-    course = ok(await client.post("/courses", headers=headers, json=body), 201)
-    made = [
-        ok(
-            await client.post(
-                f"/courses/{course['id']}/lessons",
-                headers=headers,
-                json={
-                    "title": f"Lesson {index + 1}",
-                    "lesson_type": "text",
-                    "content": "Material for enrolled students",
-                    "is_preview": index == 0,
-                },
-            ),
-            201,
-        )
-        for index in range(lessons)
-    ]
-    if publish:
-        course = ok(await client.post(f"/courses/{course['id']}/publish", headers=headers))
-    return course, made
-
-
-async def upload(
-    client: httpx.AsyncClient, headers: dict[str, str], name: str, content: bytes, **fields: str
-) -> dict[str, Any]:
-    response = await client.post(
-        "/files/upload",
-        headers=headers,
-        data=fields,
-        files={"file": (name, content, "application/octet-stream")},
-    )
-    return ok(response, 201)
 
 
 async def build_world(
@@ -136,69 +91,44 @@ async def build_world(
 
     # A published free course: two text lessons (the first a preview), an assignment
     # lesson and a graded quiz.
-    world.course, world.lessons = await new_course(client, owner.headers, publish=False)
-    world.assignment = ok(
-        await client.post(
-            f"/courses/{world.course['id']}/lessons",
-            headers=owner.headers,
-            json={"title": "Homework", "lesson_type": "assignment", "content": "Write"},
-        ),
-        201,
+    world.course, world.lessons = await published_course(client, owner, lessons=2, publish=False)
+    world.assignment = await add_lesson(
+        client,
+        owner,
+        world.course["id"],
+        title="Homework",
+        lesson_type="assignment",
+        content="Write",
     )
-    world.course = ok(
-        await client.post(f"/courses/{world.course['id']}/publish", headers=owner.headers)
-    )
-    world.quiz = ok(
-        await client.post(
-            f"/courses/{world.course['id']}/quizzes",
-            headers=owner.headers,
-            json={"title": "Checkpoint", "quiz_type": "graded"},
-        ),
-        201,
+    world.course = await publish_course(client, owner, world.course["id"])
+    world.quiz = await create_quiz(
+        client, owner, world.course["id"], title="Checkpoint", quiz_type="graded"
     )
     world.questions = [
-        ok(
-            await client.post(
-                f"/quizzes/{world.quiz['id']}/questions",
-                headers=owner.headers,
-                json={
-                    "question_text": "Which one is prime?",
-                    "question_type": "multiple_choice",
-                    "options": ["4", "6", "7"],
-                    "correct_answer": "7",
-                    "explanation": "Seven has no divisors but 1 and itself.",
-                },
-            ),
-            201,
+        await add_question(
+            client,
+            owner,
+            world.quiz["id"],
+            question_text="Which one is prime?",
+            question_type="multiple_choice",
+            options=["4", "6", "7"],
+            correct_answer="7",
+            explanation="Seven has no divisors but 1 and itself.",
         ),
-        ok(
-            await client.post(
-                f"/quizzes/{world.quiz['id']}/questions",
-                headers=owner.headers,
-                json={
-                    "question_text": "The sky is green.",
-                    "question_type": "true_false",
-                    "correct_answer": "false",
-                },
-            ),
-            201,
+        await add_question(
+            client,
+            owner,
+            world.quiz["id"],
+            question_text="The sky is green.",
+            question_type="true_false",
+            correct_answer="false",
         ),
     ]
-    world.quiz = ok(
-        await client.post(
-            f"/courses/{world.course['id']}/quizzes/{world.quiz['id']}/publish",
-            headers=owner.headers,
-        )
-    )
-    world.draft_course, _ = await new_course(client, owner.headers, lessons=1, publish=False)
+    world.quiz = await publish_quiz(client, owner, world.course["id"], world.quiz["id"])
+    world.draft_course, _ = await published_course(client, owner, lessons=1, publish=False)
 
     # The student: enrolled, part-way through, an attempt in progress, homework handed in.
-    world.enrollment = ok(
-        await client.post(
-            "/enrollments", headers=student.headers, json={"course_id": world.course["id"]}
-        ),
-        201,
-    )
+    world.enrollment = await enroll(client, student, world.course["id"])
     ok(
         await client.put(
             f"/enrollments/{world.enrollment['id']}/lessons/{world.lessons[0]['id']}/progress",
@@ -206,10 +136,8 @@ async def build_world(
             json={"time_spent_seconds": 60, "completion_percentage": 50},
         )
     )
-    world.attempt = ok(
-        await client.post(f"/quizzes/{world.quiz['id']}/attempts", headers=student.headers), 201
-    )
-    world.file = await upload(client, student.headers, "notes.pdf", pdf("student notes"))
+    world.attempt = await start_attempt(client, student, world.quiz["id"])
+    world.file = await upload_file(client, student, "notes.pdf", pdf("student notes"))
     world.submission = ok(
         await client.post(
             f"/lessons/{world.assignment['id']}/submissions",
@@ -220,62 +148,19 @@ async def build_world(
     )
 
     # A one-lesson course the student completed, with its certificate.
-    world.short_course, short_lessons = await new_course(client, owner.headers, lessons=1)
-    world.completed_enrollment = ok(
-        await client.post(
-            "/enrollments", headers=student.headers, json={"course_id": world.short_course["id"]}
-        ),
-        201,
+    world.short_course, world.completed_enrollment = await complete_course(
+        client, owner, student, lessons=1
     )
-    ok(
-        await client.post(
-            f"/enrollments/{world.completed_enrollment['id']}/lessons/"
-            f"{short_lessons[0]['id']}/complete",
-            headers=student.headers,
-        )
-    )
-    world.certificate = ok(
-        await client.post(
-            "/certificates/generate",
-            headers=student.headers,
-            json={"enrollment_id": world.completed_enrollment["id"]},
-        ),
-        201,
+    world.certificate = await generate_certificate(
+        client, student, world.completed_enrollment["id"]
     )
 
     # A paid course, paid for by the student (Stripe, confirmed by a signed webhook),
     # and a subscription.
-    world.paid_course, _ = await new_course(client, owner.headers, lessons=1, price="250.00")
-    world.payment = ok(
-        await client.post(
-            "/payments/create-payment-intent",
-            headers=student.headers,
-            json={"course_id": world.paid_course["id"], "provider": "stripe"},
-        ),
-        201,
-    )
-    ok(await stripe_pays(client, world.payment))
-    world.subscription = ok(
-        await client.post(
-            "/payments/create-subscription", headers=student.headers, json={"plan": "monthly"}
-        ),
-        201,
-    )
+    world.paid_course, _ = await published_course(client, owner, lessons=1, price="250.00")
+    world.payment = await pay_with_stripe(client, student, world.paid_course)
+    world.subscription = await subscribe(client, student)
     return world
 
 
-async def pay_for(client: httpx.AsyncClient, world: World, course: dict[str, Any]) -> None:
-    """A succeeded Stripe payment by the student for ``course``."""
-    payment = ok(
-        await client.post(
-            "/payments/create-payment-intent",
-            headers=world.headers("student"),
-            json={"course_id": course["id"], "provider": "stripe"},
-        ),
-        201,
-    )
-    event = fakes.stripe_event("payment_intent.succeeded", stripe_intent(payment))
-    ok(await send_stripe(client, event))
-
-
-__all__ = ["CALLERS", "World", "build_world", "new_course", "ok", "upload"]
+__all__ = ["CALLERS", "World", "build_world"]

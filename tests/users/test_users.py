@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.conftest import PASSWORD, Account
+from tests.factories.accounts import PASSWORD, Account
 
 
 async def test_admin_lists_and_filters_users(
