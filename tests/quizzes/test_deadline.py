@@ -190,3 +190,38 @@ async def test_the_sweep_closes_forgotten_attempts(
     assert (await get_enrollment(client, student, room.enrollment_id))[
         "completed_lessons_count"
     ] == 1
+
+
+async def test_a_refusal_after_closing_an_expired_attempt_keeps_the_closure(
+    client: httpx.AsyncClient,
+    app: Any,
+    instructor: Account,
+    student: Account,
+    clock: Clock,
+) -> None:
+    """The refused request itself commits the closure: the database has the attempt
+    graded before anyone reads it again (a read would close it too)."""
+    room = await _timed_room(client, instructor, student, max_attempts=2)
+
+    async def status_in_db(attempt_id: str) -> str:
+        async with app.state.sessionmaker() as session:
+            attempt = await session.get(QuizAttempt, uuid.UUID(attempt_id))
+            assert attempt is not None
+            return attempt.status
+
+    first = (await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)).json()
+    clock.advance(minutes=11)
+    late = await client.post(
+        f"/attempts/{first['id']}/submit", headers=student.headers, json={"answers": []}
+    )
+    assert late.status_code == 409 and late.json()["code"] == "attempt_expired"
+    assert await status_in_db(first["id"]) == "graded"
+
+    second = (
+        await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)
+    ).json()
+    assert second["attempt_number"] == 2
+    clock.advance(minutes=11)
+    refused = await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)
+    assert refused.status_code == 409 and refused.json()["code"] == "max_attempts_reached"
+    assert await status_in_db(second["id"]) == "graded"

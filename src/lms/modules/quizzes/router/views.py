@@ -1,4 +1,4 @@
-"""Response shapes built from the service's objects: what each viewer may see."""
+"""Response shapes built from the service's read models: what each viewer may see."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from lms.modules.quizzes.schemas import (
     QuestionResult,
     QuizRead,
 )
-from lms.modules.quizzes.service import AttemptView, QuestionFields, QuizTotals
+from lms.modules.quizzes.service import AttemptView, QuestionRecord, QuizTotals
 
 
 def quiz_read(quiz: Quiz, totals: QuizTotals | None = None) -> QuizRead:
@@ -29,7 +29,7 @@ def quiz_read(quiz: Quiz, totals: QuizTotals | None = None) -> QuizRead:
 
 
 def question_public(
-    question: QuestionFields, options: list[str] | None = None
+    question: QuestionRecord, options: list[str] | None = None
 ) -> QuestionPublicRead:
     """Built field by field, so an answer or an explanation can never slip through."""
     return QuestionPublicRead(

@@ -1,0 +1,182 @@
+"""Quizzes and their questions: the ORM objects authoring changes through the unit of
+work, and the question records attempts read."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import cast
+
+from sqlalchemy import RowMapping, Select, Table, and_, bindparam, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.modules.quizzes.models import Quiz, QuizQuestion
+
+QUIZZES = cast(Table, Quiz.__table__)
+_QUESTIONS_TABLE = cast(Table, QuizQuestion.__table__)
+
+
+def quiz_from(row: RowMapping, prefix: str = "") -> Quiz:
+    """A quiz built from its columns in ``row`` (outside the session: it is only read)."""
+    return Quiz(**{column.key: row[prefix + column.key] for column in QUIZZES.columns})
+
+
+# --- quizzes ---------------------------------------------------------------------
+
+
+async def get_quiz(session: AsyncSession, quiz_id: uuid.UUID) -> Quiz | None:
+    return await session.get(Quiz, quiz_id)
+
+
+async def get_quizzes(session: AsyncSession, quiz_ids: Sequence[uuid.UUID]) -> list[Quiz]:
+    if not quiz_ids:
+        return []
+    return list(await session.scalars(select(Quiz).where(Quiz.id.in_(quiz_ids))))
+
+
+async def get_quiz_for_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Quiz | None:
+    result: Quiz | None = await session.scalar(select(Quiz).where(Quiz.lesson_id == lesson_id))
+    return result
+
+
+async def course_ids_with_quizzes(session: AsyncSession) -> list[uuid.UUID]:
+    return list(await session.scalars(select(Quiz.course_id).distinct()))
+
+
+def quizzes_where(
+    *,
+    course_ids: Sequence[uuid.UUID] | None = None,
+    lesson_id: uuid.UUID | None = None,
+    quiz_type: str | None = None,
+    published_only: bool = False,
+    managed_course_ids: Sequence[uuid.UUID] | None = None,
+    published_course_ids: Sequence[uuid.UUID] | None = None,
+) -> Select[Quiz]:
+    """Quizzes by course, lesson and type. With ``managed_course_ids`` and
+    ``published_course_ids``: every quiz of the former, the published ones of the latter."""
+    stmt = select(Quiz)
+    if course_ids is not None:
+        stmt = stmt.where(Quiz.course_id.in_(course_ids))
+    if managed_course_ids is not None and published_course_ids is not None:
+        stmt = stmt.where(
+            or_(
+                Quiz.course_id.in_(managed_course_ids),
+                and_(Quiz.is_published.is_(True), Quiz.course_id.in_(published_course_ids)),
+            )
+        )
+    if lesson_id is not None:
+        stmt = stmt.where(Quiz.lesson_id == lesson_id)
+    if quiz_type is not None:
+        stmt = stmt.where(Quiz.quiz_type == quiz_type)
+    if published_only:
+        stmt = stmt.where(Quiz.is_published.is_(True))
+    return stmt
+
+
+async def page_quizzes(
+    session: AsyncSession, stmt: Select[Quiz], *, offset: int, limit: int
+) -> tuple[list[Quiz], int]:
+    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    rows = await session.scalars(
+        stmt.order_by(Quiz.created_at, Quiz.id).offset(offset).limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def question_totals(
+    session: AsyncSession, quiz_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, Decimal]]:
+    """Question count and total points per quiz, in one query."""
+    if not quiz_ids:
+        return {}
+    rows = await session.execute(
+        select(QuizQuestion.quiz_id, func.count(), func.coalesce(func.sum(QuizQuestion.points), 0))
+        .where(QuizQuestion.quiz_id.in_(quiz_ids))
+        .group_by(QuizQuestion.quiz_id)
+    )
+    return {quiz_id: (int(count), Decimal(str(points))) for quiz_id, count, points in rows}
+
+
+# --- questions: authoring ----------------------------------------------------------
+
+
+async def get_question(session: AsyncSession, question_id: uuid.UUID) -> QuizQuestion | None:
+    return await session.get(QuizQuestion, question_id)
+
+
+# The statements of starting and submitting an attempt (every student, every quiz) are
+# composed once: composing costs more than running a cached statement.
+_QUESTIONS = (
+    select(QuizQuestion)
+    .where(QuizQuestion.quiz_id == bindparam("quiz"))
+    .order_by(QuizQuestion.order_index, QuizQuestion.created_at, QuizQuestion.id)
+)
+
+
+async def list_questions(session: AsyncSession, quiz_id: uuid.UUID) -> list[QuizQuestion]:
+    return list(await session.scalars(_QUESTIONS, {"quiz": quiz_id}))
+
+
+async def next_order_index(session: AsyncSession, quiz_id: uuid.UUID) -> int:
+    last = await session.scalar(
+        select(func.max(QuizQuestion.order_index)).where(QuizQuestion.quiz_id == quiz_id)
+    )
+    return 0 if last is None else int(last) + 1
+
+
+async def question_quiz_ids(
+    session: AsyncSession, question_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Which quiz each of these questions belongs to (unknown ids are absent)."""
+    if not question_ids:
+        return {}
+    rows = await session.execute(
+        select(QuizQuestion.id, QuizQuestion.quiz_id).where(QuizQuestion.id.in_(question_ids))
+    )
+    return {question_id: quiz_id for question_id, quiz_id in rows}
+
+
+# --- questions: what taking a quiz reads of them -------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRecord:
+    """A question as students and attempts read it (no authoring metadata)."""
+
+    id: uuid.UUID
+    quiz_id: uuid.UUID
+    question_text: str
+    question_type: str
+    options: list[str] | None
+    points: Decimal
+    order_index: int
+    correct_answer: str | None
+    explanation: str | None
+
+
+# The record's columns, in its fields' order: a row builds a record by position.
+_QUESTION_COLUMNS = tuple(_QUESTIONS_TABLE.c[name] for name in QuestionRecord.__dataclass_fields__)
+_QUESTION_RECORDS = (
+    select(*_QUESTION_COLUMNS)
+    .where(_QUESTIONS_TABLE.c.quiz_id == bindparam("quiz"))
+    .order_by(_QUESTIONS_TABLE.c.order_index, _QUESTIONS_TABLE.c.created_at, _QUESTIONS_TABLE.c.id)
+)
+
+
+async def question_records(session: AsyncSession, quiz_id: uuid.UUID) -> list[QuestionRecord]:
+    """The quiz's questions in quiz order."""
+    rows = await session.execute(_QUESTION_RECORDS, {"quiz": quiz_id})
+    return [QuestionRecord(*row) for row in rows]
+
+
+async def question_records_of_quizzes(
+    session: AsyncSession, quiz_ids: Sequence[uuid.UUID]
+) -> list[QuestionRecord]:
+    if not quiz_ids:
+        return []
+    rows = await session.execute(
+        select(*_QUESTION_COLUMNS).where(_QUESTIONS_TABLE.c.quiz_id.in_(quiz_ids))
+    )
+    return [QuestionRecord(*row) for row in rows]

@@ -1,0 +1,101 @@
+"""Who may see a quiz, who may manage it, who may take it. Every use case starts here:
+a quiz the caller may not see is 404, so drafts and other courses stay hidden."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.deps import Principal
+from lms.core.errors import NotFound
+from lms.modules.courses import service as courses
+from lms.modules.enrollments import service as enrollments
+from lms.modules.quizzes import repository
+from lms.modules.quizzes.models import Quiz
+from lms.modules.quizzes.service.errors import NotEnrolled, QuizNotFound
+
+# The enrollment statuses that may take a course's quizzes.
+TAKING_STATUSES = ("active", "completed")
+
+
+@dataclass(frozen=True)
+class QuizContext:
+    quiz: Quiz
+    course: Any
+    is_manager: bool
+
+
+def can_manage(principal: Principal | None, course: Any) -> bool:
+    """Whether the caller teaches the course (or is an admin)."""
+    return principal is not None and courses.is_course_owner_or_admin(principal, course)
+
+
+async def get_quiz_or_raise(session: AsyncSession, quiz_id: uuid.UUID) -> Quiz:
+    """The quiz, whoever asks; 404 if there is none."""
+    quiz = await repository.get_quiz(session, quiz_id)
+    if quiz is None:
+        raise QuizNotFound()
+    return quiz
+
+
+async def visible_quiz(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    quiz_id: uuid.UUID,
+    course_id: uuid.UUID | None = None,
+) -> QuizContext:
+    """The quiz if the caller may see it: the course's managers always, everyone who may
+    see the course only a published quiz. Anything else is 404, so drafts stay hidden."""
+    quiz = await get_quiz_or_raise(session, quiz_id)
+    if course_id is not None and quiz.course_id != course_id:
+        raise QuizNotFound()
+    try:
+        course = await courses.get_visible_course_or_raise(
+            session, principal=principal, course_id=quiz.course_id
+        )
+    except NotFound as exc:
+        raise QuizNotFound() from exc
+    manager = can_manage(principal, course)
+    if not manager and not quiz.is_published:
+        raise QuizNotFound()
+    return QuizContext(quiz=quiz, course=course, is_manager=manager)
+
+
+async def managed_quiz(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    quiz_id: uuid.UUID,
+    course_id: uuid.UUID | None = None,
+) -> QuizContext:
+    """The quiz if the caller manages its course: 404 if they cannot see it, 403 if they
+    see it without managing it."""
+    context = await visible_quiz(session, principal=principal, quiz_id=quiz_id, course_id=course_id)
+    courses.require_course_manager(principal, context.course)
+    return context
+
+
+async def managed_course(
+    session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
+) -> Any:
+    """The course if the caller manages it (404 / 403 as for ``managed_quiz``)."""
+    course = await courses.get_visible_course_or_raise(
+        session, principal=principal, course_id=course_id
+    )
+    courses.require_course_manager(principal, course)
+    return course
+
+
+async def enrollment_for_taking(session: AsyncSession, *, principal: Principal, course: Any) -> Any:
+    """The caller's enrollment in the course, if it lets them take its quizzes (403
+    ``not_enrolled`` otherwise)."""
+    enrollment = await enrollments.get_enrollment_for(
+        session, student_id=principal.id, course_id=course.id
+    )
+    if enrollment is None or enrollment.status not in TAKING_STATUSES:
+        raise NotEnrolled()
+    return enrollment
