@@ -4,7 +4,7 @@ one way a repository reads a page and its total."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -54,8 +54,20 @@ async def paginate(
 ) -> tuple[list[T], int]:
     """One page of the entities ``statement`` selects (it carries its own order) and how
     many it selects in all: two statements, the count over the statement's rows."""
+    rows = await session.scalars(statement.offset(offset).limit(limit))
+    return list(rows), await _count(session, statement)
+
+
+async def paginate_rows(
+    session: AsyncSession, statement: Select[Any], *, offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """``paginate`` for a statement that selects columns: the page as ``Row``s."""
+    rows = await session.execute(statement.offset(offset).limit(limit))
+    return list(rows), await _count(session, statement)
+
+
+async def _count(session: AsyncSession, statement: Select[Any]) -> int:
     total = await session.scalar(
         select(func.count()).select_from(statement.order_by(None).subquery())
     )
-    rows = await session.scalars(statement.offset(offset).limit(limit))
-    return list(rows), int(total or 0)
+    return int(total or 0)

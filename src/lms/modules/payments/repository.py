@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Numeric, and_, exists, func, select, updat
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.modules.payments.models import Payment, PaymentWebhookEvent, Subscription
 
 # Money that has been collected: refunds are subtracted through ``refunded_amount``.
@@ -30,16 +31,12 @@ async def _page_of_user(
 ) -> tuple[list[_Owned], int]:
     """One page of a user's payments or subscriptions, newest first (the id breaks ties
     so pages never overlap), and how many there are in all."""
-    owned = entity.user_id == user_id
-    total = await session.scalar(select(func.count()).select_from(entity).where(owned))
-    rows = await session.scalars(
+    statement = (
         select(entity)
-        .where(owned)
+        .where(entity.user_id == user_id)
         .order_by(entity.created_at.desc(), entity.id)
-        .offset(offset)
-        .limit(limit)
     )
-    return list(rows), int(total or 0)
+    return await paginate(session, statement, offset=offset, limit=limit)
 
 
 # Webhook events

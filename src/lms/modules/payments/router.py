@@ -18,7 +18,7 @@ from lms.core.deps import (
     StudentPrincipal,
 )
 from lms.core.errors import RuleViolation, problem_responses
-from lms.core.pagination import Page, Pagination
+from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute
 from lms.modules.payments import service
 from lms.modules.payments.providers import ProviderRegistry
@@ -109,12 +109,7 @@ async def my_payments(
     payments, total = await service.list_my_payments(
         session, principal=principal, offset=pagination.offset, limit=pagination.page_size
     )
-    return Page(
-        items=[service.payment_read(p) for p in payments],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    return page_of([service.payment_read(p) for p in payments], total, pagination)
 
 
 @router.get("/my-subscriptions", response_model=Page[SubscriptionRead])
@@ -125,12 +120,7 @@ async def my_subscriptions(
     subscriptions, total = await service.list_my_subscriptions(
         session, principal=principal, offset=pagination.offset, limit=pagination.page_size
     )
-    return Page(
-        items=[service.subscription_read(s) for s in subscriptions],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    return page_of([service.subscription_read(s) for s in subscriptions], total, pagination)
 
 
 @router.get("/revenue/summary", response_model=RevenueSummary)

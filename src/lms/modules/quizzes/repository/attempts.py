@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate_rows
 from lms.modules.quizzes.models import Quiz, QuizAttempt
 from lms.modules.quizzes.repository.quizzes import QUIZZES, quiz_from
 
@@ -252,13 +253,9 @@ async def page_attempts(
         stmt = stmt.where(_ATTEMPTS.c.student_id == student_id)
     if status is not None:
         stmt = stmt.where(_ATTEMPTS.c.status == status)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.execute(
-        stmt.order_by(_ATTEMPTS.c.started_at.desc(), _ATTEMPTS.c.attempt_number.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    return [AttemptRecord(*row) for row in rows], int(total or 0)
+    statement = stmt.order_by(_ATTEMPTS.c.started_at.desc(), _ATTEMPTS.c.attempt_number.desc())
+    rows, total = await paginate_rows(session, statement, offset=offset, limit=limit)
+    return [AttemptRecord(*row) for row in rows], total
 
 
 async def expired_open_attempts(

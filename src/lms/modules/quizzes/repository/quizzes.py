@@ -12,6 +12,7 @@ from typing import cast
 from sqlalchemy import RowMapping, Select, Table, and_, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.modules.quizzes.models import Quiz, QuizQuestion
 
 QUIZZES = cast(Table, Quiz.__table__)
@@ -78,11 +79,8 @@ def quizzes_where(
 async def page_quizzes(
     session: AsyncSession, stmt: Select[Quiz], *, offset: int, limit: int
 ) -> tuple[list[Quiz], int]:
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.scalars(
-        stmt.order_by(Quiz.created_at, Quiz.id).offset(offset).limit(limit)
-    )
-    return list(rows), int(total or 0)
+    statement = stmt.order_by(Quiz.created_at, Quiz.id)
+    return await paginate(session, statement, offset=offset, limit=limit)
 
 
 async def question_totals(

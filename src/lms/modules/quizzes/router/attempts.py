@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from lms.core.deps import CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
-from lms.core.pagination import Page, Pagination
+from lms.core.pagination import Page, Pagination, page_of
 from lms.core.ratelimit import per_user_and_ip
 from lms.core.routing import TransactionalRoute
 from lms.modules.quizzes import service
@@ -46,12 +46,7 @@ def _attempt_page(
     found: tuple[list[service.AttemptView], int], pagination: Pagination
 ) -> Page[AttemptRead]:
     items, total = found
-    return Page(
-        items=[views.attempt_read(v) for v in items],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    return page_of([views.attempt_read(v) for v in items], total, pagination)
 
 
 # --- attempts ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import CurrentPrincipal, OptionalPrincipal, SessionDep
 from lms.core.errors import problem_responses
-from lms.core.pagination import Page, Pagination
+from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute
 from lms.modules.quizzes import service
 from lms.modules.quizzes.models import Quiz
@@ -46,12 +46,7 @@ async def _quiz_page(
 ) -> Page[QuizRead]:
     items, total = found
     totals = await service.quiz_totals(session, items)
-    return Page(
-        items=[views.quiz_read(q, totals[q.id]) for q in items],
-        total=total,
-        page=pagination.page,
-        page_size=pagination.page_size,
-    )
+    return page_of([views.quiz_read(q, totals[q.id]) for q in items], total, pagination)
 
 
 async def _quiz_read(session: AsyncSession, quiz: Quiz) -> QuizRead:
