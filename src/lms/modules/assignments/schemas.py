@@ -14,17 +14,9 @@ from pydantic import (
     model_validator,
 )
 
+from lms.core.schemas import CleanText
+
 SubmissionStatus = Literal["submitted", "graded"]
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; refusing it keeps it a 422, never a 500.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-CleanText = Annotated[str, AfterValidator(_no_nul)]
 
 
 class StrictModel(BaseModel):

@@ -17,29 +17,16 @@ from pydantic import (
     field_validator,
 )
 
+from lms.core.schemas import CleanText, has_nul, no_nul
 from lms.modules.quizzes.grading import QuestionType
 
 QuizType = Literal["practice", "graded"]
 AttemptStatus = Literal["in_progress", "submitted", "graded"]
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL text and JSONB cannot hold NUL; refusing it keeps it a 422, never a 500.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
 def _no_nul_inside(value: Any) -> Any:
-    if isinstance(value, str):
-        _no_nul(value)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _no_nul_inside(key)
-            _no_nul_inside(item)
-    elif isinstance(value, list):
-        for item in value:
-            _no_nul_inside(item)
+    if has_nul(value):
+        raise ValueError("must not contain NUL characters")
     return value
 
 
@@ -49,7 +36,6 @@ def _not_null(value: Any) -> Any:
     return value
 
 
-CleanText = Annotated[str, AfterValidator(_no_nul)]
 Title = Annotated[CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 LongText = Annotated[CleanText, StringConstraints(max_length=20_000)]
 OptionText = Annotated[CleanText, StringConstraints(max_length=1_000)]
@@ -58,7 +44,7 @@ QuestionText = Annotated[
 ]
 CorrectAnswer = Annotated[CleanText, StringConstraints(max_length=5_000)]
 AnswerText = Annotated[
-    str, StringConstraints(strict=True, max_length=20_000), AfterValidator(_no_nul)
+    str, StringConstraints(strict=True, max_length=20_000), AfterValidator(no_nul)
 ]
 Metadata = Annotated[dict[str, Any], Field(max_length=100), AfterValidator(_no_nul_inside)]
 CENT = Decimal("0.01")
