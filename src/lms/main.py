@@ -54,6 +54,7 @@ def module_routers() -> list[APIRouter]:
     the routers a learner's requests hit (courses, lessons, enrollments, quizzes) come
     first; no two routers share a path, so the order changes nothing else (the
     documentation keeps its group order through ``DOCUMENTATION_GROUPS``)."""
+    from lms.modules import users
     from lms.modules.admin.router import router as admin_router
     from lms.modules.analytics.router import router as analytics_router
     from lms.modules.assignments.router import routers as assignments_routers
@@ -64,7 +65,6 @@ def module_routers() -> list[APIRouter]:
     from lms.modules.files.router import router as files_router
     from lms.modules.payments.router import router as payments_router
     from lms.modules.quizzes.router import routers as quizzes_routers
-    from lms.modules.users.router import router as users_router
 
     return [
         *courses_routers,
@@ -72,7 +72,7 @@ def module_routers() -> list[APIRouter]:
         *quizzes_routers,
         *assignments_routers,
         auth_router,
-        users_router,
+        *users.routers,
         admin_router,
         files_router,
         payments_router,
@@ -243,9 +243,9 @@ def create_app(
     app.state.store = store
     app.state.cache = Cache(store, settings.cache_ttl_seconds)
 
-    from lms.modules.users.service import load_principal
+    from lms.modules import users
 
-    app.state.principal_loader = load_principal
+    app.state.principal_loader = users.load_principal
 
     install_error_handlers(app)
     app.include_router(health.router, prefix=API_PREFIX)
