@@ -13,7 +13,6 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, RuleViolation, TooManyRequests, Unauthorized
 from lms.core.security import create_purpose_token, decode_token, decrypt_secret, encrypt_secret
-from lms.core.session import commit
 from lms.modules import emails, users
 from lms.modules.auth import codes
 from lms.modules.auth.schemas import (
@@ -151,11 +150,11 @@ async def login_with_mfa(
     if not await _verify_second_factor(
         session, settings=settings, account=account, code=code, email_purpose=MFA_LOGIN
     ):
-        await commit(session)  # the code's try counter must stick although the request fails
         failures, _ = await store.incr(f"mfa:fail:{payload['jti']}", token_ttl)
         if failures >= settings.otp_max_tries:
             await store.set(used_key, "1", token_ttl)
-        raise InvalidMfaCode()
+        # The code's try counter must stick although the request fails.
+        raise InvalidMfaCode().keeping_changes()
     claimed, _ = await store.incr(used_key, token_ttl)
     if claimed > 1:  # a parallel request finished this login first
         raise Unauthorized("This sign-in attempt is over; log in again.", code="mfa_token_used")
@@ -220,8 +219,10 @@ async def confirm_mfa_enrollment(
             code="mfa_not_requested",
         )
     if not ok:
-        await commit(session)  # count the try although the request fails
-        raise RuleViolation("The code is wrong, used or expired.", code="invalid_code")
+        # Count the try although the request fails.
+        raise RuleViolation(
+            "The code is wrong, used or expired.", code="invalid_code"
+        ).keeping_changes()
     await users.enable_mfa(session, user_id=account.id, method=method)
     recovery_codes = await codes.issue_recovery_codes(
         session, settings=settings, user_id=account.id
@@ -249,8 +250,10 @@ async def disable_mfa(
             session, settings=settings, account=account, code=code, email_purpose=None
         )
     if not ok:
-        await commit(session)
-        raise RuleViolation("The password or code is wrong.", code="wrong_password_or_code")
+        # As for every refused code: whatever checking it recorded stays.
+        raise RuleViolation(
+            "The password or code is wrong.", code="wrong_password_or_code"
+        ).keeping_changes()
     await users.disable_mfa(session, user_id=account.id)
     for purpose in (codes.RECOVERY_PURPOSE, MFA_LOGIN, MFA_ENABLE):
         await codes.revoke(session, user_id=account.id, purpose=purpose)

@@ -15,7 +15,6 @@ from lms.core.db import utcnow
 from lms.core.deps import Principal, denylist_key
 from lms.core.errors import Unauthorized
 from lms.core.security import create_access_token, new_opaque_token, sha256_hex
-from lms.core.session import commit
 from lms.modules import users
 from lms.modules.auth import repository
 from lms.modules.auth.models import RefreshToken
@@ -66,11 +65,11 @@ async def refresh(session: AsyncSession, *, settings: Settings, raw_token: str) 
         raise Unauthorized("The refresh token is invalid or expired.", code="refresh_invalid")
     if not await repository.mark_refresh_used(session, token.id, now):
         await repository.revoke_family(session, token.family_id, now)
-        await commit(session)  # the revocation must stick although the request fails
+        # The revocation must stick although the request fails.
         raise Unauthorized(
             "This refresh token was already used; the session has been revoked.",
             code="refresh_reused",
-        )
+        ).keeping_changes()
     account = await users.get_account_or_raise(session, token.user_id)
     if not account.is_active:
         raise Unauthorized("The account is not active.", code="account_inactive")
