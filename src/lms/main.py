@@ -54,11 +54,10 @@ def module_routers() -> list[APIRouter]:
     the routers a learner's requests hit (courses, lessons, enrollments, quizzes) come
     first; no two routers share a path, so the order changes nothing else (the
     documentation keeps its group order through ``DOCUMENTATION_GROUPS``)."""
-    from lms.modules import users
+    from lms.modules import auth, users
     from lms.modules.admin.router import router as admin_router
     from lms.modules.analytics.router import router as analytics_router
     from lms.modules.assignments.router import routers as assignments_routers
-    from lms.modules.auth.router import router as auth_router
     from lms.modules.certificates.router import router as certificates_router
     from lms.modules.courses.router import routers as courses_routers
     from lms.modules.enrollments.router import router as enrollments_router
@@ -71,7 +70,7 @@ def module_routers() -> list[APIRouter]:
         enrollments_router,
         *quizzes_routers,
         *assignments_routers,
-        auth_router,
+        *auth.routers,
         *users.routers,
         admin_router,
         files_router,
