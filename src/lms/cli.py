@@ -133,17 +133,24 @@ def create_admin(
 ) -> None:
     """Create an admin account (prompts for what is not given as an option)."""
     from lms.core.session import commit
-    from lms.modules.users import service as users
-    from lms.modules.users.schemas import UserCreate
+    from lms.modules import users
 
     settings = get_settings()
-    data = UserCreate(email=email, password=password, full_name=full_name, role="admin")
+    data = users.UserCreate(email=email, password=password, full_name=full_name, role="admin")
 
     async def create(sessionmaker: Any) -> None:
         async with sessionmaker() as session:
-            user = await users.admin_create_user(session, settings=settings, data=data)
+            account = await users.create_user(
+                session,
+                settings=settings,
+                email=str(data.email),
+                password=data.password,
+                full_name=data.full_name,
+                role=data.role,
+                is_active=data.is_active,
+            )
             await commit(session)
-            typer.echo(f"admin created: {user.email} ({user.id})")
+            typer.echo(f"admin created: {account.email} ({account.id})")
 
     _run(create)
 

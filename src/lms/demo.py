@@ -131,11 +131,11 @@ DEMO_COURSES: list[dict[str, Any]] = [
 
 
 async def _seed_courses(session: Any, cache: Cache) -> list[str]:
+    from lms.modules import users
     from lms.modules.courses import service as courses
     from lms.modules.courses.schemas import CourseCreate, LessonCreate
-    from lms.modules.users import service as users
 
-    instructor = await users.find_by_email(session, DEMO_INSTRUCTOR)
+    instructor = await users.find_account_by_email(session, DEMO_INSTRUCTOR)
     assert instructor is not None
     titles = []
     for spec in DEMO_COURSES:
@@ -155,14 +155,14 @@ async def _seed_courses(session: Any, cache: Cache) -> list[str]:
 
 
 async def seed(sessionmaker: Any, settings: Settings) -> None:
-    from lms.modules.users import service as users
+    from lms.modules import users
 
     store = create_store(settings.redis_url)
     cache = Cache(store, settings.cache_ttl_seconds)
     try:
         async with sessionmaker() as session:
             for email, name, role in DEMO_USERS:
-                if await users.find_by_email(session, email) is None:
+                if await users.find_account_by_email(session, email) is None:
                     await users.create_user(
                         session,
                         settings=settings,

@@ -54,25 +54,24 @@ def module_routers() -> list[APIRouter]:
     the routers a learner's requests hit (courses, lessons, enrollments, quizzes) come
     first; no two routers share a path, so the order changes nothing else (the
     documentation keeps its group order through ``DOCUMENTATION_GROUPS``)."""
+    from lms.modules import auth, users
     from lms.modules.admin.router import router as admin_router
     from lms.modules.analytics.router import router as analytics_router
     from lms.modules.assignments.router import routers as assignments_routers
-    from lms.modules.auth.router import router as auth_router
     from lms.modules.certificates.router import router as certificates_router
     from lms.modules.courses.router import routers as courses_routers
     from lms.modules.enrollments.router import router as enrollments_router
     from lms.modules.files.router import router as files_router
     from lms.modules.payments.router import router as payments_router
     from lms.modules.quizzes.router import routers as quizzes_routers
-    from lms.modules.users.router import router as users_router
 
     return [
         *courses_routers,
         enrollments_router,
         *quizzes_routers,
         *assignments_routers,
-        auth_router,
-        users_router,
+        *auth.routers,
+        *users.routers,
         admin_router,
         files_router,
         payments_router,
@@ -243,9 +242,9 @@ def create_app(
     app.state.store = store
     app.state.cache = Cache(store, settings.cache_ttl_seconds)
 
-    from lms.modules.users.service import load_principal
+    from lms.modules import users
 
-    app.state.principal_loader = load_principal
+    app.state.principal_loader = users.load_principal
 
     install_error_handlers(app)
     app.include_router(health.router, prefix=API_PREFIX)

@@ -151,6 +151,29 @@ async def test_a_code_dies_after_five_wrong_tries(
     assert ok.status_code == 200
 
 
+async def test_an_enrolment_code_dies_after_five_wrong_tries(
+    client: httpx.AsyncClient, student: Account, drain: Any, mailbox: Mailbox
+) -> None:
+    started = await client.post(
+        "/auth/mfa/enable/request", headers=student.headers, json={"method": "email"}
+    )
+    assert started.status_code == 200
+    await drain()
+    code = mailbox.last_match(SIGN_IN_CODE, student.email)
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    for _ in range(5):
+        refused = await client.post(
+            "/auth/mfa/enable/confirm", headers=student.headers, json={"code": wrong}
+        )
+        assert refused.status_code == 422 and refused.json()["code"] == "invalid_code"
+    # every refused try was counted: the code is spent, so nothing is pending any more
+    dead = await client.post(
+        "/auth/mfa/enable/confirm", headers=student.headers, json={"code": code}
+    )
+    assert dead.status_code == 422 and dead.json()["code"] == "mfa_not_requested"
+    assert (await client.get("/auth/me", headers=student.headers)).json()["mfa_enabled"] is False
+
+
 async def test_only_the_latest_code_counts_and_codes_expire(
     client: httpx.AsyncClient,
     student: Account,

@@ -59,7 +59,7 @@ async def create_account(
 ) -> Account:
     """A user of any role written directly (no registration email), then signed in
     through the API with ``PASSWORD``."""
-    from lms.modules.users import service as users
+    from lms.modules import users
 
     address = email or f"{role}-{uuid.uuid4().hex[:10]}@example.com"
     name = full_name or f"{role.title()} {address[:6]}"

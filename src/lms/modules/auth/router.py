@@ -18,6 +18,7 @@ from lms.core.deps import (
 )
 from lms.core.errors import problem_responses
 from lms.core.routing import TransactionalRoute
+from lms.modules import users
 from lms.modules.auth import service
 from lms.modules.auth.schemas import (
     Accepted,
@@ -38,8 +39,6 @@ from lms.modules.auth.schemas import (
     ResetPasswordRequest,
     TokenPair,
 )
-from lms.modules.users import service as users
-from lms.modules.users.schemas import UserRead
 
 
 async def auth_rate_limit(request: Request, store: StoreDep, settings: SettingsDep) -> None:
@@ -95,7 +94,7 @@ async def login(
     """Sign in with email and password. With MFA on, no tokens yet: the answer carries an
     `mfa_token` to send with the code to `/auth/login/mfa` (email MFA: the code is
     emailed now). Repeated failures slow down this account from this client."""
-    user = await service.authenticate(
+    account = await service.authenticate(
         session,
         settings=settings,
         store=store,
@@ -103,7 +102,7 @@ async def login(
         password=data.password,
         client=client_ip(request),
     )
-    return await service.login_or_challenge(session, settings=settings, user=user)
+    return await service.login_or_challenge(session, settings=settings, account=account)
 
 
 @router.post("/token", response_model=TokenPair)
@@ -117,7 +116,7 @@ async def token(
     """OAuth2 password flow (`username` = email) for Swagger's Authorize button. Accounts
     with MFA sign in through `/auth/login` + `/auth/login/mfa` and paste the access token
     into Authorize's bearer field."""
-    user = await service.authenticate(
+    account = await service.authenticate(
         session,
         settings=settings,
         store=store,
@@ -125,7 +124,7 @@ async def token(
         password=form.password,
         client=client_ip(request),
     )
-    return await service.login_without_mfa(session, settings=settings, user=user)
+    return await service.login_without_mfa(session, settings=settings, account=account)
 
 
 @router.post("/login/mfa", response_model=AuthResponse)
@@ -199,13 +198,13 @@ async def request_email_verification(
     return Accepted(detail="A verification email is on its way.")
 
 
-@router.post("/verify-email/confirm", response_model=UserRead)
+@router.post("/verify-email/confirm", response_model=users.UserRead)
 async def confirm_email(
     data: EmailTokenRequest, session: SessionDep, settings: SettingsDep
-) -> UserRead:
+) -> users.UserRead:
     """Confirm an email address with the token from the verification email."""
-    user = await service.confirm_email(session, settings=settings, token=data.token)
-    return UserRead.model_validate(user)
+    account = await service.confirm_email(session, settings=settings, token=data.token)
+    return users.UserRead.model_validate(account)
 
 
 @router.post("/mfa/enable/request", response_model=MfaEnrollment)
@@ -262,7 +261,7 @@ async def disable_mfa(
     )
 
 
-@router.get("/me", response_model=UserRead)
-async def me(principal: CurrentPrincipal, session: SessionDep) -> UserRead:
+@router.get("/me", response_model=users.UserRead)
+async def me(principal: CurrentPrincipal, session: SessionDep) -> users.UserRead:
     """The signed-in user."""
-    return UserRead.model_validate(await users.get_user_or_raise(session, principal.id))
+    return users.UserRead.model_validate(await users.get_account_or_raise(session, principal.id))

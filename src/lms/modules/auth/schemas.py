@@ -4,13 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
-from lms.modules.users.schemas import (
-    FullName,
-    Password,
-    StrictModel,
-    UserRead,
-    check_password_strength,
-)
+from lms.core.schemas import StrictModel
+from lms.modules import users
 
 MfaMethod = Literal["email", "totp"]
 Code = Field(
@@ -23,10 +18,10 @@ OpaqueToken = Field(min_length=1, max_length=200)
 
 class RegisterRequest(StrictModel):
     email: EmailStr
-    password: str = Password
-    full_name: FullName
+    password: str = users.Password
+    full_name: users.FullName
 
-    _password = field_validator("password")(check_password_strength)
+    _password = field_validator("password")(users.check_password_strength)
 
 
 class LoginRequest(StrictModel):
@@ -42,7 +37,7 @@ class TokenPair(BaseModel):
 
 
 class AuthResponse(TokenPair):
-    user: UserRead
+    user: users.UserRead
 
 
 class MfaChallenge(BaseModel):
@@ -70,9 +65,9 @@ class ForgotPasswordRequest(StrictModel):
 
 class ResetPasswordRequest(StrictModel):
     token: str = OpaqueToken
-    new_password: str = Password
+    new_password: str = users.Password
 
-    _password = field_validator("new_password")(check_password_strength)
+    _password = field_validator("new_password")(users.check_password_strength)
 
 
 class EmailTokenRequest(StrictModel):

@@ -23,6 +23,7 @@ from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from lms.core.storage import Storage, get_storage
+from lms.modules import users
 from lms.modules.certificates import repository
 from lms.modules.certificates.models import Certificate
 from lms.modules.certificates.rendering import CertificateDocument, render_certificate_pdf
@@ -30,7 +31,6 @@ from lms.modules.certificates.schemas import CertificateRead, CertificateVerific
 from lms.modules.courses import service as courses
 from lms.modules.emails import service as emails
 from lms.modules.enrollments import service as enrollments
-from lms.modules.users import service as users
 
 ISSUE_TASK = "certificates.issue"
 NUMBER_ATTEMPTS = 5
@@ -82,7 +82,7 @@ async def issue_certificate(
     if await repository.get_by_enrollment(session, enrollment_id) is not None:
         raise CertificateExists()
     course = await courses.get_course_or_raise(session, enrollment.course_id)
-    people = await users.get_users(session, [enrollment.student_id, course.instructor_id])
+    people = await users.get_user_summaries(session, [enrollment.student_id, course.instructor_id])
     student, instructor = people[enrollment.student_id], people.get(course.instructor_id)
     storage = get_storage(settings)
 
@@ -199,7 +199,7 @@ async def to_read(
     session: AsyncSession, *, settings: Settings, certificates: list[Certificate]
 ) -> list[CertificateRead]:
     course_map = await courses.get_courses(session, list({c.course_id for c in certificates}))
-    people = await users.get_users(session, list({c.student_id for c in certificates}))
+    people = await users.get_user_summaries(session, list({c.student_id for c in certificates}))
     reads = []
     for certificate in certificates:
         read = CertificateRead.model_validate(certificate)
@@ -240,7 +240,7 @@ async def verify(session: AsyncSession, *, number: str) -> CertificateVerificati
     if certificate is None:
         raise CertificateNotFound()
     course = await courses.get_course_or_raise(session, certificate.course_id)
-    student = await users.get_user_or_raise(session, certificate.student_id)
+    student = await users.get_user_summary_or_raise(session, certificate.student_id)
     return CertificateVerification(
         valid=not certificate.is_revoked,
         certificate_number=certificate.certificate_number,

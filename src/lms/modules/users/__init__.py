@@ -1,0 +1,77 @@
+"""Users: accounts, their roles and profiles, their credentials (password, MFA state),
+and the principal of each authenticated request.
+
+Public surface: read models (``UserSummary``: who a user is, for modules that show or
+email people; ``Account``: what authentication needs, never the password hash) and the
+functions that return them by id or email; the credential functions authentication
+uses, all by user id (checking a password, recording a login, the MFA state, spending
+a TOTP step); ``create_user``; ``load_principal`` for the application factory; the
+schemas other modules answer or validate with (``UserRead``, ``UserCreate``, ``Role``,
+``FullName``, ``Password`` and its strength check); the errors ``EmailTaken`` and
+``UserNotFound``; and ``routers`` for the application factory."""
+
+from lms.modules.users.router import router as _router
+from lms.modules.users.schemas import (
+    Account,
+    FullName,
+    Password,
+    Role,
+    UserCreate,
+    UserRead,
+    UserSummary,
+    check_password_strength,
+)
+from lms.modules.users.service import (
+    EmailTaken,
+    UserNotFound,
+    check_password,
+    claim_totp_step,
+    create_user,
+    disable_mfa,
+    enable_mfa,
+    find_account_by_email,
+    get_account,
+    get_account_or_raise,
+    get_user_summaries,
+    get_user_summary,
+    get_user_summary_or_raise,
+    load_principal,
+    mark_email_verified,
+    record_login,
+    set_password,
+    set_pending_totp_secret,
+    verify_credentials,
+)
+
+routers = [_router]
+
+__all__ = [
+    "Account",
+    "EmailTaken",
+    "FullName",
+    "Password",
+    "Role",
+    "UserCreate",
+    "UserNotFound",
+    "UserRead",
+    "UserSummary",
+    "check_password",
+    "check_password_strength",
+    "claim_totp_step",
+    "create_user",
+    "disable_mfa",
+    "enable_mfa",
+    "find_account_by_email",
+    "get_account",
+    "get_account_or_raise",
+    "get_user_summaries",
+    "get_user_summary",
+    "get_user_summary_or_raise",
+    "load_principal",
+    "mark_email_verified",
+    "record_login",
+    "routers",
+    "set_password",
+    "set_pending_totp_secret",
+    "verify_credentials",
+]

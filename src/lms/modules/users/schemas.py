@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -40,6 +41,40 @@ class UserRead(BaseModel):
     profile_metadata: dict[str, Any] | None = None
     email_verified_at: datetime | None = None
     last_login_at: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserSummary:
+    """What other modules show or email about a user: who they are, not how they sign in."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user as authentication sees it: the second factor's state and when sessions
+    end, plus every field of ``UserRead`` (``UserRead.model_validate(account)``). Never
+    the password hash: passwords are checked by ``check_password``."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    is_active: bool
+    mfa_enabled: bool
+    mfa_method: str | None
+    totp_secret_encrypted: str | None
+    totp_last_step: int | None
+    email_verified_at: datetime | None
+    tokens_valid_after: datetime | None
+    last_login_at: datetime | None
+    profile_metadata: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
 

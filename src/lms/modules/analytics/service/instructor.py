@@ -13,6 +13,7 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Forbidden, NotFound
+from lms.modules import users
 from lms.modules.analytics import repository
 from lms.modules.analytics.schemas import (
     InstructorCourseRow,
@@ -27,7 +28,6 @@ from lms.modules.analytics.service.figures import (
     money_lines,
     percent,
 )
-from lms.modules.users import service as users
 
 STAFF_ROLES = ("instructor", "admin")
 # The score figures of a course without any finished attempt.
@@ -121,7 +121,7 @@ async def instructor_overview(
         raise Forbidden(
             "Only the instructor or an admin may see these figures.", code="not_your_analytics"
         )
-    instructor = await users.get_user(session, instructor_id)
+    instructor = await users.get_user_summary(session, instructor_id)
     if instructor is None or instructor.role not in STAFF_ROLES:
         raise InstructorNotFound()
     return await cached(

@@ -12,6 +12,7 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Forbidden
+from lms.modules import users
 from lms.modules.analytics import repository
 from lms.modules.analytics.schemas import (
     CourseCounts,
@@ -33,7 +34,6 @@ from lms.modules.analytics.service.trends import (
     resolve_window,
     window_bounds,
 )
-from lms.modules.users.schemas import Role
 
 
 async def compute_system_overview(session: AsyncSession, *, window: Window) -> SystemOverview:
@@ -63,7 +63,7 @@ async def compute_system_overview(session: AsyncSession, *, window: Window) -> S
             active=int(roles[role]["active"]) if role in roles else 0,
             deactivated=int(roles[role]["deactivated"]) if role in roles else 0,
         )
-        for role in get_args(Role)
+        for role in get_args(users.Role)
     ]
     by_status = StatusCounts(**{name: statuses.get(name, 0) for name in StatusCounts.model_fields})
     enrollments = sum(statuses.values())

@@ -12,10 +12,10 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.errors import TooManyRequests, Unauthorized
 from lms.core.security import sha256_hex
+from lms.modules import users
 from lms.modules.auth.schemas import AuthResponse, MfaChallenge, TokenPair
 from lms.modules.auth.service.mfa import start_mfa_challenge
 from lms.modules.auth.service.tokens import complete_login
-from lms.modules.users import service as users
 
 log = logging.getLogger("lms.auth")
 
@@ -61,17 +61,17 @@ async def authenticate(
     email: str,
     password: str,
     client: str,
-) -> users.User:
-    """The user for these credentials, or ``InvalidCredentials`` (same answer and the
-    same bcrypt cost whether or not the email exists)."""
+) -> users.Account:
+    """The account for these credentials, or ``InvalidCredentials`` (same answer and
+    the same bcrypt cost whether or not the email exists)."""
     # The lockout is a rate limit: with the store down it lets logins through (logged)
     # rather than failing them, like every other rate limit.
     try:
         await _check_login_delay(store, email, client)
     except STORE_ERRORS:
         log.warning("login lockout store unavailable; login allowed")
-    user = await users.verify_credentials(session, email=email, password=password)
-    if user is None:
+    account = await users.verify_credentials(session, email=email, password=password)
+    if account is None:
         try:
             await _record_login_failure(store, settings, email, client)
         except STORE_ERRORS:
@@ -81,24 +81,25 @@ async def authenticate(
         await store.delete(_failure_key(email, client), _failure_key(email, client) + ":until")
     except STORE_ERRORS:
         log.warning("login lockout store unavailable; failures not cleared")
-    return user
+    return account
 
 
 async def login_or_challenge(
-    session: AsyncSession, *, settings: Settings, user: users.User
+    session: AsyncSession, *, settings: Settings, account: users.Account
 ) -> AuthResponse | MfaChallenge:
     """Tokens, or an MFA challenge when the account has MFA on."""
-    if user.mfa_enabled:
-        return await start_mfa_challenge(session, settings=settings, user=user)
-    return await complete_login(session, settings=settings, user=user)
+    if account.mfa_enabled:
+        return await start_mfa_challenge(session, settings=settings, account=account)
+    return await complete_login(session, settings=settings, account=account)
 
 
 async def login_without_mfa(
-    session: AsyncSession, *, settings: Settings, user: users.User
+    session: AsyncSession, *, settings: Settings, account: users.Account
 ) -> TokenPair:
-    if user.mfa_enabled:
+    """Tokens for an account without MFA (the OAuth2 password flow)."""
+    if account.mfa_enabled:
         raise Unauthorized(
             "This account uses MFA: sign in through /auth/login.", code="mfa_required"
         )
-    response = await complete_login(session, settings=settings, user=user)
+    response = await complete_login(session, settings=settings, account=account)
     return TokenPair(**response.model_dump(exclude={"user"}))

@@ -13,7 +13,7 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.errors import Conflict, RuleViolation, TooManyRequests, Unauthorized
 from lms.core.security import create_purpose_token, decode_token, decrypt_secret, encrypt_secret
-from lms.core.session import commit
+from lms.modules import emails, users
 from lms.modules.auth import codes
 from lms.modules.auth.schemas import (
     AuthResponse,
@@ -23,8 +23,6 @@ from lms.modules.auth.schemas import (
     MfaMethod,
 )
 from lms.modules.auth.service.tokens import complete_login
-from lms.modules.emails import service as emails
-from lms.modules.users import service as users
 
 # Purposes of the single-use codes of MFA; a code of one purpose never works for another.
 MFA_LOGIN = "mfa_login"
@@ -39,19 +37,19 @@ class InvalidMfaCode(Unauthorized):
 
 
 async def start_mfa_challenge(
-    session: AsyncSession, *, settings: Settings, user: users.User
+    session: AsyncSession, *, settings: Settings, account: users.Account
 ) -> MfaChallenge:
     """Issue the short-lived ``mfa_token`` and, for email MFA, send a one-time code."""
-    method = user.mfa_method or "email"
+    method = account.mfa_method or "email"
     if method == "email":
         await send_mfa_code(
-            session, settings=settings, user=user, purpose=MFA_LOGIN, reuse_live=True
+            session, settings=settings, account=account, purpose=MFA_LOGIN, reuse_live=True
         )
     token = create_purpose_token(
-        settings, subject=str(user.id), purpose="mfa", minutes=MFA_TOKEN_MINUTES
+        settings, subject=str(account.id), purpose="mfa", minutes=MFA_TOKEN_MINUTES
     )
     methods = [method]
-    if await codes.count_recovery_codes(session, user_id=user.id):
+    if await codes.count_recovery_codes(session, user_id=account.id):
         methods.append("recovery_code")
     return MfaChallenge(mfa_token=token, methods=methods)
 
@@ -60,7 +58,7 @@ async def send_mfa_code(
     session: AsyncSession,
     *,
     settings: Settings,
-    user: users.User,
+    account: users.Account,
     purpose: str,
     reuse_live: bool = False,
 ) -> None:
@@ -68,60 +66,61 @@ async def send_mfa_code(
     code goes out: with ``reuse_live`` the code already sent stays valid, otherwise the
     caller gets 429 with the wait."""
     wait = await codes.seconds_before_next(
-        session, settings=settings, user_id=user.id, purpose=purpose
+        session, settings=settings, user_id=account.id, purpose=purpose
     )
     if wait:
         if reuse_live and await codes.has_live_code(
-            session, settings=settings, user_id=user.id, purpose=purpose
+            session, settings=settings, user_id=account.id, purpose=purpose
         ):
             return
         raise TooManyRequests(wait, "A code was sent moments ago; retry later.")
     code = await codes.issue(
         session,
         settings=settings,
-        user_id=user.id,
+        user_id=account.id,
         purpose=purpose,
         ttl=timedelta(minutes=settings.otp_minutes),
         numeric=True,
     )
     await emails.queue_email(
         session,
-        to=user.email,
+        to=account.email,
         template="mfa_code",
-        context={"full_name": user.full_name, "code": code, "minutes": settings.otp_minutes},
+        context={"full_name": account.full_name, "code": code, "minutes": settings.otp_minutes},
         sensitive=True,
     )
 
 
 async def _verify_totp(
-    session: AsyncSession, *, settings: Settings, user: users.User, code: str
+    session: AsyncSession, *, settings: Settings, account: users.Account, code: str
 ) -> bool:
-    secret = (
-        decrypt_secret(settings, user.totp_secret_encrypted) if user.totp_secret_encrypted else None
-    )
+    encrypted = account.totp_secret_encrypted
+    secret = decrypt_secret(settings, encrypted) if encrypted else None
     step = codes.totp_step(secret, code) if secret else None
     # A code is good for one use only, even inside its 30-second window.
-    return step is not None and await users.claim_totp_step(session, user=user, step=step)
+    return step is not None and await users.claim_totp_step(session, user_id=account.id, step=step)
 
 
 async def _verify_second_factor(
     session: AsyncSession,
     *,
     settings: Settings,
-    user: users.User,
+    account: users.Account,
     code: str,
     email_purpose: str | None,
 ) -> bool:
     """A recovery code, else a code of the user's method (email codes only when
     ``email_purpose`` says which)."""
     if codes.is_recovery_code(code):
-        return await codes.use_recovery_code(session, settings=settings, user_id=user.id, code=code)
-    if user.mfa_method == "totp":
-        return await _verify_totp(session, settings=settings, user=user, code=code)
+        return await codes.use_recovery_code(
+            session, settings=settings, user_id=account.id, code=code
+        )
+    if account.mfa_method == "totp":
+        return await _verify_totp(session, settings=settings, account=account, code=code)
     if email_purpose is None:
         return False
     return await codes.verify_code(
-        session, settings=settings, user_id=user.id, purpose=email_purpose, code=code
+        session, settings=settings, user_id=account.id, purpose=email_purpose, code=code
     )
 
 
@@ -138,28 +137,28 @@ async def login_with_mfa(
         user_id = uuid.UUID(str(payload["sub"]))
     except ValueError as exc:
         raise Unauthorized("The token is invalid.", code="token_invalid") from exc
-    user = await users.get_user(session, user_id)
-    if user is None or not user.is_active or not user.mfa_enabled:
+    account = await users.get_account(session, user_id)
+    if account is None or not account.is_active or not account.mfa_enabled:
         raise Unauthorized("The token is invalid.", code="token_invalid")
     if (
-        user.tokens_valid_after is not None
-        and float(payload["iat"]) + 1 <= user.tokens_valid_after.timestamp()
+        account.tokens_valid_after is not None
+        and float(payload["iat"]) + 1 <= account.tokens_valid_after.timestamp()
     ):
         raise Unauthorized("The session has ended; log in again.", code="token_revoked")
 
     token_ttl = max(1, int(float(payload["exp"]) - utcnow().timestamp()) + 1)
     if not await _verify_second_factor(
-        session, settings=settings, user=user, code=code, email_purpose=MFA_LOGIN
+        session, settings=settings, account=account, code=code, email_purpose=MFA_LOGIN
     ):
-        await commit(session)  # the code's try counter must stick although the request fails
         failures, _ = await store.incr(f"mfa:fail:{payload['jti']}", token_ttl)
         if failures >= settings.otp_max_tries:
             await store.set(used_key, "1", token_ttl)
-        raise InvalidMfaCode()
+        # The code's try counter must stick although the request fails.
+        raise InvalidMfaCode().keeping_changes()
     claimed, _ = await store.incr(used_key, token_ttl)
     if claimed > 1:  # a parallel request finished this login first
         raise Unauthorized("This sign-in attempt is over; log in again.", code="mfa_token_used")
-    return await complete_login(session, settings=settings, user=user)
+    return await complete_login(session, settings=settings, account=account)
 
 
 # MFA enrolment
@@ -170,26 +169,26 @@ async def request_mfa_enrollment(
 ) -> MfaEnrollment:
     """Start turning MFA on: email a code, or create a TOTP secret for an app. Nothing
     changes for logins until the code is confirmed."""
-    user = await users.get_user_or_raise(session, user_id)
-    if user.mfa_enabled:
+    account = await users.get_account_or_raise(session, user_id)
+    if account.mfa_enabled:
         raise Conflict(
             "MFA is already on; turn it off first to change the method.",
             code="mfa_already_enabled",
         )
     if method == "totp":
         secret = codes.new_totp_secret()
-        await codes.revoke(session, user_id=user.id, purpose=MFA_ENABLE)
+        await codes.revoke(session, user_id=account.id, purpose=MFA_ENABLE)
         await users.set_pending_totp_secret(
-            session, user=user, encrypted_secret=encrypt_secret(settings, secret)
+            session, user_id=account.id, encrypted_secret=encrypt_secret(settings, secret)
         )
         return MfaEnrollment(
             method="totp",
             detail="Add the secret to an authenticator app, then confirm with a code from it.",
             secret=secret,
-            otpauth_uri=codes.totp_uri(secret, account=user.email),
+            otpauth_uri=codes.totp_uri(secret, account=account.email),
         )
-    await users.set_pending_totp_secret(session, user=user, encrypted_secret=None)
-    await send_mfa_code(session, settings=settings, user=user, purpose=MFA_ENABLE)
+    await users.set_pending_totp_secret(session, user_id=account.id, encrypted_secret=None)
+    await send_mfa_code(session, settings=settings, account=account, purpose=MFA_ENABLE)
     return MfaEnrollment(
         method="email", detail="A code was sent to your email address; confirm with it."
     )
@@ -199,17 +198,19 @@ async def confirm_mfa_enrollment(
     session: AsyncSession, *, settings: Settings, user_id: uuid.UUID, code: str
 ) -> MfaEnabled:
     """Turn MFA on with a code of the requested method; returns fresh recovery codes."""
-    user = await users.get_user_or_raise(session, user_id)
-    if user.mfa_enabled:
+    account = await users.get_account_or_raise(session, user_id)
+    if account.mfa_enabled:
         raise Conflict("MFA is already on.", code="mfa_already_enabled")
     method: MfaMethod
-    if user.totp_secret_encrypted:
+    if account.totp_secret_encrypted:
         method = "totp"
-        ok = await _verify_totp(session, settings=settings, user=user, code=code)
-    elif await codes.has_live_code(session, settings=settings, user_id=user.id, purpose=MFA_ENABLE):
+        ok = await _verify_totp(session, settings=settings, account=account, code=code)
+    elif await codes.has_live_code(
+        session, settings=settings, user_id=account.id, purpose=MFA_ENABLE
+    ):
         method = "email"
         ok = await codes.verify_code(
-            session, settings=settings, user_id=user.id, purpose=MFA_ENABLE, code=code
+            session, settings=settings, user_id=account.id, purpose=MFA_ENABLE, code=code
         )
     else:
         raise RuleViolation(
@@ -218,10 +219,14 @@ async def confirm_mfa_enrollment(
             code="mfa_not_requested",
         )
     if not ok:
-        await commit(session)  # count the try although the request fails
-        raise RuleViolation("The code is wrong, used or expired.", code="invalid_code")
-    await users.enable_mfa(session, user=user, method=method)
-    recovery_codes = await codes.issue_recovery_codes(session, settings=settings, user_id=user.id)
+        # Count the try although the request fails.
+        raise RuleViolation(
+            "The code is wrong, used or expired.", code="invalid_code"
+        ).keeping_changes()
+    await users.enable_mfa(session, user_id=account.id, method=method)
+    recovery_codes = await codes.issue_recovery_codes(
+        session, settings=settings, user_id=account.id
+    )
     return MfaEnabled(method=method, recovery_codes=recovery_codes)
 
 
@@ -235,18 +240,20 @@ async def disable_mfa(
 ) -> None:
     """Turn MFA off, proven by the current password or a current code (authenticator
     app or recovery code)."""
-    user = await users.get_user_or_raise(session, user_id)
-    if not user.mfa_enabled:
+    account = await users.get_account_or_raise(session, user_id)
+    if not account.mfa_enabled:
         raise Conflict("MFA is not on.", code="mfa_not_enabled")
     if password is not None:
-        ok = await users.check_password(user, password)
+        ok = await users.check_password(session, user_id=account.id, password=password)
     else:
         ok = code is not None and await _verify_second_factor(
-            session, settings=settings, user=user, code=code, email_purpose=None
+            session, settings=settings, account=account, code=code, email_purpose=None
         )
     if not ok:
-        await commit(session)
-        raise RuleViolation("The password or code is wrong.", code="wrong_password_or_code")
-    await users.disable_mfa(session, user=user)
+        # As for every refused code: whatever checking it recorded stays.
+        raise RuleViolation(
+            "The password or code is wrong.", code="wrong_password_or_code"
+        ).keeping_changes()
+    await users.disable_mfa(session, user_id=account.id)
     for purpose in (codes.RECOVERY_PURPOSE, MFA_LOGIN, MFA_ENABLE):
-        await codes.revoke(session, user_id=user.id, purpose=purpose)
+        await codes.revoke(session, user_id=account.id, purpose=purpose)

@@ -5,25 +5,23 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.config import Settings
+from lms.modules import emails, users
 from lms.modules.auth.schemas import AuthResponse
 from lms.modules.auth.service.reset_and_verification import send_verification_email
 from lms.modules.auth.service.tokens import issue_tokens
-from lms.modules.emails import service as emails
-from lms.modules.users import service as users
-from lms.modules.users.schemas import UserRead
 
 
 async def register(
     session: AsyncSession, *, settings: Settings, email: str, password: str, full_name: str
 ) -> AuthResponse:
     """Create a student account, queue the welcome and verification emails, sign in."""
-    user = await users.create_user(
+    account = await users.create_user(
         session, settings=settings, email=email, password=password, full_name=full_name
     )
     await emails.queue_email(
-        session, to=user.email, template="welcome", context={"full_name": user.full_name}
+        session, to=account.email, template="welcome", context={"full_name": account.full_name}
     )
-    await send_verification_email(session, settings=settings, user=user)
-    tokens = await issue_tokens(session, settings=settings, user=user)
-    await users.record_login(session, user)
-    return AuthResponse(**tokens.model_dump(), user=UserRead.model_validate(user))
+    await send_verification_email(session, settings=settings, account=account)
+    tokens = await issue_tokens(session, settings=settings, account=account)
+    account = await users.record_login(session, user_id=account.id)
+    return AuthResponse(**tokens.model_dump(), user=users.UserRead.model_validate(account))

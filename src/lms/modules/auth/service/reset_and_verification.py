@@ -12,9 +12,8 @@ from lms.core import jobs
 from lms.core.config import Settings, get_settings
 from lms.core.db import utcnow
 from lms.core.errors import BadRequest, Conflict, TooManyRequests
+from lms.modules import emails, users
 from lms.modules.auth import codes, repository
-from lms.modules.emails import service as emails
-from lms.modules.users import service as users
 
 # Purposes of the single-use tokens; a token of one purpose never works for another.
 PASSWORD_RESET = "password_reset"  # noqa: S105
@@ -34,26 +33,26 @@ async def send_password_reset(session: AsyncSession, payload: dict[str, Any]) ->
     """Email a single-use reset token to an active account, at most once per cooldown
     and ``otp_max_per_hour`` an hour; unknown addresses get nothing."""
     settings = get_settings()
-    user = await users.find_by_email(session, str(payload["email"]))
-    if user is None or not user.is_active:
+    account = await users.find_account_by_email(session, str(payload["email"]))
+    if account is None or not account.is_active:
         return
     if await codes.seconds_before_next(
-        session, settings=settings, user_id=user.id, purpose=PASSWORD_RESET
+        session, settings=settings, user_id=account.id, purpose=PASSWORD_RESET
     ):
         return
     token = await codes.issue(
         session,
         settings=settings,
-        user_id=user.id,
+        user_id=account.id,
         purpose=PASSWORD_RESET,
         ttl=timedelta(minutes=settings.password_reset_minutes),
     )
     await emails.queue_email(
         session,
-        to=user.email,
+        to=account.email,
         template="password_reset",
         context={
-            "full_name": user.full_name,
+            "full_name": account.full_name,
             "token": token,
             "minutes": settings.password_reset_minutes,
             "reset_url": f"{settings.public_base_url}/reset-password?token={token}",
@@ -70,37 +69,39 @@ async def reset_password(
     user_id = await codes.consume_token(
         session, settings=settings, purpose=PASSWORD_RESET, token=token
     )
-    user = await users.get_user(session, user_id) if user_id else None
-    if user is None or not user.is_active:
+    account = await users.get_account(session, user_id) if user_id else None
+    if account is None or not account.is_active:
         raise BadRequest(
             "The reset token is invalid, used or expired; ask for a new one.",
             code="reset_token_invalid",
         )
-    await users.set_password(session, settings=settings, user=user, new_password=new_password)
-    await repository.revoke_all_for_user(session, user.id, utcnow())
-    await users.mark_email_verified(session, user)
+    await users.set_password(
+        session, settings=settings, user_id=account.id, new_password=new_password
+    )
+    await repository.revoke_all_for_user(session, account.id, utcnow())
+    await users.mark_email_verified(session, user_id=account.id)
 
 
 # Email verification
 
 
 async def send_verification_email(
-    session: AsyncSession, *, settings: Settings, user: users.User
+    session: AsyncSession, *, settings: Settings, account: users.Account
 ) -> None:
     """Email the user a single-use token that confirms their address."""
     token = await codes.issue(
         session,
         settings=settings,
-        user_id=user.id,
+        user_id=account.id,
         purpose=VERIFY_EMAIL,
         ttl=timedelta(hours=settings.email_verify_hours),
     )
     await emails.queue_email(
         session,
-        to=user.email,
+        to=account.email,
         template="email_verification",
         context={
-            "full_name": user.full_name,
+            "full_name": account.full_name,
             "token": token,
             "verify_url": f"{settings.public_base_url}/verify-email?token={token}",
         },
@@ -112,27 +113,26 @@ async def request_email_verification(
     session: AsyncSession, *, settings: Settings, user_id: uuid.UUID
 ) -> None:
     """Send a new verification email (the previous token stops working)."""
-    user = await users.get_user_or_raise(session, user_id)
-    if user.email_verified_at is not None:
+    account = await users.get_account_or_raise(session, user_id)
+    if account.email_verified_at is not None:
         raise Conflict("This email address is already verified.", code="email_already_verified")
     wait = await codes.seconds_before_next(
-        session, settings=settings, user_id=user.id, purpose=VERIFY_EMAIL
+        session, settings=settings, user_id=account.id, purpose=VERIFY_EMAIL
     )
     if wait:
         raise TooManyRequests(wait, "A verification email was sent moments ago; retry later.")
-    await send_verification_email(session, settings=settings, user=user)
+    await send_verification_email(session, settings=settings, account=account)
 
 
-async def confirm_email(session: AsyncSession, *, settings: Settings, token: str) -> users.User:
+async def confirm_email(session: AsyncSession, *, settings: Settings, token: str) -> users.Account:
     """Mark the address of the token's user verified; the token is used up."""
     user_id = await codes.consume_token(
         session, settings=settings, purpose=VERIFY_EMAIL, token=token
     )
-    user = await users.get_user(session, user_id) if user_id else None
-    if user is None:
+    account = await users.get_account(session, user_id) if user_id else None
+    if account is None:
         raise BadRequest(
             "The verification token is invalid, used or expired; ask for a new one.",
             code="verify_token_invalid",
         )
-    await users.mark_email_verified(session, user)
-    return user
+    return await users.mark_email_verified(session, user_id=account.id)

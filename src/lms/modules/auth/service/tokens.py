@@ -15,26 +15,25 @@ from lms.core.db import utcnow
 from lms.core.deps import Principal, denylist_key
 from lms.core.errors import Unauthorized
 from lms.core.security import create_access_token, new_opaque_token, sha256_hex
-from lms.core.session import commit
+from lms.modules import users
 from lms.modules.auth import repository
 from lms.modules.auth.models import RefreshToken
 from lms.modules.auth.schemas import AuthResponse, TokenPair
-from lms.modules.users import service as users
-from lms.modules.users.schemas import UserRead
 
 
 async def issue_tokens(
     session: AsyncSession,
     *,
     settings: Settings,
-    user: users.User,
+    account: users.Account,
     family_id: uuid.UUID | None = None,
 ) -> TokenPair:
-    access, _claims = create_access_token(settings, user_id=user.id, role=user.role)
+    """A new access token and a refresh token (of ``family_id``, else a new family)."""
+    access, _claims = create_access_token(settings, user_id=account.id, role=account.role)
     raw_refresh = new_opaque_token()
     session.add(
         RefreshToken(
-            user_id=user.id,
+            user_id=account.id,
             token_jti=sha256_hex(raw_refresh),
             family_id=family_id or uuid.uuid4(),
             expires_at=utcnow() + timedelta(days=settings.refresh_token_days),
@@ -49,11 +48,12 @@ async def issue_tokens(
 
 
 async def complete_login(
-    session: AsyncSession, *, settings: Settings, user: users.User
+    session: AsyncSession, *, settings: Settings, account: users.Account
 ) -> AuthResponse:
-    tokens = await issue_tokens(session, settings=settings, user=user)
-    await users.record_login(session, user)
-    return AuthResponse(**tokens.model_dump(), user=UserRead.model_validate(user))
+    """The end of a successful sign-in: tokens, the login recorded, the account."""
+    tokens = await issue_tokens(session, settings=settings, account=account)
+    account = await users.record_login(session, user_id=account.id)
+    return AuthResponse(**tokens.model_dump(), user=users.UserRead.model_validate(account))
 
 
 async def refresh(session: AsyncSession, *, settings: Settings, raw_token: str) -> TokenPair:
@@ -65,18 +65,20 @@ async def refresh(session: AsyncSession, *, settings: Settings, raw_token: str) 
         raise Unauthorized("The refresh token is invalid or expired.", code="refresh_invalid")
     if not await repository.mark_refresh_used(session, token.id, now):
         await repository.revoke_family(session, token.family_id, now)
-        await commit(session)  # the revocation must stick although the request fails
+        # The revocation must stick although the request fails.
         raise Unauthorized(
             "This refresh token was already used; the session has been revoked.",
             code="refresh_reused",
-        )
-    user = await users.get_user_or_raise(session, token.user_id)
-    if not user.is_active:
+        ).keeping_changes()
+    account = await users.get_account_or_raise(session, token.user_id)
+    if not account.is_active:
         raise Unauthorized("The account is not active.", code="account_inactive")
-    if user.tokens_valid_after is not None and token.created_at < user.tokens_valid_after:
+    if account.tokens_valid_after is not None and token.created_at < account.tokens_valid_after:
         # Issued before a password change, reset or role change: that session has ended.
         raise Unauthorized("The session has ended; log in again.", code="refresh_invalid")
-    return await issue_tokens(session, settings=settings, user=user, family_id=token.family_id)
+    return await issue_tokens(
+        session, settings=settings, account=account, family_id=token.family_id
+    )
 
 
 async def logout(

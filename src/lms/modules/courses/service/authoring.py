@@ -12,6 +12,7 @@ from lms.core.cache import Cache
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, RuleViolation
+from lms.modules import users
 from lms.modules.courses import repository
 from lms.modules.courses.models import Course
 from lms.modules.courses.schemas import CourseCreate, CourseUpdate
@@ -19,7 +20,6 @@ from lms.modules.courses.service.catalogue import invalidate_after_commit
 from lms.modules.courses.service.hooks import run_course_deletion_guards
 from lms.modules.courses.service.lookups import get_managed_course_or_raise
 from lms.modules.courses.slugs import first_free, slugify
-from lms.modules.users import service as users
 
 
 class SlugTaken(Conflict):
@@ -54,7 +54,7 @@ async def create_course(
             raise Forbidden(
                 "Only an admin creates a course for another instructor.", code="forbidden"
             )
-        instructor = (await users.get_users(session, [data.instructor_id])).get(data.instructor_id)
+        instructor = await users.get_user_summary(session, data.instructor_id)
         if instructor is None or instructor.role not in ("instructor", "admin"):
             raise RuleViolation("instructor_id is not an instructor.", code="not_an_instructor")
         instructor_id = instructor.id

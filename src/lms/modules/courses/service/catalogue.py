@@ -15,11 +15,11 @@ from lms.core.deps import Principal
 from lms.core.errors import Unauthorized
 from lms.core.pagination import Page, PageParams
 from lms.core.session import run_after_commit
+from lms.modules import users
 from lms.modules.courses import repository
 from lms.modules.courses.models import Course
 from lms.modules.courses.schemas import CourseFilters, CourseRead
 from lms.modules.courses.service.lookups import CourseNotFound, can_view
-from lms.modules.users import service as users
 
 CACHE_NAMESPACE = "courses"
 
@@ -37,7 +37,7 @@ def invalidate_after_commit(session: AsyncSession, cache: Cache) -> None:
 async def _course_reads(
     session: AsyncSession, rows: Sequence[tuple[Course, int]]
 ) -> list[CourseRead]:
-    instructors = await users.get_users(session, list({c.instructor_id for c, _ in rows}))
+    instructors = await users.get_user_summaries(session, list({c.instructor_id for c, _ in rows}))
     reads = []
     for course, lessons_count in rows:
         read = CourseRead.model_validate(course)

@@ -12,12 +12,12 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
+from lms.modules import users
 from lms.modules.courses import service as courses
 from lms.modules.emails import service as emails
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.service.hooks import has_paid_access
-from lms.modules.users import service as users
 
 
 class AlreadyEnrolled(Conflict):
@@ -59,7 +59,7 @@ async def _enroll(
             session, student_id=student_id, course_id=course.id
         ):
             raise PaymentRequired()
-    student = await users.get_user_or_raise(session, student_id)
+    student = await users.get_user_summary_or_raise(session, student_id)
     lesson_ids = await courses.list_lesson_ids(session, course.id)
     enrollment = Enrollment(
         student_id=student_id,

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core import jobs
 from lms.core.config import get_settings
 from lms.core.db import utcnow
+from lms.modules import users
 from lms.modules.courses import service as courses
 from lms.modules.emails import service as emails
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.service.enrolling import course_url
-from lms.modules.users import service as users
 
 WEEKLY_PROGRESS_JOB = "weekly_progress"
 COURSE_REMINDER_JOB = "course_reminder"
@@ -35,7 +35,7 @@ async def send_weekly_progress(session: AsyncSession) -> None:
     by_student: dict[uuid.UUID, list[Enrollment]] = defaultdict(list)
     for enrollment in enrollments:
         by_student[enrollment.student_id].append(enrollment)
-    students = await users.get_users(session, list(by_student))
+    students = await users.get_user_summaries(session, list(by_student))
     course_map = await courses.get_courses(session, [e.course_id for e in enrollments])
     for student_id, items in by_student.items():
         student = students.get(student_id)
@@ -72,7 +72,7 @@ async def send_course_reminders(session: AsyncSession) -> None:
     period = now.date().toordinal() // days
     candidates = await repository.inactive_enrollments(session, before=now - timedelta(days=days))
     course_map = await courses.get_courses(session, [e.course_id for e in candidates])
-    students = await users.get_users(session, [e.student_id for e in candidates])
+    students = await users.get_user_summaries(session, [e.student_id for e in candidates])
     for enrollment in candidates:
         course = course_map.get(enrollment.course_id)
         student = students.get(enrollment.student_id)

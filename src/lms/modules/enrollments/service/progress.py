@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import NotFound
+from lms.modules import users
 from lms.modules.courses import service as courses
 from lms.modules.emails import service as emails
 from lms.modules.enrollments import repository
@@ -31,7 +32,6 @@ from lms.modules.enrollments.service.lookups import (
     own_enrollment,
 )
 from lms.modules.enrollments.service.reading import enrollment_read
-from lms.modules.users import service as users
 
 
 class LessonNotInCourse(NotFound):
@@ -85,7 +85,7 @@ async def handle_enrollment_completed(session: AsyncSession, enrollment: Enrollm
     """What follows a completion, in its transaction: the course-completed email (once,
     by its dedupe key) and the completion listeners."""
     course = await courses.get_course_or_raise(session, enrollment.course_id)
-    student = await users.get_user_or_raise(session, enrollment.student_id)
+    student = await users.get_user_summary_or_raise(session, enrollment.student_id)
     await emails.queue_email(
         session,
         to=student.email,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.deps import Principal
 from lms.core.pagination import Page, PageParams
 from lms.core.session import Executor
+from lms.modules import users
 from lms.modules.courses import service as courses
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import Enrollment, LessonProgress
@@ -20,7 +21,6 @@ from lms.modules.enrollments.schemas import (
     LessonProgressRead,
 )
 from lms.modules.enrollments.service.lookups import visible_enrollment
-from lms.modules.users import service as users
 
 
 def _read(
@@ -102,7 +102,7 @@ async def list_course_enrollments(
     rows, total = await repository.page_for_course(
         session, course.id, status=status, offset=page.offset, limit=page.page_size
     )
-    students = await users.get_users(session, [row.student_id for row in rows])
+    students = await users.get_user_summaries(session, [row.student_id for row in rows])
     items = []
     for row in rows:
         student = students.get(row.student_id)

@@ -16,6 +16,7 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import RuleViolation
+from lms.modules import users
 from lms.modules.courses import service as courses
 from lms.modules.enrollments import service as enrollments
 from lms.modules.payments import repository
@@ -34,7 +35,6 @@ from lms.modules.payments.service.errors import (
     CourseIsFree,
     CoveredBySubscription,
 )
-from lms.modules.users import service as users
 
 API_PREFIX = "/api/v1"
 
@@ -88,7 +88,7 @@ async def start_course_payment(
     if await repository.has_granting_subscription(session, user_id=principal.id, now=utcnow()):
         raise CoveredBySubscription()
     provider = providers.for_checkout(provider_name)
-    user = await users.get_user_or_raise(session, principal.id)
+    user = await users.get_user_summary_or_raise(session, principal.id)
     try:
         to_minor_units(course.price, course.currency)
     except ValueError as exc:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.config import Settings
 from lms.core.deps import Principal
+from lms.modules import users
 from lms.modules.payments import repository
 from lms.modules.payments.models import Subscription
 from lms.modules.payments.providers import ProviderRegistry
@@ -26,7 +27,6 @@ from lms.modules.payments.service.errors import (
     UnknownPlan,
 )
 from lms.modules.payments.service.reading import subscription_read
-from lms.modules.users import service as users
 
 
 async def start_subscription(
@@ -46,7 +46,7 @@ async def start_subscription(
         raise UnknownPlan(f"There is no plan {plan!r} (plans: {offered}).")
     if await repository.has_open_subscription(session, user_id=principal.id):
         raise SubscriptionExists()
-    user = await users.get_user_or_raise(session, principal.id)
+    user = await users.get_user_summary_or_raise(session, principal.id)
     customer_id = await repository.known_stripe_customer(session, user_id=user.id)
     if customer_id is None:
         customer_id = await stripe.ensure_customer(

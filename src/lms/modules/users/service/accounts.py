@@ -1,0 +1,210 @@
+"""Accounts: creating them, reading them (as read models for other modules), and their
+management by their owner or an admin."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.core.config import Settings
+from lms.core.db import utcnow
+from lms.core.deps import Principal
+from lms.core.errors import Conflict, NotFound, RuleViolation
+from lms.core.security import hash_password
+from lms.modules.users import repository
+from lms.modules.users.models import User
+from lms.modules.users.schemas import (
+    Account,
+    ProfileUpdate,
+    UserAdminUpdate,
+    UserCreate,
+    UserFilters,
+    UserSummary,
+)
+
+
+class EmailTaken(Conflict):
+    code = "email_taken"
+    detail = "An account with this email already exists."
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    detail = "No user with this id."
+
+
+# The identity map holds a clean object only weakly: once the caller has the read model,
+# nothing would keep the user alive. Every account handed out keeps its user in the
+# session's info for the session's life, so the by-id functions that follow (record the
+# login, change the MFA state, set a password) find it there without a statement, as
+# when callers held the object itself. Sessions live for one request or one job.
+_HELD_USERS = "users.held"
+
+
+def account_of(session: AsyncSession, user: User) -> Account:
+    """``user`` as an ``Account``, kept loaded in ``session`` (see above)."""
+    session.info.setdefault(_HELD_USERS, {})[user.id] = user
+    return Account(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        is_active=user.is_active,
+        mfa_enabled=user.mfa_enabled,
+        mfa_method=user.mfa_method,
+        totp_secret_encrypted=user.totp_secret_encrypted,
+        totp_last_step=user.totp_last_step,
+        email_verified_at=user.email_verified_at,
+        tokens_valid_after=user.tokens_valid_after,
+        last_login_at=user.last_login_at,
+        profile_metadata=user.profile_metadata,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+
+
+def summary_of(user: User) -> UserSummary:
+    return UserSummary(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        role=user.role,
+        is_active=user.is_active,
+    )
+
+
+# Reading. By id, a user already loaded in the session comes from its identity map
+# without a statement.
+
+
+async def get_user_or_raise(session: AsyncSession, user_id: uuid.UUID) -> User:
+    """The user (an ORM object, for this module only), or ``UserNotFound``."""
+    user = await repository.get(session, user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+async def get_account(session: AsyncSession, user_id: uuid.UUID) -> Account | None:
+    """The account with this id, or None."""
+    user = await repository.get(session, user_id)
+    return account_of(session, user) if user is not None else None
+
+
+async def get_account_or_raise(session: AsyncSession, user_id: uuid.UUID) -> Account:
+    """The account with this id, or ``UserNotFound``."""
+    return account_of(session, await get_user_or_raise(session, user_id))
+
+
+async def find_account_by_email(session: AsyncSession, email: str) -> Account | None:
+    """The account using ``email`` (compared without case), or None."""
+    user = await repository.get_by_email(session, email)
+    return account_of(session, user) if user is not None else None
+
+
+async def get_user_summary(session: AsyncSession, user_id: uuid.UUID) -> UserSummary | None:
+    """Who the user with this id is, or None."""
+    user = await repository.get(session, user_id)
+    return summary_of(user) if user is not None else None
+
+
+async def get_user_summary_or_raise(session: AsyncSession, user_id: uuid.UUID) -> UserSummary:
+    """Who the user with this id is, or ``UserNotFound``."""
+    return summary_of(await get_user_or_raise(session, user_id))
+
+
+async def get_user_summaries(
+    session: AsyncSession, user_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, UserSummary]:
+    """Users by id in one query (for modules that show names beside their rows); ids
+    without a user are left out."""
+    return {user.id: summary_of(user) for user in await repository.get_many(session, user_ids)}
+
+
+async def list_users(
+    session: AsyncSession, *, filters: UserFilters, offset: int, limit: int
+) -> tuple[list[User], int]:
+    return await repository.page(session, filters, offset=offset, limit=limit)
+
+
+# Writing
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    email: str,
+    password: str,
+    full_name: str,
+    role: str = "student",
+    is_active: bool = True,
+) -> Account:
+    """A new account (``EmailTaken`` if the address is in use, whatever its case)."""
+    if await repository.get_by_email(session, email) is not None:
+        raise EmailTaken()
+    user = User(
+        email=email.lower(),
+        password_hash=await hash_password(password, settings.bcrypt_rounds),
+        full_name=full_name,
+        role=role,
+        is_active=is_active,
+    )
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # two registrations raced for one email
+        raise EmailTaken() from exc
+    return account_of(session, user)
+
+
+async def admin_create_user(
+    session: AsyncSession, *, settings: Settings, data: UserCreate
+) -> Account:
+    """An account with any role, as an admin asked for it."""
+    return await create_user(
+        session,
+        settings=settings,
+        email=str(data.email),
+        password=data.password,
+        full_name=data.full_name,
+        role=data.role,
+        is_active=data.is_active,
+    )
+
+
+def end_sessions(user: User) -> None:
+    """Every access token issued until now stops working."""
+    user.tokens_valid_after = utcnow()
+
+
+async def admin_update_user(
+    session: AsyncSession, *, actor: Principal, user_id: uuid.UUID, data: UserAdminUpdate
+) -> User:
+    user = await get_user_or_raise(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if user.id == actor.id and (
+        changes.get("is_active") is False or changes.get("role", "admin") != "admin"
+    ):
+        raise RuleViolation("Admins cannot deactivate or demote themselves.", code="self_lockout")
+    for field in ("full_name", "role", "is_active", "profile_metadata"):
+        if field in changes and changes[field] is not None:
+            setattr(user, field, changes[field])
+    if changes.get("is_active") is False or "role" in changes:
+        end_sessions(user)
+    await session.flush()
+    return user
+
+
+async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, data: ProfileUpdate) -> User:
+    user = await get_user_or_raise(session, user_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("full_name"):
+        user.full_name = changes["full_name"]
+    if "profile_metadata" in changes:
+        user.profile_metadata = changes["profile_metadata"]
+    await session.flush()
+    return user
