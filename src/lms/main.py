@@ -54,12 +54,12 @@ def module_routers() -> list[APIRouter]:
     the routers a learner's requests hit (courses, lessons, enrollments, quizzes) come
     first; no two routers share a path, so the order changes nothing else (the
     documentation keeps its group order through ``DOCUMENTATION_GROUPS``)."""
+    from lms.modules import courses
     from lms.modules.admin.router import router as admin_router
     from lms.modules.analytics.router import router as analytics_router
     from lms.modules.assignments.router import routers as assignments_routers
     from lms.modules.auth.router import router as auth_router
     from lms.modules.certificates.router import router as certificates_router
-    from lms.modules.courses.router import routers as courses_routers
     from lms.modules.enrollments.router import router as enrollments_router
     from lms.modules.files.router import router as files_router
     from lms.modules.payments.router import router as payments_router
@@ -67,7 +67,7 @@ def module_routers() -> list[APIRouter]:
     from lms.modules.users.router import router as users_router
 
     return [
-        *courses_routers,
+        *courses.routers,
         enrollments_router,
         *quizzes_routers,
         *assignments_routers,
@@ -276,12 +276,15 @@ def create_app(
         exempt_prefixes=(f"{API_PREFIX}/files/upload",),
     )
     # Outside the body limit: a cache hit answers a GET without reading any body.
-    from lms.modules.courses.service import CACHE_NAMESPACE as COURSES_CACHE
+    from lms.modules import courses
 
     app.add_middleware(
         PublicResponseCache,
         store=store,
-        prefixes={f"{API_PREFIX}/courses": COURSES_CACHE, f"{API_PREFIX}/lessons": COURSES_CACHE},
+        prefixes={
+            f"{API_PREFIX}/courses": courses.CACHE_NAMESPACE,
+            f"{API_PREFIX}/lessons": courses.CACHE_NAMESPACE,
+        },
         ttl_seconds=settings.cache_ttl_seconds,
     )
     app.add_middleware(RequestContextMiddleware, docs_paths=("/docs", "/redoc"))

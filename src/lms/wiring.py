@@ -11,6 +11,7 @@ lesson that issues a certificate), read it here from top to bottom.
 from __future__ import annotations
 
 from lms.core import events
+from lms.modules import courses, enrollments, payments
 
 
 def wire(bus: events.EventBus = events.bus) -> None:
@@ -18,3 +19,15 @@ def wire(bus: events.EventBus = events.bus) -> None:
     if bus.wired:
         return
     bus.wired = True
+
+    # Courses and what follows their lessons.
+    # Who may read a course's material (and see it while it is a draft): its students,
+    # asked inside the statement that reads the lesson.
+    bus.answer_in_sql(courses.MaterialAccess, enrollments.students_have_access)
+    # A new lesson: every enrolled student gets a progress row for it.
+    bus.subscribe(courses.LessonCreated, enrollments.add_lesson_to_enrollments)
+    # A deleted lesson: the enrollments are recounted; some may complete by it.
+    bus.subscribe(courses.LessonDeleted, enrollments.recount_after_lesson_deleted)
+    # A course is deleted only when nobody is enrolled and nobody has paid for it.
+    bus.subscribe(courses.CourseDeleting, enrollments.refuse_deleting_course_with_students)
+    bus.subscribe(courses.CourseDeleting, payments.refuse_deleting_paid_course)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,10 +21,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
+from lms.modules import courses
 from lms.modules.assignments import repository
 from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import SubmissionCreate, SubmissionGrade
-from lms.modules.courses import service as courses
 from lms.modules.enrollments import service as enrollments
 from lms.modules.files import service as files
 
@@ -88,12 +87,12 @@ class SubmissionChanged(Conflict):
 
 @dataclass(frozen=True)
 class LessonContext:
-    lesson: Any
-    course: Any
+    lesson: courses.LessonSummary
+    course: courses.CourseSummary
     is_manager: bool
 
 
-def _can_manage(principal: Principal, course: Any) -> bool:
+def _can_manage(principal: Principal, course: courses.CourseSummary) -> bool:
     return courses.is_course_owner_or_admin(principal, course)
 
 
@@ -111,9 +110,9 @@ async def _lesson_context(
     return LessonContext(lesson=lesson, course=course, is_manager=manager)
 
 
-def passing_score_of(lesson: Any) -> Decimal | None:
+def passing_score_of(lesson: courses.LessonSummary) -> Decimal | None:
     """The lesson's passing threshold (``lesson_metadata.passing_score``), if it sets one."""
-    metadata = getattr(lesson, "lesson_metadata", None) or {}
+    metadata = lesson.lesson_metadata or {}
     raw = metadata.get("passing_score") if isinstance(metadata, dict) else None
     if raw is None or isinstance(raw, bool):
         return None

@@ -23,11 +23,11 @@ from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from lms.core.storage import Storage, get_storage
+from lms.modules import courses
 from lms.modules.certificates import repository
 from lms.modules.certificates.models import Certificate
 from lms.modules.certificates.rendering import CertificateDocument, render_certificate_pdf
 from lms.modules.certificates.schemas import CertificateRead, CertificateVerification
-from lms.modules.courses import service as courses
 from lms.modules.emails import service as emails
 from lms.modules.enrollments import service as enrollments
 from lms.modules.users import service as users

@@ -9,8 +9,6 @@ registers with the courses and files modules. This package re-exports what the r
 and other modules call.
 """
 
-# Imported for what it registers with the courses and files modules.
-from lms.modules.enrollments.service import course_hooks  # noqa: F401
 from lms.modules.enrollments.service.enrolling import (
     PaymentRequired,
     drop_enrollment,
@@ -38,6 +36,12 @@ from lms.modules.enrollments.service.progress import (
     mark_certificate_issued,
     update_progress,
 )
+from lms.modules.enrollments.service.reactions import (
+    add_lesson_to_enrollments,
+    recount_after_lesson_deleted,
+    refuse_deleting_course_with_students,
+    students_have_access,
+)
 from lms.modules.enrollments.service.reading import (
     enrollment_read,
     get_enrollment_detail,
@@ -53,6 +57,7 @@ __all__ = [
     "EnrollmentNotFound",
     "LessonNotInCourse",
     "PaymentRequired",
+    "add_lesson_to_enrollments",
     "complete_lesson",
     "complete_lesson_for",
     "course_stats",
@@ -70,7 +75,10 @@ __all__ = [
     "mark_certificate_issued",
     "on_enrollment_completed",
     "reactivate_enrollment",
+    "recount_after_lesson_deleted",
+    "refuse_deleting_course_with_students",
     "register_paid_access_checker",
     "review_enrollment",
+    "students_have_access",
     "update_progress",
 ]

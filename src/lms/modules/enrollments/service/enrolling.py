@@ -12,8 +12,7 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
-from lms.modules.courses import service as courses
-from lms.modules.emails import service as emails
+from lms.modules import courses, emails
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.service.hooks import has_paid_access
@@ -34,7 +33,7 @@ class PaymentRequired(AppError):
         super().__init__(extra={"title": "Payment Required"})
 
 
-def course_url(settings: Settings, course: courses.Course) -> str:
+def course_url(settings: Settings, course: courses.CourseSummary) -> str:
     """The course's public page, for links in emails."""
     return f"{settings.public_base_url.rstrip('/')}/courses/{course.slug}"
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
 from lms.core.errors import Forbidden, NotFound, RuleViolation
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import ACCESS_STATUSES, Enrollment
 

@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import NotFound
-from lms.modules.courses import service as courses
-from lms.modules.emails import service as emails
+from lms.modules import courses, emails
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import ACCESS_STATUSES, Enrollment
 from lms.modules.enrollments.schemas import EnrollmentRead, LessonProgressRead, ProgressUpdate
@@ -62,7 +61,6 @@ async def update_progress(
         metadata=data.progress_metadata,
         now=now,
         student_id=principal.id,
-        labels=courses.lesson_labels,
     )
     if progress is None:
         await own_enrollment(session, principal, enrollment_id)
@@ -135,7 +133,7 @@ async def _complete_lesson(
     ):
         # The usual case is one statement: the count, returning the enrollment.
         counted = await repository.count_lesson_completed(
-            session, enrollment_id=enrollment_id, now=now, labels=courses.course_label_subqueries
+            session, enrollment_id=enrollment_id, now=now
         )
     else:
         if student is not None:  # 404, 403 or 409 unless it is the student's, and open

@@ -1,11 +1,16 @@
-"""What this module registers with the courses and files modules at import: who has
-access to a course, progress rows and counters that follow the lessons, no deletion of a
-course with students, and who reads or attaches a lesson's files."""
+"""How enrollments follow the courses and files modules. Each function is a subscriber,
+subscribed in ``lms/wiring.py``:
+
+- a student's enrollment opens the course's material (``courses.MaterialAccess``);
+- progress rows and counters follow the lessons (``courses.LessonCreated``,
+  ``courses.LessonDeleted``);
+- a course with students is not deleted (the guard on ``courses.CourseDeleting``);
+- the students of a course read the files attached to its lessons.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import ACCESS_STATUSES
 from lms.modules.enrollments.service.progress import handle_enrollment_completed
@@ -23,6 +28,45 @@ from lms.modules.files import service as files
 class CourseHasEnrollments(Conflict):
     code = "course_has_enrollments"
     detail = "Students are enrolled in this course: unpublish it instead of deleting it."
+
+
+def students_have_access(condition: courses.MaterialAccess) -> ColumnElement[bool]:
+    """An enrollment that gives access (active or completed) opens the course's
+    material to its student."""
+    return repository.access_condition(condition.user_id, condition.course_id)
+
+
+async def add_lesson_to_enrollments(session: AsyncSession, event: courses.LessonCreated) -> None:
+    """Every enrollment of the course gets a progress row for the new lesson and counts
+    one more lesson (the course row is locked: no enrollment is missed)."""
+    enrollment_ids = await repository.enrollment_ids_of_course(session, event.course_id)
+    await repository.add_progress_rows(
+        session, [(enrollment_id, event.lesson_id) for enrollment_id in enrollment_ids]
+    )
+    await repository.add_lessons_to_totals(session, event.course_id, 1)
+
+
+async def recount_after_lesson_deleted(session: AsyncSession, event: courses.LessonDeleted) -> None:
+    """Recount every enrollment of the course; one whose only missing lesson was the
+    deleted one is now complete."""
+    # The progress rows went with the lesson (foreign key cascade). Lock, then recount,
+    # so progress committed by concurrent requests is counted.
+    await repository.lock_enrollments_of_course(session, event.course_id)
+    await repository.recount_course(session, event.course_id)
+    for enrollment_id in await repository.finish_completed(
+        session, now=utcnow(), course_id=event.course_id
+    ):
+        enrollment = await repository.get_fresh(session, enrollment_id)
+        assert enrollment is not None
+        await handle_enrollment_completed(session, enrollment)
+
+
+async def refuse_deleting_course_with_students(
+    session: AsyncSession, event: courses.CourseDeleting
+) -> None:
+    """A course with enrollments (of any status) is not deleted: 409."""
+    if await repository.count_for_course(session, event.course_id) > 0:
+        raise CourseHasEnrollments()
 
 
 # Course materials: files attached to a lesson
@@ -54,41 +98,3 @@ async def _course_managers_attach_materials(
         return False
     course = await courses.get_course_or_raise(session, lesson.course_id)
     return courses.is_course_owner_or_admin(principal, course)
-
-
-# Hooks into the courses module
-
-
-@courses.register_enrollment_condition
-def _has_course_access(user_id: Any, course_id: Any) -> ColumnElement[bool]:
-    return repository.access_condition(user_id, course_id)
-
-
-@courses.on_lesson_created
-async def _add_lesson_to_enrollments(session: AsyncSession, lesson: courses.Lesson) -> None:
-    enrollment_ids = await repository.enrollment_ids_of_course(session, lesson.course_id)
-    await repository.add_progress_rows(session, [(eid, lesson.id) for eid in enrollment_ids])
-    await repository.add_lessons_to_totals(session, lesson.course_id, 1)
-
-
-@courses.on_lesson_deleted
-async def _recount_after_lesson_deleted(
-    session: AsyncSession, course_id: uuid.UUID, _lesson_id: uuid.UUID
-) -> None:
-    # The progress rows went with the lesson (foreign key cascade). Lock, then recount,
-    # so progress committed by concurrent requests is counted; an enrollment whose only
-    # missing lesson was the deleted one is now complete.
-    await repository.lock_enrollments_of_course(session, course_id)
-    await repository.recount_course(session, course_id)
-    for enrollment_id in await repository.finish_completed(
-        session, now=utcnow(), course_id=course_id
-    ):
-        enrollment = await repository.get_fresh(session, enrollment_id)
-        assert enrollment is not None
-        await handle_enrollment_completed(session, enrollment)
-
-
-@courses.on_course_deleting
-async def _refuse_if_enrolled(session: AsyncSession, course: courses.Course) -> None:
-    if await repository.count_for_course(session, course.id) > 0:
-        raise CourseHasEnrollments()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.deps import Principal
 from lms.core.pagination import Page, PageParams
 from lms.core.session import Executor
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import Enrollment, LessonProgress
 from lms.modules.enrollments.schemas import (
@@ -24,7 +24,7 @@ from lms.modules.users import service as users
 
 
 def _read(
-    enrollment: Enrollment, course: courses.Course | courses.CourseLabel | None
+    enrollment: Enrollment, course: courses.CourseSummary | courses.CourseLabel | None
 ) -> EnrollmentRead:
     read = EnrollmentRead.model_validate(enrollment)
     if course is not None:
@@ -38,7 +38,9 @@ async def enrollment_read(session: AsyncSession, enrollment: Enrollment) -> Enro
     return _read(enrollment, labels.get(enrollment.course_id))
 
 
-def progress_read(progress: LessonProgress, lesson: courses.Lesson | None) -> LessonProgressRead:
+def progress_read(
+    progress: LessonProgress, lesson: courses.LessonSummary | None
+) -> LessonProgressRead:
     read = LessonProgressRead.model_validate(progress)
     if lesson is not None:
         read.lesson_title = lesson.title
@@ -74,7 +76,6 @@ async def list_my_enrollments(
     rows, total = await repository.labelled_page_for_student(
         session,
         principal.id,
-        labels=courses.with_course_labels,
         status=status,
         offset=page.offset,
         limit=page.page_size,

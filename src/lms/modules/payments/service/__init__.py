@@ -21,7 +21,11 @@ modules.
 
 from __future__ import annotations
 
-from lms.modules.payments.service.access import course_has_payments, has_paid_access
+from lms.modules.payments.service.access import (
+    course_has_payments,
+    has_paid_access,
+    refuse_deleting_paid_course,
+)
 from lms.modules.payments.service.checkout import return_url_for, start_course_payment
 from lms.modules.payments.service.reading import (
     get_payment_for,
@@ -45,6 +49,7 @@ __all__ = [
     "list_my_subscriptions",
     "payment_read",
     "refund_payment",
+    "refuse_deleting_paid_course",
     "return_url_for",
     "revenue_summary",
     "start_course_payment",

@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.db import utcnow
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.enrollments import service as enrollments
 from lms.modules.payments import repository
 from lms.modules.payments.service.errors import CourseHasPayments
@@ -34,10 +34,11 @@ async def course_has_payments(session: AsyncSession, course_id: uuid.UUID) -> bo
     return await repository.course_has_payments(session, course_id)
 
 
-async def _refuse_deleting_paid_course(session: AsyncSession, course: courses.Course) -> None:
-    if await repository.course_has_payments(session, course.id):
+async def refuse_deleting_paid_course(session: AsyncSession, event: courses.CourseDeleting) -> None:
+    """A course someone has started paying for is not deleted: 409 (a guard on
+    ``courses.CourseDeleting``)."""
+    if await repository.course_has_payments(session, event.course_id):
         raise CourseHasPayments()
 
 
 enrollments.register_paid_access_checker(has_paid_access)
-courses.on_course_deleting(_refuse_deleting_paid_course)

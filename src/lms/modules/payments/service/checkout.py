@@ -16,7 +16,7 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import RuleViolation
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.enrollments import service as enrollments
 from lms.modules.payments import repository
 from lms.modules.payments.models import Payment
