@@ -11,7 +11,7 @@ lesson that issues a certificate), read it here from top to bottom.
 from __future__ import annotations
 
 from lms.core import events
-from lms.modules import courses, enrollments, payments
+from lms.modules import assignments, courses, enrollments, files, payments
 
 
 def wire(bus: events.EventBus = events.bus) -> None:
@@ -31,3 +31,11 @@ def wire(bus: events.EventBus = events.bus) -> None:
     # A course is deleted only when nobody is enrolled and nobody has paid for it.
     bus.subscribe(courses.CourseDeleting, enrollments.refuse_deleting_course_with_students)
     bus.subscribe(courses.CourseDeleting, payments.refuse_deleting_paid_course)
+
+    # Files: who reads a private file besides its uploader and admins. The students of
+    # the course whose lesson it is attached to, and the instructor grading the work it
+    # was handed in with.
+    bus.answer(files.FileReadAsked, enrollments.students_read_course_materials)
+    bus.answer(files.FileReadAsked, assignments.graders_read_handed_in_files)
+    # Who attaches a file to a lesson (besides admins): the course's instructor.
+    bus.answer(files.LessonAttachmentAsked, courses.course_managers_attach_files)

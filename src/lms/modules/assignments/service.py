@@ -21,12 +21,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
-from lms.modules import courses
+from lms.modules import courses, files
 from lms.modules.assignments import repository
 from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import SubmissionCreate, SubmissionGrade
 from lms.modules.enrollments import service as enrollments
-from lms.modules.files import service as files
 
 SUBMITTING_STATUSES = ("active", "completed")
 
@@ -61,14 +60,15 @@ async def _check_handed_in_file(
         raise FileNotYours()
 
 
-@files.register_file_access_checker
-async def _graders_read_handed_in_files(
-    session: AsyncSession, principal: Principal, file: files.UploadedFile
+async def graders_read_handed_in_files(
+    session: AsyncSession, question: files.FileReadAsked
 ) -> bool:
-    """The instructor of a course reads the files its students hand in."""
+    """The instructor of a course reads the files its students hand in (an answer to
+    the files module's question, subscribed in ``lms/wiring.py``)."""
+    principal = question.principal
     if principal.role != "instructor":
         return False
-    for course_id in await repository.course_ids_with_file(session, file.id):
+    for course_id in await repository.course_ids_with_file(session, question.file_id):
         course = await courses.get_course_or_raise(session, course_id)
         if courses.is_course_owner_or_admin(principal, course):
             return True

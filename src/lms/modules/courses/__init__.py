@@ -13,7 +13,8 @@ Public surface:
 - authoring for seeding (``add_course``, ``add_lesson``, ``publish``, ``find_course``
   with ``CourseCreate`` and ``LessonCreate``);
 - the events it publishes (``LessonCreated``, ``LessonDeleted``, the guard
-  ``CourseDeleting``) and the condition it asks in SQL (``MaterialAccess``);
+  ``CourseDeleting``) and the condition it asks in SQL (``MaterialAccess``); its answer
+  to the files module's ``LessonAttachmentAsked`` (``course_managers_attach_files``);
 - the errors ``CourseNotFound`` and ``LessonNotFound``; ``CACHE_NAMESPACE``, the
   response-cache namespace of its public pages; ``routers`` for the application.
 """
@@ -35,6 +36,7 @@ from lms.modules.courses.service import (
     add_lesson,
     course_is_published,
     course_labels,
+    course_managers_attach_files,
     course_slug,
     course_title,
     find_course,
@@ -71,6 +73,7 @@ __all__ = [
     "add_lesson",
     "course_is_published",
     "course_labels",
+    "course_managers_attach_files",
     "course_slug",
     "course_title",
     "find_course",

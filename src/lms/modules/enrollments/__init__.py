@@ -5,6 +5,7 @@ from lms.modules.enrollments.service import (
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
     students_have_access,
+    students_read_course_materials,
 )
 
 __all__ = [
@@ -12,4 +13,5 @@ __all__ = [
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
     "students_have_access",
+    "students_read_course_materials",
 ]

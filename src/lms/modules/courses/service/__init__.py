@@ -6,12 +6,14 @@ material, whether a course may be deleted) and what it tells them (a lesson adde
 deleted) goes through domain events (``lms.modules.courses.events``, wired in
 ``lms/wiring.py``), so it imports none of them.
 
-One file per use case: ``lookups`` (finding, visibility and management rights),
+One file per use case: ``lookups`` (finding, visibility and management rights), ``answers``
+(to other modules' questions),
 ``expressions`` (what other statements may embed), ``access`` (the material-access
 condition in SQL), ``catalogue`` (cached reading), ``authoring`` (courses),
 ``lessons``. This package re-exports what the router and the surface use.
 """
 
+from lms.modules.courses.service.answers import course_managers_attach_files
 from lms.modules.courses.service.authoring import (
     add_course,
     create_course,
@@ -71,6 +73,7 @@ __all__ = [
     "add_lesson",
     "course_is_published",
     "course_labels",
+    "course_managers_attach_files",
     "course_published_subquery",
     "course_read",
     "course_slug",

@@ -62,13 +62,14 @@ def lesson_summary_of(lesson: Lesson) -> LessonSummary:
 # Who manages a course: one rule, for mapped objects and read models alike.
 
 
-def _manages(principal: Principal | None, instructor_id: uuid.UUID) -> bool:
+def manages(principal: Principal | None, instructor_id: uuid.UUID) -> bool:
+    """Is the caller the instructor ``instructor_id``, or an admin?"""
     return principal is not None and (principal.is_admin or principal.id == instructor_id)
 
 
 def require_instructor_or_admin(principal: Principal | None, instructor_id: uuid.UUID) -> None:
     """403 unless the caller is the instructor ``instructor_id`` or an admin."""
-    if not _manages(principal, instructor_id):
+    if not manages(principal, instructor_id):
         raise Forbidden(
             "Only the course's instructor or an admin may do this.", code="not_course_manager"
         )
@@ -76,7 +77,7 @@ def require_instructor_or_admin(principal: Principal | None, instructor_id: uuid
 
 def is_course_owner_or_admin(principal: Principal | None, course: CourseSummary) -> bool:
     """Does the caller manage the course (its instructor, or an admin)?"""
-    return _manages(principal, course.instructor_id)
+    return manages(principal, course.instructor_id)
 
 
 def require_course_manager(principal: Principal | None, course: CourseSummary) -> None:
@@ -121,7 +122,7 @@ async def can_view(
         return True
     if principal is None:
         return False
-    if _manages(principal, course.instructor_id):
+    if manages(principal, course.instructor_id):
         return True
     return await is_enrolled(session, user_id=principal.id, course_id=course.id)
 
@@ -152,7 +153,7 @@ async def has_full_content_access(
     """May the caller see the material of every lesson (owner, admin, enrolled)?"""
     if principal is None:
         return False
-    if _manages(principal, course.instructor_id):
+    if manages(principal, course.instructor_id):
         return True
     return await is_enrolled(session, user_id=principal.id, course_id=course.id)
 

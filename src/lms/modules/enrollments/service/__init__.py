@@ -41,6 +41,7 @@ from lms.modules.enrollments.service.reactions import (
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
     students_have_access,
+    students_read_course_materials,
 )
 from lms.modules.enrollments.service.reading import (
     enrollment_read,
@@ -80,5 +81,6 @@ __all__ = [
     "register_paid_access_checker",
     "review_enrollment",
     "students_have_access",
+    "students_read_course_materials",
     "update_progress",
 ]

@@ -1,28 +1,25 @@
-"""How enrollments follow the courses and files modules. Each function is a subscriber,
-subscribed in ``lms/wiring.py``:
+"""How enrollments follow the courses and files modules. Each function is a subscriber
+(or an answer to a question), subscribed in ``lms/wiring.py``:
 
 - a student's enrollment opens the course's material (``courses.MaterialAccess``);
 - progress rows and counters follow the lessons (``courses.LessonCreated``,
   ``courses.LessonDeleted``);
 - a course with students is not deleted (the guard on ``courses.CourseDeleting``);
-- the students of a course read the files attached to its lessons.
+- the students of a course read the files attached to its lessons
+  (``files.FileReadAsked``).
 """
 
 from __future__ import annotations
-
-import uuid
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.db import utcnow
-from lms.core.deps import Principal
 from lms.core.errors import Conflict
-from lms.modules import courses
+from lms.modules import courses, files
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import ACCESS_STATUSES
 from lms.modules.enrollments.service.progress import handle_enrollment_completed
-from lms.modules.files import service as files
 
 
 class CourseHasEnrollments(Conflict):
@@ -69,32 +66,17 @@ async def refuse_deleting_course_with_students(
         raise CourseHasEnrollments()
 
 
-# Course materials: files attached to a lesson
-
-
-@files.register_file_access_checker
-async def _enrolled_students_read_course_materials(
-    session: AsyncSession, principal: Principal, file: files.UploadedFile
+async def students_read_course_materials(
+    session: AsyncSession, question: files.FileReadAsked
 ) -> bool:
-    """A private file attached to a lesson is readable by the course's students."""
-    if file.lesson_id is None:
+    """A private file attached to a lesson is readable by the course's students (with
+    an enrollment that gives access)."""
+    if question.lesson_id is None:
         return False
-    lesson = await courses.find_lesson(session, file.lesson_id)
+    lesson = await courses.find_lesson(session, question.lesson_id)
     if lesson is None:
         return False
     enrollment = await repository.get_for(
-        session, student_id=principal.id, course_id=lesson.course_id
+        session, student_id=question.principal.id, course_id=lesson.course_id
     )
     return enrollment is not None and enrollment.status in ACCESS_STATUSES
-
-
-@files.register_lesson_attachment_checker
-async def _course_managers_attach_materials(
-    session: AsyncSession, principal: Principal, lesson_id: uuid.UUID
-) -> bool:
-    """Only the lesson's course instructor (or an admin) attaches files to it."""
-    lesson = await courses.find_lesson(session, lesson_id)
-    if lesson is None:
-        return False
-    course = await courses.get_course_or_raise(session, lesson.course_id)
-    return courses.is_course_owner_or_admin(principal, course)
