@@ -48,36 +48,38 @@ TELEMETRY_OFF: TelemetryConfig = {
 
 def module_routers() -> list[APIRouter]:
     """Every business module's routers, in matching order. Importing them also registers
-    their jobs. Modules with several routers list them in ``routers``; the application
+    their jobs. Each module's surface lists its routers in ``routers``; the application
     includes each one directly under the API prefix, because every level of router
     nesting is matched again on every request. Matching tries the routes one by one, so
     the routers a learner's requests hit (courses, lessons, enrollments, quizzes) come
     first; no two routers share a path, so the order changes nothing else (the
     documentation keeps its group order through ``DOCUMENTATION_GROUPS``)."""
-    from lms.modules import courses
-    from lms.modules.admin.router import router as admin_router
-    from lms.modules.analytics.router import router as analytics_router
-    from lms.modules.assignments.router import routers as assignments_routers
+    from lms.modules import (
+        admin,
+        analytics,
+        assignments,
+        certificates,
+        courses,
+        enrollments,
+        files,
+        payments,
+    )
     from lms.modules.auth.router import router as auth_router
-    from lms.modules.certificates.router import router as certificates_router
-    from lms.modules.enrollments.router import router as enrollments_router
-    from lms.modules.files.router import router as files_router
-    from lms.modules.payments.router import router as payments_router
     from lms.modules.quizzes.router import routers as quizzes_routers
     from lms.modules.users.router import router as users_router
 
     return [
         *courses.routers,
-        enrollments_router,
+        *enrollments.routers,
         *quizzes_routers,
-        *assignments_routers,
+        *assignments.routers,
         auth_router,
         users_router,
-        admin_router,
-        files_router,
-        payments_router,
-        certificates_router,
-        analytics_router,
+        *admin.routers,
+        *files.routers,
+        *payments.routers,
+        *certificates.routers,
+        *analytics.routers,
     ]
 
 

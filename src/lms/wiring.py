@@ -11,7 +11,7 @@ lesson that issues a certificate), read it here from top to bottom.
 from __future__ import annotations
 
 from lms.core import events
-from lms.modules import assignments, courses, enrollments, files, payments
+from lms.modules import assignments, certificates, courses, enrollments, files, payments
 
 
 def wire(bus: events.EventBus = events.bus) -> None:
@@ -39,3 +39,10 @@ def wire(bus: events.EventBus = events.bus) -> None:
     bus.answer(files.FileReadAsked, assignments.graders_read_handed_in_files)
     # Who attaches a file to a lesson (besides admins): the course's instructor.
     bus.answer(files.LessonAttachmentAsked, courses.course_managers_attach_files)
+
+    # Enrolling in a paid course: the student must have paid for it, or hold a
+    # subscription that covers it.
+    bus.answer(enrollments.PaidAccessAsked, payments.has_paid_for_course)
+    # A completed enrollment earns its certificate: the issue job is queued in the
+    # transaction of the completion, after the course-completed email.
+    bus.subscribe(enrollments.EnrollmentCompleted, certificates.queue_certificate)

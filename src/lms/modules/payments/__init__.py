@@ -1,5 +1,12 @@
-"""Payments: paying for courses and plans, refunds, revenue, and the providers' webhooks."""
+"""Payments: paying for courses and plans, refunds, revenue, and the providers' webhooks.
 
-from lms.modules.payments.service import refuse_deleting_paid_course
+Public surface: its answer to the enrollments module's ``PaidAccessAsked``
+(``has_paid_for_course``) and its guard on the courses module's ``CourseDeleting``
+(``refuse_deleting_paid_course``), for ``lms/wiring.py``; ``routers`` for the
+application.
+"""
 
-__all__ = ["refuse_deleting_paid_course"]
+from lms.modules.payments.router import routers
+from lms.modules.payments.service import has_paid_for_course, refuse_deleting_paid_course
+
+__all__ = ["has_paid_for_course", "refuse_deleting_paid_course", "routers"]

@@ -15,6 +15,7 @@ from lms.modules.enrollments.repository.course_hooks import (
 from lms.modules.enrollments.repository.enrolling import add_progress_rows, change_status
 from lms.modules.enrollments.repository.lookups import (
     access_condition,
+    accessible_enrollment_id,
     enrollment_subqueries,
     get,
     get_for,
@@ -44,6 +45,7 @@ from lms.modules.enrollments.repository.reviews import course_stats, set_review
 
 __all__ = [
     "access_condition",
+    "accessible_enrollment_id",
     "add_lessons_to_totals",
     "add_progress_rows",
     "add_time",

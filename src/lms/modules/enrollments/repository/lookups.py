@@ -10,7 +10,6 @@ from sqlalchemy import (
     ColumnExpressionArgument,
     ScalarSelect,
     Table,
-    bindparam,
     exists,
     select,
 )
@@ -45,21 +44,25 @@ async def get_for(
     return result
 
 
-# Built once: this check runs on every lesson a student opens, and composing a statement
-# costs more than running a cached one.
-_HAS_ACCESS = select(ENROLLMENTS.c.id).where(
-    ENROLLMENTS.c.student_id == bindparam("student_id"),
-    ENROLLMENTS.c.course_id == bindparam("course_id"),
-    gives_access(),
-)
-
-
 def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
     """True when the student's enrollment in the course gives access to its material."""
     return exists().where(
         ENROLLMENTS.c.student_id == student_id,
         ENROLLMENTS.c.course_id == course_id,
         gives_access(),
+    )
+
+
+def accessible_enrollment_id(student_id: Any, course_id: Any) -> ScalarSelect[uuid.UUID]:
+    """The id of the student's enrollment in the course if it gives access, else NULL."""
+    return (
+        select(ENROLLMENTS.c.id)
+        .where(
+            ENROLLMENTS.c.student_id == student_id,
+            ENROLLMENTS.c.course_id == course_id,
+            gives_access(),
+        )
+        .scalar_subquery()
     )
 
 
@@ -77,8 +80,3 @@ def enrollment_subqueries(
         )
 
     return column(enrollments.c.id), column(enrollments.c.status)
-
-
-async def has_access(session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID) -> bool:
-    found = await session.scalar(_HAS_ACCESS, {"student_id": student_id, "course_id": course_id})
-    return found is not None

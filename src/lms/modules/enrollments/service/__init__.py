@@ -1,12 +1,12 @@
-"""Enrollments and progress: enrolling (free, or paid with access granted by the payments
-module), progress and completion with exact counters, reviews, course statistics, and
-the weekly-progress and reminder emails.
+"""Enrollments and progress: enrolling (free, or paid once the payments module says the
+student has paid), progress and completion with exact counters, reviews, course
+statistics, and the weekly-progress and reminder emails.
 
-One file per use case: ``lookups``, ``enrolling``, ``progress``, ``reading``,
-``reviews`` (with the course statistics), ``periodic_emails``; ``hooks`` holds the
-extension points other modules register with, ``course_hooks`` what this module
-registers with the courses and files modules. This package re-exports what the router
-and other modules call.
+One file per use case: ``lookups`` (finding, rights, the access rule as SQL),
+``enrolling``, ``progress``, ``reading``, ``reviews`` (with the course statistics),
+``periodic_emails``; ``reactions`` holds how enrollments follow the courses and files
+modules (subscribers, wired in ``lms/wiring.py``). This package re-exports what the
+router and the module's surface use.
 """
 
 from lms.modules.enrollments.service.enrolling import (
@@ -14,19 +14,17 @@ from lms.modules.enrollments.service.enrolling import (
     drop_enrollment,
     enroll,
     enroll_student,
-    reactivate_enrollment,
-)
-from lms.modules.enrollments.service.hooks import (
     has_paid_access,
-    on_enrollment_completed,
-    register_paid_access_checker,
+    reactivate_enrollment,
 )
 from lms.modules.enrollments.service.lookups import (
     EnrollmentClosed,
     EnrollmentNotFound,
+    accessible_enrollment_id,
     enrollment_subqueries,
     get_enrollment_for,
     get_enrollment_or_raise,
+    has_access,
 )
 from lms.modules.enrollments.service.periodic_emails import COURSE_REMINDER_JOB, WEEKLY_PROGRESS_JOB
 from lms.modules.enrollments.service.progress import (
@@ -37,6 +35,7 @@ from lms.modules.enrollments.service.progress import (
     update_progress,
 )
 from lms.modules.enrollments.service.reactions import (
+    CourseHasEnrollments,
     add_lesson_to_enrollments,
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
@@ -54,10 +53,12 @@ from lms.modules.enrollments.service.reviews import course_stats, review_enrollm
 __all__ = [
     "COURSE_REMINDER_JOB",
     "WEEKLY_PROGRESS_JOB",
+    "CourseHasEnrollments",
     "EnrollmentClosed",
     "EnrollmentNotFound",
     "LessonNotInCourse",
     "PaymentRequired",
+    "accessible_enrollment_id",
     "add_lesson_to_enrollments",
     "complete_lesson",
     "complete_lesson_for",
@@ -70,15 +71,14 @@ __all__ = [
     "get_enrollment_detail",
     "get_enrollment_for",
     "get_enrollment_or_raise",
+    "has_access",
     "has_paid_access",
     "list_course_enrollments",
     "list_my_enrollments",
     "mark_certificate_issued",
-    "on_enrollment_completed",
     "reactivate_enrollment",
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
-    "register_paid_access_checker",
     "review_enrollment",
     "students_have_access",
     "students_read_course_materials",

@@ -1,5 +1,5 @@
-"""Enrolling (free, or paid with access granted by the payments module), dropping and
-reactivating."""
+"""Enrolling (free, or paid: the payments module answers whether the student has paid),
+dropping and reactivating."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
 from lms.modules import courses, emails
 from lms.modules.enrollments import repository
+from lms.modules.enrollments.events import PaidAccessAsked
 from lms.modules.enrollments.models import Enrollment
-from lms.modules.enrollments.service.hooks import has_paid_access
 from lms.modules.users import service as users
 
 
@@ -31,6 +32,14 @@ class PaymentRequired(AppError):
 
     def __init__(self) -> None:
         super().__init__(extra={"title": "Payment Required"})
+
+
+async def has_paid_access(
+    session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
+) -> bool:
+    """Has the student paid for (or subscribed to) this course? Asks the modules that
+    know (``PaidAccessAsked``: the payments module); False when none says yes."""
+    return await events.ask(session, PaidAccessAsked(student_id=student_id, course_id=course_id))
 
 
 def course_url(settings: Settings, course: courses.CourseSummary) -> str:

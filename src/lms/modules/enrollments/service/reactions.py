@@ -18,7 +18,8 @@ from lms.core.db import utcnow
 from lms.core.errors import Conflict
 from lms.modules import courses, files
 from lms.modules.enrollments import repository
-from lms.modules.enrollments.models import ACCESS_STATUSES
+from lms.modules.enrollments.schemas import ACCESS_STATUSES
+from lms.modules.enrollments.service.lookups import has_access
 from lms.modules.enrollments.service.progress import handle_enrollment_completed
 
 
@@ -30,7 +31,7 @@ class CourseHasEnrollments(Conflict):
 def students_have_access(condition: courses.MaterialAccess) -> ColumnElement[bool]:
     """An enrollment that gives access (active or completed) opens the course's
     material to its student."""
-    return repository.access_condition(condition.user_id, condition.course_id)
+    return has_access(condition.user_id, condition.course_id)
 
 
 async def add_lesson_to_enrollments(session: AsyncSession, event: courses.LessonCreated) -> None:

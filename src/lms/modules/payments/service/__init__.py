@@ -13,19 +13,13 @@ Rules that hold whatever the provider:
 
 One file per use case: ``checkout`` (paying for a course), ``subscriptions``,
 ``refunds``, ``webhooks`` (the providers' events), ``revenue`` (admin reports),
-``reading`` (payments and subscriptions as the API shows them), ``access`` (what other
-modules may ask: ``has_paid_access``, ``course_has_payments``) and ``errors``.
-Importing this package registers ``access``'s checks with the enrollments and courses
-modules.
+``reading`` (payments and subscriptions as the API shows them), ``access`` (what
+payments answer other modules, subscribed in ``lms/wiring.py``) and ``errors``.
 """
 
 from __future__ import annotations
 
-from lms.modules.payments.service.access import (
-    course_has_payments,
-    has_paid_access,
-    refuse_deleting_paid_course,
-)
+from lms.modules.payments.service.access import has_paid_for_course, refuse_deleting_paid_course
 from lms.modules.payments.service.checkout import return_url_for, start_course_payment
 from lms.modules.payments.service.reading import (
     get_payment_for,
@@ -41,10 +35,9 @@ from lms.modules.payments.service.webhooks import handle_webhook
 
 __all__ = [
     "cancel_subscription",
-    "course_has_payments",
     "get_payment_for",
     "handle_webhook",
-    "has_paid_access",
+    "has_paid_for_course",
     "list_my_payments",
     "list_my_subscriptions",
     "payment_read",
