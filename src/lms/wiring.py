@@ -6,6 +6,21 @@ event, question or SQL condition, in the order the subscribers run. The applicat
 (``lms.main.create_app``) and the worker (``lms worker``, through ``load_modules``) both
 call ``wire``. To follow a workflow across modules (a payment that enrolls, a last
 lesson that issues a certificate), read it here from top to bottom.
+
+| event or question            | published by  | subscribers                          |
+|------------------------------|---------------|--------------------------------------|
+| payment.succeeded.v1         | payments      | enrollments (enrolls)                |
+| payment.refunded.v1          | payments      | enrollments (drops, if configured)   |
+| assignment.graded.v1         | assignments   | enrollments (completes the lesson)   |
+| quiz.attempt.graded.v1       | quizzes       | enrollments (completes the lesson)   |
+| enrollment.completed.v1      | enrollments   | certificates (queues the certificate)|
+| enrollment.paid_access.v1 ?  | enrollments   | payments                             |
+| lesson.created.v1            | courses       | enrollments (progress rows)          |
+| lesson.deleted.v1            | courses       | enrollments (recount, completions)   |
+| course.deleting.v1 (guard)   | courses       | enrollments, payments (refuse)       |
+| course.material_access.v1 ?  | courses (SQL) | enrollments                          |
+| file.read.v1 ?               | files         | enrollments, assignments             |
+| file.lesson_attachment.v1 ?  | files         | courses                              |
 """
 
 from __future__ import annotations
@@ -13,12 +28,33 @@ from __future__ import annotations
 from lms.core import events
 from lms.modules import assignments, certificates, courses, enrollments, files, payments
 
+# The quizzes module's event, from its own file until its package has a public surface.
+from lms.modules.quizzes.events import QuizAttemptGraded
+
 
 def wire(bus: events.EventBus = events.bus) -> None:
     """Subscribe every module's subscribers (once per bus)."""
     if bus.wired:
         return
     bus.wired = True
+
+    # Paying for a course, learning it, earning its certificate.
+    # A succeeded payment enrolls the payer (a paid seat is honoured even if the course
+    # was unpublished since; a seat dropped by a refund is given back). A refusal is
+    # recorded on the provider's event and the payment stays succeeded.
+    bus.subscribe(payments.PaymentSucceeded, enrollments.enroll_after_payment)
+    # A full refund takes the seat back when LMS_REFUND_REVOKES_ENROLLMENT says so.
+    bus.subscribe(payments.PaymentRefunded, enrollments.drop_after_refund)
+    # Enrolling in a paid course directly: the student must have paid for it, or hold a
+    # subscription that covers it.
+    bus.answer(enrollments.PaidAccessAsked, payments.has_paid_for_course)
+    # Passed work completes its lesson: an assignment graded at or above the lesson's
+    # threshold, a graded (not practice) quiz passed.
+    bus.subscribe(assignments.AssignmentGraded, enrollments.complete_lesson_after_assignment)
+    bus.subscribe(QuizAttemptGraded, enrollments.complete_lesson_after_quiz)
+    # The last lesson completes the enrollment (the course-completed email is queued
+    # first); the certificate's issue job is queued in the same transaction.
+    bus.subscribe(enrollments.EnrollmentCompleted, certificates.queue_certificate)
 
     # Courses and what follows their lessons.
     # Who may read a course's material (and see it while it is a draft): its students,
@@ -39,10 +75,3 @@ def wire(bus: events.EventBus = events.bus) -> None:
     bus.answer(files.FileReadAsked, assignments.graders_read_handed_in_files)
     # Who attaches a file to a lesson (besides admins): the course's instructor.
     bus.answer(files.LessonAttachmentAsked, courses.course_managers_attach_files)
-
-    # Enrolling in a paid course: the student must have paid for it, or hold a
-    # subscription that covers it.
-    bus.answer(enrollments.PaidAccessAsked, payments.has_paid_for_course)
-    # A completed enrollment earns its certificate: the issue job is queued in the
-    # transaction of the completion, after the course-completed email.
-    bus.subscribe(enrollments.EnrollmentCompleted, certificates.queue_certificate)

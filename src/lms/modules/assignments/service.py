@@ -1,5 +1,6 @@
 """Assignments: students hand in work for lessons of type ``assignment``; the course's
-instructor or an admin grades it, and a graded assignment completes its lesson.
+instructor or an admin grades it, and passed work completes its lesson (the grade is
+published as ``AssignmentGraded``; the enrollments module completes the lesson).
 
 A student may resubmit (the same row is updated and ``submission_count`` goes up) until
 the work is graded. A lesson may set a passing threshold in its metadata
@@ -18,16 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from lms.core import events
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
-from lms.modules import courses, files
+from lms.modules import courses, enrollments, files
 from lms.modules.assignments import repository
+from lms.modules.assignments.events import AssignmentGraded
 from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import SubmissionCreate, SubmissionGrade
-from lms.modules.enrollments import service as enrollments
-
-SUBMITTING_STATUSES = ("active", "completed")
 
 
 class SubmissionNotFound(NotFound):
@@ -134,7 +134,7 @@ async def submit_assignment(
     enrollment = await enrollments.get_enrollment_for(
         session, student_id=principal.id, course_id=context.course.id
     )
-    if enrollment is None or enrollment.status not in SUBMITTING_STATUSES:
+    if enrollment is None or not enrollment.gives_access:
         raise NotEnrolled()
     await _check_handed_in_file(session, principal=principal, file_id=data.file_id)
     existing = await repository.get_for_student(
@@ -278,9 +278,10 @@ async def grade_submission(
         raise SubmissionNotFound()
     lesson = await courses.get_lesson_or_raise(session, submission.lesson_id)
     threshold = passing_score_of(lesson)
+    passed = threshold is None or data.score >= threshold
     submission.score = data.score
     submission.feedback = data.feedback
-    submission.is_passed = threshold is None or data.score >= threshold
+    submission.is_passed = passed
     submission.status = "graded"
     submission.graded_at = utcnow()
     submission.graded_by_id = principal.id
@@ -288,8 +289,17 @@ async def grade_submission(
         await session.flush()
     except StaleDataError as exc:
         raise SubmissionChanged() from exc
-    if submission.is_passed:
-        await enrollments.complete_lesson(
-            session, enrollment_id=submission.enrollment_id, lesson_id=submission.lesson_id
-        )
+    await events.publish(
+        session,
+        AssignmentGraded(
+            submission_id=submission.id,
+            lesson_id=submission.lesson_id,
+            course_id=submission.course_id,
+            enrollment_id=submission.enrollment_id,
+            student_id=submission.student_id,
+            score=data.score,
+            passed=passed,
+            graded_by_id=principal.id,
+        ),
+    )
     return submission

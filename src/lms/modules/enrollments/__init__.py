@@ -12,8 +12,10 @@ Public surface:
 - the event it publishes (``EnrollmentCompleted``) and the question it asks
   (``PaidAccessAsked``);
 - its subscribers, for ``lms/wiring.py``: to the courses module's ``MaterialAccess``,
-  ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, and to the files
-  module's ``FileReadAsked``;
+  ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, to the files module's
+  ``FileReadAsked``, and to the workflows of payments (``payment.succeeded.v1``,
+  ``payment.refunded.v1``), assignments (``assignment.graded.v1``) and quizzes
+  (``quiz.attempt.graded.v1``);
 - ``routers`` for the application.
 """
 
@@ -27,6 +29,10 @@ from lms.modules.enrollments.service import (
     accessible_enrollment_id,
     add_lesson_to_enrollments,
     complete_lesson,
+    complete_lesson_after_assignment,
+    complete_lesson_after_quiz,
+    drop_after_refund,
+    enroll_after_payment,
     get_enrollment_for,
     get_enrollment_or_raise,
     has_access,
@@ -47,6 +53,10 @@ __all__ = [
     "accessible_enrollment_id",
     "add_lesson_to_enrollments",
     "complete_lesson",
+    "complete_lesson_after_assignment",
+    "complete_lesson_after_quiz",
+    "drop_after_refund",
+    "enroll_after_payment",
     "get_enrollment_for",
     "get_enrollment_or_raise",
     "has_access",

@@ -5,7 +5,8 @@ statistics, and the weekly-progress and reminder emails.
 One file per use case: ``lookups`` (finding, rights, the access rule as SQL),
 ``enrolling``, ``progress``, ``reading``, ``reviews`` (with the course statistics),
 ``periodic_emails``; ``reactions`` holds how enrollments follow the courses and files
-modules (subscribers, wired in ``lms/wiring.py``). This package re-exports what the
+modules, ``flows`` how they take part in the workflows of payments, assignments and
+quizzes (subscribers, wired in ``lms/wiring.py``). This package re-exports what the
 router and the module's surface use.
 """
 
@@ -16,6 +17,12 @@ from lms.modules.enrollments.service.enrolling import (
     enroll_student,
     has_paid_access,
     reactivate_enrollment,
+)
+from lms.modules.enrollments.service.flows import (
+    complete_lesson_after_assignment,
+    complete_lesson_after_quiz,
+    drop_after_refund,
+    enroll_after_payment,
 )
 from lms.modules.enrollments.service.lookups import (
     EnrollmentClosed,
@@ -61,10 +68,14 @@ __all__ = [
     "accessible_enrollment_id",
     "add_lesson_to_enrollments",
     "complete_lesson",
+    "complete_lesson_after_assignment",
+    "complete_lesson_after_quiz",
     "complete_lesson_for",
     "course_stats",
+    "drop_after_refund",
     "drop_enrollment",
     "enroll",
+    "enroll_after_payment",
     "enroll_student",
     "enrollment_read",
     "enrollment_subqueries",

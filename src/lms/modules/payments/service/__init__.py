@@ -7,9 +7,10 @@ Rules that hold whatever the provider:
   event id in the same transaction as its effects, and a replay changes nothing.
 - Payment states only move forward (pending → failed → succeeded → refunded; a failed
   attempt may still succeed later), so events arriving out of order are harmless.
-- A succeeded payment enrolls the student through the enrollments service (which sends
-  the enrollment email); a full refund can drop that enrollment
-  (``LMS_REFUND_REVOKES_ENROLLMENT``).
+- A succeeded payment for a course publishes ``PaymentSucceeded`` (the enrollments
+  module enrolls the student and sends the enrollment email); a full refund publishes
+  ``PaymentRefunded``, which drops that enrollment when ``LMS_REFUND_REVOKES_ENROLLMENT``
+  says so. The flow is wired in ``lms/wiring.py``.
 
 One file per use case: ``checkout`` (paying for a course), ``subscriptions``,
 ``refunds``, ``webhooks`` (the providers' events), ``revenue`` (admin reports),
