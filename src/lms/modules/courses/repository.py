@@ -20,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.modules.courses.models import Course, Lesson
 from lms.modules.courses.schemas import CourseFilters
 
@@ -233,15 +234,12 @@ async def lessons_of(session: AsyncSession, course_id: uuid.UUID) -> list[Lesson
 async def page_lessons(
     session: AsyncSession, course_id: uuid.UUID, *, offset: int, limit: int
 ) -> tuple[list[Lesson], int]:
-    total = await count_lessons(session, course_id)
-    rows = await session.scalars(
+    statement = (
         select(Lesson)
         .where(Lesson.course_id == course_id)
         .order_by(Lesson.order_index, Lesson.created_at, Lesson.id)
-        .offset(offset)
-        .limit(limit)
     )
-    return list(rows), total
+    return await paginate(session, statement, offset=offset, limit=limit)
 
 
 async def lesson_ids_of(session: AsyncSession, course_id: uuid.UUID) -> list[uuid.UUID]:

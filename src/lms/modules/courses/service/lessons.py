@@ -18,7 +18,7 @@ from lms.core import events
 from lms.core.cache import Cache
 from lms.core.deps import Principal
 from lms.core.errors import RuleViolation
-from lms.core.pagination import Page, PageParams
+from lms.core.pagination import Page, PageParams, page_of
 from lms.core.session import Executor
 from lms.modules.courses import repository
 from lms.modules.courses.events import LessonCreated, LessonDeleted
@@ -65,11 +65,8 @@ async def list_lessons(
     lessons, total = await repository.page_lessons(
         session, course.id, offset=page.offset, limit=page.page_size
     )
-    return Page[LessonRead](
-        items=[lesson_read(lesson, full_access=full_access) for lesson in lessons],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
+    return page_of(
+        [lesson_read(lesson, full_access=full_access) for lesson in lessons], total, page
     )
 
 

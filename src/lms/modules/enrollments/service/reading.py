@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
-from lms.core.pagination import Page, PageParams
+from lms.core.pagination import Page, PageParams, page_of
 from lms.core.session import Executor
 from lms.modules import courses
 from lms.modules.enrollments import repository
@@ -80,12 +80,7 @@ async def list_my_enrollments(
         offset=page.offset,
         limit=page.page_size,
     )
-    return Page[EnrollmentRead](
-        items=[EnrollmentRead.model_validate(row._asdict()) for row in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return page_of([EnrollmentRead.model_validate(row._asdict()) for row in rows], total, page)
 
 
 async def list_course_enrollments(
@@ -114,6 +109,4 @@ async def list_course_enrollments(
                 student_email=student.email if student else None,
             )
         )
-    return Page[CourseEnrollmentRead](
-        items=items, total=total, page=page.page, page_size=page.page_size
-    )
+    return page_of(items, total, page)
