@@ -5,7 +5,7 @@ concurrent requests for one enrollment add up exactly.
 One file per use case, as in the service; ``expressions`` holds what several share.
 """
 
-from lms.modules.enrollments.repository.course_hooks import (
+from lms.modules.enrollments.repository.course_changes import (
     add_lessons_to_totals,
     count_for_course,
     enrollment_ids_of_course,

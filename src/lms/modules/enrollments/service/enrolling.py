@@ -123,9 +123,9 @@ async def enroll_student(
 ) -> Enrollment:
     """Enroll a student (idempotent: an existing enrollment is returned as it is).
 
-    The payments module calls this after a succeeded payment with
-    ``skip_payment_check=True``: then neither the price nor the published state is
-    checked, so a paid seat is honoured even if the course was unpublished meanwhile.
+    A succeeded payment enrolls with ``skip_payment_check=True`` (``flows``): then
+    neither the price nor the published state is checked, so a paid seat is honoured
+    even if the course was unpublished meanwhile.
     Creates a progress row per lesson and queues the course-enrolled email. If another
     transaction enrolls the same student at the same moment, raises ``AlreadyEnrolled``
     (409); a retry then returns that enrollment."""
