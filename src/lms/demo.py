@@ -131,15 +131,13 @@ DEMO_COURSES: list[dict[str, Any]] = [
 
 
 async def _seed_courses(session: Any, cache: Cache) -> list[str]:
-    from lms.modules import users
-    from lms.modules.courses import service as courses
-    from lms.modules.courses.schemas import CourseCreate, LessonCreate
+    from lms.modules import courses, users
 
     instructor = await users.find_account_by_email(session, DEMO_INSTRUCTOR)
     assert instructor is not None
     titles = []
     for spec in DEMO_COURSES:
-        data = CourseCreate.model_validate(spec["course"])
+        data = courses.CourseCreate.model_validate(spec["course"])
         titles.append(data.title)
         if await courses.find_course(session, instructor_id=instructor.id, title=data.title):
             continue
@@ -148,9 +146,12 @@ async def _seed_courses(session: Any, cache: Cache) -> list[str]:
         )
         for lesson in spec["lessons"]:
             await courses.add_lesson(
-                session, cache=cache, course=course, data=LessonCreate.model_validate(lesson)
+                session,
+                cache=cache,
+                course_id=course.id,
+                data=courses.LessonCreate.model_validate(lesson),
             )
-        await courses.publish(session, cache=cache, course=course)
+        await courses.publish(session, cache=cache, course_id=course.id)
     return titles
 
 

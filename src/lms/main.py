@@ -48,35 +48,38 @@ TELEMETRY_OFF: TelemetryConfig = {
 
 def module_routers() -> list[APIRouter]:
     """Every business module's routers, in matching order. Importing them also registers
-    their jobs. Modules with several routers list them in ``routers``; the application
+    their jobs. Each module's surface lists its routers in ``routers``; the application
     includes each one directly under the API prefix, because every level of router
     nesting is matched again on every request. Matching tries the routes one by one, so
     the routers a learner's requests hit (courses, lessons, enrollments, quizzes) come
     first; no two routers share a path, so the order changes nothing else (the
     documentation keeps its group order through ``DOCUMENTATION_GROUPS``)."""
-    from lms.modules import auth, users
-    from lms.modules.admin.router import router as admin_router
-    from lms.modules.analytics.router import router as analytics_router
-    from lms.modules.assignments.router import routers as assignments_routers
-    from lms.modules.certificates.router import router as certificates_router
-    from lms.modules.courses.router import routers as courses_routers
-    from lms.modules.enrollments.router import router as enrollments_router
-    from lms.modules.files.router import router as files_router
-    from lms.modules.payments.router import router as payments_router
-    from lms.modules.quizzes.router import routers as quizzes_routers
+    from lms.modules import (
+        admin,
+        analytics,
+        assignments,
+        auth,
+        certificates,
+        courses,
+        enrollments,
+        files,
+        payments,
+        quizzes,
+        users,
+    )
 
     return [
-        *courses_routers,
-        enrollments_router,
-        *quizzes_routers,
-        *assignments_routers,
+        *courses.routers,
+        *enrollments.routers,
+        *quizzes.routers,
+        *assignments.routers,
         *auth.routers,
         *users.routers,
-        admin_router,
-        files_router,
-        payments_router,
-        certificates_router,
-        analytics_router,
+        *admin.routers,
+        *files.routers,
+        *payments.routers,
+        *certificates.routers,
+        *analytics.routers,
     ]
 
 
@@ -275,12 +278,15 @@ def create_app(
         exempt_prefixes=(f"{API_PREFIX}/files/upload",),
     )
     # Outside the body limit: a cache hit answers a GET without reading any body.
-    from lms.modules.courses.service import CACHE_NAMESPACE as COURSES_CACHE
+    from lms.modules import courses
 
     app.add_middleware(
         PublicResponseCache,
         store=store,
-        prefixes={f"{API_PREFIX}/courses": COURSES_CACHE, f"{API_PREFIX}/lessons": COURSES_CACHE},
+        prefixes={
+            f"{API_PREFIX}/courses": courses.CACHE_NAMESPACE,
+            f"{API_PREFIX}/lessons": courses.CACHE_NAMESPACE,
+        },
         ttl_seconds=settings.cache_ttl_seconds,
     )
     app.add_middleware(RequestContextMiddleware, docs_paths=("/docs", "/redoc"))

@@ -4,7 +4,10 @@ update, delete, reorder, and who may do each."""
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import ColumnElement, Uuid, literal
 
+from lms.core.events import bus
+from lms.modules import courses
 from tests.factories.accounts import Account
 from tests.factories.courses import add_lesson, create_course, published_course
 from tests.factories.enrollments import enroll
@@ -284,3 +287,25 @@ async def test_lessons_list_is_paginated(client: httpx.AsyncClient, instructor: 
     assert page["total"] == 3 and [lesson["id"] for lesson in page["items"]] == [lessons[2]["id"]]
     too_big = await client.get(f"/courses/{course['id']}/lessons", params={"page_size": 1000})
     assert too_big.status_code == 422
+
+
+async def test_material_access_is_whatever_the_subscribed_modules_answer_in_sql(
+    client: httpx.AsyncClient, instructor: Account, other_student: Account
+) -> None:
+    """The lesson statement holds the answers to ``MaterialAccess`` (the enrollments
+    module's, in the application); a new answer is in the next statement, and gone
+    again once unsubscribed."""
+    _, lessons = await published_course(client, instructor, lessons=2)
+    url = f"/lessons/{lessons[1]['id']}"
+
+    def vouched(condition: courses.MaterialAccess) -> ColumnElement[bool]:
+        return condition.user_id == literal(other_student.id, Uuid())
+
+    assert (await client.get(url, headers=other_student.headers)).json()["content_locked"]
+    bus.answer_in_sql(courses.MaterialAccess, vouched)
+    try:
+        opened = (await client.get(url, headers=other_student.headers)).json()
+        assert opened["content_locked"] is False and opened["content"] == "Secret material"
+    finally:
+        bus.unsubscribe(courses.MaterialAccess, vouched)
+    assert (await client.get(url, headers=other_student.headers)).json()["content_locked"]

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.config import Settings
+from lms.core.events import bus
 from lms.core.session import commit
+from lms.modules import enrollments
 from lms.modules.enrollments import service
 from lms.modules.enrollments.models import Enrollment, LessonProgress
-from lms.modules.enrollments.service import hooks
 from tests.conftest import Mailbox
 from tests.factories.accounts import Account
 from tests.factories.courses import add_lesson, create_course, published_course
@@ -128,7 +129,6 @@ async def test_paid_course_needs_paid_access(
     instructor: Account,
     student: Account,
     other_student: Account,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     course, _ = await published_course(client, instructor, price="250.00", currency="EGP")
     refused = await client.post(
@@ -140,21 +140,21 @@ async def test_paid_course_needs_paid_access(
 
     paid: set[tuple[uuid.UUID, uuid.UUID]] = {(student.id, uuid.UUID(course["id"]))}
 
-    async def payments_say(
-        _session: AsyncSession, student_id: uuid.UUID, course_id: uuid.UUID
-    ) -> bool:
-        return (student_id, course_id) in paid
+    async def payments_say(_session: AsyncSession, question: enrollments.PaidAccessAsked) -> bool:
+        return (question.student_id, question.course_id) in paid
 
-    monkeypatch.setattr(hooks, "_paid_access_checkers", list(hooks._paid_access_checkers))
-    service.register_paid_access_checker(payments_say)
-    allowed = await client.post(
-        "/enrollments", headers=student.headers, json={"course_id": course["id"]}
-    )
-    assert allowed.status_code == 201
-    still_refused = await client.post(
-        "/enrollments", headers=other_student.headers, json={"course_id": course["id"]}
-    )
-    assert still_refused.status_code == 402
+    bus.answer(enrollments.PaidAccessAsked, payments_say)
+    try:
+        allowed = await client.post(
+            "/enrollments", headers=student.headers, json={"course_id": course["id"]}
+        )
+        assert allowed.status_code == 201
+        still_refused = await client.post(
+            "/enrollments", headers=other_student.headers, json={"course_id": course["id"]}
+        )
+        assert still_refused.status_code == 402
+    finally:
+        bus.unsubscribe(enrollments.PaidAccessAsked, payments_say)
 
     # What the payments module calls after a succeeded payment: idempotent.
     async with app.state.sessionmaker() as session:

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.events import bus
+from lms.modules import enrollments
 from lms.modules.enrollments import service
-from lms.modules.enrollments.models import Enrollment
-from lms.modules.enrollments.service import hooks
 from tests.conftest import Mailbox
 from tests.factories.accounts import Account
 from tests.factories.courses import published_course
@@ -24,16 +24,17 @@ UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
 
 @pytest.fixture
-def completions(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str, bool]]]:
-    """Registers a completion listener for the test; yields what it saw."""
-    seen: list[tuple[str, str, bool]] = []
+def completions() -> Iterator[list[tuple[str, bool]]]:
+    """Subscribes to ``EnrollmentCompleted`` for the test; yields what it saw (the
+    enrollment, and whether it ran inside the completing transaction)."""
+    seen: list[tuple[str, bool]] = []
 
-    async def listener(session: AsyncSession, enrollment: Enrollment) -> None:
-        seen.append((str(enrollment.id), enrollment.status, session.in_transaction()))
+    async def listener(session: AsyncSession, event: enrollments.EnrollmentCompleted) -> None:
+        seen.append((str(event.enrollment_id), session.in_transaction()))
 
-    monkeypatch.setattr(hooks, "_completion_listeners", list(hooks._completion_listeners))
-    service.on_enrollment_completed(listener)
+    bus.subscribe(enrollments.EnrollmentCompleted, listener)
     yield seen
+    bus.unsubscribe(enrollments.EnrollmentCompleted, listener)
 
 
 def progress_url(enrollment: dict[str, Any], lesson: dict[str, Any]) -> str:
@@ -135,7 +136,7 @@ async def test_completing_every_lesson_completes_the_enrollment_once(
     student: Account,
     drain: Any,
     mailbox: Mailbox,
-    completions: list[tuple[str, str, bool]],
+    completions: list[tuple[str, bool]],
 ) -> None:
     course, lessons = await published_course(client, instructor, title="Watercolours")
     enrollment = await enroll(client, student, course["id"])
@@ -151,7 +152,7 @@ async def test_completing_every_lesson_completes_the_enrollment_once(
     body = last.json()
     assert body["status"] == "completed" and body["completed_at"]
     assert body["progress_percentage"] == 100 and body["completed_lessons_count"] == 3
-    assert completions == [(enrollment["id"], "completed", True)]
+    assert completions == [(enrollment["id"], True)]
     repeat = await client.post(complete_url(enrollment, lessons[2]), headers=student.headers)
     assert repeat.status_code == 200 and repeat.json()["completed_at"] == body["completed_at"]
     assert len(completions) == 1
@@ -198,7 +199,7 @@ async def test_deleting_a_lesson_recounts_every_enrollment(
     other_student: Account,
     drain: Any,
     mailbox: Mailbox,
-    completions: list[tuple[str, str, bool]],
+    completions: list[tuple[str, bool]],
 ) -> None:
     course, lessons = await published_course(client, instructor, title="Chess")
     ahead = await enroll(client, student, course["id"])
@@ -220,7 +221,7 @@ async def test_deleting_a_lesson_recounts_every_enrollment(
     ).json()
     assert (follower["completed_lessons_count"], follower["total_lessons_count"]) == (1, 2)
     assert follower["progress_percentage"] == 50 and follower["status"] == "active"
-    assert completions == [(ahead["id"], "completed", True)]
+    assert completions == [(ahead["id"], True)]
 
     # A completed lesson goes: the counters drop with it.
     await client.delete(f"/lessons/{lessons[0]['id']}", headers=instructor.headers)
@@ -263,7 +264,7 @@ async def test_concurrent_completions_count_each_lesson_once_and_complete_once(
     student: Account,
     drain: Any,
     mailbox: Mailbox,
-    completions: list[tuple[str, str, bool]],
+    completions: list[tuple[str, bool]],
 ) -> None:
     course, lessons = await published_course(client, instructor, lessons=6, title="Origami")
     enrollment = await enroll(client, student, course["id"])
@@ -287,7 +288,7 @@ async def test_concurrent_completions_count_each_lesson_once_and_complete_once(
     assert detail["completed_lessons_count"] == 6 and detail["total_lessons_count"] == 6
     assert detail["progress_percentage"] == 100 and detail["status"] == "completed"
     assert detail["total_time_spent_seconds"] == 60
-    assert completions == [(enrollment["id"], "completed", True)]
+    assert completions == [(enrollment["id"], True)]
     await drain()
     completed_mails = [
         m for m in mailbox.messages(student.email) if m["Subject"] == "You completed Origami"

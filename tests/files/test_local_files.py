@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.config import Settings
-from lms.core.deps import Principal
-from lms.modules.files import service as files
-from lms.modules.files.models import UploadedFile
+from lms.core.events import bus
+from lms.modules import files
+from lms.modules.files import service as file_service
 from tests.factories.accounts import Account
 from tests.factories.courses import add_lesson, create_course
 from tests.factories.files import (
@@ -490,13 +490,11 @@ async def test_access_hook_lets_enrolled_students_read_course_materials(
 
     calls: list[tuple[uuid.UUID, uuid.UUID]] = []
 
-    async def enrolled_in_lesson(
-        _session: AsyncSession, principal: Principal, file: UploadedFile
-    ) -> bool:
-        calls.append((principal.id, file.id))
-        return file.lesson_id == lesson_id and principal.id == student.id
+    async def enrolled_in_lesson(_session: AsyncSession, question: files.FileReadAsked) -> bool:
+        calls.append((question.principal.id, question.file_id))
+        return question.lesson_id == lesson_id and question.principal.id == student.id
 
-    files.register_file_access_checker(enrolled_in_lesson)
+    bus.answer(files.FileReadAsked, enrolled_in_lesson)
     try:
         meta = await client.get(f"/files/{file_id}", headers=student.headers)
         assert meta.status_code == 200 and meta.json()["lesson_id"] == str(lesson_id)
@@ -516,7 +514,7 @@ async def test_access_hook_lets_enrolled_students_read_course_materials(
         ).status_code == 200
         assert all(caller != instructor.id for caller, _ in calls)
     finally:
-        files.unregister_file_access_checker(enrolled_in_lesson)
+        bus.unsubscribe(files.FileReadAsked, enrolled_in_lesson)
     assert (await client.get(f"/files/{file_id}", headers=student.headers)).status_code == 404
 
 
@@ -547,10 +545,10 @@ async def test_only_staff_attach_files_to_lessons(
 
     owned = uuid.uuid4()
 
-    async def owns_lesson(_session: AsyncSession, principal: Principal, lesson: uuid.UUID) -> bool:
-        return principal.id == instructor.id and lesson == owned
+    async def owns_lesson(_session: AsyncSession, question: files.LessonAttachmentAsked) -> bool:
+        return question.principal.id == instructor.id and question.lesson_id == owned
 
-    files.register_lesson_attachment_checker(owns_lesson)
+    bus.answer(files.LessonAttachmentAsked, owns_lesson)
     try:
         assert (
             await upload(client, instructor, "a.pdf", pdf(), lesson_id=owned)
@@ -559,7 +557,7 @@ async def test_only_staff_attach_files_to_lessons(
         assert foreign.status_code == 404 and foreign.json()["code"] == "lesson_not_found"
         assert (await upload(client, admin, "a.pdf", pdf(), lesson_id=lesson_id)).status_code == 201
     finally:
-        files.unregister_lesson_attachment_checker(owns_lesson)
+        bus.unsubscribe(files.LessonAttachmentAsked, owns_lesson)
     by_lesson = await client.get("/files", headers=admin.headers, params={"lesson_id": str(owned)})
     assert by_lesson.json()["total"] == 1
 
@@ -582,7 +580,7 @@ async def test_server_made_files_are_stored_and_served(
 ) -> None:
     from lms.core.session import commit
 
-    made = await files.save_bytes_as_file(
+    made = await file_service.save_bytes_as_file(
         db,
         settings=settings,
         uploader_id=student.id,

@@ -94,6 +94,10 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: dict[type[Any], list[Callable[..., Any]]] = {}
         self.wired = False
+        # Goes up with every change of the subscriptions: whoever composes something
+        # from them once (a statement holding a condition's answers) keeps the revision
+        # it was composed at and composes again when it differs.
+        self.revision = 0
 
     def subscribe(self, event_type: type[EventT], subscriber: Subscriber[EventT]) -> None:
         self._add(event_type, subscriber)
@@ -110,12 +114,14 @@ class EventBus:
         handlers = self._subscribers.setdefault(key, [])
         if handler not in handlers:
             handlers.append(handler)
+            self.revision += 1
 
     def unsubscribe(self, key: type[Any], handler: Callable[..., Any]) -> None:
         """Remove one subscription (a test's own subscriber, once the test is over)."""
         handlers = self._subscribers.get(key, [])
         if handler in handlers:
             handlers.remove(handler)
+            self.revision += 1
 
     def subscribers(self, key: type[Any]) -> list[Callable[..., Any]]:
         """Who reacts to ``key``, in order (for the wiring's own tests and docs)."""
@@ -124,6 +130,7 @@ class EventBus:
     def clear(self) -> None:
         self._subscribers.clear()
         self.wired = False
+        self.revision += 1
 
     async def publish(self, session: AsyncSession, event: Event) -> None:
         for subscriber in self._subscribers.get(type(event), ()):

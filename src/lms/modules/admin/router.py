@@ -39,3 +39,6 @@ async def retry_outbox_message(
 ) -> OutboxMessageRead:
     """Queue a failed message again with a fresh budget of attempts (admin)."""
     return await service.retry_outbox_message(session, message_id=message_id)
+
+
+routers = [router]

@@ -185,3 +185,6 @@ async def get_system_overview(
         query=window,
         fresh=fresh,
     )
+
+
+routers = [router]

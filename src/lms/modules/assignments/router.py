@@ -148,4 +148,4 @@ async def grade_submission(
     return SubmissionRead.model_validate(submission)
 
 
-routers = (lessons, submissions)
+routers = [lessons, submissions]

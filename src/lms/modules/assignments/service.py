@@ -1,5 +1,6 @@
 """Assignments: students hand in work for lessons of type ``assignment``; the course's
-instructor or an admin grades it, and a graded assignment completes its lesson.
+instructor or an admin grades it, and passed work completes its lesson (the grade is
+published as ``AssignmentGraded``; the enrollments module completes the lesson).
 
 A student may resubmit (the same row is updated and ``submission_count`` goes up) until
 the work is graded. A lesson may set a passing threshold in its metadata
@@ -13,23 +14,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from lms.core import events
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
+from lms.modules import courses, enrollments, files
 from lms.modules.assignments import repository
+from lms.modules.assignments.events import AssignmentGraded
 from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import SubmissionCreate, SubmissionGrade
-from lms.modules.courses import service as courses
-from lms.modules.enrollments import service as enrollments
-from lms.modules.files import service as files
-
-SUBMITTING_STATUSES = ("active", "completed")
 
 
 class SubmissionNotFound(NotFound):
@@ -62,14 +60,15 @@ async def _check_handed_in_file(
         raise FileNotYours()
 
 
-@files.register_file_access_checker
-async def _graders_read_handed_in_files(
-    session: AsyncSession, principal: Principal, file: files.UploadedFile
+async def graders_read_handed_in_files(
+    session: AsyncSession, question: files.FileReadAsked
 ) -> bool:
-    """The instructor of a course reads the files its students hand in."""
+    """The instructor of a course reads the files its students hand in (an answer to
+    the files module's question, subscribed in ``lms/wiring.py``)."""
+    principal = question.principal
     if principal.role != "instructor":
         return False
-    for course_id in await repository.course_ids_with_file(session, file.id):
+    for course_id in await repository.course_ids_with_file(session, question.file_id):
         course = await courses.get_course_or_raise(session, course_id)
         if courses.is_course_owner_or_admin(principal, course):
             return True
@@ -88,12 +87,12 @@ class SubmissionChanged(Conflict):
 
 @dataclass(frozen=True)
 class LessonContext:
-    lesson: Any
-    course: Any
+    lesson: courses.LessonSummary
+    course: courses.CourseSummary
     is_manager: bool
 
 
-def _can_manage(principal: Principal, course: Any) -> bool:
+def _can_manage(principal: Principal, course: courses.CourseSummary) -> bool:
     return courses.is_course_owner_or_admin(principal, course)
 
 
@@ -111,9 +110,9 @@ async def _lesson_context(
     return LessonContext(lesson=lesson, course=course, is_manager=manager)
 
 
-def passing_score_of(lesson: Any) -> Decimal | None:
+def passing_score_of(lesson: courses.LessonSummary) -> Decimal | None:
     """The lesson's passing threshold (``lesson_metadata.passing_score``), if it sets one."""
-    metadata = getattr(lesson, "lesson_metadata", None) or {}
+    metadata = lesson.lesson_metadata or {}
     raw = metadata.get("passing_score") if isinstance(metadata, dict) else None
     if raw is None or isinstance(raw, bool):
         return None
@@ -135,7 +134,7 @@ async def submit_assignment(
     enrollment = await enrollments.get_enrollment_for(
         session, student_id=principal.id, course_id=context.course.id
     )
-    if enrollment is None or enrollment.status not in SUBMITTING_STATUSES:
+    if enrollment is None or not enrollment.gives_access:
         raise NotEnrolled()
     await _check_handed_in_file(session, principal=principal, file_id=data.file_id)
     existing = await repository.get_for_student(
@@ -279,9 +278,10 @@ async def grade_submission(
         raise SubmissionNotFound()
     lesson = await courses.get_lesson_or_raise(session, submission.lesson_id)
     threshold = passing_score_of(lesson)
+    passed = threshold is None or data.score >= threshold
     submission.score = data.score
     submission.feedback = data.feedback
-    submission.is_passed = threshold is None or data.score >= threshold
+    submission.is_passed = passed
     submission.status = "graded"
     submission.graded_at = utcnow()
     submission.graded_by_id = principal.id
@@ -289,8 +289,17 @@ async def grade_submission(
         await session.flush()
     except StaleDataError as exc:
         raise SubmissionChanged() from exc
-    if submission.is_passed:
-        await enrollments.complete_lesson(
-            session, enrollment_id=submission.enrollment_id, lesson_id=submission.lesson_id
-        )
+    await events.publish(
+        session,
+        AssignmentGraded(
+            submission_id=submission.id,
+            lesson_id=submission.lesson_id,
+            course_id=submission.course_id,
+            enrollment_id=submission.enrollment_id,
+            student_id=submission.student_id,
+            score=data.score,
+            passed=passed,
+            graded_by_id=principal.id,
+        ),
+    )
     return submission

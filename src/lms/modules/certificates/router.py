@@ -144,3 +144,6 @@ async def revoke_certificate(
         session, principal=principal, certificate_id=certificate_id, reason=data.reason
     )
     return await _one(session, settings, certificate)
+
+
+routers = [router]

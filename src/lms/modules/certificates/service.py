@@ -1,10 +1,10 @@
 """Certificates: issued once per completed enrollment, verifiable by number in public,
 revocable by the course's instructor or an admin.
 
-An enrollment that completes queues a ``certificates.issue`` outbox job (deduplicated per
-enrollment); the job, or an explicit generate request, creates the row with a unique
-number, renders the PDF in a worker thread, stores it through ``lms.core.storage`` and
-queues the certificate-issued email."""
+An enrollment that completes (``enrollments.EnrollmentCompleted``) queues a
+``certificates.issue`` outbox job (deduplicated per enrollment); the job, or an explicit
+generate request, creates the row with a unique number, renders the PDF in a worker
+thread, stores it through ``lms.core.storage`` and queues the certificate-issued email."""
 
 from __future__ import annotations
 
@@ -23,14 +23,11 @@ from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from lms.core.storage import Storage, get_storage
-from lms.modules import users
+from lms.modules import courses, emails, enrollments, users
 from lms.modules.certificates import repository
 from lms.modules.certificates.models import Certificate
 from lms.modules.certificates.rendering import CertificateDocument, render_certificate_pdf
 from lms.modules.certificates.schemas import CertificateRead, CertificateVerification
-from lms.modules.courses import service as courses
-from lms.modules.emails import service as emails
-from lms.modules.enrollments import service as enrollments
 
 ISSUE_TASK = "certificates.issue"
 NUMBER_ATTEMPTS = 5
@@ -142,13 +139,15 @@ async def _insert_with_unique_number(session: AsyncSession, **fields: Any) -> Ce
     raise Conflict("Could not allocate a certificate number; retry.", code="number_exhausted")
 
 
-@enrollments.on_enrollment_completed
-async def _queue_issue(session: AsyncSession, enrollment: Any) -> None:
+async def queue_certificate(session: AsyncSession, event: enrollments.EnrollmentCompleted) -> None:
+    """A completed enrollment earns its certificate: the issue job is queued in the
+    transaction of the completion (once per enrollment, by its dedupe key) and issues it
+    after the commit (subscribed in ``lms/wiring.py``)."""
     await jobs.enqueue(
         session,
         ISSUE_TASK,
-        {"enrollment_id": str(enrollment.id)},
-        dedupe_key=f"certificate:{enrollment.id}",
+        {"enrollment_id": str(event.enrollment_id)},
+        dedupe_key=f"certificate:{event.enrollment_id}",
     )
 
 

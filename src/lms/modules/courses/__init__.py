@@ -1,0 +1,95 @@
+"""Courses and lessons: the catalogue, publishing, lesson content and its access rule,
+lesson order.
+
+Public surface:
+- read models ``CourseSummary``, ``LessonSummary`` and ``CourseLabel``, found by id
+  (``get_course_or_raise``, ``get_courses``, ``course_labels``, ``get_lesson_or_raise``,
+  ``find_lesson``, ``get_lessons``, ``list_lesson_ids``) or with the caller's rights
+  (``get_visible_course_or_raise``, ``get_managed_course_or_raise``);
+- the management rule on a read model (``is_course_owner_or_admin``,
+  ``require_course_manager``) and the course row lock (``lock_course``);
+- SQL expressions for other modules' statements (``course_title``, ``course_slug``,
+  ``course_is_published``, ``lesson_title``, ``lesson_order_index``);
+- authoring for seeding (``add_course``, ``add_lesson``, ``publish``, ``find_course``
+  with ``CourseCreate`` and ``LessonCreate``);
+- the events it publishes (``LessonCreated``, ``LessonDeleted``, the guard
+  ``CourseDeleting``) and the condition it asks in SQL (``MaterialAccess``); its answer
+  to the files module's ``LessonAttachmentAsked`` (``course_managers_attach_files``);
+- the errors ``CourseNotFound`` and ``LessonNotFound``; ``CACHE_NAMESPACE``, the
+  response-cache namespace of its public pages; ``routers`` for the application.
+"""
+
+from lms.modules.courses.events import CourseDeleting, LessonCreated, LessonDeleted, MaterialAccess
+from lms.modules.courses.router import routers
+from lms.modules.courses.schemas import (
+    CourseCreate,
+    CourseLabel,
+    CourseSummary,
+    LessonCreate,
+    LessonSummary,
+)
+from lms.modules.courses.service import (
+    CACHE_NAMESPACE,
+    CourseNotFound,
+    LessonNotFound,
+    add_course,
+    add_lesson,
+    course_is_published,
+    course_labels,
+    course_managers_attach_files,
+    course_slug,
+    course_title,
+    find_course,
+    find_lesson,
+    get_course_or_raise,
+    get_courses,
+    get_lesson_or_raise,
+    get_lessons,
+    get_managed_course_or_raise,
+    get_visible_course_or_raise,
+    is_course_owner_or_admin,
+    lesson_order_index,
+    lesson_title,
+    list_lesson_ids,
+    lock_course,
+    publish,
+    require_course_manager,
+)
+
+__all__ = [
+    "CACHE_NAMESPACE",
+    "CourseCreate",
+    "CourseDeleting",
+    "CourseLabel",
+    "CourseNotFound",
+    "CourseSummary",
+    "LessonCreate",
+    "LessonCreated",
+    "LessonDeleted",
+    "LessonNotFound",
+    "LessonSummary",
+    "MaterialAccess",
+    "add_course",
+    "add_lesson",
+    "course_is_published",
+    "course_labels",
+    "course_managers_attach_files",
+    "course_slug",
+    "course_title",
+    "find_course",
+    "find_lesson",
+    "get_course_or_raise",
+    "get_courses",
+    "get_lesson_or_raise",
+    "get_lessons",
+    "get_managed_course_or_raise",
+    "get_visible_course_or_raise",
+    "is_course_owner_or_admin",
+    "lesson_order_index",
+    "lesson_title",
+    "list_lesson_ids",
+    "lock_course",
+    "publish",
+    "require_course_manager",
+    "routers",
+]

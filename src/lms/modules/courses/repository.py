@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any, TypeVarTuple, cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -20,10 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.modules.courses.models import Course, Lesson
 from lms.modules.courses.schemas import CourseFilters
-
-Ts = TypeVarTuple("Ts")
 
 
 def _lessons_count() -> Select[int]:
@@ -63,39 +62,21 @@ _COURSE_LABELS = select(Course.id, Course.title, Course.slug).where(
 _COURSE_LABEL = select(Course.id, Course.title, Course.slug).where(Course.id == bindparam("id"))
 
 
-def with_course_labels(
-    statement: Select[*Ts], course_id: ColumnExpressionArgument[uuid.UUID]
-) -> Select[*Ts, str, str]:
-    labelled = statement.outerjoin(Course, Course.id == course_id).add_columns(
-        Course.title.label("course_title"), Course.slug.label("course_slug")
-    )
-    return cast("Select[*Ts, str, str]", labelled)
+# The columns of the tables, not the mapped attributes: these expressions go into other
+# modules' Core statements, which a mapped attribute would send through the ORM's
+# statement handling on every execution.
+_COURSES = cast(Table, Course.__table__)
+_LESSONS = cast(Table, Lesson.__table__)
 
 
-def lesson_labels(
-    lesson_id: ColumnExpressionArgument[uuid.UUID],
-) -> tuple[ScalarSelect[str], ScalarSelect[int]]:
-    return (
-        select(Lesson.title).where(Lesson.id == lesson_id).scalar_subquery(),
-        select(Lesson.order_index).where(Lesson.id == lesson_id).scalar_subquery(),
-    )
+def course_column(column: str, course_id: ColumnExpressionArgument[uuid.UUID]) -> ScalarSelect[Any]:
+    """One column of the course whose id is in ``course_id``, as a scalar subquery."""
+    return select(_COURSES.c[column]).where(_COURSES.c.id == course_id).scalar_subquery()
 
 
-def course_label_subqueries(
-    course_id: ColumnExpressionArgument[uuid.UUID],
-) -> tuple[ScalarSelect[str], ScalarSelect[str]]:
-    return (
-        select(Course.title).where(Course.id == course_id).scalar_subquery(),
-        select(Course.slug).where(Course.id == course_id).scalar_subquery(),
-    )
-
-
-def course_published_subquery(
-    course_id: ColumnExpressionArgument[uuid.UUID],
-) -> ScalarSelect[bool]:
-    # Table columns, not mapped attributes: the enclosing statement stays a Core one.
-    courses = cast(Table, Course.__table__)
-    return select(courses.c.is_published).where(courses.c.id == course_id).scalar_subquery()
+def lesson_column(column: str, lesson_id: ColumnExpressionArgument[uuid.UUID]) -> ScalarSelect[Any]:
+    """One column of the lesson whose id is in ``lesson_id``, as a scalar subquery."""
+    return select(_LESSONS.c[column]).where(_LESSONS.c.id == lesson_id).scalar_subquery()
 
 
 async def course_labels(
@@ -253,15 +234,12 @@ async def lessons_of(session: AsyncSession, course_id: uuid.UUID) -> list[Lesson
 async def page_lessons(
     session: AsyncSession, course_id: uuid.UUID, *, offset: int, limit: int
 ) -> tuple[list[Lesson], int]:
-    total = await count_lessons(session, course_id)
-    rows = await session.scalars(
+    statement = (
         select(Lesson)
         .where(Lesson.course_id == course_id)
         .order_by(Lesson.order_index, Lesson.created_at, Lesson.id)
-        .offset(offset)
-        .limit(limit)
     )
-    return list(rows), total
+    return await paginate(session, statement, offset=offset, limit=limit)
 
 
 async def lesson_ids_of(session: AsyncSession, course_id: uuid.UUID) -> list[uuid.UUID]:

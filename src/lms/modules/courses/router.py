@@ -281,4 +281,4 @@ async def delete_lesson(
 
 # Included by the application one by one: each level of router nesting is matched again
 # on every request.
-routers = (courses_router, lessons_router)
+routers = [courses_router, lessons_router]

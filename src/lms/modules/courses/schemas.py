@@ -1,6 +1,10 @@
+"""Request and response models of the courses API, and the read models other modules
+receive (``CourseSummary``, ``LessonSummary``, ``CourseLabel``)."""
+
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -257,3 +261,42 @@ class LessonReorder(StrictModel):
         if len(set(value)) != len(value):
             raise ValueError("a lesson is listed twice")
         return value
+
+
+# Read models: what other modules see of a course and a lesson (plain values, no
+# session behind them).
+
+
+@dataclass(frozen=True, slots=True)
+class CourseSummary:
+    """A course as other modules see it."""
+
+    id: uuid.UUID
+    title: str
+    slug: str
+    instructor_id: uuid.UUID
+    is_published: bool
+    price: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class LessonSummary:
+    """A lesson as other modules see it (its material stays with this module).
+    ``lesson_metadata`` is a copy of the lesson's own settings (a passing score, say)."""
+
+    id: uuid.UUID
+    course_id: uuid.UUID
+    title: str
+    slug: str
+    lesson_type: str
+    order_index: int
+    lesson_metadata: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class CourseLabel:
+    """What a list of another module's rows shows of each course."""
+
+    title: str
+    slug: str

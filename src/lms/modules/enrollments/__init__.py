@@ -1,0 +1,69 @@
+"""Enrollments and progress: students enroll in courses (paid ones once the payments
+module says they have paid), record their progress and complete lessons and courses;
+reviews, rosters, statistics and the periodic emails.
+
+Public surface:
+- ``EnrollmentSummary``, the read model (with the access rule, ``gives_access``), found
+  with ``get_enrollment_for`` and ``get_enrollment_or_raise``;
+- the access rule as SQL for other modules' statements (``has_access``,
+  ``accessible_enrollment_id``);
+- ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
+- the errors ``EnrollmentNotFound``, ``EnrollmentClosed``, ``LessonNotInCourse``;
+- the event it publishes (``EnrollmentCompleted``) and the question it asks
+  (``PaidAccessAsked``);
+- its subscribers, for ``lms/wiring.py``: to the courses module's ``MaterialAccess``,
+  ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, to the files module's
+  ``FileReadAsked``, and to the workflows of payments (``payment.succeeded.v1``,
+  ``payment.refunded.v1``), assignments (``assignment.graded.v1``) and quizzes
+  (``quiz.attempt.graded.v1``);
+- ``routers`` for the application.
+"""
+
+from lms.modules.enrollments.events import EnrollmentCompleted, PaidAccessAsked
+from lms.modules.enrollments.router import routers
+from lms.modules.enrollments.schemas import EnrollmentSummary
+from lms.modules.enrollments.service import (
+    EnrollmentClosed,
+    EnrollmentNotFound,
+    LessonNotInCourse,
+    accessible_enrollment_id,
+    add_lesson_to_enrollments,
+    complete_lesson,
+    complete_lesson_after_assignment,
+    complete_lesson_after_quiz,
+    drop_after_refund,
+    enroll_after_payment,
+    get_enrollment_for,
+    get_enrollment_or_raise,
+    has_access,
+    mark_certificate_issued,
+    recount_after_lesson_deleted,
+    refuse_deleting_course_with_students,
+    students_have_access,
+    students_read_course_materials,
+)
+
+__all__ = [
+    "EnrollmentClosed",
+    "EnrollmentCompleted",
+    "EnrollmentNotFound",
+    "EnrollmentSummary",
+    "LessonNotInCourse",
+    "PaidAccessAsked",
+    "accessible_enrollment_id",
+    "add_lesson_to_enrollments",
+    "complete_lesson",
+    "complete_lesson_after_assignment",
+    "complete_lesson_after_quiz",
+    "drop_after_refund",
+    "enroll_after_payment",
+    "get_enrollment_for",
+    "get_enrollment_or_raise",
+    "has_access",
+    "mark_certificate_issued",
+    "recount_after_lesson_deleted",
+    "refuse_deleting_course_with_students",
+    "routers",
+    "students_have_access",
+    "students_read_course_materials",
+]

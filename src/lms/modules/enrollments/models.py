@@ -24,8 +24,6 @@ from lms.core.db import Base, JSONType, UUIDPrimaryKey, utcnow
 
 ENROLLMENT_STATUSES = ("active", "completed", "dropped", "expired")
 PROGRESS_STATUSES = ("not_started", "in_progress", "completed")
-# Statuses that give access to a course's material.
-ACCESS_STATUSES = ("active", "completed")
 
 
 class Enrollment(UUIDPrimaryKey, Base):

@@ -157,3 +157,6 @@ async def edit_review(
         session, principal=principal, enrollment_id=enrollment_id, data=data
     )
     return await service.enrollment_read(session, enrollment)
+
+
+routers = [router]

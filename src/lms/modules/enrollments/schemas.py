@@ -1,6 +1,10 @@
+"""Request and response models of the enrollments API, and ``EnrollmentSummary``, the
+read model other modules receive."""
+
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -11,6 +15,8 @@ from lms.core.schemas import CleanText, Metadata, StrictModel
 
 EnrollmentStatus = Literal["active", "completed", "dropped", "expired"]
 ProgressStatus = Literal["not_started", "in_progress", "completed"]
+# Statuses that give access to a course's material.
+ACCESS_STATUSES = ("active", "completed")
 
 # One progress update may add at most a day of learning: a client bug or a forged
 # request cannot inflate the totals by years.
@@ -123,3 +129,22 @@ class CourseEnrollmentStats(BaseModel):
     ratings_count: int
     total_time_spent_seconds: int
     average_time_spent_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class EnrollmentSummary:
+    """An enrollment as other modules see it."""
+
+    id: uuid.UUID
+    student_id: uuid.UUID
+    course_id: uuid.UUID
+    status: str
+    enrolled_at: datetime
+    completed_at: datetime | None
+    certificate_issued_at: datetime | None
+
+    @property
+    def gives_access(self) -> bool:
+        """Does the enrollment open the course's material (and its quizzes and
+        assignments) to its student? Active and completed ones do."""
+        return self.status in ACCESS_STATUSES

@@ -16,8 +16,8 @@ class UploadedFile(UUIDPrimaryKey, Base):
     the object key in ``storage_provider``; ``original_filename`` is for display only.
 
     Course materials are files with a ``lesson_id``. It is a plain indexed column, not a
-    foreign key, so that this module does not depend on the courses module; the courses
-    module grants enrolled students access through ``register_file_access_checker``."""
+    foreign key, so that this module does not depend on the courses module; who may
+    attach and read them is asked of the modules that know (``events``)."""
 
     __tablename__ = "uploaded_files"
     __table_args__ = (

@@ -191,7 +191,7 @@ async def get_file(
 ) -> FileRead:
     """A file's metadata: anyone for a public file; the uploader, admins (and, for
     course materials, enrolled students) for a private one."""
-    file = await service.get_readable_file_or_raise(session, principal=principal, file_id=file_id)
+    file = await service.load_readable_file_or_raise(session, principal=principal, file_id=file_id)
     return FileRead.model_validate(file)
 
 
@@ -206,7 +206,7 @@ async def download_file(
 ) -> Response:
     """Download a file (same access as its metadata). Local storage streams it with
     `Range` support (206, 416); S3 and Azure answer 307 with a short-lived URL."""
-    file = await service.get_readable_file_or_raise(session, principal=principal, file_id=file_id)
+    file = await service.load_readable_file_or_raise(session, principal=principal, file_id=file_id)
     return await file_response(
         file, settings=settings, range_header=range_header, if_range=if_range
     )
@@ -218,3 +218,6 @@ async def delete_file(
 ) -> None:
     """Delete a file: its stored object and its record (uploader or admin)."""
     await service.delete_file(session, settings=settings, principal=principal, file_id=file_id)
+
+
+routers = [router]

@@ -1,6 +1,10 @@
+"""Request and response models of the files API, and ``FileSummary``, the read model
+other modules receive."""
+
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -44,3 +48,17 @@ class UploadForm(BaseModel):
     folder: str | None = None
     is_public: bool = False
     lesson_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    """A stored file as other modules see it (its storage key stays here)."""
+
+    id: uuid.UUID
+    uploader_id: uuid.UUID
+    original_filename: str
+    file_type: str
+    mime_type: str
+    file_size: int
+    is_public: bool
+    lesson_id: uuid.UUID | None

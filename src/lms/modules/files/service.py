@@ -1,37 +1,35 @@
-"""Files: who may read, attach and delete files, and their records. Other modules call
-these functions (and ``lms.core.storage`` for raw objects), never the table.
+"""Files: who may read, attach and delete files, and their records. Other modules use
+the package's surface (and ``lms.core.storage`` for raw objects), never the table.
 
 Access: public files for anyone; private files for their uploader and admins, and for
-whoever a registered access checker admits (the courses module admits the students
-enrolled in the course of a file's ``lesson_id``). Everyone else is told 404."""
+whoever another module vouches for when asked (``FileReadAsked``: the enrollments
+module admits the students of the course of a file's ``lesson_id``, the assignments
+module the grader of handed-in work). Everyone else is told 404. Attaching a file to a
+lesson is for admins and for the instructors the courses module vouches for
+(``LessonAttachmentAsked``)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound
 from lms.core.session import run_after_commit
 from lms.core.storage import Storage, get_storage, new_object_key, sanitize_folder
 from lms.modules.files import formats, repository
+from lms.modules.files.events import FileReadAsked, LessonAttachmentAsked
 from lms.modules.files.models import UploadedFile
-from lms.modules.files.schemas import FileFilters
+from lms.modules.files.schemas import FileFilters, FileSummary
 
 log = logging.getLogger("lms.files")
 
 DOWNLOAD_PATH = "/api/v1/files/{file_id}/download"
-
-FileAccessChecker = Callable[[AsyncSession, Principal, UploadedFile], Awaitable[bool]]
-LessonAttachmentChecker = Callable[[AsyncSession, Principal, uuid.UUID], Awaitable[bool]]
-
-_access_checkers: list[FileAccessChecker] = []
-_attachment_checkers: list[LessonAttachmentChecker] = []
 
 
 class FileNotFound(NotFound):
@@ -44,34 +42,17 @@ class LessonAttachmentForbidden(Forbidden):
     detail = "Only instructors and admins attach files to lessons."
 
 
-def register_file_access_checker(checker: FileAccessChecker) -> FileAccessChecker:
-    """Let ``checker(session, principal, file) -> bool`` grant read access to private
-    files (e.g. course materials for enrolled students). Checkers are asked only for a
-    signed-in caller who is neither the uploader nor an admin; any ``True`` grants."""
-    if checker not in _access_checkers:
-        _access_checkers.append(checker)
-    return checker
-
-
-def unregister_file_access_checker(checker: FileAccessChecker) -> None:
-    if checker in _access_checkers:
-        _access_checkers.remove(checker)
-
-
-def register_lesson_attachment_checker(
-    checker: LessonAttachmentChecker,
-) -> LessonAttachmentChecker:
-    """Let ``checker(session, principal, lesson_id) -> bool`` decide whether an
-    instructor may attach a file to that lesson (the course owner). Once one is
-    registered, an instructor needs one of them to say yes; admins always may."""
-    if checker not in _attachment_checkers:
-        _attachment_checkers.append(checker)
-    return checker
-
-
-def unregister_lesson_attachment_checker(checker: LessonAttachmentChecker) -> None:
-    if checker in _attachment_checkers:
-        _attachment_checkers.remove(checker)
+def file_summary_of(file: UploadedFile) -> FileSummary:
+    return FileSummary(
+        id=file.id,
+        uploader_id=file.uploader_id,
+        original_filename=file.original_filename,
+        file_type=file.file_type,
+        mime_type=file.mime_type,
+        file_size=file.file_size,
+        is_public=file.is_public,
+        lesson_id=file.lesson_id,
+    )
 
 
 def can_manage(principal: Principal | None, file: UploadedFile) -> bool:
@@ -83,35 +64,43 @@ async def can_read(session: AsyncSession, principal: Principal | None, file: Upl
         return True
     if principal is None:
         return False
-    for checker in _access_checkers:
-        if await checker(session, principal, file):
-            return True
-    return False
+    return await events.ask(
+        session, FileReadAsked(principal=principal, file_id=file.id, lesson_id=file.lesson_id)
+    )
 
 
-async def get_file_or_raise(session: AsyncSession, file_id: uuid.UUID) -> UploadedFile:
+async def load_file_or_raise(session: AsyncSession, file_id: uuid.UUID) -> UploadedFile:
     file = await repository.get(session, file_id)
     if file is None:
         raise FileNotFound()
     return file
 
 
-async def get_readable_file_or_raise(
+async def load_readable_file_or_raise(
     session: AsyncSession, *, principal: Principal | None, file_id: uuid.UUID
 ) -> UploadedFile:
     """The file if the caller may read it; 404 otherwise (its existence is not revealed)."""
-    file = await get_file_or_raise(session, file_id)
+    file = await load_file_or_raise(session, file_id)
     if not await can_read(session, principal, file):
         raise FileNotFound()
     return file
 
 
-async def get_manageable_file_or_raise(
+async def get_readable_file_or_raise(
+    session: AsyncSession, *, principal: Principal | None, file_id: uuid.UUID
+) -> FileSummary:
+    """The file if the caller may read it, as other modules see it; 404 otherwise."""
+    return file_summary_of(
+        await load_readable_file_or_raise(session, principal=principal, file_id=file_id)
+    )
+
+
+async def load_manageable_file_or_raise(
     session: AsyncSession, *, principal: Principal, file_id: uuid.UUID
 ) -> UploadedFile:
     """The file if the caller uploaded it or is an admin; 403 if they may only read it,
     404 if they may not even see it."""
-    file = await get_readable_file_or_raise(session, principal=principal, file_id=file_id)
+    file = await load_readable_file_or_raise(session, principal=principal, file_id=file_id)
     if not can_manage(principal, file):
         raise Forbidden("Only the uploader or an admin may change this file.", code="not_uploader")
     return file
@@ -120,14 +109,15 @@ async def get_manageable_file_or_raise(
 async def check_lesson_attachment(
     session: AsyncSession, *, principal: Principal, lesson_id: uuid.UUID
 ) -> None:
+    """Admins attach files to any lesson; an instructor to the lessons another module
+    vouches for (404 for any other lesson); anyone else is refused (403)."""
     if principal.is_admin:
         return
     if principal.role != "instructor":
         raise LessonAttachmentForbidden()
-    if _attachment_checkers:
-        for checker in _attachment_checkers:
-            if await checker(session, principal, lesson_id):
-                return
+    if not await events.ask(
+        session, LessonAttachmentAsked(principal=principal, lesson_id=lesson_id)
+    ):
         raise NotFound(
             "No lesson with this id that you may attach files to.", code="lesson_not_found"
         )
@@ -259,7 +249,7 @@ async def delete_file(
 ) -> None:
     """Delete the row now and the stored object once that has committed, so a failed
     commit never leaves a row pointing at nothing."""
-    file = await get_manageable_file_or_raise(session, principal=principal, file_id=file_id)
+    file = await load_manageable_file_or_raise(session, principal=principal, file_id=file_id)
     storage = get_storage(settings, file.storage_provider)
     key = file.storage_path
     await session.delete(file)

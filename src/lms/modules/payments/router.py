@@ -260,3 +260,6 @@ async def refund_payment(
         data=data or RefundCreate(),
     )
     return service.payment_read(payment)
+
+
+routers = [router]

@@ -13,6 +13,7 @@ from lms.core.cache import Cache
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
+from lms.modules import courses
 from lms.modules.analytics import repository
 from lms.modules.analytics.schemas import (
     CourseAnalytics,
@@ -35,7 +36,6 @@ from lms.modules.analytics.service.figures import (
     percent,
 )
 from lms.modules.analytics.service.trends import COURSE_WINDOW, enrollment_trend, resolve_window
-from lms.modules.courses import service as courses
 
 POPULAR_LESSONS = 5
 
@@ -105,7 +105,7 @@ def _quiz_scores(totals: dict[str, Any], per_quiz: list[dict[str, Any]]) -> Quiz
 
 
 async def compute_course_analytics(
-    session: AsyncSession, *, course: courses.Course, window: Window
+    session: AsyncSession, *, course: courses.CourseSummary, window: Window
 ) -> CourseAnalytics:
     """The figures of one course over ``window``, uncached and without an access check."""
     figures = await repository.course_enrollments(session, course.id, active_since=active_since())

@@ -1,15 +1,19 @@
 """Courses and lessons: the catalogue, publishing, lesson content access and ordering.
 
-Other modules call these functions, never the tables. The enrollments module plugs in
-through the hooks (who is enrolled, what happens to progress when a lesson is added or
-deleted, whether a course may be deleted), so this module never imports it.
+Other modules use the package's surface (``lms.modules.courses``), never these files or
+the tables. What this module must learn from others (who has access to a course's
+material, whether a course may be deleted) and what it tells them (a lesson added or
+deleted) goes through domain events (``lms.modules.courses.events``, wired in
+``lms/wiring.py``), so it imports none of them.
 
-One file per use case: ``lookups`` (finding, labels, visibility and management
-rights), ``catalogue`` (cached reading), ``authoring`` (courses), ``lessons`` and
-``hooks``. This package re-exports what the router and other modules call.
+One file per use case: ``lookups`` (finding, visibility and management rights), ``answers``
+(to other modules' questions),
+``expressions`` (what other statements may embed), ``access`` (the material-access
+condition in SQL), ``catalogue`` (cached reading), ``authoring`` (courses),
+``lessons``. This package re-exports what the router and the surface use.
 """
 
-from lms.modules.courses.models import Course, Lesson
+from lms.modules.courses.service.answers import course_managers_attach_files
 from lms.modules.courses.service.authoring import (
     add_course,
     create_course,
@@ -26,11 +30,12 @@ from lms.modules.courses.service.catalogue import (
     get_course_view,
     list_courses,
 )
-from lms.modules.courses.service.hooks import (
-    on_course_deleting,
-    on_lesson_created,
-    on_lesson_deleted,
-    register_enrollment_condition,
+from lms.modules.courses.service.expressions import (
+    course_is_published,
+    course_slug,
+    course_title,
+    lesson_order_index,
+    lesson_title,
 )
 from lms.modules.courses.service.lessons import (
     add_lesson,
@@ -43,11 +48,9 @@ from lms.modules.courses.service.lessons import (
     update_lesson,
 )
 from lms.modules.courses.service.lookups import (
-    CourseLabel,
     CourseNotFound,
-    course_label_subqueries,
+    LessonNotFound,
     course_labels,
-    course_published_subquery,
     find_lesson,
     get_course_or_raise,
     get_courses,
@@ -56,25 +59,23 @@ from lms.modules.courses.service.lookups import (
     get_managed_course_or_raise,
     get_visible_course_or_raise,
     is_course_owner_or_admin,
-    lesson_labels,
     list_lesson_ids,
     lock_course,
     require_course_manager,
-    with_course_labels,
 )
 
 __all__ = [
     "CACHE_NAMESPACE",
-    "Course",
-    "CourseLabel",
     "CourseNotFound",
-    "Lesson",
+    "LessonNotFound",
     "add_course",
     "add_lesson",
-    "course_label_subqueries",
+    "course_is_published",
     "course_labels",
-    "course_published_subquery",
+    "course_managers_attach_files",
     "course_read",
+    "course_slug",
+    "course_title",
     "create_course",
     "create_lesson",
     "delete_course",
@@ -90,22 +91,18 @@ __all__ = [
     "get_managed_course_or_raise",
     "get_visible_course_or_raise",
     "is_course_owner_or_admin",
-    "lesson_labels",
+    "lesson_order_index",
     "lesson_read",
+    "lesson_title",
     "list_courses",
     "list_lesson_ids",
     "list_lessons",
     "lock_course",
-    "on_course_deleting",
-    "on_lesson_created",
-    "on_lesson_deleted",
     "publish",
     "publish_course",
-    "register_enrollment_condition",
     "reorder_lessons",
     "require_course_manager",
     "unpublish_course",
     "update_course",
     "update_lesson",
-    "with_course_labels",
 ]

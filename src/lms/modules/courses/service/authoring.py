@@ -8,17 +8,22 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.cache import Cache
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, RuleViolation
 from lms.modules import users
 from lms.modules.courses import repository
+from lms.modules.courses.events import CourseDeleting
 from lms.modules.courses.models import Course
-from lms.modules.courses.schemas import CourseCreate, CourseUpdate
+from lms.modules.courses.schemas import CourseCreate, CourseSummary, CourseUpdate
 from lms.modules.courses.service.catalogue import invalidate_after_commit
-from lms.modules.courses.service.hooks import run_course_deletion_guards
-from lms.modules.courses.service.lookups import get_managed_course_or_raise
+from lms.modules.courses.service.lookups import (
+    load_course_or_raise,
+    load_managed_course_or_raise,
+    summary_of,
+)
 from lms.modules.courses.slugs import first_free, slugify
 
 
@@ -58,13 +63,21 @@ async def create_course(
         if instructor is None or instructor.role not in ("instructor", "admin"):
             raise RuleViolation("instructor_id is not an instructor.", code="not_an_instructor")
         instructor_id = instructor.id
-    return await add_course(session, cache=cache, instructor_id=instructor_id, data=data)
+    return await _insert_course(session, cache=cache, instructor_id=instructor_id, data=data)
 
 
 async def add_course(
     session: AsyncSession, *, cache: Cache, instructor_id: uuid.UUID, data: CourseCreate
-) -> Course:
+) -> CourseSummary:
     """Insert a draft course for ``instructor_id`` (no authorization: callers check)."""
+    return summary_of(
+        await _insert_course(session, cache=cache, instructor_id=instructor_id, data=data)
+    )
+
+
+async def _insert_course(
+    session: AsyncSession, *, cache: Cache, instructor_id: uuid.UUID, data: CourseCreate
+) -> Course:
     course = Course(
         title=data.title,
         slug=await _unique_course_slug(session, data.title),
@@ -87,9 +100,10 @@ async def add_course(
 
 async def find_course(
     session: AsyncSession, *, instructor_id: uuid.UUID, title: str
-) -> Course | None:
+) -> CourseSummary | None:
     """The instructor's course with exactly this title, if any."""
-    return await repository.get_course_by_title(session, instructor_id=instructor_id, title=title)
+    course = await repository.get_course_by_title(session, instructor_id=instructor_id, title=title)
+    return summary_of(course) if course is not None else None
 
 
 async def _publish(session: AsyncSession, course: Course) -> None:
@@ -119,7 +133,7 @@ async def update_course(
     data: CourseUpdate,
 ) -> Course:
     """Change a course (owner or admin). The slug follows the title only when asked."""
-    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    course = await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
     changes = data.model_dump(exclude_unset=True, exclude={"regenerate_slug", "is_published"})
     for field, value in changes.items():
         setattr(course, field, value)
@@ -139,13 +153,18 @@ async def publish_course(
     session: AsyncSession, *, cache: Cache, principal: Principal, course_id: uuid.UUID
 ) -> Course:
     """Draft → published (idempotent); needs at least one lesson."""
-    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
-    await publish(session, cache=cache, course=course)
+    course = await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    await _publish_and_flush(session, cache=cache, course=course)
     return course
 
 
-async def publish(session: AsyncSession, *, cache: Cache, course: Course) -> None:
-    """Publish ``course`` (no authorization: callers check); needs at least one lesson."""
+async def publish(session: AsyncSession, *, cache: Cache, course_id: uuid.UUID) -> None:
+    """Publish the course (no authorization: callers check); needs at least one lesson."""
+    course = await load_course_or_raise(session, course_id)
+    await _publish_and_flush(session, cache=cache, course=course)
+
+
+async def _publish_and_flush(session: AsyncSession, *, cache: Cache, course: Course) -> None:
     await _publish(session, course)
     await session.flush()
     invalidate_after_commit(session, cache)
@@ -155,7 +174,7 @@ async def unpublish_course(
     session: AsyncSession, *, cache: Cache, principal: Principal, course_id: uuid.UUID
 ) -> Course:
     """Back to draft (idempotent). Enrollments are kept."""
-    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    course = await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
     _unpublish(course)
     await session.flush()
     invalidate_after_commit(session, cache)
@@ -165,10 +184,11 @@ async def unpublish_course(
 async def delete_course(
     session: AsyncSession, *, cache: Cache, principal: Principal, course_id: uuid.UUID
 ) -> None:
-    """Delete a course and its lessons; refused (409) while students are enrolled."""
-    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    """Delete a course and its lessons; refused (409) while students are enrolled or
+    have paid for it (the modules that keep those refuse ``CourseDeleting``)."""
+    course = await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
     await repository.lock_course(session, course.id)
-    await run_course_deletion_guards(session, course)
+    await events.publish(session, CourseDeleting(course_id=course.id))
     await repository.delete_course(session, course.id)
     session.expunge(course)
     invalidate_after_commit(session, cache)

@@ -14,29 +14,34 @@ from typing import Any
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.cache import Cache
 from lms.core.deps import Principal
 from lms.core.errors import RuleViolation
-from lms.core.pagination import Page, PageParams
+from lms.core.pagination import Page, PageParams, page_of
 from lms.core.session import Executor
 from lms.modules.courses import repository
+from lms.modules.courses.events import LessonCreated, LessonDeleted
 from lms.modules.courses.models import Course, Lesson
-from lms.modules.courses.schemas import LessonCreate, LessonRead, LessonReorder, LessonUpdate
+from lms.modules.courses.schemas import (
+    LessonCreate,
+    LessonRead,
+    LessonReorder,
+    LessonSummary,
+    LessonUpdate,
+)
+from lms.modules.courses.service.access import access_statement
 from lms.modules.courses.service.authoring import flush_or_slug_taken
 from lms.modules.courses.service.catalogue import invalidate_after_commit
-from lms.modules.courses.service.hooks import (
-    access_statement,
-    run_lesson_created_listeners,
-    run_lesson_deleted_listeners,
-)
 from lms.modules.courses.service.lookups import (
     CourseNotFound,
     LessonNotFound,
-    get_lesson_or_raise,
-    get_managed_course_or_raise,
-    get_visible_course_or_raise,
     has_full_content_access,
-    require_course_manager,
+    lesson_summary_of,
+    load_lesson_or_raise,
+    load_managed_course_or_raise,
+    load_visible_course_or_raise,
+    require_instructor_or_admin,
 )
 from lms.modules.courses.slugs import first_free, slugify
 
@@ -55,16 +60,13 @@ async def list_lessons(
     session: AsyncSession, *, principal: Principal | None, course_id: uuid.UUID, page: PageParams
 ) -> Page[LessonRead]:
     """A course's lessons in order, for anyone who may see the course."""
-    course = await get_visible_course_or_raise(session, principal=principal, course_id=course_id)
+    course = await load_visible_course_or_raise(session, principal=principal, course_id=course_id)
     full_access = await has_full_content_access(session, principal, course)
     lessons, total = await repository.page_lessons(
         session, course.id, offset=page.offset, limit=page.page_size
     )
-    return Page[LessonRead](
-        items=[lesson_read(lesson, full_access=full_access) for lesson in lessons],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
+    return page_of(
+        [lesson_read(lesson, full_access=full_access) for lesson in lessons], total, page
     )
 
 
@@ -94,14 +96,14 @@ async def get_lesson_view(
 async def _managed_lesson(
     session: AsyncSession, principal: Principal, lesson_id: uuid.UUID
 ) -> tuple[Lesson, Course]:
-    lesson = await get_lesson_or_raise(session, lesson_id)
+    lesson = await load_lesson_or_raise(session, lesson_id)
     try:
-        course = await get_visible_course_or_raise(
+        course = await load_visible_course_or_raise(
             session, principal=principal, course_id=lesson.course_id
         )
     except CourseNotFound as exc:
         raise LessonNotFound() from exc
-    require_course_manager(principal, course)
+    require_instructor_or_admin(principal, course.instructor_id)
     return lesson, course
 
 
@@ -142,25 +144,34 @@ async def create_lesson(
     course_id: uuid.UUID,
     data: LessonCreate,
 ) -> Lesson:
-    """Add a lesson (owner or admin); enrolled students get a progress row for it."""
-    course = await get_managed_course_or_raise(session, principal=principal, course_id=course_id)
-    return await add_lesson(session, cache=cache, course=course, data=data)
+    """Add a lesson (owner or admin); ``LessonCreated`` tells the modules that keep
+    something per lesson (enrolled students get a progress row for it)."""
+    course = await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    return await _insert_lesson(session, cache=cache, course_id=course.id, data=data)
 
 
 async def add_lesson(
-    session: AsyncSession, *, cache: Cache, course: Course, data: LessonCreate
+    session: AsyncSession, *, cache: Cache, course_id: uuid.UUID, data: LessonCreate
+) -> LessonSummary:
+    """Insert a lesson into the course (no authorization: callers check)."""
+    return lesson_summary_of(
+        await _insert_lesson(session, cache=cache, course_id=course_id, data=data)
+    )
+
+
+async def _insert_lesson(
+    session: AsyncSession, *, cache: Cache, course_id: uuid.UUID, data: LessonCreate
 ) -> Lesson:
-    """Insert a lesson into ``course`` (no authorization: callers check)."""
-    await repository.lock_course(session, course.id)
+    await repository.lock_course(session, course_id)
     if data.parent_lesson_id is not None:
-        await _check_parent(session, course.id, data.parent_lesson_id)
+        await _check_parent(session, course_id, data.parent_lesson_id)
     order_index = data.order_index
     if order_index is None:
-        order_index = await repository.next_order_index(session, course.id)
+        order_index = await repository.next_order_index(session, course_id)
     lesson = Lesson(
-        course_id=course.id,
+        course_id=course_id,
         title=data.title,
-        slug=await _unique_lesson_slug(session, course.id, data.title),
+        slug=await _unique_lesson_slug(session, course_id, data.title),
         description=data.description,
         content=data.content,
         lesson_type=data.lesson_type,
@@ -173,7 +184,7 @@ async def add_lesson(
     )
     session.add(lesson)
     await flush_or_slug_taken(session)
-    await run_lesson_created_listeners(session, lesson)
+    await events.publish(session, LessonCreated(course_id=course_id, lesson_id=lesson.id))
     invalidate_after_commit(session, cache)
     return lesson
 
@@ -205,13 +216,14 @@ async def update_lesson(
 async def delete_lesson(
     session: AsyncSession, *, cache: Cache, principal: Principal, lesson_id: uuid.UUID
 ) -> None:
-    """Delete a lesson (owner or admin). Its progress rows go with it and every
-    enrollment's counters are recomputed; nested lessons move to the top level."""
+    """Delete a lesson (owner or admin); nested lessons move to the top level.
+    ``LessonDeleted`` tells the modules that keep something per lesson (every
+    enrollment's counters are recomputed)."""
     lesson, course = await _managed_lesson(session, principal, lesson_id)
     await repository.lock_course(session, course.id)
     await repository.delete_lesson(session, lesson.id)
     session.expunge(lesson)
-    await run_lesson_deleted_listeners(session, course.id, lesson_id)
+    await events.publish(session, LessonDeleted(course_id=course.id, lesson_id=lesson_id))
     invalidate_after_commit(session, cache)
 
 
@@ -220,7 +232,7 @@ async def reorder_lessons(
 ) -> list[Lesson]:
     """Rewrite the order of a course's lessons in one statement. The list must name every
     lesson of the course exactly once; positions become 1..n."""
-    course = await get_managed_course_or_raise(
+    course = await load_managed_course_or_raise(
         session, principal=principal, course_id=data.course_id
     )
     await repository.lock_course(session, course.id)

@@ -1,24 +1,26 @@
-"""Finding courses and lessons, the labels other modules show of them, and who may see
-or manage a course (visibility: published for everyone, a draft only for its
-instructor, admins and the students enrolled in it)."""
+"""Finding courses and lessons, what other modules see of them, and who may see or
+manage a course (visibility: published for everyone, a draft only for its instructor,
+admins and the students with access to its material).
+
+Two kinds of lookup: ``load_*`` return this module's mapped objects, for its own use
+cases that change them; the others return read models (``CourseSummary``,
+``LessonSummary``), for the router and for other modules. Both run the same
+statements: a read model is built from the object already loaded.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import NamedTuple, TypeVarTuple
 
-from sqlalchemy import ColumnExpressionArgument, ScalarSelect, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
 from lms.core.errors import Forbidden, NotFound
 from lms.modules.courses import repository
 from lms.modules.courses.models import Course, Lesson
-from lms.modules.courses.schemas import CourseRead
-from lms.modules.courses.service.hooks import access_statement
-
-Ts = TypeVarTuple("Ts")
+from lms.modules.courses.schemas import CourseLabel, CourseRead, CourseSummary, LessonSummary
+from lms.modules.courses.service.access import access_statement
 
 
 class CourseNotFound(NotFound):
@@ -31,7 +33,61 @@ class LessonNotFound(NotFound):
     detail = "No lesson with this id."
 
 
-async def get_course_or_raise(session: AsyncSession, course_id: uuid.UUID) -> Course:
+def summary_of(course: Course) -> CourseSummary:
+    return CourseSummary(
+        id=course.id,
+        title=course.title,
+        slug=course.slug,
+        instructor_id=course.instructor_id,
+        is_published=course.is_published,
+        price=course.price,
+        currency=course.currency,
+    )
+
+
+def lesson_summary_of(lesson: Lesson) -> LessonSummary:
+    metadata = lesson.lesson_metadata
+    return LessonSummary(
+        id=lesson.id,
+        course_id=lesson.course_id,
+        title=lesson.title,
+        slug=lesson.slug,
+        lesson_type=lesson.lesson_type,
+        order_index=lesson.order_index,
+        lesson_metadata=dict(metadata) if metadata is not None else None,
+    )
+
+
+# Who manages a course: one rule, for mapped objects and read models alike.
+
+
+def manages(principal: Principal | None, instructor_id: uuid.UUID) -> bool:
+    """Is the caller the instructor ``instructor_id``, or an admin?"""
+    return principal is not None and (principal.is_admin or principal.id == instructor_id)
+
+
+def require_instructor_or_admin(principal: Principal | None, instructor_id: uuid.UUID) -> None:
+    """403 unless the caller is the instructor ``instructor_id`` or an admin."""
+    if not manages(principal, instructor_id):
+        raise Forbidden(
+            "Only the course's instructor or an admin may do this.", code="not_course_manager"
+        )
+
+
+def is_course_owner_or_admin(principal: Principal | None, course: CourseSummary) -> bool:
+    """Does the caller manage the course (its instructor, or an admin)?"""
+    return manages(principal, course.instructor_id)
+
+
+def require_course_manager(principal: Principal | None, course: CourseSummary) -> None:
+    """Only the owning instructor or an admin changes a course or its lessons (403)."""
+    require_instructor_or_admin(principal, course.instructor_id)
+
+
+# Mapped objects, for this module's use cases
+
+
+async def load_course_or_raise(session: AsyncSession, course_id: uuid.UUID) -> Course:
     """The course, whatever its state (no visibility check); 404 if there is none."""
     course = await repository.get_course(session, course_id)
     if course is None:
@@ -39,7 +95,7 @@ async def get_course_or_raise(session: AsyncSession, course_id: uuid.UUID) -> Co
     return course
 
 
-async def get_lesson_or_raise(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson:
+async def load_lesson_or_raise(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson:
     """The lesson (no visibility check); 404 if there is none."""
     lesson = await repository.get_lesson(session, lesson_id)
     if lesson is None:
@@ -47,98 +103,9 @@ async def get_lesson_or_raise(session: AsyncSession, lesson_id: uuid.UUID) -> Le
     return lesson
 
 
-async def find_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | None:
-    """The lesson, or None (no visibility check)."""
-    return await repository.get_lesson(session, lesson_id)
-
-
-async def get_courses(
-    session: AsyncSession, course_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Course]:
-    """Courses by id, in one query."""
-    return {course.id: course for course in await repository.get_courses(session, course_ids)}
-
-
-class CourseLabel(NamedTuple):
-    """What a list of another module's rows shows of each course."""
-
-    title: str
-    slug: str
-
-
-def with_course_labels(
-    statement: Select[*Ts], course_id: ColumnExpressionArgument[uuid.UUID]
-) -> Select[*Ts, str, str]:
-    """``statement`` with the title and slug of the course whose id is in ``course_id``
-    added as its last two columns, ``course_title`` and ``course_slug`` (null if there is
-    none): another module's list and its
-    course labels in one statement."""
-    return repository.with_course_labels(statement, course_id)
-
-
-def lesson_labels(
-    lesson_id: ColumnExpressionArgument[uuid.UUID],
-) -> tuple[ScalarSelect[str], ScalarSelect[int]]:
-    """The title and position of the lesson whose id is in ``lesson_id``, as scalar
-    subqueries for another module's statement (a ``RETURNING`` clause, say)."""
-    return repository.lesson_labels(lesson_id)
-
-
-def course_label_subqueries(
-    course_id: ColumnExpressionArgument[uuid.UUID],
-) -> tuple[ScalarSelect[str], ScalarSelect[str]]:
-    """The title and slug of the course whose id is in ``course_id``, as scalar
-    subqueries for another module's statement (a ``RETURNING`` clause, say)."""
-    return repository.course_label_subqueries(course_id)
-
-
-def course_published_subquery(
-    course_id: ColumnExpressionArgument[uuid.UUID],
-) -> ScalarSelect[bool]:
-    """Whether the course whose id is in ``course_id`` is published (so anyone may see
-    it), as a scalar subquery for another module's statement."""
-    return repository.course_published_subquery(course_id)
-
-
-async def course_labels(
-    session: AsyncSession, course_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, CourseLabel]:
-    """Title and slug of each course, by id, in one query (lighter than ``get_courses``)."""
-    rows = await repository.course_labels(session, course_ids)
-    return {course_id: CourseLabel(title, slug) for course_id, title, slug in rows}
-
-
-async def get_lessons(
-    session: AsyncSession, lesson_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, Lesson]:
-    """Lessons by id, in one query."""
-    return {lesson.id: lesson for lesson in await repository.get_lessons(session, lesson_ids)}
-
-
-async def list_lesson_ids(session: AsyncSession, course_id: uuid.UUID) -> list[uuid.UUID]:
-    """The ids of every lesson of the course, in course order."""
-    return await repository.lesson_ids_of(session, course_id)
-
-
-async def lock_course(session: AsyncSession, course_id: uuid.UUID, *, shared: bool) -> bool:
-    """Lock the course row for this transaction (shared: other sharers may proceed, lesson
-    changes wait). False if the course no longer exists."""
-    return await repository.lock_course(session, course_id, shared=shared) is not None
-
-
-def is_course_owner_or_admin(principal: Principal | None, course: Course) -> bool:
-    return principal is not None and (principal.is_admin or principal.id == course.instructor_id)
-
-
-def require_course_manager(principal: Principal | None, course: Course) -> None:
-    """Only the owning instructor or an admin changes a course or its lessons."""
-    if not is_course_owner_or_admin(principal, course):
-        raise Forbidden(
-            "Only the course's instructor or an admin may do this.", code="not_course_manager"
-        )
-
-
 async def is_enrolled(session: AsyncSession, *, user_id: uuid.UUID, course_id: uuid.UUID) -> bool:
+    """Has the user access to the course's material through another module (see
+    ``lms.modules.courses.events.MaterialAccess``)?"""
     found = await session.scalar(
         access_statement("is_enrolled"), {"user_id": user_id, "course_id": course_id}
     )
@@ -154,12 +121,12 @@ async def can_view(
         return True
     if principal is None:
         return False
-    if principal.is_admin or principal.id == course.instructor_id:
+    if manages(principal, course.instructor_id):
         return True
     return await is_enrolled(session, user_id=principal.id, course_id=course.id)
 
 
-async def get_visible_course_or_raise(
+async def load_visible_course_or_raise(
     session: AsyncSession, *, principal: Principal | None, course_id: uuid.UUID
 ) -> Course:
     """The course if the caller may see it; otherwise 404, so drafts stay invisible."""
@@ -169,13 +136,13 @@ async def get_visible_course_or_raise(
     return course
 
 
-async def get_managed_course_or_raise(
+async def load_managed_course_or_raise(
     session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
 ) -> Course:
     """The course for its instructor or an admin: 404 if the caller cannot even see it,
     403 if they see it but may not manage it."""
-    course = await get_visible_course_or_raise(session, principal=principal, course_id=course_id)
-    require_course_manager(principal, course)
+    course = await load_visible_course_or_raise(session, principal=principal, course_id=course_id)
+    require_instructor_or_admin(principal, course.instructor_id)
     return course
 
 
@@ -185,6 +152,83 @@ async def has_full_content_access(
     """May the caller see the material of every lesson (owner, admin, enrolled)?"""
     if principal is None:
         return False
-    if is_course_owner_or_admin(principal, course):
+    if manages(principal, course.instructor_id):
         return True
     return await is_enrolled(session, user_id=principal.id, course_id=course.id)
+
+
+# Read models, for the router and other modules
+
+
+async def get_course_or_raise(session: AsyncSession, course_id: uuid.UUID) -> CourseSummary:
+    """The course, whatever its state (no visibility check); 404 if there is none."""
+    return summary_of(await load_course_or_raise(session, course_id))
+
+
+async def get_visible_course_or_raise(
+    session: AsyncSession, *, principal: Principal | None, course_id: uuid.UUID
+) -> CourseSummary:
+    """The course if the caller may see it; otherwise 404, so drafts stay invisible."""
+    return summary_of(
+        await load_visible_course_or_raise(session, principal=principal, course_id=course_id)
+    )
+
+
+async def get_managed_course_or_raise(
+    session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
+) -> CourseSummary:
+    """The course for its instructor or an admin: 404 if the caller cannot even see it,
+    403 if they see it but may not manage it."""
+    return summary_of(
+        await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    )
+
+
+async def get_courses(
+    session: AsyncSession, course_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, CourseSummary]:
+    """Courses by id, in one query (unknown ids are left out)."""
+    return {
+        course.id: summary_of(course)
+        for course in await repository.get_courses(session, course_ids)
+    }
+
+
+async def course_labels(
+    session: AsyncSession, course_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, CourseLabel]:
+    """Title and slug of each course, by id, in one query (lighter than ``get_courses``)."""
+    rows = await repository.course_labels(session, course_ids)
+    return {course_id: CourseLabel(title, slug) for course_id, title, slug in rows}
+
+
+async def get_lesson_or_raise(session: AsyncSession, lesson_id: uuid.UUID) -> LessonSummary:
+    """The lesson (no visibility check); 404 if there is none."""
+    return lesson_summary_of(await load_lesson_or_raise(session, lesson_id))
+
+
+async def find_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> LessonSummary | None:
+    """The lesson, or None (no visibility check)."""
+    lesson = await repository.get_lesson(session, lesson_id)
+    return lesson_summary_of(lesson) if lesson is not None else None
+
+
+async def get_lessons(
+    session: AsyncSession, lesson_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, LessonSummary]:
+    """Lessons by id, in one query (unknown ids are left out)."""
+    return {
+        lesson.id: lesson_summary_of(lesson)
+        for lesson in await repository.get_lessons(session, lesson_ids)
+    }
+
+
+async def list_lesson_ids(session: AsyncSession, course_id: uuid.UUID) -> list[uuid.UUID]:
+    """The ids of every lesson of the course, in course order."""
+    return await repository.lesson_ids_of(session, course_id)
+
+
+async def lock_course(session: AsyncSession, course_id: uuid.UUID, *, shared: bool) -> bool:
+    """Lock the course row for this transaction (shared: other sharers may proceed, lesson
+    changes wait). False if the course no longer exists."""
+    return await repository.lock_course(session, course_id, shared=shared) is not None

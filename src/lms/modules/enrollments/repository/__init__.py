@@ -5,7 +5,7 @@ concurrent requests for one enrollment add up exactly.
 One file per use case, as in the service; ``expressions`` holds what several share.
 """
 
-from lms.modules.enrollments.repository.course_hooks import (
+from lms.modules.enrollments.repository.course_changes import (
     add_lessons_to_totals,
     count_for_course,
     enrollment_ids_of_course,
@@ -15,7 +15,7 @@ from lms.modules.enrollments.repository.course_hooks import (
 from lms.modules.enrollments.repository.enrolling import add_progress_rows, change_status
 from lms.modules.enrollments.repository.lookups import (
     access_condition,
-    enrollment_subqueries,
+    accessible_enrollment_id,
     get,
     get_for,
     get_fresh,
@@ -44,6 +44,7 @@ from lms.modules.enrollments.repository.reviews import course_stats, set_review
 
 __all__ = [
     "access_condition",
+    "accessible_enrollment_id",
     "add_lessons_to_totals",
     "add_progress_rows",
     "add_time",
@@ -53,7 +54,6 @@ __all__ = [
     "count_lesson_completed",
     "course_stats",
     "enrollment_ids_of_course",
-    "enrollment_subqueries",
     "finish_completed",
     "get",
     "get_for",

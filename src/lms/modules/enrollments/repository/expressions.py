@@ -8,7 +8,8 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Numeric, Table, case, func, literal_column, or_
 
-from lms.modules.enrollments.models import ACCESS_STATUSES, Enrollment
+from lms.modules.enrollments.models import Enrollment
+from lms.modules.enrollments.schemas import ACCESS_STATUSES
 
 # The hot statements use the table's columns: a mapped attribute anywhere in a statement
 # (an EXISTS included) sends its every execution through the ORM's statement handling.

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    ColumnExpressionArgument,
     ScalarSelect,
-    Table,
-    bindparam,
     exists,
     select,
 )
@@ -45,15 +42,6 @@ async def get_for(
     return result
 
 
-# Built once: this check runs on every lesson a student opens, and composing a statement
-# costs more than running a cached one.
-_HAS_ACCESS = select(ENROLLMENTS.c.id).where(
-    ENROLLMENTS.c.student_id == bindparam("student_id"),
-    ENROLLMENTS.c.course_id == bindparam("course_id"),
-    gives_access(),
-)
-
-
 def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
     """True when the student's enrollment in the course gives access to its material."""
     return exists().where(
@@ -63,22 +51,14 @@ def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
     )
 
 
-def enrollment_subqueries(
-    student_id: ColumnExpressionArgument[uuid.UUID], course_id: ColumnExpressionArgument[uuid.UUID]
-) -> tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]:
-    # Table columns, not mapped attributes: the enclosing statement stays a Core one.
-    enrollments = cast(Table, Enrollment.__table__)
-
-    def column(selected: Any) -> ScalarSelect[Any]:
-        return (
-            select(selected)
-            .where(enrollments.c.student_id == student_id, enrollments.c.course_id == course_id)
-            .scalar_subquery()
+def accessible_enrollment_id(student_id: Any, course_id: Any) -> ScalarSelect[uuid.UUID]:
+    """The id of the student's enrollment in the course if it gives access, else NULL."""
+    return (
+        select(ENROLLMENTS.c.id)
+        .where(
+            ENROLLMENTS.c.student_id == student_id,
+            ENROLLMENTS.c.course_id == course_id,
+            gives_access(),
         )
-
-    return column(enrollments.c.id), column(enrollments.c.status)
-
-
-async def has_access(session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID) -> bool:
-    found = await session.scalar(_HAS_ACCESS, {"student_id": student_id, "course_id": course_id})
-    return found is not None
+        .scalar_subquery()
+    )

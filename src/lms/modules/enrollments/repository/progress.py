@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import (
-    ColumnExpressionArgument,
     Integer,
     Row,
     Table,
@@ -27,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.db import UTCDateTime
+from lms.modules import courses
 from lms.modules.enrollments.models import Enrollment, LearningTime, LessonProgress
 from lms.modules.enrollments.repository.expressions import ENROLLMENTS, gives_access, percentage
 
@@ -41,10 +40,6 @@ async def progress_exists(
     )
     return found is not None
 
-
-# The title and position of the lesson whose id is in the given column, as two scalar
-# subqueries (the courses module's ``lesson_labels``).
-LessonLabels = Callable[[ColumnExpressionArgument[uuid.UUID]], tuple[Any, Any]]
 
 _PROGRESS = cast(Table, LessonProgress.__table__)
 
@@ -62,7 +57,7 @@ _OWNED_AND_OPEN = (
 
 
 @functools.cache
-def _record_progress_statement(*, with_metadata: bool, labels: LessonLabels) -> Any:
+def _record_progress_statement(*, with_metadata: bool) -> Any:
     """UPDATE lesson_progress for ``record_progress``, composed once per shape: a missing
     position or percentage (NULL) keeps the stored one. On the table, not the mapped
     class: the ORM's bulk-update path costs more than the statement itself."""
@@ -85,7 +80,6 @@ def _record_progress_statement(*, with_metadata: bool, labels: LessonLabels) -> 
     if with_metadata:
         values["progress_metadata"] = bindparam("metadata", type_=row.progress_metadata.type)
     owned = _OWNED_AND_OPEN
-    title, order_index = labels(row.lesson_id)
     return (
         update(_PROGRESS)
         .where(
@@ -96,8 +90,8 @@ def _record_progress_statement(*, with_metadata: bool, labels: LessonLabels) -> 
         .values(**values)
         .returning(
             *_PROGRESS.c,
-            title.label("lesson_title"),
-            order_index.label("lesson_order_index"),
+            courses.lesson_title(row.lesson_id).label("lesson_title"),
+            courses.lesson_order_index(row.lesson_id).label("lesson_order_index"),
         )
     )
 
@@ -127,7 +121,6 @@ async def record_progress(
     metadata: dict[str, Any] | None,
     now: datetime,
     student_id: uuid.UUID,
-    labels: LessonLabels,
 ) -> Row[Any] | None:
     """Add time, replace the position, raise the percentage, start the lesson, in one
     statement that also checks that the enrollment is the student's and open; returns
@@ -144,7 +137,7 @@ async def record_progress(
     }
     if metadata is not None:
         params["metadata"] = metadata
-    statement = _record_progress_statement(with_metadata=metadata is not None, labels=labels)
+    statement = _record_progress_statement(with_metadata=metadata is not None)
     row: Row[Any] | None = (await session.execute(statement, params)).first()
     return row
 
@@ -190,17 +183,13 @@ _MARK_LESSON_COMPLETED = (
         updated_at=_NOW,
     )
 )
-# The title and slug of the course whose id is in the given column, as two scalar
-# subqueries (the courses module's ``course_label_subqueries``).
-CourseLabels = Callable[[ColumnExpressionArgument[uuid.UUID]], tuple[Any, Any]]
 
 
 @functools.cache
-def _count_lesson_completed_statement(labels: CourseLabels) -> Any:
+def _count_lesson_completed_statement() -> Any:
     """On the table, returning columns and the course labels: the usual lesson
     completion is this statement and the mark before it."""
     table = ENROLLMENTS
-    title, slug = labels(table.c.course_id)
     return (
         update(table)
         .where(table.c.id == bindparam("enrollment"))
@@ -212,7 +201,11 @@ def _count_lesson_completed_statement(labels: CourseLabels) -> Any:
             last_accessed_at=_NOW,
             started_at=func.coalesce(table.c.started_at, _NOW),
         )
-        .returning(*table.c, title.label("course_title"), slug.label("course_slug"))
+        .returning(
+            *table.c,
+            courses.course_title(table.c.course_id).label("course_title"),
+            courses.course_slug(table.c.course_id).label("course_slug"),
+        )
     )
 
 
@@ -255,12 +248,12 @@ async def mark_lesson_completed(
 
 
 async def count_lesson_completed(
-    session: AsyncSession, *, enrollment_id: uuid.UUID, now: datetime, labels: CourseLabels
+    session: AsyncSession, *, enrollment_id: uuid.UUID, now: datetime
 ) -> Row[*tuple[Any, ...]] | None:
     """Count one more completed lesson; returns the enrollment's row as updated, with
     ``course_title`` and ``course_slug`` (None if there is none). Mapped objects of the
     enrollment already in the session are not refreshed."""
-    statement = _count_lesson_completed_statement(labels)
+    statement = _count_lesson_completed_statement()
     row: Row[*tuple[Any, ...]] | None = (
         await session.execute(statement, {"enrollment": enrollment_id, "now": now})
     ).first()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnExpressionArgument, Row, Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.session import Executor
+from lms.modules import courses
 from lms.modules.enrollments.models import Enrollment, LessonProgress
 from lms.modules.enrollments.repository.expressions import ENROLLMENTS
 
@@ -21,12 +22,6 @@ async def progress_of(session: AsyncSession, enrollment_id: uuid.UUID) -> list[L
             select(LessonProgress).where(LessonProgress.enrollment_id == enrollment_id)
         )
     )
-
-
-# Adds the course's title and slug to a statement as its last two columns,
-# ``course_title`` and ``course_slug``, given the column that holds the course id (the
-# courses module's ``with_course_labels``).
-LabelJoin = Callable[[Select[*tuple[Any, ...]], ColumnExpressionArgument[uuid.UUID]], Any]
 
 
 @functools.cache
@@ -54,21 +49,25 @@ def _page_statements(
 
 
 @functools.cache
-def _labelled_student_page(*, with_status: bool, labels: LabelJoin) -> Any:
+def _labelled_student_page(*, with_status: bool) -> Any:
     """A student's page as columns (no mapped objects to build), with the window total
-    and the course labels; the parameters of ``_page_statements``."""
+    and the course's title and slug; the parameters of ``_page_statements``."""
     table = ENROLLMENTS
     conditions = [table.c.student_id == bindparam("owner")]
     if with_status:
         conditions.append(table.c.status == bindparam("status"))
-    page = (
-        select(*table.c, func.count().over().label("total"))
+    return (
+        select(
+            *table.c,
+            func.count().over().label("total"),
+            courses.course_title(table.c.course_id).label("course_title"),
+            courses.course_slug(table.c.course_id).label("course_slug"),
+        )
         .where(*conditions)
         .order_by(table.c.enrolled_at.desc(), table.c.id)
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
-    return labels(page, table.c.course_id)
 
 
 async def _page_rows(
@@ -108,14 +107,13 @@ async def labelled_page_for_student(
     session: Executor,
     student_id: uuid.UUID,
     *,
-    labels: LabelJoin,
     status: str | None,
     offset: int,
     limit: int,
 ) -> tuple[Sequence[Row[*tuple[Any, ...]]], int]:
     """A page of the student's enrollments as rows of columns, each with
     ``course_title`` and ``course_slug``, in one statement."""
-    statement = _labelled_student_page(with_status=bool(status), labels=labels)
+    statement = _labelled_student_page(with_status=bool(status))
     return await _page_rows(
         session, "student_id", student_id, status=status, offset=offset, limit=limit,
         page_statement=statement,

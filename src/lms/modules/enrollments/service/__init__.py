@@ -1,34 +1,36 @@
-"""Enrollments and progress: enrolling (free, or paid with access granted by the payments
-module), progress and completion with exact counters, reviews, course statistics, and
-the weekly-progress and reminder emails.
+"""Enrollments and progress: enrolling (free, or paid once the payments module says the
+student has paid), progress and completion with exact counters, reviews, course
+statistics, and the weekly-progress and reminder emails.
 
-One file per use case: ``lookups``, ``enrolling``, ``progress``, ``reading``,
-``reviews`` (with the course statistics), ``periodic_emails``; ``hooks`` holds the
-extension points other modules register with, ``course_hooks`` what this module
-registers with the courses and files modules. This package re-exports what the router
-and other modules call.
+One file per use case: ``lookups`` (finding, rights, the access rule as SQL),
+``enrolling``, ``progress``, ``reading``, ``reviews`` (with the course statistics),
+``periodic_emails``; ``reactions`` holds how enrollments follow the courses and files
+modules, ``flows`` how they take part in the workflows of payments, assignments and
+quizzes (subscribers, wired in ``lms/wiring.py``). This package re-exports what the
+router and the module's surface use.
 """
 
-# Imported for what it registers with the courses and files modules.
-from lms.modules.enrollments.service import course_hooks  # noqa: F401
 from lms.modules.enrollments.service.enrolling import (
     PaymentRequired,
     drop_enrollment,
     enroll,
     enroll_student,
+    has_paid_access,
     reactivate_enrollment,
 )
-from lms.modules.enrollments.service.hooks import (
-    has_paid_access,
-    on_enrollment_completed,
-    register_paid_access_checker,
+from lms.modules.enrollments.service.flows import (
+    complete_lesson_after_assignment,
+    complete_lesson_after_quiz,
+    drop_after_refund,
+    enroll_after_payment,
 )
 from lms.modules.enrollments.service.lookups import (
     EnrollmentClosed,
     EnrollmentNotFound,
-    enrollment_subqueries,
+    accessible_enrollment_id,
     get_enrollment_for,
     get_enrollment_or_raise,
+    has_access,
 )
 from lms.modules.enrollments.service.periodic_emails import COURSE_REMINDER_JOB, WEEKLY_PROGRESS_JOB
 from lms.modules.enrollments.service.progress import (
@@ -37,6 +39,14 @@ from lms.modules.enrollments.service.progress import (
     complete_lesson_for,
     mark_certificate_issued,
     update_progress,
+)
+from lms.modules.enrollments.service.reactions import (
+    CourseHasEnrollments,
+    add_lesson_to_enrollments,
+    recount_after_lesson_deleted,
+    refuse_deleting_course_with_students,
+    students_have_access,
+    students_read_course_materials,
 )
 from lms.modules.enrollments.service.reading import (
     enrollment_read,
@@ -49,28 +59,37 @@ from lms.modules.enrollments.service.reviews import course_stats, review_enrollm
 __all__ = [
     "COURSE_REMINDER_JOB",
     "WEEKLY_PROGRESS_JOB",
+    "CourseHasEnrollments",
     "EnrollmentClosed",
     "EnrollmentNotFound",
     "LessonNotInCourse",
     "PaymentRequired",
+    "accessible_enrollment_id",
+    "add_lesson_to_enrollments",
     "complete_lesson",
+    "complete_lesson_after_assignment",
+    "complete_lesson_after_quiz",
     "complete_lesson_for",
     "course_stats",
+    "drop_after_refund",
     "drop_enrollment",
     "enroll",
+    "enroll_after_payment",
     "enroll_student",
     "enrollment_read",
-    "enrollment_subqueries",
     "get_enrollment_detail",
     "get_enrollment_for",
     "get_enrollment_or_raise",
+    "has_access",
     "has_paid_access",
     "list_course_enrollments",
     "list_my_enrollments",
     "mark_certificate_issued",
-    "on_enrollment_completed",
     "reactivate_enrollment",
-    "register_paid_access_checker",
+    "recount_after_lesson_deleted",
+    "refuse_deleting_course_with_students",
     "review_enrollment",
+    "students_have_access",
+    "students_read_course_materials",
     "update_progress",
 ]

@@ -1,5 +1,5 @@
-"""Enrolling (free, or paid with access granted by the payments module), dropping and
-reactivating."""
+"""Enrolling (free, or paid: the payments module answers whether the student has paid),
+dropping and reactivating."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
-from lms.modules import users
-from lms.modules.courses import service as courses
-from lms.modules.emails import service as emails
+from lms.modules import courses, emails, users
 from lms.modules.enrollments import repository
+from lms.modules.enrollments.events import PaidAccessAsked
 from lms.modules.enrollments.models import Enrollment
-from lms.modules.enrollments.service.hooks import has_paid_access
 
 
 class AlreadyEnrolled(Conflict):
@@ -34,7 +33,15 @@ class PaymentRequired(AppError):
         super().__init__(extra={"title": "Payment Required"})
 
 
-def course_url(settings: Settings, course: courses.Course) -> str:
+async def has_paid_access(
+    session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
+) -> bool:
+    """Has the student paid for (or subscribed to) this course? Asks the modules that
+    know (``PaidAccessAsked``: the payments module); False when none says yes."""
+    return await events.ask(session, PaidAccessAsked(student_id=student_id, course_id=course_id))
+
+
+def course_url(settings: Settings, course: courses.CourseSummary) -> str:
     """The course's public page, for links in emails."""
     return f"{settings.public_base_url.rstrip('/')}/courses/{course.slug}"
 
@@ -115,9 +122,9 @@ async def enroll_student(
 ) -> Enrollment:
     """Enroll a student (idempotent: an existing enrollment is returned as it is).
 
-    The payments module calls this after a succeeded payment with
-    ``skip_payment_check=True``: then neither the price nor the published state is
-    checked, so a paid seat is honoured even if the course was unpublished meanwhile.
+    A succeeded payment enrolls with ``skip_payment_check=True`` (``flows``): then
+    neither the price nor the published state is checked, so a paid seat is honoured
+    even if the course was unpublished meanwhile.
     Creates a progress row per lesson and queues the course-enrolled email. If another
     transaction enrolls the same student at the same moment, raises ``AlreadyEnrolled``
     (409); a retry then returns that enrollment."""

@@ -1,17 +1,24 @@
-"""Finding an enrollment, and who may see or act on it."""
+"""Finding an enrollment, who may see or act on it, and the access rule as SQL for other
+modules' statements.
+
+``load_*`` return this module's mapped objects, for its own use cases; the others return
+``EnrollmentSummary``, for other modules (built from the object already loaded: the
+same statements).
+"""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnExpressionArgument, ScalarSelect
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, ScalarSelect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
 from lms.core.errors import Forbidden, NotFound, RuleViolation
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.enrollments import repository
-from lms.modules.enrollments.models import ACCESS_STATUSES, Enrollment
+from lms.modules.enrollments.models import Enrollment
+from lms.modules.enrollments.schemas import ACCESS_STATUSES, EnrollmentSummary
 
 
 class EnrollmentNotFound(NotFound):
@@ -24,22 +31,54 @@ class EnrollmentClosed(RuleViolation):
     detail = "This enrollment is dropped or expired."
 
 
+def summary_of(enrollment: Enrollment) -> EnrollmentSummary:
+    return EnrollmentSummary(
+        id=enrollment.id,
+        student_id=enrollment.student_id,
+        course_id=enrollment.course_id,
+        status=enrollment.status,
+        enrolled_at=enrollment.enrolled_at,
+        completed_at=enrollment.completed_at,
+        certificate_issued_at=enrollment.certificate_issued_at,
+    )
+
+
 async def get_enrollment_for(
     session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
-) -> Enrollment | None:
+) -> EnrollmentSummary | None:
     """The student's enrollment in the course, whatever its status, or None."""
-    return await repository.get_for(session, student_id=student_id, course_id=course_id)
+    enrollment = await repository.get_for(session, student_id=student_id, course_id=course_id)
+    return summary_of(enrollment) if enrollment is not None else None
 
 
-def enrollment_subqueries(
-    student_id: ColumnExpressionArgument[uuid.UUID], course_id: ColumnExpressionArgument[uuid.UUID]
-) -> tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]:
-    """The id and the status of the student's enrollment in the course (NULL when there is
-    none), as scalar subqueries for another module's statement."""
-    return repository.enrollment_subqueries(student_id, course_id)
+async def get_enrollment_or_raise(
+    session: AsyncSession, enrollment_id: uuid.UUID
+) -> EnrollmentSummary:
+    """The enrollment, whatever its status (no ownership check); 404 if there is none."""
+    return summary_of(await load_enrollment_or_raise(session, enrollment_id))
 
 
-async def get_enrollment_or_raise(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment:
+def has_access(
+    student_id: ColumnExpressionArgument[uuid.UUID],
+    course_id: ColumnExpressionArgument[uuid.UUID],
+) -> ColumnElement[bool]:
+    """True when the student's enrollment in the course gives access to its material
+    (an ``EXISTS``: active or completed). The arguments are columns of the enclosing
+    statement or bound parameters."""
+    return repository.access_condition(student_id, course_id)
+
+
+def accessible_enrollment_id(
+    student_id: ColumnExpressionArgument[uuid.UUID],
+    course_id: ColumnExpressionArgument[uuid.UUID],
+) -> ScalarSelect[uuid.UUID]:
+    """The id of the student's enrollment in the course if it gives access to the
+    material, else NULL: a scalar subquery for a statement that needs the enrollment it
+    works under (a quiz attempt's, say)."""
+    return repository.accessible_enrollment_id(student_id, course_id)
+
+
+async def load_enrollment_or_raise(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment:
     enrollment = await repository.get(session, enrollment_id)
     if enrollment is None:
         raise EnrollmentNotFound()
@@ -51,7 +90,7 @@ async def visible_enrollment(
 ) -> Enrollment:
     """The enrollment for its student, the course's instructor or an admin; 404 for
     anyone else, so ids of other students' enrollments reveal nothing."""
-    enrollment = await get_enrollment_or_raise(session, enrollment_id)
+    enrollment = await load_enrollment_or_raise(session, enrollment_id)
     if enrollment.student_id == principal.id or principal.is_admin:
         return enrollment
     course = await courses.get_course_or_raise(session, enrollment.course_id)

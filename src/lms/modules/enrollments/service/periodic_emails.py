@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core import jobs
 from lms.core.config import get_settings
 from lms.core.db import utcnow
-from lms.modules import users
-from lms.modules.courses import service as courses
-from lms.modules.emails import service as emails
+from lms.modules import courses, emails, users
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.service.enrolling import course_url

@@ -15,20 +15,24 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import NotFound
-from lms.modules import users
-from lms.modules.courses import service as courses
-from lms.modules.emails import service as emails
+from lms.modules import courses, emails, users
 from lms.modules.enrollments import repository
-from lms.modules.enrollments.models import ACCESS_STATUSES, Enrollment
-from lms.modules.enrollments.schemas import EnrollmentRead, LessonProgressRead, ProgressUpdate
-from lms.modules.enrollments.service.hooks import run_completion_listeners
+from lms.modules.enrollments.events import EnrollmentCompleted
+from lms.modules.enrollments.models import Enrollment
+from lms.modules.enrollments.schemas import (
+    ACCESS_STATUSES,
+    EnrollmentRead,
+    LessonProgressRead,
+    ProgressUpdate,
+)
 from lms.modules.enrollments.service.lookups import (
     EnrollmentClosed,
     EnrollmentNotFound,
-    get_enrollment_or_raise,
+    load_enrollment_or_raise,
     own_enrollment,
 )
 from lms.modules.enrollments.service.reading import enrollment_read
@@ -62,7 +66,6 @@ async def update_progress(
         metadata=data.progress_metadata,
         now=now,
         student_id=principal.id,
-        labels=courses.lesson_labels,
     )
     if progress is None:
         await own_enrollment(session, principal, enrollment_id)
@@ -83,7 +86,8 @@ async def update_progress(
 
 async def handle_enrollment_completed(session: AsyncSession, enrollment: Enrollment) -> None:
     """What follows a completion, in its transaction: the course-completed email (once,
-    by its dedupe key) and the completion listeners."""
+    by its dedupe key), then ``EnrollmentCompleted`` for the modules that react (the
+    certificate is queued)."""
     course = await courses.get_course_or_raise(session, enrollment.course_id)
     student = await users.get_user_summary_or_raise(session, enrollment.student_id)
     await emails.queue_email(
@@ -93,7 +97,16 @@ async def handle_enrollment_completed(session: AsyncSession, enrollment: Enrollm
         context={"full_name": student.full_name, "course_title": course.title},
         dedupe_key=f"course_completed:{enrollment.id}",
     )
-    await run_completion_listeners(session, enrollment)
+    assert enrollment.completed_at is not None  # set by the statement that completed it
+    await events.publish(
+        session,
+        EnrollmentCompleted(
+            enrollment_id=enrollment.id,
+            student_id=enrollment.student_id,
+            course_id=enrollment.course_id,
+            completed_at=enrollment.completed_at,
+        ),
+    )
 
 
 async def complete_lesson(
@@ -101,8 +114,10 @@ async def complete_lesson(
 ) -> None:
     """Mark a lesson of the enrollment completed (idempotent). Completing the last lesson
     completes the enrollment: status ``completed``, ``completed_at``, the
-    course-completed email and the completion listeners, exactly once. No ownership
-    check: the caller (the quizzes or assignments module) has done it."""
+    course-completed email and ``EnrollmentCompleted``, exactly once. No ownership
+    check: the caller (a passed quiz or assignment) has done it. Refused with
+    ``EnrollmentClosed`` for a dropped or expired enrollment and ``LessonNotInCourse``
+    for a lesson of another course, before anything is written."""
     await _complete_lesson(
         session, enrollment_id=enrollment_id, lesson_id=lesson_id, read=False, student=None
     )
@@ -121,7 +136,7 @@ async def _complete_lesson(
     the enrollment must be theirs: the statement that marks the lesson checks that, and
     the enrollment is read only when it marks nothing, to tell why."""
     if student is None:
-        enrollment = await get_enrollment_or_raise(session, enrollment_id)
+        enrollment = await load_enrollment_or_raise(session, enrollment_id)
         if enrollment.status not in ACCESS_STATUSES:
             raise EnrollmentClosed()
     now = utcnow()
@@ -135,7 +150,7 @@ async def _complete_lesson(
     ):
         # The usual case is one statement: the count, returning the enrollment.
         counted = await repository.count_lesson_completed(
-            session, enrollment_id=enrollment_id, now=now, labels=courses.course_label_subqueries
+            session, enrollment_id=enrollment_id, now=now
         )
     else:
         if student is not None:  # 404, 403 or 409 unless it is the student's, and open

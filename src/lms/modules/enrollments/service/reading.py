@@ -8,10 +8,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
-from lms.core.pagination import Page, PageParams
+from lms.core.pagination import Page, PageParams, page_of
 from lms.core.session import Executor
-from lms.modules import users
-from lms.modules.courses import service as courses
+from lms.modules import courses, users
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import Enrollment, LessonProgress
 from lms.modules.enrollments.schemas import (
@@ -24,7 +23,7 @@ from lms.modules.enrollments.service.lookups import visible_enrollment
 
 
 def _read(
-    enrollment: Enrollment, course: courses.Course | courses.CourseLabel | None
+    enrollment: Enrollment, course: courses.CourseSummary | courses.CourseLabel | None
 ) -> EnrollmentRead:
     read = EnrollmentRead.model_validate(enrollment)
     if course is not None:
@@ -38,7 +37,9 @@ async def enrollment_read(session: AsyncSession, enrollment: Enrollment) -> Enro
     return _read(enrollment, labels.get(enrollment.course_id))
 
 
-def progress_read(progress: LessonProgress, lesson: courses.Lesson | None) -> LessonProgressRead:
+def progress_read(
+    progress: LessonProgress, lesson: courses.LessonSummary | None
+) -> LessonProgressRead:
     read = LessonProgressRead.model_validate(progress)
     if lesson is not None:
         read.lesson_title = lesson.title
@@ -74,17 +75,11 @@ async def list_my_enrollments(
     rows, total = await repository.labelled_page_for_student(
         session,
         principal.id,
-        labels=courses.with_course_labels,
         status=status,
         offset=page.offset,
         limit=page.page_size,
     )
-    return Page[EnrollmentRead](
-        items=[EnrollmentRead.model_validate(row._asdict()) for row in rows],
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-    )
+    return page_of([EnrollmentRead.model_validate(row._asdict()) for row in rows], total, page)
 
 
 async def list_course_enrollments(
@@ -113,6 +108,4 @@ async def list_course_enrollments(
                 student_email=student.email if student else None,
             )
         )
-    return Page[CourseEnrollmentRead](
-        items=items, total=total, page=page.page, page_size=page.page_size
-    )
+    return page_of(items, total, page)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.db import utcnow
 from lms.core.deps import Principal
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.enrollments import repository
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.schemas import CourseEnrollmentStats, ReviewCreate, StatusCounts

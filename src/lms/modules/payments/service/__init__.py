@@ -7,21 +7,20 @@ Rules that hold whatever the provider:
   event id in the same transaction as its effects, and a replay changes nothing.
 - Payment states only move forward (pending → failed → succeeded → refunded; a failed
   attempt may still succeed later), so events arriving out of order are harmless.
-- A succeeded payment enrolls the student through the enrollments service (which sends
-  the enrollment email); a full refund can drop that enrollment
-  (``LMS_REFUND_REVOKES_ENROLLMENT``).
+- A succeeded payment for a course publishes ``PaymentSucceeded`` (the enrollments
+  module enrolls the student and sends the enrollment email); a full refund publishes
+  ``PaymentRefunded``, which drops that enrollment when ``LMS_REFUND_REVOKES_ENROLLMENT``
+  says so. The flow is wired in ``lms/wiring.py``.
 
 One file per use case: ``checkout`` (paying for a course), ``subscriptions``,
 ``refunds``, ``webhooks`` (the providers' events), ``revenue`` (admin reports),
-``reading`` (payments and subscriptions as the API shows them), ``access`` (what other
-modules may ask: ``has_paid_access``, ``course_has_payments``) and ``errors``.
-Importing this package registers ``access``'s checks with the enrollments and courses
-modules.
+``reading`` (payments and subscriptions as the API shows them), ``access`` (what
+payments answer other modules, subscribed in ``lms/wiring.py``) and ``errors``.
 """
 
 from __future__ import annotations
 
-from lms.modules.payments.service.access import course_has_payments, has_paid_access
+from lms.modules.payments.service.access import has_paid_for_course, refuse_deleting_paid_course
 from lms.modules.payments.service.checkout import return_url_for, start_course_payment
 from lms.modules.payments.service.reading import (
     get_payment_for,
@@ -37,14 +36,14 @@ from lms.modules.payments.service.webhooks import handle_webhook
 
 __all__ = [
     "cancel_subscription",
-    "course_has_payments",
     "get_payment_for",
     "handle_webhook",
-    "has_paid_access",
+    "has_paid_for_course",
     "list_my_payments",
     "list_my_subscriptions",
     "payment_read",
     "refund_payment",
+    "refuse_deleting_paid_course",
     "return_url_for",
     "revenue_summary",
     "start_course_payment",

@@ -16,9 +16,7 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import RuleViolation
-from lms.modules import users
-from lms.modules.courses import service as courses
-from lms.modules.enrollments import service as enrollments
+from lms.modules import courses, enrollments, users
 from lms.modules.payments import repository
 from lms.modules.payments.models import Payment
 from lms.modules.payments.providers import ProviderRegistry
@@ -81,7 +79,7 @@ async def start_course_payment(
     enrollment = await enrollments.get_enrollment_for(
         session, student_id=principal.id, course_id=course.id
     )
-    if enrollment is not None and enrollment.status in ("active", "completed"):
+    if enrollment is not None and enrollment.gives_access:
         raise AlreadyEnrolled()
     if await repository.has_succeeded_payment(session, user_id=principal.id, course_id=course.id):
         raise AlreadyPaid()

@@ -1,7 +1,8 @@
 """Giving money back: an admin's refund through the provider, and recording a refund
 whichever side started it (our request or the provider's webhook).
 
-A full refund can drop the enrollment it bought (``LMS_REFUND_REVOKES_ENROLLMENT``).
+A full refund publishes ``PaymentRefunded``; the enrollments module drops the
+enrollment it bought when ``LMS_REFUND_REVOKES_ENROLLMENT`` says so.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.db import utcnow
-from lms.modules.enrollments import service as enrollments
 from lms.modules.payments import repository
+from lms.modules.payments.events import PaymentRefunded
 from lms.modules.payments.models import Payment
 from lms.modules.payments.providers import ProviderRegistry
 from lms.modules.payments.providers.base import RefundRequest, to_minor_units
@@ -77,7 +79,8 @@ async def record_refund(
     session: AsyncSession, *, settings: Settings, payment: Payment, total: Decimal
 ) -> bool:
     """Raise the refunded total (never lower it); a full refund ends the payment and,
-    when configured, the enrollment it bought. Returns whether anything changed."""
+    when configured, the enrollment it bought (``PaymentRefunded``). Returns whether
+    anything changed."""
     total = min(total, payment.amount)
     if total <= payment.refunded_amount:
         return False
@@ -85,8 +88,15 @@ async def record_refund(
     if total >= payment.amount:
         payment.status = "refunded"
         payment.refunded_at = utcnow()
-        if settings.refund_revokes_enrollment and payment.course_id is not None:
-            await enrollments.drop_enrollment(
-                session, student_id=payment.user_id, course_id=payment.course_id
-            )
+        await events.publish(
+            session,
+            PaymentRefunded(
+                payment_id=payment.id,
+                user_id=payment.user_id,
+                course_id=payment.course_id,
+                amount=payment.amount,
+                currency=payment.currency,
+                revokes_enrollment=settings.refund_revokes_enrollment,
+            ),
+        )
     return True

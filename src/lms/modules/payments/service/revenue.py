@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.payments import repository
 from lms.modules.payments.schemas import (
     CourseRevenue,

@@ -4,8 +4,8 @@ then applied to the payment or subscription it names.
 
 Payment states only move forward (pending → failed → succeeded → refunded; a failed
 attempt may still succeed later), so events arriving out of order are harmless, and a
-replay changes nothing. A succeeded payment enrolls the student through the enrollments
-service (which sends the enrollment email).
+replay changes nothing. A succeeded payment for a course publishes ``PaymentSucceeded``:
+the enrollments module enrolls the student (and sends the enrollment email).
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from decimal import Decimal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.errors import AppError
-from lms.modules.enrollments import service as enrollments
+from lms.modules import enrollments
 from lms.modules.payments import repository
+from lms.modules.payments.events import PaymentSucceeded
 from lms.modules.payments.models import Payment
 from lms.modules.payments.providers import ProviderRegistry
 from lms.modules.payments.providers.base import (
@@ -188,7 +190,7 @@ async def _apply_payment_event(
         if event.reference:
             payment.provider_reference = event.reference
         await session.flush()
-        outcome.note = await _enroll(session, settings=settings, payment=payment)
+        outcome.note = await _enroll(session, payment=payment)
     elif event.kind is EventKind.PAYMENT_FAILED:
         if payment.status != "pending":
             outcome.note = f"late failure ignored: already {payment.status}"
@@ -208,20 +210,24 @@ async def _apply_payment_event(
     return outcome
 
 
-async def _enroll(session: AsyncSession, *, settings: Settings, payment: Payment) -> str | None:
-    """Enroll the payer (idempotent). A refusal from the enrollments module (the course
-    was unpublished since, say) is recorded on the event; the payment stays succeeded
-    so an admin can refund it."""
+async def _enroll(session: AsyncSession, *, payment: Payment) -> str | None:
+    """Tell the modules that react that the payment for a course succeeded (the
+    enrollments module enrolls the payer, idempotently), and link the enrollment. A
+    refusal (the course was deleted since, say) is recorded on the event; the payment
+    stays succeeded so an admin can refund it."""
     if payment.course_id is None:
         return None
     try:
         async with session.begin_nested():
-            enrollment = await enrollments.enroll_student(
+            await events.publish(
                 session,
-                settings=settings,
-                student_id=payment.user_id,
-                course_id=payment.course_id,
-                skip_payment_check=True,
+                PaymentSucceeded(
+                    payment_id=payment.id,
+                    user_id=payment.user_id,
+                    course_id=payment.course_id,
+                    amount=payment.amount,
+                    currency=payment.currency,
+                ),
             )
     except AppError as exc:
         log.warning(
@@ -229,11 +235,11 @@ async def _enroll(session: AsyncSession, *, settings: Settings, payment: Payment
             extra={"payment_id": str(payment.id), "code": exc.code},
         )
         return f"enrollment refused: {exc.detail}"
-    if enrollment.status == "dropped":  # dropped by an earlier refund, paid for again
-        await enrollments.reactivate_enrollment(
-            session, student_id=payment.user_id, course_id=payment.course_id
-        )
-    payment.enrollment_id = enrollment.id
+    enrollment = await enrollments.get_enrollment_for(
+        session, student_id=payment.user_id, course_id=payment.course_id
+    )
+    if enrollment is not None:
+        payment.enrollment_id = enrollment.id
     return None
 
 

@@ -279,27 +279,25 @@ async def expired_open_attempts(
 
 def taking_state(
     *,
-    course_published: Callable[[ColumnElement[uuid.UUID]], ScalarSelect[bool]],
-    enrollment: Callable[
-        [ColumnElement[uuid.UUID]], tuple[ScalarSelect[uuid.UUID], ScalarSelect[str]]
-    ],
+    course_published: Callable[[ColumnElement[uuid.UUID]], ColumnElement[bool]],
+    enrollment_id: Callable[[ColumnElement[uuid.UUID]], ScalarSelect[uuid.UUID]],
 ) -> Select[Any]:
     """The quiz (``:quiz``) with what starting an attempt at it depends on, in one row:
-    whether its course is published, the caller's enrollment in the course (id and
-    status), the highest attempt number of that enrollment at the quiz and whether an
-    attempt is open. The two callables give those subqueries for the quiz's course."""
+    whether its course is published, the caller's enrollment in the course if it gives
+    access (else NULL), the highest attempt number of that enrollment at the quiz and
+    whether an attempt is open. The two callables are the courses and enrollments
+    modules' named expressions, given the quiz's course column."""
     course_id = QUIZZES.c.course_id
-    enrollment_id, enrollment_status = enrollment(course_id)
+    enrollment = enrollment_id(course_id)
     # Nested one level deeper, the enrollment subquery is correlated to the quiz explicitly.
     of_enrollment = (
-        _ATTEMPTS.c.enrollment_id == enrollment_id.correlate(QUIZZES),
+        _ATTEMPTS.c.enrollment_id == enrollment.correlate(QUIZZES),
         _ATTEMPTS.c.quiz_id == QUIZZES.c.id,
     )
     return select(
         *QUIZZES.columns,
         course_published(course_id).label("course_published"),
-        enrollment_id.label("enrollment_id"),
-        enrollment_status.label("enrollment_status"),
+        enrollment.label("enrollment_id"),
         select(func.max(_ATTEMPTS.c.attempt_number))
         .where(*of_enrollment)
         .scalar_subquery()
@@ -312,8 +310,7 @@ def taking_state(
 class TakingState:
     quiz: Quiz  # outside the session: only read
     course_published: bool
-    enrollment_id: uuid.UUID | None
-    enrollment_status: str | None
+    enrollment_id: uuid.UUID | None  # only an enrollment that gives access
     last_number: int
     has_open: bool
 
@@ -330,7 +327,6 @@ async def read_taking_state(
         quiz=quiz_from(row),
         course_published=bool(row["course_published"]),
         enrollment_id=row["enrollment_id"],
-        enrollment_status=row["enrollment_status"],
         last_number=row["last_number"] or 0,
         has_open=bool(row["has_open"]),
     )

@@ -5,30 +5,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
 from lms.core.errors import NotFound
-from lms.modules.courses import service as courses
-from lms.modules.enrollments import service as enrollments
+from lms.modules import courses, enrollments
 from lms.modules.quizzes import repository
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.service.errors import NotEnrolled, QuizNotFound
-
-# The enrollment statuses that may take a course's quizzes.
-TAKING_STATUSES = ("active", "completed")
 
 
 @dataclass(frozen=True)
 class QuizContext:
     quiz: Quiz
-    course: Any
+    course: courses.CourseSummary
     is_manager: bool
 
 
-def can_manage(principal: Principal | None, course: Any) -> bool:
+def can_manage(principal: Principal | None, course: courses.CourseSummary) -> bool:
     """Whether the caller teaches the course (or is an admin)."""
     return principal is not None and courses.is_course_owner_or_admin(principal, course)
 
@@ -81,7 +76,7 @@ async def managed_quiz(
 
 async def managed_course(
     session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
-) -> Any:
+) -> courses.CourseSummary:
     """The course if the caller manages it (404 / 403 as for ``managed_quiz``)."""
     course = await courses.get_visible_course_or_raise(
         session, principal=principal, course_id=course_id
@@ -90,12 +85,14 @@ async def managed_course(
     return course
 
 
-async def enrollment_for_taking(session: AsyncSession, *, principal: Principal, course: Any) -> Any:
+async def enrollment_for_taking(
+    session: AsyncSession, *, principal: Principal, course: courses.CourseSummary
+) -> enrollments.EnrollmentSummary:
     """The caller's enrollment in the course, if it lets them take its quizzes (403
     ``not_enrolled`` otherwise)."""
     enrollment = await enrollments.get_enrollment_for(
         session, student_id=principal.id, course_id=course.id
     )
-    if enrollment is None or enrollment.status not in TAKING_STATUSES:
+    if enrollment is None or not enrollment.gives_access:
         raise NotEnrolled()
     return enrollment

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
 from lms.core.errors import Forbidden, NotFound, RuleViolation
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.quizzes import grading, repository, service
 from lms.modules.quizzes.models import Quiz, QuizQuestion
 from lms.modules.quizzes.repository import QuestionRecord

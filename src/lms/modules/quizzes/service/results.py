@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.core.errors import RuleViolation
-from lms.modules.courses import service as courses
+from lms.modules import courses
 from lms.modules.quizzes import grading, repository, service
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord

@@ -17,10 +17,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core import jobs
+from lms.core import events, jobs
 from lms.core.config import Settings, get_settings
-from lms.modules.enrollments import service as enrollments
 from lms.modules.quizzes import grading, repository, service
+from lms.modules.quizzes.events import QuizAttemptGraded
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord
 from lms.modules.quizzes.service.errors import AttemptChanged, AttemptClosed
@@ -106,10 +106,22 @@ async def settle(
         is_passed=total.is_passed,
     )
     saved = await _write(session, graded, at=at)
-    if total.is_passed and quiz.quiz_type == "graded" and quiz.lesson_id is not None:
-        await _complete_lesson(
-            session, enrollment_id=attempt.enrollment_id, lesson_id=quiz.lesson_id
-        )
+    await events.publish(
+        session,
+        QuizAttemptGraded(
+            quiz_id=quiz.id,
+            attempt_id=saved.id,
+            student_id=saved.student_id,
+            enrollment_id=saved.enrollment_id,
+            course_id=quiz.course_id,
+            lesson_id=quiz.lesson_id,
+            quiz_type=quiz.quiz_type,
+            score=total.score,
+            max_score=total.max_score,
+            percentage=total.percentage,
+            passed=total.is_passed,
+        ),
+    )
     return saved
 
 
@@ -118,21 +130,6 @@ async def _write(session: AsyncSession, attempt: AttemptRecord, *, at: datetime)
     if saved is None:
         raise AttemptChanged()  # another request wrote this attempt first
     return saved
-
-
-async def _complete_lesson(
-    session: AsyncSession, *, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
-) -> None:
-    """Count the passed quiz toward the course. An enrollment dropped since the attempt
-    started no longer progresses; the attempt keeps its grade all the same."""
-    try:
-        # Both refusals come before complete_lesson writes anything.
-        await enrollments.complete_lesson(session, enrollment_id=enrollment_id, lesson_id=lesson_id)
-    except (enrollments.EnrollmentClosed, enrollments.LessonNotInCourse):
-        log.info(
-            "passed quiz not counted toward its lesson",
-            extra={"enrollment_id": str(enrollment_id), "lesson_id": str(lesson_id)},
-        )
 
 
 # --- the time limit --------------------------------------------------------------------

@@ -25,8 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
-from lms.modules.courses import service as courses
-from lms.modules.enrollments import service as enrollments
+from lms.modules import courses, enrollments
 from lms.modules.quizzes import grading, repository, service
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord, QuestionRecord
@@ -95,8 +94,8 @@ def _new_attempt(
 @functools.cache
 def _taking_state() -> Select[Any]:
     return repository.taking_state(
-        course_published=courses.course_published_subquery,
-        enrollment=functools.partial(enrollments.enrollment_subqueries, bindparam("student")),
+        course_published=courses.course_is_published,
+        enrollment_id=functools.partial(enrollments.accessible_enrollment_id, bindparam("student")),
     )
 
 
@@ -116,8 +115,7 @@ async def _start_fresh_attempt(
     if not (
         quiz.is_published
         and state.course_published
-        and enrollment_id is not None
-        and state.enrollment_status in access.TAKING_STATUSES
+        and enrollment_id is not None  # an enrollment that gives access
         and not state.has_open
         and (quiz.max_attempts is None or number < quiz.max_attempts)
     ):

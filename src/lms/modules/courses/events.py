@@ -1,0 +1,57 @@
+"""What the courses module tells other modules (events) and asks them (a condition).
+
+Published inside the transaction of the change, with the course row locked, so a
+subscriber's writes commit or roll back with it (see ``lms.core.events``). The modules
+that react are listed in ``lms/wiring.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import ClassVar
+
+from sqlalchemy import ColumnExpressionArgument
+
+from lms.core.events import Condition, Event
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LessonCreated(Event):
+    """A lesson was added to a course (published or not)."""
+
+    name: ClassVar[str] = "lesson.created.v1"
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LessonDeleted(Event):
+    """A lesson was deleted; its row is gone (and with it, by the foreign keys, every
+    row that pointed at it and asked to be deleted along)."""
+
+    name: ClassVar[str] = "lesson.deleted.v1"
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CourseDeleting(Event):
+    """A course is about to be deleted with its lessons. A guard: a subscriber refuses
+    the deletion by raising an ``AppError`` (a ``Conflict`` while students are enrolled
+    or have paid); nothing is deleted then."""
+
+    name: ClassVar[str] = "course.deleting.v1"
+    course_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaterialAccess(Condition):
+    """Does this user have access to this course's material (the content of every
+    lesson, and a draft course itself) through something another module keeps, such
+    as an enrollment? Answered in SQL, inside the statement that reads the lesson; the
+    fields are column expressions or bound parameters."""
+
+    name: ClassVar[str] = "course.material_access.v1"
+    user_id: ColumnExpressionArgument[uuid.UUID]
+    course_id: ColumnExpressionArgument[uuid.UUID]
