@@ -2,6 +2,12 @@
 statements (``x = x + :delta`` or a recount), never read-modify-write in Python, so
 concurrent requests for one enrollment add up exactly.
 
+One persistence path: an enrollment row is inserted through the session (its unique
+constraint decides a race), and every later change to it is one of the UPDATE
+statements here, never an attribute set on a loaded object. A statement whose row the
+caller goes on to read returns it (``RETURNING`` the entity, refreshing the session's
+copy, or a row of columns), so nobody has to remember to read it again.
+
 One file per use case, as in the service; ``expressions`` holds what several share.
 """
 
@@ -18,7 +24,6 @@ from lms.modules.enrollments.repository.lookups import (
     accessible_enrollment_id,
     get,
     get_for,
-    get_fresh,
 )
 from lms.modules.enrollments.repository.periodic_emails import (
     inactive_enrollments,
@@ -57,7 +62,6 @@ __all__ = [
     "finish_completed",
     "get",
     "get_for",
-    "get_fresh",
     "inactive_enrollments",
     "labelled_page_for_student",
     "lock_enrollments_of_course",

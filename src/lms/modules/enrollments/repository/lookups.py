@@ -21,16 +21,6 @@ async def get(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment | N
     return await session.get(Enrollment, enrollment_id)
 
 
-async def get_fresh(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment | None:
-    """Re-read after SQL updates so the identity map shows the database's values."""
-    result: Enrollment | None = await session.scalar(
-        select(Enrollment)
-        .where(Enrollment.id == enrollment_id)
-        .execution_options(populate_existing=True)
-    )
-    return result
-
-
 async def get_for(
     session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
 ) -> Enrollment | None:

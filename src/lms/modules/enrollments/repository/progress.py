@@ -277,9 +277,10 @@ async def finish_completed(
     now: datetime,
     enrollment_id: uuid.UUID | None = None,
     course_id: uuid.UUID | None = None,
-) -> list[uuid.UUID]:
-    """Mark active enrollments whose every lesson is done as completed; returns the ids
-    this statement completed (each id is returned by exactly one transaction)."""
+) -> list[Enrollment]:
+    """Mark active enrollments whose every lesson is done as completed; returns the
+    enrollments this statement completed, as updated (each is returned by exactly one
+    transaction)."""
     condition = _DONE
     if enrollment_id is not None:
         condition = and_(condition, Enrollment.id == enrollment_id)
@@ -289,8 +290,8 @@ async def finish_completed(
         update(Enrollment)
         .where(condition)
         .values(status="completed", completed_at=now)
-        .returning(Enrollment.id)
-        .execution_options(synchronize_session=False)
+        .returning(Enrollment)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     return list(result.scalars())
 

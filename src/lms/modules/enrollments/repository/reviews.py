@@ -19,13 +19,16 @@ async def set_review(
     rating: int,
     review: str | None,
     now: datetime,
-) -> None:
-    await session.execute(
+) -> Enrollment | None:
+    """Set the enrollment's review; returns it as updated (None if there is none)."""
+    updated: Enrollment | None = await session.scalar(
         update(Enrollment)
         .where(Enrollment.id == enrollment_id)
         .values(rating=rating, review=review, reviewed_at=now)
-        .execution_options(synchronize_session=False)
+        .returning(Enrollment)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
+    return updated
 
 
 async def course_stats(

@@ -31,7 +31,6 @@ from lms.modules.enrollments.schemas import (
 )
 from lms.modules.enrollments.service.lookups import (
     EnrollmentClosed,
-    EnrollmentNotFound,
     load_enrollment_or_raise,
     own_enrollment,
 )
@@ -171,10 +170,8 @@ async def _complete_lesson(
         return None
     if counted is not None:  # another request completed it meanwhile
         return EnrollmentRead.model_validate(counted)
-    fresh = await repository.get_fresh(session, enrollment_id)
-    if fresh is None:
-        raise EnrollmentNotFound()
-    return await enrollment_read(session, fresh)
+    # Nothing was written to the enrollment: as read above (or now, by its id).
+    return await enrollment_read(session, await load_enrollment_or_raise(session, enrollment_id))
 
 
 def _looks_done(enrollment: Enrollment | Row[*tuple[Any, ...]]) -> bool:

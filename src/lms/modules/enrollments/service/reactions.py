@@ -51,11 +51,9 @@ async def recount_after_lesson_deleted(session: AsyncSession, event: courses.Les
     # so progress committed by concurrent requests is counted.
     await repository.lock_enrollments_of_course(session, event.course_id)
     await repository.recount_course(session, event.course_id)
-    for enrollment_id in await repository.finish_completed(
+    for enrollment in await repository.finish_completed(
         session, now=utcnow(), course_id=event.course_id
     ):
-        enrollment = await repository.get_fresh(session, enrollment_id)
-        assert enrollment is not None
         await handle_enrollment_completed(session, enrollment)
 
 

@@ -24,16 +24,15 @@ async def review_enrollment(
     """The enrolled student rates the course (1-5) with an optional text; one review per
     enrollment, replaced when sent again."""
     enrollment = await own_enrollment(session, principal, enrollment_id)
-    await repository.set_review(
+    reviewed = await repository.set_review(
         session,
         enrollment_id=enrollment.id,
         rating=data.rating,
         review=data.review,
         now=utcnow(),
     )
-    fresh = await repository.get_fresh(session, enrollment.id)
-    assert fresh is not None
-    return fresh
+    assert reviewed is not None  # it was read above, in this transaction
+    return reviewed
 
 
 async def course_stats(
