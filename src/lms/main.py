@@ -200,7 +200,7 @@ def create_app(
 
     engine = create_engine(settings)
     store = create_store(settings.redis_url)
-    sessionmaker = create_sessionmaker(engine, store=store)
+    sessionmaker = create_sessionmaker(engine, store=store, settings=settings)
     worker = (
         jobs.InProcessWorker(sessionmaker, settings)
         if run_jobs and not settings.celery_broker_url

@@ -59,11 +59,18 @@ async def paginate(
 
 
 async def paginate_rows(
-    session: AsyncSession, statement: Select[Any], *, offset: int, limit: int
+    session: AsyncSession,
+    statement: Select[Any],
+    *,
+    offset: int,
+    limit: int,
+    counted: Select[Any] | None = None,
 ) -> tuple[list[Any], int]:
-    """``paginate`` for a statement that selects columns: the page as ``Row``s."""
+    """``paginate`` for a statement that selects columns: the page as ``Row``s. When the
+    page adds columns the total does not need (a count per row, say), ``counted`` is the
+    statement whose rows are counted instead."""
     rows = await session.execute(statement.offset(offset).limit(limit))
-    return list(rows), await _count(session, statement)
+    return list(rows), await _count(session, statement if counted is None else counted)
 
 
 async def _count(session: AsyncSession, statement: Select[Any]) -> int:

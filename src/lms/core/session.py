@@ -17,16 +17,33 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from lms.core.config import Settings, get_settings
+
 # ``session.info`` key of the application's store, for work that must reach the store
 # within a commit (see lms.modules.users.service: cached principals).
 STORE_INFO_KEY = "lms.store"
 
 
+# ``session.info`` key of the settings the session's application runs with.
+SETTINGS_INFO_KEY = "lms.settings"
+
+
 def create_sessionmaker(
-    engine: AsyncEngine, *, store: Any | None = None
+    engine: AsyncEngine, *, store: Any | None = None, settings: Settings | None = None
 ) -> async_sessionmaker[AsyncSession]:
-    info = {STORE_INFO_KEY: store} if store is not None else None
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info)
+    info: dict[str, Any] = {}
+    if store is not None:
+        info[STORE_INFO_KEY] = store
+    if settings is not None:
+        info[SETTINGS_INFO_KEY] = settings
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False, info=info or None)
+
+
+def session_settings(session: AsyncSession) -> Settings:
+    """The settings of the application (or worker) that opened ``session``: what a
+    subscriber to an event uses, since it is called with the session only."""
+    settings: Settings | None = session.info.get(SETTINGS_INFO_KEY)
+    return settings if settings is not None else get_settings()
 
 
 READ_ONLY_INFO_KEY = "lms.read_only"

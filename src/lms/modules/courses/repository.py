@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.pagination import paginate
+from lms.core.pagination import paginate, paginate_rows
 from lms.modules.courses.models import Course, Lesson
 from lms.modules.courses.schemas import CourseFilters
 
@@ -180,14 +180,16 @@ async def page_courses(
 ) -> tuple[list[tuple[Course, int]], int]:
     """One page of courses with their lesson counts, newest first, and the total."""
     stmt = _filtered(filters, caller_id=caller_id, is_admin=is_admin)
-    total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.execute(
-        stmt.add_columns(_lessons_count().scalar_subquery())
-        .order_by(Course.created_at.desc(), Course.id)
-        .offset(offset)
-        .limit(limit)
+    rows, total = await paginate_rows(
+        session,
+        stmt.add_columns(_lessons_count().scalar_subquery()).order_by(
+            Course.created_at.desc(), Course.id
+        ),
+        offset=offset,
+        limit=limit,
+        counted=stmt,
     )
-    return [(course, int(count)) for course, count in rows], int(total or 0)
+    return [(course, int(count)) for course, count in rows], total
 
 
 async def delete_course(session: AsyncSession, course_id: uuid.UUID) -> None:

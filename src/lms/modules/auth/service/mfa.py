@@ -6,12 +6,19 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.cache import Store
 from lms.core.config import Settings
 from lms.core.db import utcnow
-from lms.core.errors import Conflict, RuleViolation, TooManyRequests, Unauthorized
+from lms.core.errors import (
+    Conflict,
+    RuleViolation,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unauthorized,
+)
 from lms.core.security import create_purpose_token, decode_token, decrypt_secret, encrypt_secret
 from lms.modules import emails, users
 from lms.modules.auth import codes
@@ -150,10 +157,17 @@ async def login_with_mfa(
     if not await _verify_second_factor(
         session, settings=settings, account=account, code=code, email_purpose=MFA_LOGIN
     ):
-        failures, _ = await store.incr(f"mfa:fail:{payload['jti']}", token_ttl)
-        if failures >= settings.otp_max_tries:
-            await store.set(used_key, "1", token_ttl)
-        # The code's try counter must stick although the request fails.
+        # The code's try counter must stick although the request fails, Redis or not.
+        try:
+            failures, _ = await store.incr(f"mfa:fail:{payload['jti']}", token_ttl)
+            if failures >= settings.otp_max_tries:
+                await store.set(used_key, "1", token_ttl)
+        except (RedisError, OSError) as exc:
+            raise ServiceUnavailable(
+                "A service this request needs is not available; retry shortly.",
+                code="store_unavailable",
+                headers={"Retry-After": "5"},
+            ).keeping_changes() from exc
         raise InvalidMfaCode().keeping_changes()
     claimed, _ = await store.incr(used_key, token_ttl)
     if claimed > 1:  # a parallel request finished this login first

@@ -4,13 +4,14 @@ Other modules use the package's surface (``lms.modules.courses``), never these f
 the tables. What this module must learn from others (who has access to a course's
 material, whether a course may be deleted) and what it tells them (a lesson added or
 deleted) goes through domain events (``lms.modules.courses.events``, wired in
-``lms/wiring.py``), so it imports none of them.
+``lms/wiring.py``), so it imports none of the modules above it; it uses the users
+module (instructors) and answers the files module's question about lesson files.
 
-One file per use case: ``lookups`` (finding, visibility and management rights), ``answers``
-(to other modules' questions),
-``expressions`` (what other statements may embed), ``access`` (the material-access
-condition in SQL), ``catalogue`` (cached reading), ``authoring`` (courses),
-``lessons``. This package re-exports what the router and the surface use.
+One file per use case: ``lookups`` (finding, visibility and management rights),
+``answers`` (to other modules' questions), ``expressions`` (what other statements may
+embed), ``access`` (the material-access condition in SQL), ``catalogue`` (cached
+reading), ``authoring`` (courses), ``lessons``. This package re-exports what the router
+and the surface use.
 """
 
 from lms.modules.courses.service.answers import course_managers_attach_files

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.config import get_settings
+from lms.core.session import session_settings
 from lms.modules.enrollments.service.enrolling import (
     drop_enrollment,
     enroll_student,
@@ -77,7 +77,7 @@ async def enroll_after_payment(session: AsyncSession, event: PaidSeat) -> None:
     a concurrent enrollment) raises, for the payments module to record."""
     enrollment = await enroll_student(
         session,
-        settings=get_settings(),
+        settings=session_settings(session),
         student_id=event.user_id,
         course_id=event.course_id,
         skip_payment_check=True,

@@ -213,8 +213,8 @@ async def _apply_payment_event(
 async def _enroll(session: AsyncSession, *, payment: Payment) -> str | None:
     """Tell the modules that react that the payment for a course succeeded (the
     enrollments module enrolls the payer, idempotently), and link the enrollment. A
-    refusal (the course was deleted since, say) is recorded on the event; the payment
-    stays succeeded so an admin can refund it."""
+    refusal (a concurrent enrollment that failed, say) is recorded on the event; the
+    payment stays succeeded so an admin can refund it."""
     if payment.course_id is None:
         return None
     try:
@@ -238,8 +238,10 @@ async def _enroll(session: AsyncSession, *, payment: Payment) -> str | None:
     enrollment = await enrollments.get_enrollment_for(
         session, student_id=payment.user_id, course_id=payment.course_id
     )
-    if enrollment is not None:
-        payment.enrollment_id = enrollment.id
+    if enrollment is None:  # nobody enrolled the payer: the wiring is missing a subscriber
+        log.error("paid course without an enrollment", extra={"payment_id": str(payment.id)})
+        return "no enrollment was made for this payment"
+    payment.enrollment_id = enrollment.id
     return None
 
 
