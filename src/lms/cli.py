@@ -115,7 +115,7 @@ def _run(factory: Callable[[Any], Awaitable[None]]) -> None:
 
     async def main() -> None:
         engine = create_engine(settings)
-        store = create_store(settings.redis_url)
+        store = create_store(settings)
         try:
             await factory(create_sessionmaker(engine, store=store))
         finally:

@@ -158,7 +158,7 @@ async def _seed_courses(session: Any, cache: Cache) -> list[str]:
 async def seed(sessionmaker: Any, settings: Settings) -> None:
     from lms.modules import users
 
-    store = create_store(settings.redis_url)
+    store = create_store(settings)
     cache = Cache(store, settings.cache_ttl_seconds)
     try:
         async with sessionmaker() as session:

@@ -199,7 +199,7 @@ def create_app(
     wire()
 
     engine = create_engine(settings)
-    store = create_store(settings.redis_url)
+    store = create_store(settings)
     sessionmaker = create_sessionmaker(engine, store=store, settings=settings)
     worker = (
         jobs.InProcessWorker(sessionmaker, settings)

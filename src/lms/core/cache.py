@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
+from lms.core.config import Settings
+
 # What a store call raises when Redis is unreachable or fails.
 STORE_ERRORS: tuple[type[Exception], ...] = (aioredis.RedisError, OSError)
 
@@ -145,10 +147,20 @@ return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
 
 
 class RedisStore:
-    def __init__(self, url: str) -> None:
-        self._redis = aioredis.from_url(
-            url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+    """The store on Redis. Its pool holds at most ``max_connections``; when all are busy
+    (a burst of requests), a request waits for one up to ``wait_seconds`` instead of
+    failing at once, and only then gets redis-py's ``ConnectionError``."""
+
+    def __init__(self, url: str, *, max_connections: int = 100, wait_seconds: float = 5.0) -> None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=wait_seconds,
+            decode_responses=True,
+            socket_timeout=2,
+            socket_connect_timeout=2,
         )
+        self._redis = aioredis.Redis.from_pool(pool)
         self._get_versioned = self._redis.register_script(_GET_VERSIONED)
         self._incr_within = self._redis.register_script(_INCR_WITHIN)
 
@@ -197,8 +209,15 @@ class RedisStore:
         await self._redis.aclose()
 
 
-def create_store(redis_url: str | None) -> Store:
-    return RedisStore(redis_url) if redis_url else MemoryStore()
+def create_store(settings: Settings) -> Store:
+    """Redis when ``LMS_REDIS_URL`` is set, else the in-process memory store."""
+    if not settings.redis_url:
+        return MemoryStore()
+    return RedisStore(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        wait_seconds=settings.redis_pool_wait_seconds,
+    )
 
 
 def version_key(namespace: str) -> str:

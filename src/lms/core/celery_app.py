@@ -51,7 +51,7 @@ class _WorkerRuntime:
             self.settings = get_settings()
             self.engine = create_engine(self.settings)
             self.sessionmaker = create_sessionmaker(
-                self.engine, store=create_store(self.settings.redis_url), settings=self.settings
+                self.engine, store=create_store(self.settings), settings=self.settings
             )
             # A job that queues another (the reset job queues its email) sends it on
             # at once, without waiting for the sweep.

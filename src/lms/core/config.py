@@ -27,7 +27,12 @@ class Settings(BaseSettings):
     database_max_overflow: int = 10
     # A pooled PostgreSQL connection idle longer than this is pinged before use.
     database_ping_after_idle_seconds: float = Field(default=10.0, ge=0)
+    # How long a request waits for a pooled connection when every one is busy, before
+    # it is answered 503 with Retry-After (PostgreSQL, Redis).
+    database_pool_wait_seconds: float = Field(default=10.0, gt=0)
     redis_url: str | None = None
+    redis_max_connections: int = Field(default=100, ge=1)
+    redis_pool_wait_seconds: float = Field(default=5.0, gt=0)
     celery_broker_url: str | None = None
     celery_queue: str = "lms"
     secret_key: str = ""

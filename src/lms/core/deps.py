@@ -141,6 +141,7 @@ async def _resolve_principal(request: Request) -> Principal | None:
         raise ServiceUnavailable(
             "Token revocation cannot be checked right now; retry shortly.",
             code="denylist_unavailable",
+            headers={"Retry-After": "1"},
         ) from exc
     if revoked is not None:
         raise Unauthorized("The token has been revoked.", code="token_revoked")

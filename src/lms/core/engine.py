@@ -62,6 +62,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_recycle=1800,
+        # A burst waits for a connection (first come, first served) this long at most.
+        pool_timeout=settings.database_pool_wait_seconds,
         # asyncpg: closed connections are found without a round trip (below); another
         # driver gets SQLAlchemy's ping.
         pool_pre_ping=not on_asyncpg,

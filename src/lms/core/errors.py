@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolWaitTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lms.core.engine import is_database_unavailable
@@ -308,6 +309,18 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     return await _unhandled(request, exc)
 
 
+async def _pool_wait_error(_request: Request, exc: Exception) -> JSONResponse:
+    # Every pooled database connection stayed busy for LMS_DATABASE_POOL_WAIT_SECONDS:
+    # overloaded, not broken. Say when to come back.
+    log.warning("database pool wait exceeded", extra={"error": type(exc).__name__})
+    return problem(
+        503,
+        "The service is busy right now; retry shortly.",
+        code="database_busy",
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _connection_error(_request: Request, exc: Exception) -> JSONResponse:
     # A backing service refused or dropped the connection outright (e.g. PostgreSQL
     # restarting): temporary, not a bug.
@@ -340,6 +353,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(PoolWaitTimeout, _pool_wait_error)
     app.add_exception_handler(ConnectionError, _connection_error)
     app.add_exception_handler(RedisError, _store_error)
     app.add_exception_handler(Exception, _unhandled)
