@@ -25,7 +25,7 @@ from lms.core.deps import security_schemes_openapi
 from lms.core.engine import create_engine, create_read_engine
 from lms.core.errors import install_error_handlers
 from lms.core.httpcache import PublicResponseCache
-from lms.core.methods import PathMethods, route_methods
+from lms.core.methods import PathMethods, route_methods, route_path
 from lms.core.observability import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -128,11 +128,7 @@ def _pass_over_unless_prefixed(router: APIRouter, prefix: str) -> None:
     match_routes = router.matches
 
     def matches(scope: Scope) -> tuple[Match, Scope]:
-        path: str = scope["path"]
-        root = scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        if not path.startswith(prefix):
+        if not route_path(scope).startswith(prefix):
             return Match.NONE, {}
         return match_routes(scope)
 
