@@ -31,7 +31,11 @@ from lms.core.observability import (
     RequestContextMiddleware,
     configure_logging,
 )
-from lms.core.session import create_read_sessionmaker, create_sessionmaker
+from lms.core.session import (
+    create_autocommit_sessionmaker,
+    create_read_sessionmaker,
+    create_sessionmaker,
+)
 from lms.wiring import wire
 
 log = logging.getLogger("lms.app")
@@ -237,6 +241,9 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = sessionmaker
     app.state.read_sessionmaker = create_read_sessionmaker(engine, store=store)
+    app.state.autocommit_sessionmaker = create_autocommit_sessionmaker(
+        engine, store=store, settings=settings
+    )
     app.state.read_engine = create_read_engine(engine)
     app.state.store = store
     app.state.cache = Cache(store, settings.cache_ttl_seconds)

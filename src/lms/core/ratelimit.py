@@ -12,6 +12,7 @@ from lms.core.cache import Store
 from lms.core.config import Settings
 from lms.core.deps import authenticating, client_ip, get_principal
 from lms.core.errors import TooManyRequests
+from lms.core.routing import retrying_in_transaction
 
 log = logging.getLogger("lms.ratelimit")
 
@@ -49,6 +50,8 @@ def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
     @authenticating
     async def limit(request: Request) -> None:
         principal = await get_principal(request)
+        if retrying_in_transaction(request):
+            return  # counted on the endpoint's first run
         settings: Settings = request.app.state.settings
         store: Store = request.app.state.store
         per_user: int = getattr(settings, setting)

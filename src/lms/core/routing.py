@@ -16,9 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from lms.core.errors import AppError
 from lms.core.openapi import operation_openapi
-from lms.core.session import commit, discard
+from lms.core.session import TransactionNeeded, commit, discard
 
 _READ_ONLY_ATTRIBUTE = "__lms_read_only__"
+_SINGLE_STATEMENTS_ATTRIBUTE = "__lms_single_statements__"
+# Request state: the endpoint asked for a transaction (``TransactionNeeded``) and runs again.
+_RETRYING_IN_TRANSACTION = "lms.in_transaction_retry"
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
 
 
@@ -29,6 +32,25 @@ def read_only(endpoint: EndpointT) -> EndpointT:
     not matter, and which never write. Put it below the route decorator."""
     setattr(endpoint, _READ_ONLY_ATTRIBUTE, True)
     return endpoint
+
+
+def single_statements(endpoint: EndpointT) -> EndpointT:
+    """Mark an endpoint whose usual work is reads and at most one write that checks its
+    own conditions (a version, ``ON CONFLICT``): its session commits each statement on
+    its own (PostgreSQL; see ``create_autocommit_sessionmaker``), which saves the
+    ``BEGIN`` and ``COMMIT`` round trips. When its use case needs more (several writes
+    that must succeed together) it calls ``require_transaction`` before writing, and the
+    route runs the endpoint again in a transaction. Dependencies must tolerate that
+    second run (the caller is resolved once per request; rate limits count once). Put
+    it below the route decorator."""
+    setattr(endpoint, _SINGLE_STATEMENTS_ATTRIBUTE, True)
+    return endpoint
+
+
+def retrying_in_transaction(request: Request) -> bool:
+    """Whether this is the second run of a ``single_statements`` endpoint, in a
+    transaction: what the first run counted (a rate limit) is not counted again."""
+    return bool(request.scope.get("state", {}).get(_RETRYING_IN_TRANSACTION))
 
 
 async def request_connection(request: Request) -> AsyncConnection:
@@ -64,6 +86,8 @@ async def request_session(request: Request) -> AsyncSession:
         session = state.read_sessionmaker(bind=await request_connection(request))
     elif route.read_only:
         session = state.read_sessionmaker()
+    elif route.single_statements and not retrying_in_transaction(request):
+        session = state.autocommit_sessionmaker()
     else:
         session = state.sessionmaker()
     request.state.db_session = session
@@ -85,6 +109,7 @@ class TransactionalRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         self.read_only: bool = getattr(endpoint, _READ_ONLY_ATTRIBUTE, False)
+        self.single_statements: bool = getattr(endpoint, _SINGLE_STATEMENTS_ATTRIBUTE, False)
         super().__init__(path, endpoint, **kwargs)
         self.uses_connection = _depends_on(self.dependant, request_connection)
         documented = operation_openapi(self.dependant)
@@ -98,7 +123,15 @@ class TransactionalRoute(APIRoute):
             state = request.scope.setdefault("state", {})
             try:
                 try:
-                    response = await handler(request)
+                    try:
+                        response = await handler(request)
+                    except TransactionNeeded:
+                        # Nothing was written: run the endpoint again, in a transaction.
+                        first = state.pop("db_session", None)
+                        if first is not None:
+                            await discard(first)
+                        state[_RETRYING_IN_TRANSACTION] = True
+                        response = await handler(request)
                 except AppError as error:
                     session = state.get("db_session")
                     if session is not None:

@@ -66,6 +66,48 @@ def create_read_sessionmaker(
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, info=info)
 
 
+AUTOCOMMIT_INFO_KEY = "lms.autocommit"
+
+
+def create_autocommit_sessionmaker(
+    engine: AsyncEngine, *, store: Any | None = None, settings: Settings | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions for ``single_statements`` endpoints: on PostgreSQL each statement commits
+    on its own (no ``BEGIN`` and ``COMMIT`` round trips), so every write must be one
+    statement that checks its own conditions. SQLite keeps ordinary transactions."""
+    info: dict[str, Any] = {AUTOCOMMIT_INFO_KEY: True}
+    if store is not None:
+        info[STORE_INFO_KEY] = store
+    if settings is not None:
+        info[SETTINGS_INFO_KEY] = settings
+    bind = (
+        engine
+        if engine.dialect.name == "sqlite"
+        else engine.execution_options(isolation_level="AUTOCOMMIT")
+    )
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False, info=info)
+
+
+class TransactionNeeded(Exception):
+    """Raised by a use case running in a ``single_statements`` session, before it has
+    written anything, when it must make several changes that succeed together: the
+    route runs the endpoint again in a transaction."""
+
+
+def require_transaction(session: AsyncSession) -> None:
+    """Make sure what follows runs in a transaction: in a ``single_statements`` session,
+    raise ``TransactionNeeded`` (nothing may have been written yet)."""
+    if session.info.get(AUTOCOMMIT_INFO_KEY):
+        raise TransactionNeeded()
+
+
+def in_single_statements(session: AsyncSession) -> bool:
+    """Whether each statement of ``session`` commits on its own (a ``single_statements``
+    endpoint on PostgreSQL): a row lock would end with its statement."""
+    autocommit = bool(session.info.get(AUTOCOMMIT_INFO_KEY))
+    return autocommit and session.get_bind().dialect.name != "sqlite"
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_writes_when_read_only(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(READ_ONLY_INFO_KEY) and (session.new or session.dirty or session.deleted):

@@ -53,6 +53,10 @@ class Quiz(UUIDPrimaryKey, Timestamps, Base):
     show_correct_answers: Mapped[bool] = mapped_column(default=True)
     is_published: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime | None] = mapped_column()
+    # Moves on (in SQL, ``content_version + 1``) with every change to the quiz or its
+    # questions, so a quiz and its questions read at one version never change: attempts
+    # read them from a per-process cache keyed by it (``service.versions``).
+    content_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
 
 
 class QuizQuestion(UUIDPrimaryKey, Timestamps, Base):

@@ -32,8 +32,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate_rows
-from lms.modules.quizzes.models import Quiz, QuizAttempt
-from lms.modules.quizzes.repository.quizzes import QUIZZES, quiz_from
+from lms.core.session import in_single_statements
+from lms.modules.quizzes.models import QuizAttempt
+from lms.modules.quizzes.repository.quizzes import QUIZZES, QuizKey, quiz_key, quiz_key_columns
 
 _ATTEMPTS = cast(Table, QuizAttempt.__table__)
 
@@ -139,7 +140,7 @@ def _sql() -> _Statements:
     foreign key column has its type only once the table it refers to is defined."""
     attempt = select(*_COLUMNS).where(_ATTEMPTS.c.id == bindparam("attempt"))
     attempt_and_quiz = (
-        select(*_COLUMNS, *(c.label(f"quiz__{c.key}") for c in QUIZZES.columns))
+        select(*_COLUMNS, *quiz_key_columns("quiz__"))
         .select_from(_ATTEMPTS.join(QUIZZES, QUIZZES.c.id == _ATTEMPTS.c.quiz_id))
         .where(_ATTEMPTS.c.id == bindparam("attempt"))
     )
@@ -163,8 +164,9 @@ def _sql() -> _Statements:
 
 def _locks(session: AsyncSession) -> bool:
     """Whether rows can be locked for the transaction (SQLite has no FOR UPDATE; its
-    writers run one at a time, and the version check catches what that leaves)."""
-    return session.get_bind().dialect.name == "postgresql"
+    writers run one at a time; a lock taken in a ``single_statements`` session would end
+    with its statement; the version check catches what that leaves)."""
+    return session.get_bind().dialect.name == "postgresql" and not in_single_statements(session)
 
 
 async def _one(
@@ -193,15 +195,15 @@ async def get_attempt_for_update(
 
 async def get_attempt_and_quiz_for_update(
     session: AsyncSession, attempt_id: uuid.UUID
-) -> tuple[AttemptRecord, Quiz] | None:
-    """The attempt, locked as ``get_attempt_for_update`` locks it, and its quiz (not
-    locked, built outside the session: only read), in one statement."""
+) -> tuple[AttemptRecord, QuizKey] | None:
+    """The attempt, locked as ``get_attempt_for_update`` locks it, and the key of its
+    quiz's current content (not locked), in one statement."""
     sql = _sql()
     statement = sql.attempt_and_quiz_locked if _locks(session) else sql.attempt_and_quiz
     row = (await session.execute(statement, {"attempt": attempt_id})).one_or_none()
     if row is None:
         return None
-    return AttemptRecord(*row[:_WIDTH]), quiz_from(row._mapping, "quiz__")
+    return AttemptRecord(*row[:_WIDTH]), quiz_key(row._mapping, "quiz__")
 
 
 async def open_attempt(
@@ -282,7 +284,8 @@ def taking_state(
     course_published: Callable[[ColumnElement[uuid.UUID]], ColumnElement[bool]],
     enrollment_id: Callable[[ColumnElement[uuid.UUID]], ScalarSelect[uuid.UUID]],
 ) -> Select[Any]:
-    """The quiz (``:quiz``) with what starting an attempt at it depends on, in one row:
+    """The key of the quiz's content (``:quiz``) with what starting an attempt at it
+    depends on, in one row:
     whether its course is published, the caller's enrollment in the course if it gives
     access (else NULL), the highest attempt number of that enrollment at the quiz and
     whether an attempt is open. The two callables are the courses and enrollments
@@ -295,7 +298,7 @@ def taking_state(
         _ATTEMPTS.c.quiz_id == QUIZZES.c.id,
     )
     return select(
-        *QUIZZES.columns,
+        *quiz_key_columns(),
         course_published(course_id).label("course_published"),
         enrollment.label("enrollment_id"),
         select(func.max(_ATTEMPTS.c.attempt_number))
@@ -308,7 +311,7 @@ def taking_state(
 
 @dataclass(frozen=True)
 class TakingState:
-    quiz: Quiz  # outside the session: only read
+    quiz: QuizKey
     course_published: bool
     enrollment_id: uuid.UUID | None  # only an enrollment that gives access
     last_number: int
@@ -324,7 +327,7 @@ async def read_taking_state(
     if row is None:
         return None
     return TakingState(
-        quiz=quiz_from(row),
+        quiz=quiz_key(row),
         course_published=bool(row["course_published"]),
         enrollment_id=row["enrollment_id"],
         last_number=row["last_number"] or 0,

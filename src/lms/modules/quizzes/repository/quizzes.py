@@ -7,9 +7,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import RowMapping, Select, Table, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate
@@ -22,6 +33,25 @@ _QUESTIONS_TABLE = cast(Table, QuizQuestion.__table__)
 def quiz_from(row: RowMapping, prefix: str = "") -> Quiz:
     """A quiz built from its columns in ``row`` (outside the session: it is only read)."""
     return Quiz(**{column.key: row[prefix + column.key] for column in QUIZZES.columns})
+
+
+@dataclass(frozen=True, slots=True)
+class QuizKey:
+    """What names one version of a quiz's content: its id, its ``content_version``, and
+    its lesson (which a deleted lesson clears in SQL without a new version)."""
+
+    id: uuid.UUID
+    content_version: int
+    lesson_id: uuid.UUID | None
+
+
+def quiz_key_columns(prefix: str = "") -> tuple[ColumnElement[Any], ...]:
+    """The columns ``quiz_key`` reads, labelled with ``prefix``."""
+    return tuple(QUIZZES.c[name].label(f"{prefix}{name}") for name in QuizKey.__slots__)
+
+
+def quiz_key(row: RowMapping, prefix: str = "") -> QuizKey:
+    return QuizKey(row[f"{prefix}id"], row[f"{prefix}content_version"], row[f"{prefix}lesson_id"])
 
 
 # --- quizzes ---------------------------------------------------------------------
@@ -167,6 +197,39 @@ async def question_records(session: AsyncSession, quiz_id: uuid.UUID) -> list[Qu
     """The quiz's questions in quiz order."""
     rows = await session.execute(_QUESTION_RECORDS, {"quiz": quiz_id})
     return [QuestionRecord(*row) for row in rows]
+
+
+_QUIZ_WITH_QUESTIONS = (
+    select(*(c.label(f"quiz__{c.key}") for c in QUIZZES.columns), *_QUESTION_COLUMNS)
+    .select_from(QUIZZES.outerjoin(_QUESTIONS_TABLE, _QUESTIONS_TABLE.c.quiz_id == QUIZZES.c.id))
+    .where(QUIZZES.c.id == bindparam("quiz"))
+    .order_by(_QUESTIONS_TABLE.c.order_index, _QUESTIONS_TABLE.c.created_at, _QUESTIONS_TABLE.c.id)
+)
+_QUIZ_WIDTH = len(QUIZZES.columns)
+
+
+async def quiz_with_questions(
+    session: AsyncSession, quiz_id: uuid.UUID
+) -> tuple[Quiz, list[QuestionRecord]] | None:
+    """The quiz (outside the session: only read) and its questions in quiz order, read in
+    one statement, so both are of one ``content_version``; None if there is no quiz."""
+    rows = (await session.execute(_QUIZ_WITH_QUESTIONS, {"quiz": quiz_id})).all()
+    if not rows:
+        return None
+    quiz = quiz_from(rows[0]._mapping, "quiz__")
+    questions = [QuestionRecord(*row[_QUIZ_WIDTH:]) for row in rows if row[_QUIZ_WIDTH] is not None]
+    return quiz, questions
+
+
+async def new_content_version(session: AsyncSession, quiz_id: uuid.UUID) -> None:
+    """Move the quiz's ``content_version`` on, in SQL: two concurrent changes make two
+    versions, never one."""
+    await session.execute(
+        update(QUIZZES)
+        .where(QUIZZES.c.id == quiz_id)
+        .values(content_version=QUIZZES.c.content_version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def question_records_of_quizzes(

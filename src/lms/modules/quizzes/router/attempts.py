@@ -13,7 +13,7 @@ from lms.core.deps import CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination, page_of
 from lms.core.ratelimit import per_user_and_ip
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, single_statements
 from lms.modules.quizzes import service
 from lms.modules.quizzes.router import views
 from lms.modules.quizzes.schemas import (
@@ -60,6 +60,7 @@ def _attempt_page(
     responses={200: {"model": AttemptSheet, "description": "The open attempt, resumed"}},
     dependencies=ATTEMPT_RATE_LIMIT,
 )
+@single_statements
 async def start_attempt(
     quiz_id: uuid.UUID,
     principal: CurrentPrincipal,
@@ -81,6 +82,7 @@ async def start_attempt(
 @quiz_attempts.get(
     "/{quiz_id}/attempts/start", response_model=AttemptSheet, dependencies=ATTEMPT_RATE_LIMIT
 )
+@single_statements
 async def take_quiz(
     quiz_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> AttemptSheet:
@@ -158,6 +160,7 @@ async def get_quiz_attempt(
     response_model=AttemptRead,
     dependencies=ATTEMPT_RATE_LIMIT,
 )
+@single_statements
 async def save_quiz_attempt_answers(
     quiz_id: uuid.UUID,
     attempt_id: uuid.UUID,
@@ -250,6 +253,7 @@ async def get_attempt(
 
 
 @attempts.put("/{attempt_id}/answers", response_model=AttemptRead, dependencies=ATTEMPT_RATE_LIMIT)
+@single_statements
 async def save_attempt_answers(
     attempt_id: uuid.UUID,
     data: AttemptAnswers,

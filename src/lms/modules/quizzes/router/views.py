@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from lms.modules.quizzes.schemas import (
     QuestionResult,
     QuizRead,
 )
-from lms.modules.quizzes.service import AttemptView, QuestionRecord, QuizTotals
+from lms.modules.quizzes.service import AttemptView, QuestionRecord, QuizTotals, QuizVersion
 
 
 def quiz_read(quiz: Quiz, totals: QuizTotals | None = None) -> QuizRead:
@@ -127,12 +128,26 @@ def attempt_read(view: AttemptView) -> AttemptRead:
     return AttemptRead(**_attempt_fields(view))
 
 
+@functools.lru_cache(maxsize=512)
+def _version_reads(version: QuizVersion) -> tuple[QuizRead, dict[uuid.UUID, QuestionPublicRead]]:
+    """A cached quiz version as students see it, built once per version and process."""
+    return quiz_read(version.quiz), {q.id: question_public(q) for q in version.questions.values()}
+
+
 def attempt_sheet(view: AttemptView) -> AttemptSheet:
     """The attempt with its questions in this attempt's order, as the student sees them."""
     questions = view.ordered_questions
-    totals = QuizTotals(len(questions), sum((q.points for q in questions), Decimal("0")))
-    return AttemptSheet(
-        **_attempt_fields(view),
-        quiz=quiz_read(view.quiz, totals),
-        questions=[question_public(q, view.options_of(q)) for q in questions],
-    )
+    count, points = len(questions), sum((q.points for q in questions), Decimal("0"))
+    if view.version is None:
+        quiz = quiz_read(view.quiz, QuizTotals(count, points))
+        public = [question_public(q, view.options_of(q)) for q in questions]
+    else:
+        quiz_base, public_base = _version_reads(view.version)
+        quiz = quiz_base.model_copy(update={"question_count": count, "total_points": points})
+        public = []
+        for question in questions:
+            read, options = public_base[question.id], view.options_of(question)
+            if options != question.options:
+                read = read.model_copy(update={"options": options})
+            public.append(read)
+    return AttemptSheet(**_attempt_fields(view), quiz=quiz, questions=public)

@@ -32,7 +32,12 @@ from lms.modules.quizzes.service.authoring import (
     update_question,
     update_quiz,
 )
-from lms.modules.quizzes.service.read_models import AttemptView, QuizTotals, quiz_totals
+from lms.modules.quizzes.service.read_models import (
+    AttemptView,
+    QuizTotals,
+    QuizVersion,
+    quiz_totals,
+)
 from lms.modules.quizzes.service.results import (
     get_attempt,
     grade_attempt,
@@ -57,6 +62,7 @@ __all__ = [
     "AttemptView",
     "QuestionRecord",
     "QuizTotals",
+    "QuizVersion",
     "add_question",
     "close_expired_attempts",
     "create_quiz",

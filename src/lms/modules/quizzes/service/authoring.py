@@ -1,6 +1,9 @@
 """Authoring: quizzes and their questions, by the course's instructor or an admin.
 Once students have attempted a quiz its questions are locked: none can be removed, and
-nothing that decides a mark (type, options, correct answer, points) can change."""
+nothing that decides a mark (type, options, correct answer, points) can change.
+
+Every change to a quiz or its questions moves the quiz's ``content_version`` on, in the
+same transaction: attempts read quizzes from versions cached under it (``versions``)."""
 
 from __future__ import annotations
 
@@ -155,6 +158,7 @@ async def update_quiz(
     elif changes.get("is_published") is False:
         quiz.is_published = False
     await _flush_quiz(session)
+    await repository.new_content_version(session, quiz.id)
     return quiz
 
 
@@ -179,6 +183,7 @@ async def publish_quiz(
     )
     await _publish(session, context.quiz)
     await session.flush()
+    await repository.new_content_version(session, quiz_id)
     return context.quiz
 
 
@@ -250,6 +255,7 @@ async def add_question(
     )
     session.add(question)
     await session.flush()
+    await repository.new_content_version(session, quiz_id)
     return question
 
 
@@ -301,6 +307,7 @@ async def update_question(
         if field in changes:
             setattr(question, field, changes[field])
     await session.flush()
+    await repository.new_content_version(session, quiz_id)
     return question
 
 
@@ -320,3 +327,4 @@ async def delete_question(
         )
     await session.delete(question)
     await session.flush()
+    await repository.new_content_version(session, quiz_id)

@@ -37,15 +37,33 @@ async def quiz_totals(
     return {quiz.id: QuizTotals(*found.get(quiz.id, (0, Decimal("0")))) for quiz in quizzes}
 
 
+@dataclass(frozen=True, eq=False)
+class QuizVersion:
+    """A quiz (outside any session: only read, never changed) and its questions by id in
+    quiz order, at one ``content_version`` (``versions``). Compared and hashed by
+    identity: one object per version and process, so what is derived from it can be
+    kept with it."""
+
+    quiz: Quiz
+    questions: Questions
+
+
 @dataclass(frozen=True)
 class AttemptView:
-    """An attempt with what is needed to show it, and how much the viewer may see."""
+    """An attempt with what is needed to show it, and how much the viewer may see;
+    ``version`` is the cached quiz version ``quiz`` and ``questions`` come from, if any."""
 
     attempt: AttemptRecord
     quiz: Quiz
     questions: Questions
     viewer_is_manager: bool
     at: datetime
+    version: QuizVersion | None = None
+
+    @classmethod
+    def of_version(cls, attempt: AttemptRecord, version: QuizVersion, at: datetime) -> AttemptView:
+        """The student's own view of an attempt at a cached quiz version."""
+        return cls(attempt, version.quiz, version.questions, False, at, version)
 
     @property
     def ordered_questions(self) -> list[QuestionRecord]:

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
+from lms.core.session import require_transaction
 from lms.modules import courses, enrollments
 from lms.modules.quizzes import grading, repository, service
 from lms.modules.quizzes.models import Quiz
@@ -39,14 +40,21 @@ from lms.modules.quizzes.service.errors import (
     AttemptsExhausted,
     InvalidAnswer,
 )
-from lms.modules.quizzes.service.read_models import AttemptView, Questions, questions_by_id
+from lms.modules.quizzes.service.read_models import (
+    AttemptView,
+    Questions,
+    QuizVersion,
+    questions_by_id,
+)
 from lms.modules.quizzes.service.settling import (
     automatic_marks,
     close_if_expired,
+    is_expired,
     saved_answers,
     settle,
     stored_answers,
 )
+from lms.modules.quizzes.service.versions import quiz_version
 
 _shuffler = random.SystemRandom()
 
@@ -102,8 +110,9 @@ def _taking_state() -> Select[Any]:
 async def _start_fresh_attempt(
     session: AsyncSession, *, principal: Principal, quiz_id: uuid.UUID
 ) -> AttemptView | None:
-    """The usual start, in three statements: a published quiz of a published course, an
-    enrolled student with no open attempt and attempts left. The new attempt is inserted
+    """The usual start, in two statements (the quiz's content comes from its cached
+    version): a published quiz of a published course, an enrolled student with no open
+    attempt and attempts left. The new attempt is inserted
     unless a concurrent start took its number. None for anything else (and for a lost
     race); ``start_attempt``'s general path then resumes, refuses or explains."""
     state = await repository.read_taking_state(
@@ -111,17 +120,16 @@ async def _start_fresh_attempt(
     )
     if state is None:
         return None
-    quiz, number, enrollment_id = state.quiz, state.last_number, state.enrollment_id
+    number, enrollment_id = state.last_number, state.enrollment_id
+    if not (state.course_published and enrollment_id is not None and not state.has_open):
+        return None  # an enrollment that gives access, in a published course, no open attempt
+    version = await quiz_version(session, state.quiz)
+    quiz, questions = version.quiz, version.questions
     if not (
         quiz.is_published
-        and state.course_published
-        and enrollment_id is not None  # an enrollment that gives access
-        and not state.has_open
         and (quiz.max_attempts is None or number < quiz.max_attempts)
+        and questions
     ):
-        return None
-    questions = await questions_by_id(session, quiz_id)
-    if not questions:
         return None
     at = service.now()
     attempt = _new_attempt(
@@ -134,7 +142,7 @@ async def _start_fresh_attempt(
     )
     if not await repository.insert_attempt(session, attempt):
         return None
-    return AttemptView(attempt, quiz, questions, False, at)
+    return AttemptView.of_version(attempt, version, at)
 
 
 def _refusal(error: AppError, *, closed_one: bool) -> AppError:
@@ -156,6 +164,9 @@ async def start_attempt(
     started = await _start_fresh_attempt(session, principal=principal, quiz_id=quiz_id)
     if started is not None:
         return started, True
+    # Resuming, refusing or closing an expired attempt first: several statements that
+    # must agree, so in a transaction (the route runs this again in one if need be).
+    require_transaction(session)
     context = await access.visible_quiz(session, principal=principal, quiz_id=quiz_id)
     quiz = context.quiz
     enrollment = await access.enrollment_for_taking(
@@ -215,26 +226,33 @@ async def _own_open_attempt(
     principal: Principal,
     attempt_id: uuid.UUID,
     quiz_id: uuid.UUID | None,
-) -> tuple[AttemptRecord, Quiz, Questions, datetime]:
-    """The caller's attempt, locked, if it is still open, with its quiz, its questions
-    and the time of this request: 409 if it was submitted, 409 ``attempt_expired`` if
+) -> tuple[AttemptRecord, QuizVersion, datetime]:
+    """The caller's attempt, locked, if it is still open, with its quiz's content and
+    the time of this request: 409 if it was submitted, 409 ``attempt_expired`` if
     its time ran out (closing it, and keeping the closure)."""
     found = await repository.get_attempt_and_quiz_for_update(session, attempt_id)
     if found is None or found[0].student_id != principal.id:
         raise AttemptNotFound()
-    attempt, quiz = found
+    attempt, key = found
     if quiz_id is not None and attempt.quiz_id != quiz_id:
         raise AttemptNotFound()
-    questions = await questions_by_id(session, quiz.id)
+    version = await quiz_version(session, key)
     at = service.now()
     if attempt.status != "in_progress":
         raise AttemptClosed()
+    if is_expired(attempt, at, settings):
+        require_transaction(session)  # closing it writes the attempt and what follows
     closed = await close_if_expired(
-        session, settings=settings, attempt=attempt, quiz=quiz, questions=questions, at=at
+        session,
+        settings=settings,
+        attempt=attempt,
+        quiz=version.quiz,
+        questions=version.questions,
+        at=at,
     )
     if closed is not None:
         raise AttemptExpired().keeping_changes()
-    return attempt, quiz, questions, at
+    return attempt, version, at
 
 
 async def _checked_answers(
@@ -284,15 +302,20 @@ async def save_answers(
 ) -> AttemptView:
     """Save answers of an open attempt without submitting it (they are merged with the
     ones saved before). Saved answers count if the time runs out."""
-    attempt, quiz, questions, at = await _own_open_attempt(
+    attempt, version, at = await _own_open_attempt(
         session, settings=settings, principal=principal, attempt_id=attempt_id, quiz_id=quiz_id
     )
-    checked = await _checked_answers(session, attempt=attempt, questions=questions, answers=answers)
+    checked = await _checked_answers(
+        session, attempt=attempt, questions=version.questions, answers=answers
+    )
     merged = stored_answers(attempt, {**saved_answers(attempt), **checked})
     saved = await repository.save_answers(session, replace(attempt, answers=merged), at=at)
     if saved is None:
-        raise AttemptChanged()  # another request wrote this attempt first
-    return AttemptView(saved, quiz, questions, False, at)
+        # Another request wrote the attempt since it was read. Without a row lock (a
+        # single_statements session) this save runs again holding the lock, after it.
+        require_transaction(session)
+        raise AttemptChanged()
+    return AttemptView.of_version(saved, version, at)
 
 
 async def submit_attempt(
@@ -308,9 +331,10 @@ async def submit_attempt(
     are merged over the saved ones. A second submission is 409 and changes nothing; a
     submission after the deadline and grace is 409 ``attempt_expired`` (see the module
     docstring)."""
-    attempt, quiz, questions, at = await _own_open_attempt(
+    attempt, version, at = await _own_open_attempt(
         session, settings=settings, principal=principal, attempt_id=attempt_id, quiz_id=quiz_id
     )
+    quiz, questions = version.quiz, version.questions
     checked = await _checked_answers(session, attempt=attempt, questions=questions, answers=answers)
     merged = {**saved_answers(attempt), **checked}
     submitted = replace(
@@ -324,4 +348,4 @@ async def submit_attempt(
         settled = await settle(session, attempt=submitted, quiz=quiz, questions=questions, at=at)
     except AttemptChanged as exc:  # a concurrent submission won
         raise AttemptClosed() from exc
-    return AttemptView(settled, quiz, questions, False, at)
+    return AttemptView.of_version(settled, version, at)
