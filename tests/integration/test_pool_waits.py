@@ -15,6 +15,8 @@ from lms.core.config import Settings
 from lms.main import create_app
 from tests.conftest import IS_POSTGRES, REDIS_URL
 from tests.factories.accounts import create_account
+from tests.factories.enrollments import enroll
+from tests.factories.quizzes import make_classroom
 from tests.integration.conftest import require
 
 pytestmark = pytest.mark.integration
@@ -98,3 +100,34 @@ async def test_a_database_wait_past_its_bound_is_503_with_retry_after(
         await asyncio.sleep(0.05)
         await held.close()
         assert (await waiting).status_code == 200
+
+
+async def test_a_revoked_token_stays_refused_during_a_burst_of_starts(
+    app_with: Callable[..., Any], settings: Settings
+) -> None:
+    """Exam day: students press "start" at once through a small Redis pool (every
+    request waits its turn for the denylist); a token revoked before the burst is refused
+    every time, during it and after it, while every other student's start succeeds."""
+    require("Redis", REDIS_URL is not None, "LMS_TEST_REDIS_URL is not set")
+    api = app_with(redis_max_connections=3, redis_pool_wait_seconds=10)
+    async with _client(api) as http:
+        instructor = await create_account(api, http, settings, "instructor")
+        takers = [await create_account(api, http, settings, "student") for _ in range(24)]
+        room = await make_classroom(http, instructor, takers[0])
+        for taker in takers[1:]:
+            await enroll(http, taker, room.course_id)
+        revoked = takers.pop()
+        logout = await http.post(
+            "/auth/logout", headers=revoked.headers, json={"refresh_token": revoked.refresh_token}
+        )
+        assert logout.status_code == 204
+
+        url = f"/quizzes/{room.quiz_id}/attempts"
+        burst = [http.post(url, headers=taker.headers) for taker in takers]
+        burst += [http.post(url, headers=revoked.headers) for _ in range(24)]
+        answers = await asyncio.gather(*burst)
+        after = await http.post(url, headers=revoked.headers)
+
+    assert [a.status_code for a in answers[: len(takers)]] == [201] * len(takers)
+    refused = [*answers[len(takers) :], after]
+    assert {(a.status_code, a.json()["code"]) for a in refused} == {(401, "token_revoked")}
