@@ -45,18 +45,32 @@ class Connection:
         self.writer.close()
 
 
+# uvicorn closes a keep-alive connection idle for 5 s (``--timeout-keep-alive``); a
+# browser does not reuse one that old, and neither does the pool.
+IDLE_SECONDS = 4.0
+
+
 class Pool:
     """At most ``size`` keep-alive connections to one server, opened when needed."""
 
     def __init__(self, host: str, port: int, size: int) -> None:
         self.host, self.port = host, port
-        self.idle: list[Connection] = []
+        self.idle: list[tuple[Connection, float]] = []
         self.slots = asyncio.Semaphore(size)
         self.opened = 0
 
+    def _reusable(self) -> Connection | None:
+        now = time.monotonic()
+        while self.idle:
+            connection, since = self.idle.pop()
+            if now - since < IDLE_SECONDS:
+                return connection
+            connection.close()
+        return None
+
     async def exchange(self, request: bytes) -> tuple[int, bytes]:
         async with self.slots:
-            connection = self.idle.pop() if self.idle else None
+            connection = self._reusable()
             if connection is None:
                 reader, writer = await asyncio.open_connection(self.host, self.port, limit=2**20)
                 connection = Connection(reader, writer)
@@ -67,13 +81,13 @@ class Pool:
                 connection.close()
                 raise
             if keep:
-                self.idle.append(connection)
+                self.idle.append((connection, time.monotonic()))
             else:
                 connection.close()
             return status, body
 
     def close(self) -> None:
-        for connection in self.idle:
+        for connection, _since in self.idle:
             connection.close()
 
 

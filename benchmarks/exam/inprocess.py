@@ -24,15 +24,14 @@ import glob
 import json
 import os
 import secrets
-import sys
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
-
 from benchmarks.exam.run import ROOT, environment, prepare_database, tokens_for
 
 CALLERS = 16
@@ -118,12 +117,19 @@ def steps_of(quiz_id: str, answers: dict[str, str]) -> list[tuple[str, Any]]:
         size = len(ids) // 3
         return ids[part * size : (part + 1) * size] if part < 2 else ids[2 * size :]
 
+    def write(method: str, action: str, part: int) -> Any:
+        return lambda state: (
+            method,
+            f"{base}/{state['id']}/{action}",
+            answered(third(state, part)),
+        )
+
     return [
         ("start", lambda state: ("POST", base, None)),
-        ("save", lambda state: ("PUT", f"{base}/{state['id']}/answers", answered(third(state, 0)))),
-        ("save", lambda state: ("PUT", f"{base}/{state['id']}/answers", answered(third(state, 1)))),
-        ("submit", lambda state: ("POST", f"{base}/{state['id']}/submit", answered(third(state, 2)))),
-    ]  # fmt: skip
+        ("save", write("PUT", "answers", 0)),
+        ("save", write("PUT", "answers", 1)),
+        ("submit", write("POST", "submit", 2)),
+    ]
 
 
 async def measure(args: argparse.Namespace, manifest: dict[str, Any], tokens: list[str]) -> None:
@@ -166,10 +172,10 @@ async def measure(args: argparse.Namespace, manifest: dict[str, Any], tokens: li
         await asyncio.gather(*(caller() for _ in range(CALLERS)))
         return statuses
 
-    warm = [(token, {}) for token in tokens[:200]]
+    warm: list[tuple[str, dict[str, Any]]] = [(token, {}) for token in tokens[:200]]
     for _name, step in steps:
         await phase(step, warm)
-    measured = [(token, {}) for token in tokens[200:]]
+    measured: list[tuple[str, dict[str, Any]]] = [(token, {}) for token in tokens[200:]]
     groups = [measured[i : i + args.group] for i in range(0, len(measured), args.group)]
     costs: list[list[float]] = [[] for _ in steps]
     statuses: list[dict[int, int]] = [{} for _ in steps]

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import uvloop
-
 from benchmarks.exam import generator
 
 HERE = Path(__file__).resolve().parent
@@ -124,8 +123,7 @@ def tokens_for(students: list[str], secret: str) -> list[str]:
 
     settings = Settings(secret_key=secret, access_token_minutes=600)
     return [
-        create_access_token(settings, user_id=uuid.UUID(sid), role="student")[0]
-        for sid in students
+        create_access_token(settings, user_id=uuid.UUID(sid), role="student")[0] for sid in students
     ]
 
 
@@ -203,8 +201,8 @@ def measure(build: str, src: Path, scenario: str, args: argparse.Namespace) -> d
             )
         )
         postgres = pids_named("postgres")
-        used = [after - before for after, before in zip(
-            [cpu_ms(api), cpu_ms(postgres), cpu_ms(redis_server)], cpu_before, strict=True)]  # fmt: skip
+        cpu_after = [cpu_ms(api), cpu_ms(postgres), cpu_ms(redis_server)]
+        used = [after - before for after, before in zip(cpu_after, cpu_before, strict=True)]
     finally:
         server.terminate()
         server.wait(timeout=20)

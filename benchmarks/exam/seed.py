@@ -26,24 +26,99 @@ QUESTIONS = 20
 # Nobody signs in with a password here; any bcrypt-shaped hash will do.
 PASSWORD_HASH = "$2b$12$" + "x" * 53
 
-USER_COLUMNS = ["id", "email", "password_hash", "full_name", "role", "is_active",
-                "mfa_enabled", "created_at", "updated_at"]  # fmt: skip
-COURSE_COLUMNS = ["id", "title", "slug", "description", "instructor_id", "category",
-                  "difficulty_level", "is_published", "published_at", "estimated_duration_minutes",
-                  "price", "currency", "created_at", "updated_at"]  # fmt: skip
-LESSON_COLUMNS = ["id", "course_id", "title", "slug", "description", "content", "lesson_type",
-                  "order_index", "duration_minutes", "is_preview", "created_at", "updated_at"]  # fmt: skip
-QUIZ_COLUMNS = ["id", "course_id", "lesson_id", "title", "description", "quiz_type",
-                "passing_score", "time_limit_minutes", "max_attempts", "shuffle_questions",
-                "shuffle_options", "show_correct_answers", "is_published", "published_at",
-                "created_at", "updated_at"]  # fmt: skip
-QUESTION_COLUMNS = ["id", "quiz_id", "question_text", "question_type", "points", "order_index",
-                    "explanation", "options", "correct_answer", "created_at", "updated_at"]  # fmt: skip
-ENROLLMENT_COLUMNS = ["id", "student_id", "course_id", "enrolled_at", "status",
-                      "progress_percentage", "completed_lessons_count", "total_lessons_count",
-                      "total_time_spent_seconds"]  # fmt: skip
-PROGRESS_COLUMNS = ["id", "enrollment_id", "lesson_id", "status", "time_spent_seconds",
-                    "last_position_seconds", "completion_percentage", "attempts_count"]  # fmt: skip
+USER_COLUMNS = [
+    "id",
+    "email",
+    "password_hash",
+    "full_name",
+    "role",
+    "is_active",
+    "mfa_enabled",
+    "created_at",
+    "updated_at",
+]
+COURSE_COLUMNS = [
+    "id",
+    "title",
+    "slug",
+    "description",
+    "instructor_id",
+    "category",
+    "difficulty_level",
+    "is_published",
+    "published_at",
+    "estimated_duration_minutes",
+    "price",
+    "currency",
+    "created_at",
+    "updated_at",
+]
+LESSON_COLUMNS = [
+    "id",
+    "course_id",
+    "title",
+    "slug",
+    "description",
+    "content",
+    "lesson_type",
+    "order_index",
+    "duration_minutes",
+    "is_preview",
+    "created_at",
+    "updated_at",
+]
+QUIZ_COLUMNS = [
+    "id",
+    "course_id",
+    "lesson_id",
+    "title",
+    "description",
+    "quiz_type",
+    "passing_score",
+    "time_limit_minutes",
+    "max_attempts",
+    "shuffle_questions",
+    "shuffle_options",
+    "show_correct_answers",
+    "is_published",
+    "published_at",
+    "created_at",
+    "updated_at",
+]
+QUESTION_COLUMNS = [
+    "id",
+    "quiz_id",
+    "question_text",
+    "question_type",
+    "points",
+    "order_index",
+    "explanation",
+    "options",
+    "correct_answer",
+    "created_at",
+    "updated_at",
+]
+ENROLLMENT_COLUMNS = [
+    "id",
+    "student_id",
+    "course_id",
+    "enrolled_at",
+    "status",
+    "progress_percentage",
+    "completed_lessons_count",
+    "total_lessons_count",
+    "total_time_spent_seconds",
+]
+PROGRESS_COLUMNS = [
+    "id",
+    "enrollment_id",
+    "lesson_id",
+    "status",
+    "time_spent_seconds",
+    "last_position_seconds",
+    "completion_percentage",
+    "attempts_count",
+]
 
 
 def _questions(rng: random.Random, quiz_id: uuid.UUID, at: datetime) -> list[tuple[Any, ...]]:
@@ -77,8 +152,19 @@ async def seed(dsn: str, manifest_path: Path, students: int) -> None:
         async with conn.transaction():
             # Every reference is valid by construction: skip the foreign-key triggers.
             await conn.execute("SET LOCAL session_replication_role = replica")
-            users = [(instructor, "teacher@exam.example.com", PASSWORD_HASH, "Exam Teacher",
-                      "instructor", True, False, created, created)]  # fmt: skip
+            users = [
+                (
+                    instructor,
+                    "teacher@exam.example.com",
+                    PASSWORD_HASH,
+                    "Exam Teacher",
+                    "instructor",
+                    True,
+                    False,
+                    created,
+                    created,
+                )
+            ]
             users += [
                 (sid, f"taker{n}@exam.example.com", PASSWORD_HASH, f"Taker {n}", "student",
                  True, False, created, created)
@@ -128,7 +214,7 @@ async def seed(dsn: str, manifest_path: Path, students: int) -> None:
         "answers": {str(row[0]): row[8] for row in questions},
         "students": [str(sid) for sid in student_ids],
     }
-    manifest_path.write_text(json.dumps(manifest))
+    manifest_path.write_text(json.dumps(manifest))  # noqa: ASYNC240 - once, at the end
 
 
 def main() -> None:
