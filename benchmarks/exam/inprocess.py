@@ -136,7 +136,7 @@ async def measure(args: argparse.Namespace, manifest: dict[str, Any], tokens: li
     from lms.core.config import Settings
     from lms.main import create_app
 
-    app = create_app(Settings())
+    app = create_app(Settings(), tune_gc=True)  # as `lms serve` runs it
     client = Client(app)
     lifespan: asyncio.Queue[dict[str, str]] = asyncio.Queue()
     started = asyncio.Event()

@@ -12,6 +12,7 @@ and by a periodic sweep (``settling``).
 from __future__ import annotations
 
 import functools
+import os
 import random
 import uuid
 from collections.abc import Sequence
@@ -56,7 +57,13 @@ from lms.modules.quizzes.service.settling import (
 )
 from lms.modules.quizzes.service.versions import quiz_version
 
-_shuffler = random.SystemRandom()
+
+def _shuffler() -> random.Random:
+    """The orders of one attempt: a generator seeded from the system's randomness, one
+    read of it per attempt (``SystemRandom`` makes a system call for every number:
+    about eighty for twenty questions of four options), so no attempt's order can be
+    told from another's."""
+    return random.Random(os.urandom(32))
 
 
 # --- starting ------------------------------------------------------------------------
@@ -72,14 +79,15 @@ def _new_attempt(
     at: datetime,
 ) -> AttemptRecord:
     order = list(questions)
+    shuffler = _shuffler()
     if quiz.shuffle_questions:
-        _shuffler.shuffle(order)
+        shuffler.shuffle(order)
     option_order: dict[str, list[str]] = {}
     for question in order:
         if question.question_type == "multiple_choice" and question.options:
             options = list(question.options)
             if quiz.shuffle_options:
-                _shuffler.shuffle(options)
+                shuffler.shuffle(options)
             option_order[str(question.id)] = options
     return AttemptRecord(
         id=uuid.uuid4(),
