@@ -18,7 +18,13 @@ from lms.modules.quizzes.schemas import (
     QuestionResult,
     QuizRead,
 )
-from lms.modules.quizzes.service import AttemptView, QuestionRecord, QuizTotals, QuizVersion
+from lms.modules.quizzes.service import (
+    AttemptView,
+    QuestionRecord,
+    QuizTotals,
+    QuizVersion,
+    question_uuid,
+)
 
 
 def quiz_read(quiz: Quiz, totals: QuizTotals | None = None) -> QuizRead:
@@ -116,7 +122,7 @@ def _attempt_fields(view: AttemptView) -> dict[str, Any]:
         "time_taken_seconds": attempt.time_taken_seconds,
         "closed_at_deadline": attempt.closed_at_deadline,
         "answers": [
-            AnswerRead(question_id=uuid.UUID(item["question_id"]), answer=item.get("answer"))
+            AnswerRead(question_id=question_uuid(item["question_id"]), answer=item.get("answer"))
             for item in attempt.answers or []
         ],
         "feedback": attempt.feedback,

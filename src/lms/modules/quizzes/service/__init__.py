@@ -36,6 +36,7 @@ from lms.modules.quizzes.service.read_models import (
     AttemptView,
     QuizTotals,
     QuizVersion,
+    question_uuid,
     quiz_totals,
 )
 from lms.modules.quizzes.service.results import (
@@ -78,6 +79,7 @@ __all__ = [
     "list_quizzes",
     "now",
     "publish_quiz",
+    "question_uuid",
     "quiz_totals",
     "save_answers",
     "start_attempt",

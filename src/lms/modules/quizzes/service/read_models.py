@@ -3,6 +3,7 @@ questions and what its viewer may see of it."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,13 @@ from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord, QuestionRecord
 
 Questions = dict[uuid.UUID, QuestionRecord]
+
+
+@functools.lru_cache(maxsize=65_536)
+def question_uuid(question_id: str) -> uuid.UUID:
+    """A question id as an attempt stores it (text) as a UUID. The same ids come back
+    with every attempt at a quiz, so each is parsed once."""
+    return uuid.UUID(question_id)
 
 
 async def questions_by_id(session: AsyncSession, quiz_id: uuid.UUID) -> Questions:
@@ -67,7 +75,7 @@ class AttemptView:
 
     @property
     def ordered_questions(self) -> list[QuestionRecord]:
-        ids = (uuid.UUID(qid) for qid in self.attempt.question_order)
+        ids = (question_uuid(qid) for qid in self.attempt.question_order)
         return [self.questions[qid] for qid in ids if qid in self.questions]
 
     def options_of(self, question: QuestionRecord) -> list[str] | None:

@@ -24,7 +24,7 @@ from lms.modules.quizzes.events import QuizAttemptGraded
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord
 from lms.modules.quizzes.service.errors import AttemptChanged, AttemptClosed
-from lms.modules.quizzes.service.read_models import Questions
+from lms.modules.quizzes.service.read_models import Questions, question_uuid
 
 log = logging.getLogger("lms.quizzes")
 
@@ -53,7 +53,7 @@ def automatic_marks(
     questions and short answers with accepted answers, none for what a person grades."""
     marks: dict[str, dict[str, Any]] = {}
     for qid in question_order:
-        question = questions[uuid.UUID(qid)]
+        question = questions[question_uuid(qid)]
         mark = grading.mark_answer(
             question.question_type, question.correct_answer, question.points, answers.get(qid)
         )
@@ -86,14 +86,14 @@ async def settle(
             percentage=None,
             is_passed=None,
             max_score=sum(
-                (questions[uuid.UUID(qid)].points for qid in attempt.question_order),
+                (questions[question_uuid(qid)].points for qid in attempt.question_order),
                 Decimal("0"),
             ),
         )
         return await _write(session, waiting, at=at)
     total = grading.total_score(
         (Decimal(marks[qid]["points"]) for qid in attempt.question_order),
-        (questions[uuid.UUID(qid)].points for qid in attempt.question_order),
+        (questions[question_uuid(qid)].points for qid in attempt.question_order),
         Decimal(quiz.passing_score),
     )
     graded = replace(
