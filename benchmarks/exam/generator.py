@@ -123,6 +123,9 @@ class Plan:
     arrivals: list[float]
     steps: tuple[str, ...]  # "start", then "save"/"submit" in order
     think_seconds: float
+    # Students open the quiz's page at a random moment of this many seconds before the
+    # arrival window (signed in and waiting, as on exam day); 0: they do not.
+    lobby_seconds: float = 0.0
 
 
 def uniform_arrivals(students: int, over_seconds: float, seed: int = 7) -> list[float]:
@@ -145,7 +148,8 @@ async def run(
     pool = Pool(host, port, connections)
     results = Results()
     loop = asyncio.get_running_loop()
-    started_at = loop.time() + 0.5  # time to schedule every student first
+    started_at = loop.time() + 0.5 + plan.lobby_seconds  # time to schedule everyone first
+    lobby = random.Random(11)
     base = f"/api/v1/quizzes/{quiz_id}/attempts"
 
     async def step(name: str, due: float, request: bytes) -> tuple[int, bytes] | None:
@@ -162,6 +166,11 @@ async def run(
         return status, body
 
     async def student(arrival: float, token: str) -> None:
+        if plan.lobby_seconds:
+            due = started_at - lobby.uniform(0, plan.lobby_seconds)
+            page = http_request("GET", f"/api/v1/quizzes/{quiz_id}", token)
+            if await step("open", due, page) is None:
+                return
         answered = await step("start", started_at + arrival, http_request("POST", base, token))
         if answered is None or answered[0] not in (200, 201):
             return

@@ -8,6 +8,9 @@ per-step latency, errors by status, and the CPU each part used.
 
 Scenarios:
   burst    2,000 students press "start" within the same second (start only)
+  burst-lobby  the same, the students having opened the quiz's page (signed in and
+           waiting) at a random moment of the minute before; that step is reported
+           as "open"
   steady   2,000 students arrive over 60 s: start, save, save, submit, 5 s think time
   takers   10,000 students arrive over 60 s: the same four steps
 
@@ -40,11 +43,13 @@ from benchmarks.exam import generator
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
-SCENARIOS: dict[str, tuple[int, float, tuple[str, ...]]] = {
-    # students, arrival window (s), steps
-    "burst": (2_000, 1.0, ("start",)),
-    "steady": (2_000, 60.0, ("start", "save", "save", "submit")),
-    "takers": (10_000, 60.0, ("start", "save", "save", "submit")),
+TAKING = ("start", "save", "save", "submit")
+SCENARIOS: dict[str, tuple[int, float, tuple[str, ...], float]] = {
+    # students, arrival window (s), steps, lobby (s)
+    "burst": (2_000, 1.0, ("start",), 0.0),
+    "burst-lobby": (2_000, 1.0, ("start",), 60.0),
+    "steady": (2_000, 60.0, TAKING, 0.0),
+    "takers": (10_000, 60.0, TAKING, 0.0),
 }
 THINK_SECONDS = 5.0
 
@@ -163,7 +168,7 @@ def summary(results: generator.Results) -> dict[str, Any]:
 
 
 def measure(build: str, src: Path, scenario: str, args: argparse.Namespace) -> dict[str, Any]:
-    students, window, steps = SCENARIOS[scenario]
+    students, window, steps, lobby = SCENARIOS[scenario]
     python = sys.executable
     secret = secrets.token_urlsafe(48)
     env = environment(args.db, args.redis_db, secret, args.workers)
@@ -188,6 +193,7 @@ def measure(build: str, src: Path, scenario: str, args: argparse.Namespace) -> d
             arrivals=generator.uniform_arrivals(students, window),
             steps=steps,
             think_seconds=THINK_SECONDS,
+            lobby_seconds=lobby,
         )
         results, wall, generator_cpu = uvloop.run(
             generator.run(
