@@ -46,6 +46,16 @@ class Store(Protocol):
         None when every count is within its limit."""
         ...
 
+    async def get_and_count(
+        self, keys: Sequence[str], counters: Sequence[tuple[str, int]]
+    ) -> tuple[list[str | None], list[tuple[int, int]]]:
+        """In one round trip: the values of ``keys`` and, unless the first of them is set,
+        each counter of ``counters`` (key, TTL of its first increment) incremented, with
+        its count and remaining TTL; when the first key is set nothing is counted and the
+        second list is empty. What a signed-in request asks first: is the token revoked,
+        what is cached of the account, and how much of its budget is spent."""
+        ...
+
     async def get_versioned(
         self, version_key: str, prefix: str, suffix: str
     ) -> tuple[str, str | None]:
@@ -107,6 +117,14 @@ class MemoryStore:
             self._data[key] = (str(count), expires_at)
             return count, max(1, int(expires_at - now))
 
+    async def get_and_count(
+        self, keys: Sequence[str], counters: Sequence[tuple[str, int]]
+    ) -> tuple[list[str | None], list[tuple[int, int]]]:
+        values = [self._live(key) for key in keys]
+        if values and values[0] is not None:
+            return values, []
+        return values, [await self.incr(key, ttl) for key, ttl in counters]
+
     async def incr_within(self, limits: Sequence[tuple[str, int]], ttl_seconds: int) -> int | None:
         for key, limit in limits:
             count, ttl = await self.incr(key, ttl_seconds)
@@ -140,6 +158,28 @@ for i, key in ipairs(KEYS) do
   end
 end
 return {0, 0}
+"""
+
+# Values, then counters, in one round trip (see Store.get_and_count): the first
+# ARGV[1] keys are read; unless the first of them is set, each key after them is
+# incremented (its first increment starts its TTL, ARGV[i + 1]) and its count and TTL
+# come back. A missing value comes back as nil (Lua false).
+_GET_AND_COUNT = """
+local reads = tonumber(ARGV[1])
+local reply = {}
+for i = 1, reads do
+  reply[i] = redis.call('GET', KEYS[i])
+end
+if reply[1] then
+  return reply
+end
+for i = reads + 1, #KEYS do
+  local count = redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[i - reads + 1], 'NX')
+  reply[#reply + 1] = count
+  reply[#reply + 1] = redis.call('TTL', KEYS[i])
+end
+return reply
 """
 
 # The version and the versioned value in one round trip (see Store.get_versioned).
@@ -210,6 +250,7 @@ class RedisStore:
         self._redis = aioredis.Redis.from_pool(pool)
         self._get_versioned = self._redis.register_script(_GET_VERSIONED)
         self._incr_within = self._redis.register_script(_INCR_WITHIN)
+        self._get_and_count = self._redis.register_script(_GET_AND_COUNT)
 
     async def get(self, key: str) -> str | None:
         value = await self._redis.get(key)
@@ -242,6 +283,19 @@ class RedisStore:
             keys=[key for key, _ in limits], args=[ttl_seconds, *(limit for _, limit in limits)]
         )
         return max(1, int(ttl)) if int(count) else None
+
+    async def get_and_count(
+        self, keys: Sequence[str], counters: Sequence[tuple[str, int]]
+    ) -> tuple[list[str | None], list[tuple[int, int]]]:
+        reply = await self._get_and_count(
+            keys=[*keys, *(key for key, _ in counters)],
+            args=[len(keys), *(ttl for _, ttl in counters)],
+        )
+        values = [v.decode() if isinstance(v, bytes) else v for v in reply[: len(keys)]]
+        counted = reply[len(keys) :]
+        return values, [
+            (int(counted[i]), max(1, int(counted[i + 1]))) for i in range(0, len(counted), 2)
+        ]
 
     async def get_versioned(
         self, version_key: str, prefix: str, suffix: str

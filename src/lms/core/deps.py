@@ -95,6 +95,33 @@ _SECURITY_REQUIREMENT: dict[str, Any] = {
 }
 _PRINCIPAL_STATE_KEY = "lms.principal"
 
+# Rate limits counted in the same round trip as the denylist check. A route dependency
+# that limits signed-in callers (``lms.core.ratelimit``) carries, under this attribute,
+# a function giving its counters (key, window in seconds) for a request and its token's
+# claims; ``_resolve_principal`` counts them with the denylist read and leaves each
+# counter's (count, seconds left) in the request state under ``COUNTED_STATE_KEY``.
+COUNTERS_ATTRIBUTE = "__lms_counters__"
+COUNTED_STATE_KEY = "lms.counted"
+Counters = Callable[[Request, AccessClaims], list[tuple[str, int]]]
+_route_counters: dict[int, tuple[Any, list[Counters]]] = {}
+
+
+def _counters_of(route: Any) -> list[Counters]:
+    """The counters of a route's limiting dependencies, found once per route."""
+    known = _route_counters.get(id(route))
+    if known is not None and known[0] is route:
+        return known[1]
+    found: list[Counters] = []
+    pending = list(getattr(getattr(route, "dependant", None), "dependencies", []))
+    while pending:
+        dependency = pending.pop()
+        counters = getattr(dependency.call, COUNTERS_ATTRIBUTE, None)
+        if counters is not None:
+            found.append(counters)
+        pending.extend(dependency.dependencies)
+    _route_counters[id(route)] = (route, found)
+    return found
+
 
 def authenticating(dependency: EndpointT) -> EndpointT:
     """Mark a dependency that reads the caller's token (with ``get_principal`` and the
@@ -132,9 +159,14 @@ async def _resolve_principal(request: Request) -> Principal | None:
     settings: Settings = request.app.state.settings
     store: Store = request.app.state.store
     claims = decode_access_token(settings, token)
+    counters = [
+        counter
+        for counted in _counters_of(request.scope.get("route"))
+        for counter in counted(request, claims)
+    ]
     try:
-        revoked, cached = await store.get_many(
-            denylist_key(claims.jti), principal_key(claims.user_id)
+        (revoked, cached), counts = await store.get_and_count(
+            [denylist_key(claims.jti), principal_key(claims.user_id)], counters
         )
     except Exception as exc:
         # Fail closed: without the denylist a logged-out token could be replayed.
@@ -145,6 +177,8 @@ async def _resolve_principal(request: Request) -> Principal | None:
         ) from exc
     if revoked is not None:
         raise Unauthorized("The token has been revoked.", code="token_revoked")
+    if counts:
+        state[COUNTED_STATE_KEY] = dict(zip((key for key, _ in counters), counts, strict=True))
     loader: PrincipalLoader = request.app.state.principal_loader
     principal = await loader(lambda: request_session(request), store, claims, cached)
     state[_PRINCIPAL_STATE_KEY] = principal

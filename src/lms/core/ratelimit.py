@@ -10,9 +10,16 @@ from fastapi import Request
 
 from lms.core.cache import Store
 from lms.core.config import Settings
-from lms.core.deps import authenticating, client_ip, get_principal
+from lms.core.deps import (
+    COUNTED_STATE_KEY,
+    COUNTERS_ATTRIBUTE,
+    authenticating,
+    client_ip,
+    get_principal,
+)
 from lms.core.errors import TooManyRequests
 from lms.core.routing import retrying_in_transaction
+from lms.core.security import AccessClaims
 
 log = logging.getLogger("lms.ratelimit")
 
@@ -42,7 +49,16 @@ async def hit_all(store: Store, limits: dict[str, int], *, window_seconds: int) 
 def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
     """A route dependency: the ``setting`` budget per minute for each user, and
     ``rate_limit_ip_multiplier`` times that for each client address, whichever runs
-    out first. Use as ``dependencies=[Depends(per_user_and_ip("enroll", "…"))]``."""
+    out first. Use as ``dependencies=[Depends(per_user_and_ip("enroll", "…"))]``.
+
+    Both counters are incremented in the round trip that checks the caller's token
+    (``COUNTERS_ATTRIBUTE``), so a limited request costs no Redis call of its own."""
+
+    def keys(request: Request, user_id: object) -> tuple[str, str]:
+        return f"rl:{scope}:user:{user_id}", f"rl:{scope}:ip:{client_ip(request)}"
+
+    def counters(request: Request, claims: AccessClaims) -> list[tuple[str, int]]:
+        return [(key, 60) for key in keys(request, claims.user_id)]
 
     # The caller, settings and store are taken here rather than as dependencies of their
     # own: each dependency FastAPI resolves costs a level of ``solve_dependencies``. The
@@ -53,15 +69,27 @@ def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
         if retrying_in_transaction(request):
             return  # counted on the endpoint's first run
         settings: Settings = request.app.state.settings
-        store: Store = request.app.state.store
         per_user: int = getattr(settings, setting)
-        await hit_all(
-            store,
-            {
-                f"{scope}:user:{principal.id}": per_user,
-                f"{scope}:ip:{client_ip(request)}": per_user * settings.rate_limit_ip_multiplier,
-            },
-            window_seconds=60,
+        limits = dict(
+            zip(
+                keys(request, principal.id),
+                (per_user, per_user * settings.rate_limit_ip_multiplier),
+                strict=True,
+            )
         )
+        counted: dict[str, tuple[int, int]] | None = request.scope.get("state", {}).get(
+            COUNTED_STATE_KEY
+        )
+        if counted is None or not limits.keys() <= counted.keys():
+            # Not counted with the token check (a principal resolved before this route
+            # was known): count now.
+            store: Store = request.app.state.store
+            await hit_all(store, {k[3:]: v for k, v in limits.items()}, window_seconds=60)
+            return
+        for key, limit_value in limits.items():
+            count, seconds_left = counted[key]
+            if count > limit_value:
+                raise TooManyRequests(seconds_left)
 
+    setattr(limit, COUNTERS_ATTRIBUTE, counters)
     return limit
