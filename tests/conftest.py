@@ -59,6 +59,7 @@ from lms.core.config import Settings, get_settings  # noqa: E402
 from lms.core.db import Base  # noqa: E402
 from lms.core.migrate import upgrade  # noqa: E402
 from lms.main import create_app  # noqa: E402
+from lms.modules import webhooks  # noqa: E402
 from tests.factories.accounts import Account, AccountFactory, account_factory  # noqa: E402
 
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
@@ -114,6 +115,7 @@ async def reset_state(application: Any) -> None:
         await store.close()
     for path in MAIL_DIR.glob("*.eml"):
         path.unlink()
+    webhooks.forget_subscriptions()
 
 
 @pytest.fixture(autouse=True)

@@ -66,6 +66,7 @@ def module_routers() -> list[APIRouter]:
         payments,
         quizzes,
         users,
+        webhooks,
     )
 
     return [
@@ -80,6 +81,7 @@ def module_routers() -> list[APIRouter]:
         *payments.routers,
         *certificates.routers,
         *analytics.routers,
+        *webhooks.routers,
     ]
 
 
@@ -98,6 +100,7 @@ DOCUMENTATION_GROUPS = (
     "payments",
     "certificates",
     "analytics",
+    "webhooks",
 )
 
 
@@ -112,6 +115,10 @@ def _document_security(app: FastAPI) -> None:
         schema = generate()
         components = schema.setdefault("components", {})
         components.setdefault("securitySchemes", {}).update(security_schemes_openapi())
+        from lms.modules import webhooks
+
+        # What an endpoint receives (OpenAPI 3.1 ``webhooks``), one entry per event type.
+        schema["webhooks"] = webhooks.openapi_webhooks()
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
