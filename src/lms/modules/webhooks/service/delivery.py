@@ -28,7 +28,6 @@ from lms.core.db import utcnow
 from lms.core.security import decrypt_secret
 from lms.modules import emails, users
 from lms.modules.webhooks import outbound, repository, signing
-from lms.modules.webhooks.catalogue import PING_TYPE
 from lms.modules.webhooks.models import WebhookDelivery, WebhookEndpoint
 from lms.modules.webhooks.service.subscriptions import EVERY_TYPE, SEND_TASK, forget_subscriptions
 
@@ -215,7 +214,7 @@ async def _retry_job(session: AsyncSession, payload: dict[str, Any]) -> None:
     endpoint = await repository.get_endpoint(session, delivery.endpoint_id)
     if endpoint is None:
         return
-    if not endpoint.enabled and delivery.event_type != PING_TYPE:
+    if not endpoint.enabled:
         delivery.status = "failed"
         delivery.next_attempt_at = None
         delivery.error = "the endpoint is disabled"
