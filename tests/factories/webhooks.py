@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
+from lms.core.session import commit
+from lms.modules.webhooks.models import WebhookDelivery
 from tests.factories.api import Caller, ok
 
 
@@ -132,3 +136,21 @@ async def deliveries(
     )
     items: list[dict[str, Any]] = body["items"]
     return items
+
+
+async def failed_delivery(db: AsyncSession, endpoint_id: str) -> uuid.UUID:
+    """A delivery to the endpoint that failed for good (written as the worker leaves
+    it)."""
+    delivery = WebhookDelivery(
+        endpoint_id=uuid.UUID(endpoint_id),
+        message_id=f"msg_{uuid.uuid4().hex}",
+        event_type="webhook.ping.v1",
+        payload={"id": "msg_x", "type": "webhook.ping.v1", "timestamp": "", "data": {}},
+        status="failed",
+        attempts=9,
+        error="HTTP 500",
+        response_status=500,
+    )
+    db.add(delivery)
+    await commit(db)
+    return delivery.id

@@ -105,9 +105,7 @@ class TestRetries:
         with socket.socket() as probe:  # a port nothing listens on
             probe.bind(("127.0.0.1", 0))
             down_port = probe.getsockname()[1]
-        endpoint = await register_endpoint(
-            client, admin, f"http://127.0.0.1:{down_port}/hooks"
-        )
+        endpoint = await register_endpoint(client, admin, f"http://127.0.0.1:{down_port}/hooks")
         message_id = await ping(client, admin, endpoint)
         await deliver_all()
         [delivery] = await deliveries(client, admin, endpoint["id"])
@@ -174,9 +172,7 @@ class TestRetries:
         receiver.answers = [503] * 10
         await ping(client, admin, endpoint)
         await deliver_all()
-        shown = ok(
-            await client.get(f"/webhooks/endpoints/{endpoint['id']}", headers=admin.headers)
-        )
+        shown = ok(await client.get(f"/webhooks/endpoints/{endpoint['id']}", headers=admin.headers))
         assert shown["enabled"] is False
         assert shown["disabled_reason"].startswith("failing since")
         [delivery] = await deliveries(client, admin, endpoint["id"])

@@ -88,9 +88,7 @@ class TestRegister:
             event_types=["enrollment.created.v1"],
         )
         assert created["secret"].startswith("whsec_")
-        response = await client.get(
-            f"/webhooks/endpoints/{created['id']}", headers=admin.headers
-        )
+        response = await client.get(f"/webhooks/endpoints/{created['id']}", headers=admin.headers)
         shown = ok(response)
         assert "secret" not in shown and created["secret"] not in response.text
         assert shown["event_types"] == ["enrollment.created.v1"]
@@ -175,9 +173,7 @@ class TestPing:
     ) -> None:
         created = await register_endpoint(client, admin, receiver.url)
         pinged = ok(
-            await client.post(
-                f"/webhooks/endpoints/{created['id']}/ping", headers=admin.headers
-            ),
+            await client.post(f"/webhooks/endpoints/{created['id']}/ping", headers=admin.headers),
             202,
         )
         await deliver_all()

@@ -50,7 +50,11 @@ async def test_every_event_type_comes_from_its_action_and_matches_its_schema(
         ),
         201,
     )
-    ok(await client.patch(f"/users/{person['id']}", headers=admin.headers, json={"is_active": False}))
+    ok(
+        await client.patch(
+            f"/users/{person['id']}", headers=admin.headers, json={"is_active": False}
+        )
+    )
 
     # Learning: a published course with a quiz lesson, a text lesson and an assignment.
     room = await make_classroom(client, instructor, student)
@@ -71,9 +75,9 @@ async def test_every_event_type_comes_from_its_action_and_matches_its_schema(
     )
     await complete_lesson(client, student, room.enrollment_id, room.other_lesson_id)
     await deliver_all()  # the certificate's job issues it
-    [certificate] = ok(
-        await client.get("/certificates/my-certificates", headers=student.headers)
-    )["items"]
+    [certificate] = ok(await client.get("/certificates/my-certificates", headers=student.headers))[
+        "items"
+    ]
     ok(
         await client.post(
             f"/certificates/{certificate['id']}/revoke",
