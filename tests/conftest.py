@@ -42,6 +42,9 @@ os.environ.update(
         "LMS_ENROLLMENT_RATE_LIMIT_PER_MINUTE": "100000",
         "LMS_ATTEMPT_RATE_LIMIT_PER_MINUTE": "100000",
         "LMS_PUBLIC_BASE_URL": "https://lms.example.com",
+        # Endpoint changes in this process are seen at once; no test waits for the
+        # periodic re-read, so none may see it happen in the middle of a count.
+        "LMS_WEBHOOK_SUBSCRIPTIONS_REFRESH_SECONDS": "3600",
     }
 )
 if REDIS_URL:
