@@ -4,7 +4,7 @@ apart."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
@@ -12,7 +12,14 @@ import pytest
 
 from lms.core import jobs
 from lms.core.config import Settings
+from lms.modules.webhooks import outbound
 from tests.factories.webhooks import Receiver
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _close_http_sessions() -> AsyncIterator[None]:
+    yield
+    await outbound.close_sessions()
 
 
 @pytest.fixture

@@ -34,6 +34,10 @@ from lms.modules.webhooks.service.subscriptions import EVERY_TYPE, SEND_TASK, fo
 log = logging.getLogger("lms.webhooks")
 
 RETRY_TASK = "webhooks.retry"
+# A send job takes up to this many due messages at once, and sends at most this many
+# requests side by side.
+SEND_BATCH = 200
+SEND_CONCURRENCY = 16
 
 
 def wants(endpoint: WebhookEndpoint, event_type: str) -> bool:
@@ -156,22 +160,40 @@ async def disable(
 
 @jobs.job(SEND_TASK)
 async def _send_job(session: AsyncSession, payload: dict[str, Any]) -> None:
-    """Fan one message out to the enabled endpoints that want it (or to one endpoint,
-    for a ping) and send them side by side."""
+    """Fan messages out to the enabled endpoints that want them (or to one endpoint,
+    for a ping) and send them side by side. The job takes the other due messages with
+    it (up to ``SEND_BATCH``), so a backlog is sent in batches of one transaction each;
+    their own jobs then find them done."""
     settings = get_settings()
-    message: dict[str, Any] = payload["message"]
-    only = payload.get("endpoint_id")
-    if only is not None:
-        endpoint = await repository.get_endpoint(session, uuid.UUID(only))
-        endpoints = [endpoint] if endpoint is not None else []
-    else:
-        endpoints = [
-            endpoint
-            for endpoint in await repository.enabled_endpoints(session)
-            if wants(endpoint, message["type"])
-        ]
-    if not endpoints:
+    batch = [payload, *await jobs.take_due(session, SEND_TASK, limit=SEND_BATCH - 1)]
+    enabled: list[WebhookEndpoint] | None = None
+    sends: list[tuple[dict[str, Any], WebhookEndpoint]] = []
+    for item in batch:
+        message: dict[str, Any] = item["message"]
+        only = item.get("endpoint_id")
+        if only is not None:
+            endpoint = await repository.get_endpoint(session, uuid.UUID(only))
+            sends += [(message, endpoint)] if endpoint is not None else []
+            continue
+        if enabled is None:
+            enabled = await repository.enabled_endpoints(session)
+        sends += [(message, endpoint) for endpoint in enabled if wants(endpoint, message["type"])]
+    if not sends:
         return
+    timestamp = int(time.time())
+    signing_keys: dict[uuid.UUID, list[str]] = {}
+    limit = asyncio.Semaphore(SEND_CONCURRENCY)
+
+    async def send_one(message: dict[str, Any], endpoint: WebhookEndpoint) -> outbound.Outcome:
+        if endpoint.id not in signing_keys:
+            signing_keys[endpoint.id] = signing_secrets(endpoint, settings)
+        body = body_of(message)
+        headers = signing.headers(signing_keys[endpoint.id], message["id"], timestamp, body)
+        async with limit:
+            return await outbound.send(endpoint.url, headers, body, settings)
+
+    outcomes = await asyncio.gather(*(send_one(message, endpoint) for message, endpoint in sends))
+    now = utcnow()
     deliveries = [
         WebhookDelivery(
             id=uuid.uuid4(),
@@ -181,27 +203,12 @@ async def _send_job(session: AsyncSession, payload: dict[str, Any]) -> None:
             payload=message,
             status="pending",
             attempts=0,
-            created_at=utcnow(),
+            created_at=now,
         )
-        for endpoint in endpoints
+        for message, endpoint in sends
     ]
     session.add_all(deliveries)
-    body = body_of(message)
-    timestamp = int(time.time())
-    outcomes = await asyncio.gather(
-        *(
-            outbound.send(
-                endpoint.url,
-                signing.headers(
-                    signing_secrets(endpoint, settings), message["id"], timestamp, body
-                ),
-                body,
-                settings,
-            )
-            for endpoint in endpoints
-        )
-    )
-    for delivery, endpoint, outcome in zip(deliveries, endpoints, outcomes, strict=True):
+    for delivery, (_message, endpoint), outcome in zip(deliveries, sends, outcomes, strict=True):
         await record(session, delivery, endpoint, outcome, settings)
 
 
