@@ -7,8 +7,9 @@
                 to the receiver's receipt, p50 / p99 / max.
 
 The worker is the in-process drainer (``--worker inprocess``, the embedded default)
-or one ``lms worker`` Celery process on RabbitMQ with concurrency 1
-(``--worker celery``, production). PostgreSQL only: ``BENCH_DATABASE_URL``.
+or one ``lms worker`` Celery worker on RabbitMQ (``--worker celery``, production;
+``--concurrency`` pool processes, 2 by default as for ``lms worker``). PostgreSQL
+only: ``BENCH_DATABASE_URL``.
 
     python -m benchmarks.webhooks.run throughput --events 5000 --worker inprocess
     python -m benchmarks.webhooks.run latency --rate 100 --seconds 30 --worker celery
@@ -106,8 +107,9 @@ def event(n: int) -> users.UserCreated:
 
 
 class Bench:
-    def __init__(self, worker: str, tmp: Path) -> None:
+    def __init__(self, worker: str, tmp: Path, concurrency: int) -> None:
         self.worker = worker
+        self.concurrency = concurrency
         self.tmp = tmp
         self.settings = get_settings()
         self.engine = create_engine(self.settings)
@@ -148,6 +150,10 @@ class Bench:
         webhooks.forget_subscriptions()
         await asyncio.sleep(0.5)  # the receiver starts
 
+    @property
+    def label(self) -> str:
+        return f" (concurrency {self.concurrency})" if self.worker == "celery" else ""
+
     def start_celery_worker(self) -> None:
         env = {
             **os.environ,
@@ -157,7 +163,15 @@ class Bench:
         lms = str(Path(sys.executable).with_name("lms"))
         self.processes.append(
             subprocess.Popen(
-                [lms, "worker", "--concurrency", "1", "--no-beat", "--loglevel", "WARNING"],
+                [
+                    lms,
+                    "worker",
+                    "--concurrency",
+                    str(self.concurrency),
+                    "--no-beat",
+                    "--loglevel",
+                    "WARNING",
+                ],
                 env=env,
                 cwd=ROOT,
                 start_new_session=True,
@@ -224,7 +238,7 @@ async def throughput(bench: Bench, count: int) -> None:
     times = sorted(got.values())
     rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
     print(
-        f"throughput worker={bench.worker} events={count} received={len(got)} "
+        f"throughput worker={bench.worker}{bench.label} events={count} received={len(got)} "
         f"first-to-last={times[-1] - times[0]:.2f}s rate={rate:.0f}/s "
         f"(wall incl. start-up {wall:.1f}s)"
     )
@@ -269,7 +283,8 @@ async def latency(bench: Bench, rate: float, seconds: float) -> None:
     missing = total - len(delays)
     q = statistics.quantiles(delays, n=100)
     print(
-        f"latency worker={bench.worker} rate={rate:.0f}/s for {sent_for:.1f}s events={total} "
+        f"latency worker={bench.worker}{bench.label} rate={rate:.0f}/s for {sent_for:.1f}s "
+        f"events={total} "
         f"received={len(delays)} missing={missing} commit-to-receipt ms: "
         f"p50={q[49]:.1f} p90={q[89]:.1f} p99={q[98]:.1f} max={delays[-1]:.1f}"
     )
@@ -277,7 +292,7 @@ async def latency(bench: Bench, rate: float, seconds: float) -> None:
 
 async def main(args: argparse.Namespace, tmp: Path) -> None:
     load_modules()
-    bench = Bench(args.worker, tmp)
+    bench = Bench(args.worker, tmp, args.concurrency)
     try:
         await bench.setup()
         if args.mode == "throughput":
@@ -294,6 +309,9 @@ def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("mode", choices=["throughput", "latency"])
     parser.add_argument("--worker", choices=["inprocess", "celery"], default="inprocess")
+    parser.add_argument(
+        "--concurrency", type=int, default=2, help="pool processes of the Celery worker"
+    )
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=30.0)
