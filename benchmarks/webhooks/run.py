@@ -50,7 +50,7 @@ os.environ.update(
 os.environ.pop("LMS_CELERY_BROKER_URL", None)
 os.environ.pop("LMS_REDIS_URL", None)
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from lms.core import events, jobs  # noqa: E402
 from lms.core.config import get_settings  # noqa: E402
@@ -269,8 +269,11 @@ async def latency(bench: Bench, rate: float, seconds: float) -> None:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         async with bench.sessionmaker() as session:
             await events.publish(session, event(n))
-            [message] = [o for o in session.identity_map.values() if isinstance(o, OutboxMessage)]
-            message_id = message.payload["message"]["id"]
+            # The message this transaction wrote (the newest row: it is not committed yet).
+            payload = await session.scalar(
+                select(OutboxMessage.payload).order_by(OutboxMessage.created_at.desc()).limit(1)
+            )
+            message_id = payload["message"]["id"]
             await session.commit()
             committed[message_id] = time.time()
             for callback in session.info.pop("after_commit", []):
