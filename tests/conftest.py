@@ -42,6 +42,9 @@ os.environ.update(
         "LMS_ENROLLMENT_RATE_LIMIT_PER_MINUTE": "100000",
         "LMS_ATTEMPT_RATE_LIMIT_PER_MINUTE": "100000",
         "LMS_PUBLIC_BASE_URL": "https://lms.example.com",
+        # Endpoint changes in this process are seen at once; no test waits for the
+        # periodic re-read, so none may see it happen in the middle of a count.
+        "LMS_WEBHOOK_SUBSCRIPTIONS_REFRESH_SECONDS": "3600",
     }
 )
 if REDIS_URL:
@@ -59,6 +62,7 @@ from lms.core.config import Settings, get_settings  # noqa: E402
 from lms.core.db import Base  # noqa: E402
 from lms.core.migrate import upgrade  # noqa: E402
 from lms.main import create_app  # noqa: E402
+from lms.modules import webhooks  # noqa: E402
 from tests.factories.accounts import Account, AccountFactory, account_factory  # noqa: E402
 
 IS_POSTGRES = DATABASE_URL.startswith("postgresql")
@@ -114,6 +118,7 @@ async def reset_state(application: Any) -> None:
         await store.close()
     for path in MAIL_DIR.glob("*.eml"):
         path.unlink()
+    webhooks.forget_subscriptions()
 
 
 @pytest.fixture(autouse=True)

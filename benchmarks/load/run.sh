@@ -21,6 +21,13 @@
 #                            the floor alike; three servers x 2 workers x 15
 #                            stay under PostgreSQL's default max_connections (100)
 #   BENCH_PROFILE=1          record a py-spy profile of one API worker per scenario
+#   BENCH_WEBHOOK_ENDPOINT=1 register one enabled webhook endpoint for every event type
+#                            before the run (its messages are written to the outbox and
+#                            queued; no worker sends them), to measure what a subscribed
+#                            endpoint costs the write scenarios
+#   BENCH_QUEUE=lms_bench_load  the Celery queue the API sends to (deleted afterwards
+#                            when BENCH_WEBHOOK_ENDPOINT is set)
+#   BENCH_PORT=8100          the API's port; the floor and the baseline use the next two
 #   PYTHON=.venv/bin/python  the interpreter with the project installed
 # Needs PostgreSQL, Redis and RabbitMQ on 127.0.0.1 (default ports) and wrk
 # (Debian: apt-get install wrk).
@@ -47,8 +54,9 @@ PG_ADMIN=postgresql://postgres@127.0.0.1:5432/postgres
 DSN=postgresql://postgres@127.0.0.1:5432/$DB
 REDIS_URL=redis://127.0.0.1:6379/$REDIS_DB
 BROKER=amqp://guest:guest@127.0.0.1:5672//
-QUEUE=lms_bench_load
-API_PORT=8100 FLOOR_PORT=8101 BASE_PORT=8102
+QUEUE=${BENCH_QUEUE:-lms_bench_load}
+API_PORT=${BENCH_PORT:-8100}
+FLOOR_PORT=$((API_PORT + 1)) BASE_PORT=$((API_PORT + 2))
 
 if ! command -v wrk >/dev/null; then
   echo "wrk is not installed. It is a Debian package: apt-get install wrk" >&2
@@ -104,6 +112,32 @@ export LMS_ENVIRONMENT=production LMS_SECRET_KEY=$SECRET LMS_LOG_LEVEL=WARNING \
 "$BIN/lms" db upgrade >/dev/null
 "$PY" "$HERE/seed.py" --dsn "$DSN" --manifest "$OUT/manifest.json"
 "$PY" -c "import redis; redis.Redis.from_url('$REDIS_URL').flushdb()"
+if [ -n "${BENCH_WEBHOOK_ENDPOINT:-}" ]; then
+  echo "== one webhook endpoint subscribed to every event type"
+  "$PY" - <<'PY'
+import asyncio
+from lms.core.config import get_settings
+from lms.core.engine import create_engine
+from lms.core.security import encrypt_secret
+from lms.core.session import commit, create_sessionmaker
+from lms.main import load_modules
+from lms.modules.webhooks import signing
+from lms.modules.webhooks.models import WebhookEndpoint
+
+async def main() -> None:
+    load_modules()
+    settings = get_settings()
+    engine = create_engine(settings)
+    async with create_sessionmaker(engine)() as session:
+        session.add(WebhookEndpoint(
+            url="https://hooks.example.com/lms", event_types=[], enabled=True,
+            secret_encrypted=encrypt_secret(settings, signing.new_secret()),
+        ))
+        await commit(session)
+    await engine.dispose()
+asyncio.run(main())
+PY
+fi
 
 wait_for() {  # url
   for _ in $(seq 1 100); do

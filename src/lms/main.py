@@ -70,6 +70,7 @@ def module_routers() -> list[APIRouter]:
         payments,
         quizzes,
         users,
+        webhooks,
     )
 
     return [
@@ -84,6 +85,7 @@ def module_routers() -> list[APIRouter]:
         *payments.routers,
         *certificates.routers,
         *analytics.routers,
+        *webhooks.routers,
     ]
 
 
@@ -102,6 +104,7 @@ DOCUMENTATION_GROUPS = (
     "payments",
     "certificates",
     "analytics",
+    "webhooks",
 )
 
 
@@ -116,6 +119,10 @@ def _document_security(app: FastAPI) -> None:
         schema = generate()
         components = schema.setdefault("components", {})
         components.setdefault("securitySchemes", {}).update(security_schemes_openapi())
+        from lms.modules import webhooks
+
+        # What an endpoint receives (OpenAPI 3.1 ``webhooks``), one entry per event type.
+        schema["webhooks"] = webhooks.openapi_webhooks()
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -21,12 +21,23 @@ lesson that issues a certificate), read it here from top to bottom.
 | course.material_access.v1 ?  | courses (SQL) | enrollments                          |
 | file.read.v1 ?               | files         | enrollments, assignments             |
 | file.lesson_attachment.v1 ?  | files         | courses                              |
+| every event of the webhook   | users, courses, enrollments, quizzes, assignments,   |
+| catalogue (user.created.v1…) | certificates, payments → webhooks (last: outbox row) |
 """
 
 from __future__ import annotations
 
 from lms.core import events
-from lms.modules import assignments, certificates, courses, enrollments, files, payments, quizzes
+from lms.modules import (
+    assignments,
+    certificates,
+    courses,
+    enrollments,
+    files,
+    payments,
+    quizzes,
+    webhooks,
+)
 
 
 def wire(bus: events.EventBus = events.bus) -> None:
@@ -72,3 +83,10 @@ def wire(bus: events.EventBus = events.bus) -> None:
     bus.answer(files.FileReadAsked, assignments.graders_read_handed_in_files)
     # Who attaches a file to a lesson (besides admins): the course's instructor.
     bus.answer(files.LessonAttachmentAsked, courses.course_managers_attach_files)
+
+    # Outbound webhooks hear every event of their catalogue, after the modules above have
+    # reacted (a payment's enrollment is written before the payment's message). When an
+    # enabled endpoint wants the event, its message goes to the outbox in the same
+    # transaction; otherwise nothing is written.
+    for event_type in webhooks.EVENT_CLASSES:
+        bus.subscribe(event_type, webhooks.record_event)

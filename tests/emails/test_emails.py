@@ -52,6 +52,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "progress": 35,
         "course_url": COURSE_URL,
     },
+    "webhook_endpoint_disabled": {
+        "full_name": NAME,
+        "endpoint_url": "https://crm.example.com/hooks",
+        "endpoint_id": "3f1c",
+        "failing_since": "2026-12-07T10:00:00+00:00",
+        "reason": "failing since 2026-12-07 10:00:00+00:00",
+    },
 }
 # What each email must tell its reader, in both bodies.
 ESSENTIALS: dict[str, list[str]] = {
@@ -64,10 +71,11 @@ ESSENTIALS: dict[str, list[str]] = {
     "certificate_issued": ["CERT-20250101-1A2B3C4D", "/certificates/1/download"],
     "weekly_progress": ["7 lessons", "185 minutes", "SQL Basics: 100 %"],
     "course_reminder": ["9 days", "35 %", COURSE_URL],
+    "webhook_endpoint_disabled": ["https://crm.example.com/hooks", "3f1c", "/deliveries"],
 }
 
 
-def test_the_eight_required_emails_and_the_mfa_code_have_both_bodies() -> None:
+def test_the_eight_required_emails_and_the_operational_ones_have_both_bodies() -> None:
     required = {
         "welcome",
         "password_reset",
@@ -78,7 +86,8 @@ def test_the_eight_required_emails_and_the_mfa_code_have_both_bodies() -> None:
         "weekly_progress",
         "course_reminder",
     }
-    assert set(SUBJECTS) == required | {"mfa_code"} == set(CONTEXTS)
+    operational = {"mfa_code", "webhook_endpoint_disabled"}
+    assert set(SUBJECTS) == required | operational == set(CONTEXTS)
     folder = resources.files("lms.modules.emails") / "templates"
     for name in SUBJECTS:
         assert (folder / f"{name}.html").is_file() and (folder / f"{name}.txt").is_file(), name

@@ -36,6 +36,7 @@ from tests.factories.enrollments import complete_course
 from tests.factories.files import pdf, upload_file
 from tests.factories.outbox import failed_email
 from tests.factories.quizzes import add_question, create_quiz
+from tests.factories.webhooks import failed_delivery, register_endpoint
 from tests.security.test_headers import missing_security_headers
 from tests.security.test_properties import leaks
 from tests.security.world import CALLERS, World
@@ -137,6 +138,15 @@ class Ctx:
     async def failed_outbox_message(self) -> str:
         return str(await failed_email(self.db, "lost@example.com"))
 
+    async def webhook_endpoint(self) -> dict[str, Any]:
+        return await register_endpoint(
+            self.client, self.w.caller("admin"), "https://hooks.example.com/lms"
+        )
+
+    async def failed_webhook_delivery(self) -> str:
+        endpoint = await self.webhook_endpoint()
+        return str(await failed_delivery(self.db, endpoint["id"]))
+
     async def refresh_token(self) -> str:
         body = ok(await login(self.client, self.w.student.email), 200)
         return str(body["refresh_token"])
@@ -230,6 +240,17 @@ async def _certificate(ctx: Ctx) -> dict[str, Any]:
 
 async def _failed_message(ctx: Ctx) -> str:
     return await ctx.failed_outbox_message()
+
+
+async def _webhook_endpoint(ctx: Ctx) -> dict[str, Any]:
+    return await ctx.webhook_endpoint()
+
+
+async def _failed_webhook_delivery(ctx: Ctx) -> str:
+    return await ctx.failed_webhook_delivery()
+
+
+WEBHOOK_ENDPOINT = fresh("endpoint_id", _webhook_endpoint)
 
 
 # --- bodies ------------------------------------------------------------------------------
@@ -703,6 +724,31 @@ MATRIX: dict[str, Rule] = {
         OK,
         params=fresh("certificate_id", _certificate),
         json=const({"reason": "Issued by mistake"}),
+    ),
+    # outbound webhooks: admins only
+    "GET /api/v1/webhooks/event-types": admin_only(OK),
+    "POST /api/v1/webhooks/endpoints": admin_only(
+        CREATED, json=const({"url": "https://hooks.example.com/crm"})
+    ),
+    "GET /api/v1/webhooks/endpoints": admin_only(OK),
+    "GET /api/v1/webhooks/endpoints/{endpoint_id}": admin_only(OK, params=WEBHOOK_ENDPOINT),
+    "PATCH /api/v1/webhooks/endpoints/{endpoint_id}": admin_only(
+        OK, params=WEBHOOK_ENDPOINT, json=const({"description": "Changed"})
+    ),
+    "DELETE /api/v1/webhooks/endpoints/{endpoint_id}": admin_only(
+        NO_CONTENT, params=WEBHOOK_ENDPOINT
+    ),
+    "POST /api/v1/webhooks/endpoints/{endpoint_id}/rotate-secret": admin_only(
+        OK, params=WEBHOOK_ENDPOINT
+    ),
+    "POST /api/v1/webhooks/endpoints/{endpoint_id}/ping": admin_only(
+        ACCEPTED, params=WEBHOOK_ENDPOINT
+    ),
+    "GET /api/v1/webhooks/endpoints/{endpoint_id}/deliveries": admin_only(
+        OK, params=WEBHOOK_ENDPOINT
+    ),
+    "POST /api/v1/webhooks/deliveries/{delivery_id}/redeliver": admin_only(
+        ACCEPTED, params=fresh("delivery_id", _failed_webhook_delivery)
     ),
 }
 

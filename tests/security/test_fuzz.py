@@ -38,6 +38,7 @@ from lms.main import create_app
 from lms.modules.payments.router import get_provider_registry
 from tests.conftest import reset_state
 from tests.factories.accounts import account_factory
+from tests.factories.webhooks import failed_delivery, register_endpoint
 from tests.payments.conftest import PaymentsWorld
 from tests.security.world import World, build_world
 
@@ -125,10 +126,19 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver/api/v1") as http:
         make_account = account_factory(setup_app, http, settings)
         built = await build_world(http, make_account, payments.settings)
+        # A webhook endpoint (disabled: the world's events stay out of the outbox) and a
+        # failed delivery of it, for the admin's webhook operations.
+        endpoint = await register_endpoint(
+            http, built.caller("admin"), "https://hooks.example.com/fuzz", enabled=False
+        )
+        async with setup_app.state.sessionmaker() as session:
+            delivery_id = await failed_delivery(session, endpoint["id"])
     FUZZ_APP.dependency_overrides[get_settings_dep] = lambda: payments.settings
     FUZZ_APP.dependency_overrides[get_provider_registry] = lambda: payments.registry
     REAL_IDS.clear()
     REAL_IDS.update(_ids(built))
+    REAL_IDS["endpoint_id"] = [endpoint["id"]]
+    REAL_IDS["delivery_id"] = [str(delivery_id)]
     yield built
     # The fuzzed app's lifespan (and so its pool) ends with the fuzzing, not the process.
     schemathesis_asgi.shutdown_lifespans()

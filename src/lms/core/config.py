@@ -135,6 +135,32 @@ class Settings(BaseSettings):
     payments_return_url: str | None = None
     refund_revokes_enrollment: bool = True
 
+    # Outbound webhooks (README, "Webhooks")
+    # A rotated secret keeps signing beside the new one this long.
+    webhook_secret_overlap_hours: float = Field(default=24.0, ge=0)
+    # An endpoint whose deliveries have all failed for this long is disabled.
+    webhook_disable_after_hours: float = Field(default=72.0, ge=0)
+    # Loopback, private, link-local, multicast and metadata addresses are refused unless
+    # this is set (a trusted network, or tests).
+    webhook_allow_private_networks: bool = False
+    webhook_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Delays before each retry of a failed delivery (about a day in all, with +-20 %
+    # jitter); after the last one the delivery is failed.
+    webhook_retry_delays_seconds: Annotated[list[float], NoDecode] = [
+        5,
+        60,
+        300,
+        1800,
+        7200,
+        18000,
+        36000,
+        36000,
+    ]
+    # How old a process's copy of "which event types an enabled endpoint wants" may be
+    # before publishing an event reads it again (one statement per interval at most).
+    webhook_subscriptions_refresh_seconds: float = Field(default=10.0, ge=0)
+
     # Analytics: how long a computed dashboard is served from the cache (0 = never cached).
     analytics_cache_seconds: int = Field(default=60, ge=0, le=86400)
 
@@ -143,6 +169,13 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_retry_delays_seconds", mode="before")
+    @classmethod
+    def _split_numbers(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [float(part) for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("stripe_plan_price_ids", mode="before")

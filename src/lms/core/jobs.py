@@ -56,6 +56,8 @@ class PeriodicJob:
 
 
 _handlers: dict[str, JobHandler] = {}
+# ``session.info`` key of the message a delivery's session is delivering.
+DELIVERING_INFO_KEY = "lms.outbox.delivering"
 _periodic: dict[str, PeriodicJob] = {}
 # Set by the application at start-up: called with a message id after its row commits.
 _dispatch: Callable[[uuid.UUID], Awaitable[None]] | None = None
@@ -124,6 +126,33 @@ async def enqueue(
     return message
 
 
+async def take_due(session: AsyncSession, task: str, *, limit: int) -> list[dict[str, Any]]:
+    """For a handler that delivers in batches: claim up to ``limit`` more due messages of
+    ``task`` in the caller's transaction, marked done there, and return their payloads.
+    They commit or roll back with the caller's work (a worker that dies mid-batch leaves
+    them pending). On PostgreSQL rows another worker holds are skipped."""
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.task == task,
+            OutboxMessage.status == "pending",
+            OutboxMessage.available_at <= utcnow(),
+            OutboxMessage.id != session.info.get(DELIVERING_INFO_KEY),
+        )
+        .order_by(OutboxMessage.available_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    taken = list(await session.scalars(stmt))
+    now = utcnow()
+    for message in taken:
+        message.status = "done"
+        message.attempts += 1
+        message.completed_at = now
+    return [dict(message.payload or {}) for message in taken]
+
+
 def backoff_seconds(settings: Settings, attempts: int) -> float:
     return float(min(settings.outbox_backoff_base_seconds * 2 ** (attempts - 1), 3600.0))
 
@@ -148,6 +177,7 @@ async def deliver(
         try:
             if handler is None:
                 raise LookupError(f"no job handler registered for {task!r}")
+            session.info[DELIVERING_INFO_KEY] = message_id
             await handler(session, dict(message.payload or {}))
             message.status = "done"
             if (message.payload or {}).get("_sensitive"):

@@ -1,13 +1,14 @@
 """Assignments: students hand in work for assignment lessons; the course's instructor
 grades it, and passed work completes the lesson.
 
-Public surface: the event it publishes (``AssignmentGraded``); its answer to the files
+Public surface: the events it publishes (``AssignmentSubmitted``,
+``AssignmentGraded``); its answer to the files
 module's ``FileReadAsked`` (``graders_read_handed_in_files``), for ``lms/wiring.py``;
 ``routers`` for the application.
 """
 
-from lms.modules.assignments.events import AssignmentGraded
+from lms.modules.assignments.events import AssignmentGraded, AssignmentSubmitted
 from lms.modules.assignments.router import routers
 from lms.modules.assignments.service import graders_read_handed_in_files
 
-__all__ = ["AssignmentGraded", "graders_read_handed_in_files", "routers"]
+__all__ = ["AssignmentGraded", "AssignmentSubmitted", "graders_read_handed_in_files", "routers"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -27,3 +28,18 @@ class AssignmentGraded(Event):
     score: Decimal
     passed: bool
     graded_by_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AssignmentSubmitted(Event):
+    """A student handed in work for an assignment lesson (or replaced it:
+    ``submission_count`` says which time)."""
+
+    name: ClassVar[str] = "assignment.submitted.v1"
+    submission_id: uuid.UUID
+    lesson_id: uuid.UUID
+    course_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    student_id: uuid.UUID
+    submission_count: int
+    submitted_at: datetime

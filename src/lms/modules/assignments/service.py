@@ -25,7 +25,7 @@ from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from lms.modules import courses, enrollments, files
 from lms.modules.assignments import repository
-from lms.modules.assignments.events import AssignmentGraded
+from lms.modules.assignments.events import AssignmentGraded, AssignmentSubmitted
 from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import SubmissionCreate, SubmissionGrade
 
@@ -156,6 +156,7 @@ async def submit_assignment(
             async with session.begin_nested():
                 session.add(submission)
                 await session.flush()
+            await _submitted(session, submission)
             return submission, True
         except IntegrityError:
             # The same student's two first submissions raced: update the winner's row.
@@ -164,7 +165,24 @@ async def submit_assignment(
             )
             if existing is None:
                 raise SubmissionChanged() from None
-    return await _resubmit(session, existing, data), False
+    submission = await _resubmit(session, existing, data)
+    await _submitted(session, submission)
+    return submission, False
+
+
+async def _submitted(session: AsyncSession, submission: AssignmentSubmission) -> None:
+    await events.publish(
+        session,
+        AssignmentSubmitted(
+            submission_id=submission.id,
+            lesson_id=submission.lesson_id,
+            course_id=submission.course_id,
+            enrollment_id=submission.enrollment_id,
+            student_id=submission.student_id,
+            submission_count=submission.submission_count,
+            submitted_at=submission.submitted_at,
+        ),
+    )
 
 
 async def _resubmit(

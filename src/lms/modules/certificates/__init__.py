@@ -1,11 +1,13 @@
 """Certificates: issued once per completed enrollment (a PDF with a QR code), verifiable
 by number in public, revocable by the course's instructor or an admin.
 
-Public surface: its subscriber to ``enrollments.EnrollmentCompleted``
+Public surface: the events it publishes (``CertificateIssued``, ``CertificateRevoked``);
+its subscriber to ``enrollments.EnrollmentCompleted``
 (``queue_certificate``, for ``lms/wiring.py``); ``routers`` for the application.
 """
 
+from lms.modules.certificates.events import CertificateIssued, CertificateRevoked
 from lms.modules.certificates.router import routers
 from lms.modules.certificates.service import queue_certificate
 
-__all__ = ["queue_certificate", "routers"]
+__all__ = ["CertificateIssued", "CertificateRevoked", "queue_certificate", "routers"]

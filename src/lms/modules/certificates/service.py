@@ -17,7 +17,7 @@ import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core import jobs
+from lms.core import events, jobs
 from lms.core.config import Settings, get_settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
@@ -25,6 +25,7 @@ from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
 from lms.core.storage import Storage, get_storage
 from lms.modules import courses, emails, enrollments, users
 from lms.modules.certificates import repository
+from lms.modules.certificates.events import CertificateIssued, CertificateRevoked
 from lms.modules.certificates.models import Certificate
 from lms.modules.certificates.rendering import CertificateDocument, render_certificate_pdf
 from lms.modules.certificates.schemas import CertificateRead, CertificateVerification
@@ -120,6 +121,17 @@ async def issue_certificate(
         dedupe_key=f"certificate_issued:{certificate.id}",
     )
     await session.flush()
+    await events.publish(
+        session,
+        CertificateIssued(
+            certificate_id=certificate.id,
+            certificate_number=certificate.certificate_number,
+            enrollment_id=certificate.enrollment_id,
+            student_id=certificate.student_id,
+            course_id=certificate.course_id,
+            issued_at=certificate.issued_at,
+        ),
+    )
     return certificate
 
 
@@ -271,6 +283,17 @@ async def revoke(
     certificate.revoked_reason = reason
     certificate.revoked_by_id = principal.id
     await session.flush()
+    await events.publish(
+        session,
+        CertificateRevoked(
+            certificate_id=certificate.id,
+            certificate_number=certificate.certificate_number,
+            student_id=certificate.student_id,
+            course_id=certificate.course_id,
+            revoked_at=certificate.revoked_at,
+            reason=reason,
+        ),
+    )
     return certificate
 
 

@@ -12,14 +12,22 @@ Public surface:
   ``course_is_published``, ``lesson_title``, ``lesson_order_index``);
 - authoring for seeding (``add_course``, ``add_lesson``, ``publish``, ``find_course``
   with ``CourseCreate`` and ``LessonCreate``);
-- the events it publishes (``LessonCreated``, ``LessonDeleted``, the guard
+- the events it publishes (``CoursePublished``, ``CourseUnpublished``,
+  ``LessonCreated``, ``LessonDeleted``, the guard
   ``CourseDeleting``) and the condition it asks in SQL (``MaterialAccess``); its answer
   to the files module's ``LessonAttachmentAsked`` (``course_managers_attach_files``);
 - the errors ``CourseNotFound`` and ``LessonNotFound``; ``CACHE_NAMESPACE``, the
   response-cache namespace of its public pages; ``routers`` for the application.
 """
 
-from lms.modules.courses.events import CourseDeleting, LessonCreated, LessonDeleted, MaterialAccess
+from lms.modules.courses.events import (
+    CourseDeleting,
+    CoursePublished,
+    CourseUnpublished,
+    LessonCreated,
+    LessonDeleted,
+    MaterialAccess,
+)
 from lms.modules.courses.router import routers
 from lms.modules.courses.schemas import (
     CourseCreate,
@@ -62,7 +70,9 @@ __all__ = [
     "CourseDeleting",
     "CourseLabel",
     "CourseNotFound",
+    "CoursePublished",
     "CourseSummary",
+    "CourseUnpublished",
     "LessonCreate",
     "LessonCreated",
     "LessonDeleted",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 from typing import ClassVar
 
 from sqlalchemy import ColumnExpressionArgument
@@ -55,3 +57,28 @@ class MaterialAccess(Condition):
     name: ClassVar[str] = "course.material_access.v1"
     user_id: ColumnExpressionArgument[uuid.UUID]
     course_id: ColumnExpressionArgument[uuid.UUID]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CoursePublished(Event):
+    """A draft course was published (published once per change, not on a repeat)."""
+
+    name: ClassVar[str] = "course.published.v1"
+    course_id: uuid.UUID
+    instructor_id: uuid.UUID
+    title: str
+    slug: str
+    price: Decimal
+    currency: str
+    published_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CourseUnpublished(Event):
+    """A published course went back to draft (its enrollments are kept)."""
+
+    name: ClassVar[str] = "course.unpublished.v1"
+    course_id: uuid.UUID
+    instructor_id: uuid.UUID
+    title: str
+    slug: str

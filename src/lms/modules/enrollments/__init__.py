@@ -9,7 +9,8 @@ Public surface:
   ``accessible_enrollment_id``);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
 - the errors ``EnrollmentNotFound``, ``EnrollmentClosed``, ``LessonNotInCourse``;
-- the event it publishes (``EnrollmentCompleted``) and the question it asks
+- the events it publishes (``EnrollmentCreated``, ``EnrollmentDropped``,
+  ``LessonCompleted``, ``EnrollmentCompleted``) and the question it asks
   (``PaidAccessAsked``);
 - its subscribers, for ``lms/wiring.py``: to the courses module's ``MaterialAccess``,
   ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, to the files module's
@@ -19,7 +20,13 @@ Public surface:
 - ``routers`` for the application.
 """
 
-from lms.modules.enrollments.events import EnrollmentCompleted, PaidAccessAsked
+from lms.modules.enrollments.events import (
+    EnrollmentCompleted,
+    EnrollmentCreated,
+    EnrollmentDropped,
+    LessonCompleted,
+    PaidAccessAsked,
+)
 from lms.modules.enrollments.router import routers
 from lms.modules.enrollments.schemas import EnrollmentSummary
 from lms.modules.enrollments.service import (
@@ -46,8 +53,11 @@ from lms.modules.enrollments.service import (
 __all__ = [
     "EnrollmentClosed",
     "EnrollmentCompleted",
+    "EnrollmentCreated",
+    "EnrollmentDropped",
     "EnrollmentNotFound",
     "EnrollmentSummary",
+    "LessonCompleted",
     "LessonNotInCourse",
     "PaidAccessAsked",
     "accessible_enrollment_id",

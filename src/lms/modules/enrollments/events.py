@@ -32,3 +32,38 @@ class PaidAccessAsked(Question):
     name: ClassVar[str] = "enrollment.paid_access.v1"
     student_id: uuid.UUID
     course_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnrollmentCreated(Event):
+    """A student was enrolled in a course (by themselves, or by a payment)."""
+
+    name: ClassVar[str] = "enrollment.created.v1"
+    enrollment_id: uuid.UUID
+    student_id: uuid.UUID
+    course_id: uuid.UUID
+    enrolled_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnrollmentDropped(Event):
+    """An active enrollment lost its access (a refunded purchase)."""
+
+    name: ClassVar[str] = "enrollment.dropped.v1"
+    student_id: uuid.UUID
+    course_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LessonCompleted(Event):
+    """A lesson of an enrollment was completed for the first time (by the student, or by
+    a passed quiz or assignment)."""
+
+    name: ClassVar[str] = "lesson.completed.v1"
+    enrollment_id: uuid.UUID
+    student_id: uuid.UUID
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID
+    completed_lessons_count: int
+    total_lessons_count: int
+    completed_at: datetime

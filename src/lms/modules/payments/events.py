@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -40,3 +41,17 @@ class PaymentRefunded(Event):
     amount: Decimal
     currency: str
     revokes_enrollment: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SubscriptionUpdated(Event):
+    """A subscription's state changed (the provider's word, or a cancellation at the
+    end of the period)."""
+
+    name: ClassVar[str] = "subscription.updated.v1"
+    subscription_id: uuid.UUID
+    user_id: uuid.UUID
+    plan: str
+    status: str
+    cancel_at_period_end: bool
+    current_period_end: datetime | None

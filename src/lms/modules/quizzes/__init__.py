@@ -2,10 +2,11 @@
 in timed attempts that are graded on submission (or by hand for essays), and a passed
 graded quiz of a lesson completes the lesson.
 
-Public surface: the event it publishes (``QuizAttemptGraded``, for ``lms/wiring.py``)
+Public surface: the events it publishes (``QuizAttemptSubmitted``, ``QuizAttemptGraded``, for
+``lms/wiring.py``)
 and ``routers`` for the application."""
 
-from lms.modules.quizzes.events import QuizAttemptGraded
+from lms.modules.quizzes.events import QuizAttemptGraded, QuizAttemptSubmitted
 from lms.modules.quizzes.router import routers
 
-__all__ = ["QuizAttemptGraded", "routers"]
+__all__ = ["QuizAttemptGraded", "QuizAttemptSubmitted", "routers"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar
 
@@ -32,3 +33,19 @@ class QuizAttemptGraded(Event):
     max_score: Decimal
     percentage: Decimal
     passed: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QuizAttemptSubmitted(Event):
+    """A student submitted an attempt at a quiz (graded at once when every answer can be
+    marked automatically, then ``quiz.attempt.graded.v1`` follows)."""
+
+    name: ClassVar[str] = "quiz.attempt.submitted.v1"
+    quiz_id: uuid.UUID
+    attempt_id: uuid.UUID
+    student_id: uuid.UUID
+    enrollment_id: uuid.UUID
+    course_id: uuid.UUID
+    lesson_id: uuid.UUID | None
+    status: str  # "graded" or "submitted" (waiting for a grader)
+    submitted_at: datetime

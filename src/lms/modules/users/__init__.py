@@ -8,8 +8,10 @@ uses, all by user id (checking a password, recording a login, the MFA state, spe
 a TOTP step); ``create_user``; ``load_principal`` for the application factory; the
 schemas other modules answer or validate with (``UserRead``, ``UserCreate``, ``Role``,
 ``FullName``, ``Password`` and its strength check); the errors ``EmailTaken`` and
-``UserNotFound``; and ``routers`` for the application factory."""
+``UserNotFound``; the events it publishes (``UserCreated``,
+``UserDeactivated``); and ``routers`` for the application factory."""
 
+from lms.modules.users.events import UserCreated, UserDeactivated
 from lms.modules.users.router import router as _router
 from lms.modules.users.schemas import (
     Account,
@@ -32,6 +34,7 @@ from lms.modules.users.service import (
     find_account_by_email,
     get_account,
     get_account_or_raise,
+    get_active_admins,
     get_user_summaries,
     get_user_summary,
     get_user_summary_or_raise,
@@ -52,6 +55,8 @@ __all__ = [
     "Password",
     "Role",
     "UserCreate",
+    "UserCreated",
+    "UserDeactivated",
     "UserNotFound",
     "UserRead",
     "UserSummary",
@@ -64,6 +69,7 @@ __all__ = [
     "find_account_by_email",
     "get_account",
     "get_account_or_raise",
+    "get_active_admins",
     "get_user_summaries",
     "get_user_summary",
     "get_user_summary_or_raise",

@@ -33,6 +33,14 @@ async def get_many(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[Use
     return list(await session.scalars(select(User).where(User.id.in_(user_ids))))
 
 
+async def active_admins(session: AsyncSession) -> list[User]:
+    return list(
+        await session.scalars(
+            select(User).where(User.role == "admin", User.is_active.is_(True)).order_by(User.email)
+        )
+    )
+
+
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
     result: User | None = await session.scalar(
         select(User).where(func.lower(User.email) == email.lower())

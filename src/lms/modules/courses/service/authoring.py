@@ -15,7 +15,7 @@ from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, RuleViolation
 from lms.modules import users
 from lms.modules.courses import repository
-from lms.modules.courses.events import CourseDeleting
+from lms.modules.courses.events import CourseDeleting, CoursePublished, CourseUnpublished
 from lms.modules.courses.models import Course
 from lms.modules.courses.schemas import CourseCreate, CourseSummary, CourseUpdate
 from lms.modules.courses.service.catalogue import invalidate_after_commit
@@ -116,12 +116,35 @@ async def _publish(session: AsyncSession, course: Course) -> None:
     if not course.is_published:
         course.is_published = True
         course.published_at = utcnow()
+        await events.publish(
+            session,
+            CoursePublished(
+                course_id=course.id,
+                instructor_id=course.instructor_id,
+                title=course.title,
+                slug=course.slug,
+                price=course.price,
+                currency=course.currency,
+                published_at=course.published_at,
+            ),
+        )
 
 
-def _unpublish(course: Course) -> None:
+async def _unpublish(session: AsyncSession, course: Course) -> None:
     # Enrollments stay: enrolled students keep their access and progress.
+    was_published = course.is_published
     course.is_published = False
     course.published_at = None
+    if was_published:
+        await events.publish(
+            session,
+            CourseUnpublished(
+                course_id=course.id,
+                instructor_id=course.instructor_id,
+                title=course.title,
+                slug=course.slug,
+            ),
+        )
 
 
 async def update_course(
@@ -143,7 +166,7 @@ async def update_course(
         if data.is_published:
             await _publish(session, course)
         else:
-            _unpublish(course)
+            await _unpublish(session, course)
     await flush_or_slug_taken(session)
     invalidate_after_commit(session, cache)
     return course
@@ -175,7 +198,7 @@ async def unpublish_course(
 ) -> Course:
     """Back to draft (idempotent). Enrollments are kept."""
     course = await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
-    _unpublish(course)
+    await _unpublish(session, course)
     await session.flush()
     invalidate_after_commit(session, cache)
     return course

@@ -15,7 +15,7 @@ from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
 from lms.modules import courses, emails, users
 from lms.modules.enrollments import repository
-from lms.modules.enrollments.events import PaidAccessAsked
+from lms.modules.enrollments.events import EnrollmentCreated, EnrollmentDropped, PaidAccessAsked
 from lms.modules.enrollments.models import Enrollment
 
 
@@ -83,6 +83,15 @@ async def _enroll(
     except IntegrityError as exc:  # a concurrent request enrolled the same student
         raise AlreadyEnrolled() from exc
     await repository.add_progress_rows(session, [(enrollment.id, lid) for lid in lesson_ids])
+    await events.publish(
+        session,
+        EnrollmentCreated(
+            enrollment_id=enrollment.id,
+            student_id=student_id,
+            course_id=course.id,
+            enrolled_at=enrollment.enrolled_at,
+        ),
+    )
     await emails.queue_email(
         session,
         to=student.email,
@@ -145,13 +154,16 @@ async def drop_enrollment(
 ) -> bool:
     """Take an active enrollment's access away (a refunded purchase). A completed
     enrollment stays completed: its certificate was earned. True if it was dropped."""
-    return await repository.change_status(
+    dropped = await repository.change_status(
         session,
         student_id=student_id,
         course_id=course_id,
         from_status="active",
         to_status="dropped",
     )
+    if dropped:
+        await events.publish(session, EnrollmentDropped(student_id=student_id, course_id=course_id))
+    return dropped
 
 
 async def reactivate_enrollment(

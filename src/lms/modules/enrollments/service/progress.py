@@ -21,7 +21,7 @@ from lms.core.deps import Principal
 from lms.core.errors import NotFound
 from lms.modules import courses, emails, users
 from lms.modules.enrollments import repository
-from lms.modules.enrollments.events import EnrollmentCompleted
+from lms.modules.enrollments.events import EnrollmentCompleted, LessonCompleted
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.schemas import (
     ACCESS_STATUSES,
@@ -151,6 +151,19 @@ async def _complete_lesson(
         counted = await repository.count_lesson_completed(
             session, enrollment_id=enrollment_id, now=now
         )
+        if counted is not None:
+            await events.publish(
+                session,
+                LessonCompleted(
+                    enrollment_id=enrollment_id,
+                    student_id=counted.student_id,
+                    course_id=counted.course_id,
+                    lesson_id=lesson_id,
+                    completed_lessons_count=counted.completed_lessons_count,
+                    total_lessons_count=counted.total_lessons_count,
+                    completed_at=now,
+                ),
+            )
     else:
         if student is not None:  # 404, 403 or 409 unless it is the student's, and open
             await own_enrollment(session, student, enrollment_id)

@@ -12,10 +12,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.modules import users
 from lms.modules.payments import repository
+from lms.modules.payments.events import SubscriptionUpdated
 from lms.modules.payments.models import Subscription
 from lms.modules.payments.providers import ProviderRegistry
 from lms.modules.payments.providers.base import Customer, SubscriptionSnapshot
@@ -105,7 +107,23 @@ async def cancel_subscription(
     )
     apply_snapshot(subscription, snapshot, at=None)
     await session.flush()
+    await publish_updated(session, subscription)
     return subscription
+
+
+async def publish_updated(session: AsyncSession, subscription: Subscription) -> None:
+    """Tell the other modules the subscription's state changed."""
+    await events.publish(
+        session,
+        SubscriptionUpdated(
+            subscription_id=subscription.id,
+            user_id=subscription.user_id,
+            plan=subscription.plan_name,
+            status=subscription.status,
+            cancel_at_period_end=subscription.cancel_at_period_end,
+            current_period_end=subscription.current_period_end,
+        ),
+    )
 
 
 def apply_snapshot(

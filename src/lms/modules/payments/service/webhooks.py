@@ -34,7 +34,7 @@ from lms.modules.payments.providers.base import (
     ProviderName,
 )
 from lms.modules.payments.service.refunds import record_refund
-from lms.modules.payments.service.subscriptions import apply_snapshot
+from lms.modules.payments.service.subscriptions import apply_snapshot, publish_updated
 
 log = logging.getLogger("lms.payments")
 
@@ -281,6 +281,7 @@ async def _apply_subscription_event(
         return outcome
     apply_snapshot(subscription, snapshot, at=event.occurred_at)
     await session.flush()
+    await publish_updated(session, subscription)
     return outcome
 
 

@@ -23,12 +23,14 @@ from typing import Any
 from sqlalchemy import Select, bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
 from lms.core.session import require_transaction
 from lms.modules import courses, enrollments
 from lms.modules.quizzes import grading, repository, service
+from lms.modules.quizzes.events import QuizAttemptSubmitted
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord, QuestionRecord
 from lms.modules.quizzes.schemas import AnswerIn
@@ -356,4 +358,17 @@ async def submit_attempt(
         settled = await settle(session, attempt=submitted, quiz=quiz, questions=questions, at=at)
     except AttemptChanged as exc:  # a concurrent submission won
         raise AttemptClosed() from exc
+    await events.publish(
+        session,
+        QuizAttemptSubmitted(
+            quiz_id=quiz.id,
+            attempt_id=settled.id,
+            student_id=settled.student_id,
+            enrollment_id=settled.enrollment_id,
+            course_id=quiz.course_id,
+            lesson_id=quiz.lesson_id,
+            status=settled.status,
+            submitted_at=at,
+        ),
+    )
     return AttemptView.of_version(settled, version, at)

@@ -8,12 +8,14 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, NotFound, RuleViolation
 from lms.core.security import hash_password
 from lms.modules.users import repository
+from lms.modules.users.events import UserCreated, UserDeactivated
 from lms.modules.users.models import User
 from lms.modules.users.schemas import (
     Account,
@@ -123,6 +125,11 @@ async def get_user_summaries(
     return {user.id: summary_of(user) for user in await repository.get_many(session, user_ids)}
 
 
+async def get_active_admins(session: AsyncSession) -> list[UserSummary]:
+    """Every active admin (whom the system writes to about operations)."""
+    return [summary_of(user) for user in await repository.active_admins(session)]
+
+
 async def list_users(
     session: AsyncSession, *, filters: UserFilters, offset: int, limit: int
 ) -> tuple[list[User], int]:
@@ -158,6 +165,16 @@ async def create_user(
             await session.flush()
     except IntegrityError as exc:  # two registrations raced for one email
         raise EmailTaken() from exc
+    await events.publish(
+        session,
+        UserCreated(
+            user_id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            is_active=user.is_active,
+        ),
+    )
     return account_of(session, user)
 
 
@@ -190,12 +207,17 @@ async def admin_update_user(
         changes.get("is_active") is False or changes.get("role", "admin") != "admin"
     ):
         raise RuleViolation("Admins cannot deactivate or demote themselves.", code="self_lockout")
+    deactivating = user.is_active and changes.get("is_active") is False
     for field in ("full_name", "role", "is_active", "profile_metadata"):
         if field in changes and changes[field] is not None:
             setattr(user, field, changes[field])
     if changes.get("is_active") is False or "role" in changes:
         end_sessions(user)
     await session.flush()
+    if deactivating:
+        await events.publish(
+            session, UserDeactivated(user_id=user.id, email=user.email, role=user.role)
+        )
     return user
 
 

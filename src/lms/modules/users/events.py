@@ -1,0 +1,34 @@
+"""What the users module tells other modules, published in the transaction of the
+change (see ``lms.core.events``; the modules that react are listed in
+``lms/wiring.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import ClassVar
+
+from lms.core.events import Event
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserCreated(Event):
+    """An account was created (self-registration or by an admin)."""
+
+    name: ClassVar[str] = "user.created.v1"
+    user_id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    is_active: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserDeactivated(Event):
+    """An admin deactivated an active account: it can no longer sign in, and its
+    tokens stopped working."""
+
+    name: ClassVar[str] = "user.deactivated.v1"
+    user_id: uuid.UUID
+    email: str
+    role: str
