@@ -227,7 +227,7 @@ def main() -> None:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    env = environment(args.db, args.redis_db, secret, workers=1)
+    env = environment(args.db, args.redis_db, secret)
     src = Path(os.environ.get("PYTHONPATH", str(ROOT / "src")).split(":")[0])
     manifest_path = args.out / "inprocess.manifest.json"
     prepare_database(sys.executable, src, args.db, args.redis_db, env, args.students, manifest_path)
