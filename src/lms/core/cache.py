@@ -47,13 +47,14 @@ class Store(Protocol):
         ...
 
     async def get_and_count(
-        self, keys: Sequence[str], counters: Sequence[tuple[str, int]]
+        self, keys: Sequence[str], counters: Sequence[tuple[str, int, int]]
     ) -> tuple[list[str | None], list[tuple[int, int]]]:
         """In one round trip: the values of ``keys`` and, unless the first of them is set,
-        each counter of ``counters`` (key, TTL of its first increment) incremented, with
-        its count and remaining TTL; when the first key is set nothing is counted and the
-        second list is empty. What a signed-in request asks first: is the token revoked,
-        what is cached of the account, and how much of its budget is spent."""
+        the counters of ``counters`` (key, TTL of its first increment, limit) incremented
+        in turn, with each one's count and remaining TTL, stopping after the first whose
+        count passes its limit (those after it are not counted); when the first key is
+        set nothing is counted. What a signed-in request asks first: is the token
+        revoked, what is cached of the account, and how much of its budget is spent."""
         ...
 
     async def get_versioned(
@@ -118,12 +119,17 @@ class MemoryStore:
             return count, max(1, int(expires_at - now))
 
     async def get_and_count(
-        self, keys: Sequence[str], counters: Sequence[tuple[str, int]]
+        self, keys: Sequence[str], counters: Sequence[tuple[str, int, int]]
     ) -> tuple[list[str | None], list[tuple[int, int]]]:
         values = [self._live(key) for key in keys]
+        counted: list[tuple[int, int]] = []
         if values and values[0] is not None:
-            return values, []
-        return values, [await self.incr(key, ttl) for key, ttl in counters]
+            return values, counted
+        for key, ttl, limit in counters:
+            counted.append(await self.incr(key, ttl))
+            if counted[-1][0] > limit:
+                break
+        return values, counted
 
     async def incr_within(self, limits: Sequence[tuple[str, int]], ttl_seconds: int) -> int | None:
         for key, limit in limits:
@@ -162,8 +168,9 @@ return {0, 0}
 
 # Values, then counters, in one round trip (see Store.get_and_count): the first
 # ARGV[1] keys are read; unless the first of them is set, each key after them is
-# incremented (its first increment starts its TTL, ARGV[i + 1]) and its count and TTL
-# come back. A missing value comes back as nil (Lua false).
+# incremented in turn (its first increment starts its TTL; each counter has a TTL and a
+# limit in ARGV) and its count and TTL come back, until one passes its limit. A missing
+# value comes back as nil (Lua false).
 _GET_AND_COUNT = """
 local reads = tonumber(ARGV[1])
 local reply = {}
@@ -174,10 +181,14 @@ if reply[1] then
   return reply
 end
 for i = reads + 1, #KEYS do
+  local at = 2 * (i - reads)
   local count = redis.call('INCR', KEYS[i])
-  redis.call('EXPIRE', KEYS[i], ARGV[i - reads + 1], 'NX')
+  redis.call('EXPIRE', KEYS[i], ARGV[at], 'NX')
   reply[#reply + 1] = count
   reply[#reply + 1] = redis.call('TTL', KEYS[i])
+  if count > tonumber(ARGV[at + 1]) then
+    return reply
+  end
 end
 return reply
 """
@@ -285,11 +296,11 @@ class RedisStore:
         return max(1, int(ttl)) if int(count) else None
 
     async def get_and_count(
-        self, keys: Sequence[str], counters: Sequence[tuple[str, int]]
+        self, keys: Sequence[str], counters: Sequence[tuple[str, int, int]]
     ) -> tuple[list[str | None], list[tuple[int, int]]]:
         reply = await self._get_and_count(
-            keys=[*keys, *(key for key, _ in counters)],
-            args=[len(keys), *(ttl for _, ttl in counters)],
+            keys=[*keys, *(key for key, _, _ in counters)],
+            args=[len(keys), *(value for _, ttl, limit in counters for value in (ttl, limit))],
         )
         values = [v.decode() if isinstance(v, bytes) else v for v in reply[: len(keys)]]
         counted = reply[len(keys) :]

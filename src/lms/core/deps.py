@@ -97,12 +97,12 @@ _PRINCIPAL_STATE_KEY = "lms.principal"
 
 # Rate limits counted in the same round trip as the denylist check. A route dependency
 # that limits signed-in callers (``lms.core.ratelimit``) carries, under this attribute,
-# a function giving its counters (key, window in seconds) for a request and its token's
+# a function giving its counters (key, window in seconds, limit) for a request and its token's
 # claims; ``_resolve_principal`` counts them with the denylist read and leaves each
 # counter's (count, seconds left) in the request state under ``COUNTED_STATE_KEY``.
 COUNTERS_ATTRIBUTE = "__lms_counters__"
 COUNTED_STATE_KEY = "lms.counted"
-Counters = Callable[[Request, AccessClaims], list[tuple[str, int]]]
+Counters = Callable[[Request, AccessClaims], list[tuple[str, int, int]]]
 _route_counters: dict[int, tuple[Any, list[Counters]]] = {}
 
 
@@ -178,7 +178,7 @@ async def _resolve_principal(request: Request) -> Principal | None:
     if revoked is not None:
         raise Unauthorized("The token has been revoked.", code="token_revoked")
     if counts:
-        state[COUNTED_STATE_KEY] = dict(zip((key for key, _ in counters), counts, strict=True))
+        state[COUNTED_STATE_KEY] = dict(zip((key for key, _, _ in counters), counts, strict=False))
     loader: PrincipalLoader = request.app.state.principal_loader
     principal = await loader(lambda: request_session(request), store, claims, cached)
     state[_PRINCIPAL_STATE_KEY] = principal

@@ -54,11 +54,16 @@ def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
     Both counters are incremented in the round trip that checks the caller's token
     (``COUNTERS_ATTRIBUTE``), so a limited request costs no Redis call of its own."""
 
-    def keys(request: Request, user_id: object) -> tuple[str, str]:
-        return f"rl:{scope}:user:{user_id}", f"rl:{scope}:ip:{client_ip(request)}"
+    def limits(request: Request, user_id: object) -> dict[str, int]:
+        settings: Settings = request.app.state.settings
+        per_user: int = getattr(settings, setting)
+        return {
+            f"rl:{scope}:user:{user_id}": per_user,
+            f"rl:{scope}:ip:{client_ip(request)}": per_user * settings.rate_limit_ip_multiplier,
+        }
 
-    def counters(request: Request, claims: AccessClaims) -> list[tuple[str, int]]:
-        return [(key, 60) for key in keys(request, claims.user_id)]
+    def counters(request: Request, claims: AccessClaims) -> list[tuple[str, int, int]]:
+        return [(key, 60, limit) for key, limit in limits(request, claims.user_id).items()]
 
     # The caller, settings and store are taken here rather than as dependencies of their
     # own: each dependency FastAPI resolves costs a level of ``solve_dependencies``. The
@@ -68,27 +73,19 @@ def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
         principal = await get_principal(request)
         if retrying_in_transaction(request):
             return  # counted on the endpoint's first run
-        settings: Settings = request.app.state.settings
-        per_user: int = getattr(settings, setting)
-        limits = dict(
-            zip(
-                keys(request, principal.id),
-                (per_user, per_user * settings.rate_limit_ip_multiplier),
-                strict=True,
-            )
-        )
+        budgets = limits(request, principal.id)
         counted: dict[str, tuple[int, int]] | None = request.scope.get("state", {}).get(
             COUNTED_STATE_KEY
         )
-        if counted is None or not limits.keys() <= counted.keys():
-            # Not counted with the token check (a principal resolved before this route
-            # was known): count now.
+        if counted is None:
+            # Not counted with the token check (the caller was resolved before this
+            # route was known): count now.
             store: Store = request.app.state.store
-            await hit_all(store, {k[3:]: v for k, v in limits.items()}, window_seconds=60)
+            await hit_all(store, {k[3:]: v for k, v in budgets.items()}, window_seconds=60)
             return
-        for key, limit_value in limits.items():
-            count, seconds_left = counted[key]
-            if count > limit_value:
+        for key, budget in budgets.items():
+            count, seconds_left = counted.get(key, (0, 0))
+            if count > budget:
                 raise TooManyRequests(seconds_left)
 
     setattr(limit, COUNTERS_ATTRIBUTE, counters)
