@@ -31,12 +31,12 @@ from lms.core.observability import (
     RequestContextMiddleware,
     configure_logging,
 )
+from lms.core.routing import API_PREFIX
 from lms.core.session import create_read_sessionmaker, create_sessionmaker
 from lms.wiring import wire
 
 log = logging.getLogger("lms.app")
 
-API_PREFIX = "/api/v1"
 # FastAPI's native telemetry, all of it, unless LMS_OPENTELEMETRY is set.
 TELEMETRY_OFF: TelemetryConfig = {
     "tracing": False,
@@ -266,7 +266,16 @@ def create_app(
             allow_credentials="*" not in settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit",
+                "RateLimit-Policy",
+                "ETag",
+                "Location",
+                "Link",
+                "Idempotent-Replayed",
+            ],
         )
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -10,6 +10,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import URL
 
 T = TypeVar("T")
 
@@ -78,3 +79,20 @@ async def _count(session: AsyncSession, statement: Select[Any]) -> int:
         select(func.count()).select_from(statement.order_by(None).subquery())
     )
     return int(total or 0)
+
+
+def link_header(url: URL, *, total: int, page: int, size: int) -> bytes:
+    """RFC 8288 ``Link`` to the first, previous, next and last pages of a list (same URL,
+    other ``page``), as relative references."""
+    last = max(1, -(-total // size)) if size > 0 else 1
+    relations = [("first", 1)]
+    if page > 1:
+        relations.append(("prev", min(page - 1, last)))
+    if page < last:
+        relations.append(("next", page + 1))
+    relations.append(("last", last))
+    links = []
+    for rel, number in relations:
+        target = url.include_query_params(page=number)
+        links.append(f'<{target.path}?{target.query}>; rel="{rel}"')
+    return ", ".join(links).encode()

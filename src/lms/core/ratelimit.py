@@ -1,47 +1,98 @@
-"""Fixed-window rate limits over the shared store, raised as 429 with ``Retry-After``."""
+"""Fixed-window rate limits over the shared store, raised as 429 with ``Retry-After``.
+
+Signed-in traffic is limited per account (``per_account``): a school's 2,000 students
+behind one public address each have their own budget. Budgets per client address
+(``hit`` keyed on ``client_ip``) protect only the anonymous endpoints (sign-in,
+registration, password reset and the other auth endpoints).
+
+Every limited answer carries the IETF httpapi draft's fields (draft-ietf-httpapi-
+ratelimit-headers-08 and later): ``RateLimit-Policy: "<name>";q=<quota>;w=<window>``
+and ``RateLimit: "<name>";r=<remaining>;t=<seconds to reset>``.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from fastapi import Request
 
 from lms.core.cache import Store
 from lms.core.config import Settings
-from lms.core.deps import authenticating, client_ip, get_principal
 from lms.core.errors import TooManyRequests
 
 log = logging.getLogger("lms.ratelimit")
 
+STATE_KEY = "rate_limit"
 
-async def hit(store: Store, key: str, *, limit: int, window_seconds: int) -> None:
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What is left of one policy's budget after this request."""
+
+    policy: str
+    quota: int
+    window_seconds: int
+    remaining: int
+    reset_seconds: int
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        return [
+            (
+                b"ratelimit-policy",
+                f'"{self.policy}";q={self.quota};w={self.window_seconds}'.encode(),
+            ),
+            (
+                b"ratelimit",
+                f'"{self.policy}";r={self.remaining};t={self.reset_seconds}'.encode(),
+            ),
+        ]
+
+
+async def hit(
+    store: Store,
+    key: str,
+    *,
+    limit: int,
+    window_seconds: int,
+    request: Request | None = None,
+    policy: str | None = None,
+) -> None:
     """Count one request against ``key``; raise ``TooManyRequests`` past ``limit``.
+    With ``request``, its answer carries the budget (``RateLimit-Policy``, ``RateLimit``)
+    under the name ``policy``.
 
     If the store is unreachable the request is let through (rate limiting fails open,
     logged), so a Redis outage does not take the API down."""
-    await hit_all(store, {key: limit}, window_seconds=window_seconds)
-
-
-async def hit_all(store: Store, limits: dict[str, int], *, window_seconds: int) -> None:
-    """``hit`` for each key and its limit in turn, in one round trip: the first spent
-    budget refuses the request, and the keys after it are not counted."""
     try:
-        wait = await store.incr_within(
-            [(f"rl:{key}", limit) for key, limit in limits.items()], window_seconds
-        )
+        count, ttl = await store.incr(f"rl:{key}", window_seconds)
     except (aioredis.RedisError, OSError):
-        log.warning("rate limit store unavailable; request allowed", extra={"keys": list(limits)})
+        log.warning("rate limit store unavailable; request allowed", extra={"key": key})
         return
-    if wait is not None:
-        raise TooManyRequests(wait)
+    budget = Budget(
+        policy=policy or key.split(":", 1)[0],
+        quota=limit,
+        window_seconds=window_seconds,
+        remaining=max(0, limit - count),
+        reset_seconds=max(1, ttl),
+    )
+    if count > limit:
+        error = TooManyRequests(ttl)
+        error.headers.update({name.decode(): value.decode() for name, value in budget.headers()})
+        raise error
+    if request is not None:
+        request.scope.setdefault("state", {})[STATE_KEY] = budget
 
 
-def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
-    """A route dependency: the ``setting`` budget per minute for each user, and
-    ``rate_limit_ip_multiplier`` times that for each client address, whichever runs
-    out first. Use as ``dependencies=[Depends(per_user_and_ip("enroll", "…"))]``."""
+def per_account(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
+    """A route dependency for signed-in callers: the ``setting`` budget per minute for
+    each account, wherever its requests come from. Use as
+    ``dependencies=[Depends(per_account("enroll", "…"))]``."""
+    # Imported here: the route class (lms.core.routing) imports this module, and the
+    # principal dependencies import the route class.
+    from lms.core.deps import authenticating, get_principal
 
     # The caller, settings and store are taken here rather than as dependencies of their
     # own: each dependency FastAPI resolves costs a level of ``solve_dependencies``. The
@@ -50,15 +101,13 @@ def per_user_and_ip(scope: str, setting: str) -> Callable[..., Awaitable[None]]:
     async def limit(request: Request) -> None:
         principal = await get_principal(request)
         settings: Settings = request.app.state.settings
-        store: Store = request.app.state.store
-        per_user: int = getattr(settings, setting)
-        await hit_all(
-            store,
-            {
-                f"{scope}:user:{principal.id}": per_user,
-                f"{scope}:ip:{client_ip(request)}": per_user * settings.rate_limit_ip_multiplier,
-            },
+        await hit(
+            request.app.state.store,
+            f"{scope}:user:{principal.id}",
+            limit=getattr(settings, setting),
             window_seconds=60,
+            request=request,
+            policy=scope,
         )
 
     return limit

@@ -17,7 +17,7 @@ from lms.core.deps import (
 from lms.core.errors import problem_responses
 from lms.core.httpcache import cache_publicly
 from lms.core.pagination import Page, Pagination
-from lms.core.routing import TransactionalRoute, read_only
+from lms.core.routing import TransactionalRoute, creates, read_only
 from lms.modules.courses import service
 from lms.modules.courses.schemas import (
     CourseCreate,
@@ -104,6 +104,7 @@ async def list_courses(
 
 
 @courses_router.post("", response_model=CourseRead, status_code=status.HTTP_201_CREATED)
+@creates("/courses/{id}")
 async def create_course(
     data: CourseCreate, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
 ) -> CourseRead:
@@ -213,6 +214,7 @@ async def list_lessons(
 @courses_router.post(
     "/{course_id}/lessons", response_model=LessonRead, status_code=status.HTTP_201_CREATED
 )
+@creates("/lessons/{id}")
 async def create_lesson(
     course_id: uuid.UUID,
     data: LessonCreate,

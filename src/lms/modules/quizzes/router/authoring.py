@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.deps import CurrentPrincipal, OptionalPrincipal, SessionDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination, page_of
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, creates
 from lms.modules.quizzes import service
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.router import views
@@ -81,6 +81,7 @@ async def list_course_quizzes(
 @course_quizzes.post(
     "/{course_id}/quizzes", response_model=QuizRead, status_code=status.HTTP_201_CREATED
 )
+@creates("/quizzes/{id}")
 async def create_course_quiz(
     course_id: uuid.UUID, data: QuizCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> QuizRead:
@@ -156,6 +157,7 @@ async def list_quizzes(
 
 
 @quizzes.post("", response_model=QuizRead, status_code=status.HTTP_201_CREATED)
+@creates("/quizzes/{id}")
 async def create_quiz(
     data: QuizCreateWithCourse, principal: CurrentPrincipal, session: SessionDep
 ) -> QuizRead:
@@ -215,6 +217,7 @@ async def list_questions_for_manager(
 @quizzes.post(
     "/{quiz_id}/questions", response_model=QuestionManageRead, status_code=status.HTTP_201_CREATED
 )
+@creates("/quizzes/{quiz_id}/questions/{id}")
 async def add_question(
     quiz_id: uuid.UUID, data: QuestionCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> QuestionManageRead:
