@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms.core.errors import PROBLEM_JSON, problem
+from lms.core.problem_codes import problem_type
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -198,7 +199,7 @@ class _BodyTooLarge(StarletteHTTPException):
 async def _send_413(send: Send, max_bytes: int) -> None:
     body = json.dumps(
         {
-            "type": "about:blank",
+            "type": problem_type("payload_too_large"),
             "title": "Content Too Large",
             "status": 413,
             "detail": f"The request body exceeds {max_bytes} bytes.",
