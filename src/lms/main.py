@@ -26,6 +26,7 @@ from lms.core.engine import create_engine, create_read_engine
 from lms.core.errors import install_error_handlers
 from lms.core.httpcache import PublicResponseCache
 from lms.core.methods import PathMethods, route_methods, route_path
+from lms.core.metrics import MetricsMiddleware, metrics_endpoint
 from lms.core.observability import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -283,6 +284,7 @@ def create_app(
     for router in routers:
         _pass_over_unless_prefixed(router, API_PREFIX + router.prefix)
         app.include_router(router, prefix=API_PREFIX)
+    app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     _document_security(app)
     app.state.path_methods = PathMethods(
         route_methods(app.router.routes)
@@ -327,5 +329,7 @@ def create_app(
         },
         ttl_seconds=settings.cache_ttl_seconds,
     )
+    if settings.metrics_enabled:
+        app.add_middleware(MetricsMiddleware, engine=engine)
     app.add_middleware(RequestContextMiddleware, docs_paths=("/docs", "/redoc"))
     return app

@@ -24,6 +24,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms.core.cache import Store, version_key
 from lms.core.conditional import none_match
+from lms.core.metrics import CACHE as CACHE_LOOKUPS
+from lms.core.metrics import ROUTE_TEMPLATE_KEY
 
 log = logging.getLogger("lms.httpcache")
 
@@ -89,7 +91,9 @@ class PublicResponseCache:
             await self.app(scope, receive, send)  # a store outage is a cache miss
             return
         if hit is not None:
-            stored_type, etag, link, text = hit.split("\n", 3)
+            CACHE_LOOKUPS.labels("http", "hit").inc()
+            template, stored_type, etag, link, text = hit.split("\n", 4)
+            scope[ROUTE_TEMPLATE_KEY] = template  # for the metrics: the route it came from
             headers = [(b"etag", etag.encode("latin-1"))]
             if link:
                 headers.append((b"link", link.encode("latin-1")))
@@ -106,6 +110,7 @@ class PublicResponseCache:
             await send({"type": "http.response.body", "body": body})
             return
 
+        CACHE_LOOKUPS.labels("http", "miss").inc()
         status = 0
         content_type: bytes | None = None
         kept: dict[bytes, bytes] = {}
@@ -141,6 +146,7 @@ class PublicResponseCache:
                 f"cache:{namespace}:{version}{suffix}",
                 "\n".join(
                     (
+                        getattr(scope.get("route"), "path", ""),
                         content_type.decode("latin-1"),
                         kept[b"etag"].decode("latin-1"),
                         kept.get(b"link", b"").decode("latin-1"),

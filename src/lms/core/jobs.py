@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.config import Settings
 from lms.core.db import Base, JSONType, UUIDPrimaryKey, utcnow
+from lms.core.metrics import JOBS_FAILED
 from lms.core.session import commit, run_after_commit
 
 log = logging.getLogger("lms.jobs")
@@ -180,7 +181,9 @@ async def _record_failure(
             return "skipped"
         message.attempts += 1
         message.last_error = error
-        if message.attempts >= settings.outbox_max_attempts:
+        final = message.attempts >= settings.outbox_max_attempts
+        JOBS_FAILED.labels(message.task, "true" if final else "false").inc()
+        if final:
             message.status = "failed"
             log.error(
                 "outbox message failed for good",
