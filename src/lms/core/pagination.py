@@ -3,7 +3,10 @@ one way a repository reads a page and its total."""
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
@@ -11,6 +14,8 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import URL
+
+from lms.core.errors import BadRequest
 
 T = TypeVar("T")
 
@@ -43,6 +48,36 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+
+
+class CursorPage(BaseModel, Generic[T]):
+    """A page of an append-only list, newest first. ``next_cursor`` continues after the
+    page's last item however many items were added since (``?cursor=…``; the ``Link``
+    header's ``next`` carries it); ``page`` paging still works beside it."""
+
+    items: list[T]
+    next_cursor: str | None = None
+    total: int
+    page: int
+    page_size: int
+
+
+def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:
+    """The opaque cursor after an item of a list ordered by (created_at, id), newest
+    first."""
+    raw = f"{created_at.isoformat()}|{item_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The position an ``encode_cursor`` cursor names; ``BadRequest`` (code
+    ``invalid_cursor``) for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, _, item = raw.partition("|")
+        return datetime.fromisoformat(when), uuid.UUID(item)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise BadRequest("The cursor is not one this list gave.", code="invalid_cursor") from error
 
 
 def page_of(items: Sequence[T], total: int, params: PageParams) -> Page[T]:
@@ -96,3 +131,14 @@ def link_header(url: URL, *, total: int, page: int, size: int) -> bytes:
         target = url.include_query_params(page=number)
         links.append(f'<{target.path}?{target.query}>; rel="{rel}"')
     return ", ".join(links).encode()
+
+
+def cursor_links(url: URL, following: str | None) -> str:
+    """RFC 8288 ``Link`` of a page read by cursor: the first page, and the next one
+    while there is one."""
+    first = url.remove_query_params(["cursor", "page"])
+    links = [f'<{first.path}?{first.query}>; rel="first"']
+    if following is not None:
+        target = first.include_query_params(cursor=following)
+        links.append(f'<{target.path}?{target.query}>; rel="next"')
+    return ", ".join(links)

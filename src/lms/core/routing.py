@@ -19,7 +19,7 @@ from lms.core import idempotency
 from lms.core.conditional import etag_of, none_match
 from lms.core.errors import AppError
 from lms.core.openapi import operation_openapi
-from lms.core.pagination import Page, link_header
+from lms.core.pagination import CursorPage, Page, link_header
 from lms.core.ratelimit import STATE_KEY as RATE_LIMIT_STATE
 from lms.core.ratelimit import Budget
 from lms.core.session import commit, discard
@@ -118,7 +118,7 @@ class TransactionalRoute(APIRoute):
         self.location: str | None = getattr(endpoint, _CREATES_ATTRIBUTE, None)
         super().__init__(path, endpoint, **kwargs)
         model = self.response_model
-        self.paged = isinstance(model, type) and issubclass(model, Page)
+        self.paged = isinstance(model, type) and issubclass(model, (Page, CursorPage))
         self.uses_connection = _depends_on(self.dependant, request_connection)
         documented = operation_openapi(self.dependant)
         if self.idempotent:
@@ -159,7 +159,7 @@ class TransactionalRoute(APIRoute):
                     {**request.path_params, "id": found.group(1).decode() if found else ""}
                 )
                 raw.append((b"location", (request.scope.get("root_path", "") + location).encode()))
-        if self.paged and status == 200:
+        if self.paged and status == 200 and "link" not in response.headers:
             tail = _PAGE_TAIL.search(body, max(0, len(body) - 80))
             if tail is not None:
                 total, page, size = (int(part) for part in tail.groups())
