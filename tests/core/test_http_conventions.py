@@ -384,3 +384,50 @@ class TestIdempotencyKeys:
             ("post", f"{API}/payments/create-subscription"),
             ("post", f"{API}/payments/{{payment_id}}/refund"),
         } <= honouring
+
+
+class TestDocumentation:
+    async def test_every_problem_code_is_published_with_its_meaning(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        """The document and the README list every code the API answers with; each
+        problem's type names its code."""
+        from pathlib import Path
+
+        schema = (await client.get("http://testserver/openapi.json")).json()
+        published = {entry["code"]: entry for entry in schema["info"]["x-problem-codes"]}
+        for code in (
+            "idempotency_key_reused",
+            "idempotency_request_in_progress",
+            "precondition_failed",
+            "rate_limited",
+            "validation_error",
+            "course_not_found",
+            "max_attempts_reached",
+        ):
+            assert published[code]["meaning"], code
+            assert published[code]["type"] == f"urn:lms:problem:{code}"
+            assert f"`{code}`" in schema["info"]["description"]
+        readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+        missing = [code for code in published if f"| `{code}` |" not in readme]
+        assert missing == [], "README's problem codes are behind; regenerate the table"
+        answered = await client.get(f"/courses/{'0' * 8}-0000-0000-0000-{'0' * 12}")
+        assert answered.json()["type"] == "urn:lms:problem:course_not_found"
+
+    async def test_operations_are_grouped_summarised_and_exemplified(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        schema = (await client.get("http://testserver/openapi.json")).json()
+        assert all(tag.get("description") for tag in schema["tags"])
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                assert operation.get("summary") and operation.get("tags"), (method, path)
+                body = operation.get("requestBody", {}).get("content", {})
+                for media_type, entry in body.items():
+                    if "json" in media_type:
+                        assert "example" in entry, (method, path)
+                for status, answer in operation["responses"].items():
+                    if status.startswith("2"):
+                        for media_type, entry in answer.get("content", {}).items():
+                            if "json" in media_type:
+                                assert "example" in entry, (method, path, status)
