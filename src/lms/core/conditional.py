@@ -4,7 +4,7 @@ reads, ``If-Match`` → 412 on writes.
 The entity tag of a JSON answer is a hash of its bytes, so it is the same in every
 process and changes with anything the answer shows (a lesson count, the caller's access
 to a lesson's material). ``TransactionalRoute`` sends it with every 200 answer to a
-GET, PATCH or PUT and every 201, and answers a GET whose ``If-None-Match`` names it
+GET or PATCH and every 201, and answers a GET whose ``If-None-Match`` names it
 with 304. A write route guards a resource with ``require_current``: it gives the
 representation the caller would read now (the read model the GET of the resource
 returns), hashed exactly as the answer would be, and a stale ``If-Match`` is refused.
@@ -13,7 +13,7 @@ returns), hashed exactly as the answer would be, and a stale ``If-Match`` is ref
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from hashlib import blake2b
+from hashlib import sha256
 
 from fastapi import Request
 from pydantic import BaseModel
@@ -31,8 +31,9 @@ class PreconditionFailed(AppError):
 
 
 def etag_of(body: bytes) -> str:
-    """The strong entity tag of an answer's bytes."""
-    return '"' + blake2b(body, digest_size=16).hexdigest() + '"'
+    """The strong entity tag of an answer's bytes: 128 bits of its SHA-256 (hardware
+    accelerated on current x86 and ARM: a few microseconds for a page of JSON)."""
+    return '"' + sha256(body).hexdigest()[:32] + '"'
 
 
 def representation_etag(model: BaseModel) -> str:

@@ -28,9 +28,10 @@ API_PREFIX = "/api/v1"
 _READ_ONLY_ATTRIBUTE = "__lms_read_only__"
 _CREATES_ATTRIBUTE = "__lms_creates__"
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
-# Answers that carry the entity tag of their body: a read, a replaced or changed
-# resource, a created one.
-_TAGGED = {("GET", 200), ("HEAD", 200), ("PATCH", 200), ("PUT", 200), ("POST", 201)}
+# Answers that carry the entity tag of their body: a read, a changed resource, a
+# created one. (Not the answer to a PUT: the only ones save a quiz attempt's answers,
+# whose representation no one reads back conditionally.)
+_TAGGED = {("GET", 200), ("HEAD", 200), ("PATCH", 200), ("POST", 201)}
 # A read model's id is its first field: the created resource's id, where a 201 starts.
 _LEADING_ID = re.compile(rb'^\{"id":"([0-9a-f-]{36})"')
 # The end of a ``Page`` answer (its fields in declaration order).
