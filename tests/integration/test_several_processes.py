@@ -76,7 +76,7 @@ def _start_api(port: int, environment: dict[str, str], log: Path) -> subprocess.
 
 
 async def _wait_until_up(base: str) -> None:
-    with anyio.fail_after(60):
+    with anyio.fail_after(120):
         while True:
             with contextlib.suppress(httpx.HTTPError):
                 async with httpx.AsyncClient() as http:
@@ -201,16 +201,18 @@ async def _check_everything(
         statuses.append(answer.status_code)
     assert statuses.count(202) == AUTH_BUDGET and statuses[-1] == 429, statuses
 
-    # every registration's two emails (welcome, verification) sent exactly once each
+    # every email sent exactly once: each registration's two (welcome, verification)
+    # and the enrollment's confirmation
+    expected_count = 2 * len(students) + 1
     with anyio.fail_after(60):
-        while len(list(mail_dir.glob("*.eml"))) < 2 * len(students):
+        while len(list(mail_dir.glob("*.eml"))) < expected_count:
             await anyio.sleep(0.2)
     await anyio.sleep(2)  # a job run twice would show up by now
     sent = sorted(
         (headers["to"], headers["subject"])
         for headers in (_headers(path) for path in mail_dir.glob("*.eml"))
     )
-    assert len(sent) == len(set(sent)) == 2 * len(students)
+    assert len(sent) == len(set(sent)) == expected_count, sent
     assert sorted({to for to, _subject in sent}) == sorted(
         student["user"]["email"] for student in students
     )
