@@ -36,6 +36,7 @@ from lms.core.openapi import add_examples
 from lms.core.problem_codes import markdown_table, problem_codes, problem_type
 from lms.core.routing import API_PREFIX
 from lms.core.session import create_read_sessionmaker, create_sessionmaker
+from lms.core.tracing import trace_statements
 from lms.wiring import wire
 
 log = logging.getLogger("lms.app")
@@ -221,11 +222,13 @@ def create_app(
     ``tune_gc`` is for a server process (``serve_app``), not for a test run that builds
     and drops many applications."""
     settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, trace_ids=settings.opentelemetry)
     routers = module_routers()
     wire()
 
     engine = create_engine(settings)
+    if settings.opentelemetry:
+        trace_statements(engine)
     store = create_store(settings)
     sessionmaker = create_sessionmaker(engine, store=store, settings=settings)
     worker = (

@@ -27,6 +27,7 @@ from lms.core.config import Settings
 from lms.core.db import Base, JSONType, UUIDPrimaryKey, utcnow
 from lms.core.metrics import JOBS_FAILED
 from lms.core.session import commit, run_after_commit
+from lms.core.tracing import job_span
 
 log = logging.getLogger("lms.jobs")
 
@@ -149,7 +150,8 @@ async def deliver(
         try:
             if handler is None:
                 raise LookupError(f"no job handler registered for {task!r}")
-            await handler(session, dict(message.payload or {}))
+            with job_span(task, str(message_id), enabled=settings.opentelemetry):
+                await handler(session, dict(message.payload or {}))
             message.status = "done"
             if (message.payload or {}).get("_sensitive"):
                 # One-time codes and tokens do not outlive their delivery.
