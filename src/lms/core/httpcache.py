@@ -90,9 +90,10 @@ class PublicResponseCache:
         except (aioredis.RedisError, OSError):
             await self.app(scope, receive, send)  # a store outage is a cache miss
             return
-        if hit is not None:
+        parts = hit.split("\n", 4) if hit is not None else []
+        if len(parts) == 5:  # (an entry kept by an older version is a miss)
             CACHE_LOOKUPS.labels("http", "hit").inc()
-            template, stored_type, etag, link, text = hit.split("\n", 4)
+            template, stored_type, etag, link, text = parts
             scope[ROUTE_TEMPLATE_KEY] = template  # for the metrics: the route it came from
             headers = [(b"etag", etag.encode("latin-1"))]
             if link:
