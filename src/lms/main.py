@@ -32,7 +32,7 @@ from lms.core.observability import (
     RequestContextMiddleware,
     configure_logging,
 )
-from lms.core.openapi import add_examples
+from lms.core.openapi import add_examples, add_response_headers
 from lms.core.problem_codes import markdown_table, problem_codes, problem_type
 from lms.core.routing import API_PREFIX
 from lms.core.session import create_read_sessionmaker, create_sessionmaker
@@ -143,6 +143,7 @@ def _document_security(app: FastAPI) -> None:
             for code, meaning in codes.items()
         ]
         add_examples(schema)
+        add_response_headers(schema)
         app.openapi_schema = schema
         return schema
 

@@ -426,6 +426,8 @@ class TestDocumentation:
                 for media_type, entry in body.items():
                     if "json" in media_type:
                         assert "example" in entry, (method, path)
+                if "201" in operation["responses"]:
+                    assert "Location" in operation["responses"]["201"].get("headers", {}), path
                 for status, answer in operation["responses"].items():
                     if status.startswith("2"):
                         for media_type, entry in answer.get("content", {}).items():

@@ -102,3 +102,37 @@ def add_examples(document: dict[str, Any]) -> None:
                 for media_type, entry in content.items():
                     if "json" in media_type and "schema" in entry and "example" not in entry:
                         entry["example"] = example_of(entry["schema"], components)
+
+
+_HEADER_DOCS: dict[str, dict[str, Any]] = {
+    "ETag": {
+        "description": "Strong entity tag of this answer: send it back in `If-None-Match` "
+        "(304 when unchanged) or `If-Match` (412 when changed since)",
+        "schema": {"type": "string"},
+    },
+    "Location": {"description": "The created resource", "schema": {"type": "string"}},
+    "Link": {
+        "description": "RFC 8288 links to the `first`, `prev`, `next` and `last` pages",
+        "schema": {"type": "string"},
+    },
+}
+
+
+def add_response_headers(document: dict[str, Any]) -> None:
+    """Document the headers the route class adds: ``ETag`` on the answers that carry
+    one, ``Location`` on a 201, ``Link`` on a page."""
+    for operations in document.get("paths", {}).values():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict):
+                continue
+            parameters = {p.get("name") for p in operation.get("parameters", [])}
+            for status, answer in operation.get("responses", {}).items():
+                tagged = (method in ("get", "patch") and status == "200") or status == "201"
+                if not tagged or "content" not in answer:
+                    continue
+                headers = answer.setdefault("headers", {})
+                headers.setdefault("ETag", _HEADER_DOCS["ETag"])
+                if status == "201":
+                    headers.setdefault("Location", _HEADER_DOCS["Location"])
+                if method == "get" and "page" in parameters:
+                    headers.setdefault("Link", _HEADER_DOCS["Link"])
