@@ -63,6 +63,12 @@ async def measure(scenario: str, args: argparse.Namespace) -> None:
     from lms.main import create_app
 
     settings = Settings()
+    if args.without_conventions:
+        # The same build without the headers HTTP's conventions add to each answer
+        # (ETag, Location, Link, RateLimit): what they cost, measured in one build.
+        from lms.core.routing import TransactionalRoute
+
+        TransactionalRoute._conventions = lambda _self, _request, response: response  # type: ignore[method-assign]
     requests = itertools.cycle(requests_of(args.out, scenario, settings))
     app = create_app(settings)
     statuses: dict[int, int] = {}
@@ -148,6 +154,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenarios", nargs="*", default=READS[:2], choices=SCENARIOS)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--without-conventions",
+        action="store_true",
+        help="leave out the ETag, Location, Link and RateLimit headers (lms.core.routing)",
+    )
     parser.add_argument("--requests", type=int, default=3200)
     parser.add_argument("--db", default="lms_bench_load")
     parser.add_argument("--redis-db", default="6")
