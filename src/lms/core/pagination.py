@@ -116,21 +116,21 @@ async def _count(session: AsyncSession, statement: Select[Any]) -> int:
     return int(total or 0)
 
 
-def link_header(url: URL, *, total: int, page: int, size: int) -> bytes:
-    """RFC 8288 ``Link`` to the first, previous, next and last pages of a list (same URL,
-    other ``page``), as relative references."""
+def link_header(path: str, query: str, *, total: int, page: int, size: int) -> bytes:
+    """RFC 8288 ``Link`` to the first, previous, next and last pages of a list (same
+    path and query, another ``page``), as relative references. Built from the raw query
+    string rather than URL objects: it runs on every page answered."""
     last = max(1, -(-total // size)) if size > 0 else 1
+    # the query's other parameters as the client encoded them
+    kept = "&".join(part for part in query.split("&") if part and not part.startswith("page="))
+    prefix = f"{path}?{kept}&page=" if kept else f"{path}?page="
     relations = [("first", 1)]
     if page > 1:
         relations.append(("prev", min(page - 1, last)))
     if page < last:
         relations.append(("next", page + 1))
     relations.append(("last", last))
-    links = []
-    for rel, number in relations:
-        target = url.include_query_params(page=number)
-        links.append(f'<{target.path}?{target.query}>; rel="{rel}"')
-    return ", ".join(links).encode()
+    return ", ".join(f'<{prefix}{number}>; rel="{rel}"' for rel, number in relations).encode()
 
 
 def cursor_links(url: URL, following: str | None) -> str:

@@ -164,7 +164,14 @@ class TransactionalRoute(APIRoute):
             tail = _PAGE_TAIL.search(body, max(0, len(body) - 80))
             if tail is not None:
                 total, page, size = (int(part) for part in tail.groups())
-                raw.append((b"link", link_header(request.url, total=total, page=page, size=size)))
+                link = link_header(
+                    request.scope["path"],
+                    request.scope["query_string"].decode("latin-1"),
+                    total=total,
+                    page=page,
+                    size=size,
+                )
+                raw.append((b"link", link))
         method = request.method
         if (method, status) in _TAGGED and "etag" not in response.headers:
             etag = etag_of(body)
