@@ -204,7 +204,7 @@ async def _check_everything(
     # every email sent exactly once: each registration's two (welcome, verification)
     # and the enrollment's confirmation
     expected_count = 2 * len(students) + 1
-    with anyio.fail_after(60):
+    with anyio.fail_after(180):
         while len(list(mail_dir.glob("*.eml"))) < expected_count:
             await anyio.sleep(0.2)
     await anyio.sleep(2)  # a job run twice would show up by now
