@@ -12,6 +12,15 @@ export LMS_TEST_BROKER_URL="${LMS_TEST_BROKER_URL:-amqp://guest:guest@127.0.0.1:
 echo "== ruff"; ruff check src tests benchmarks; ruff format --check src tests benchmarks
 echo "== mypy"; mypy
 echo "== import-linter"; lint-imports
+if command -v npm >/dev/null; then
+  echo "== TypeScript client (generated from the OpenAPI document, type-checked)"
+  bash scripts/typescript-client.sh
+elif [ "${CI:-}" = "true" ]; then
+  echo "node and npm are needed for the TypeScript client check and CI=true." >&2
+  exit 1
+else
+  echo "== node/npm not installed: skipped the TypeScript client check (CI would fail here)"
+fi
 
 echo "== tests: embedded defaults (SQLite, memory store)"
 env -u LMS_TEST_DATABASE_URL -u LMS_TEST_REDIS_URL python -m pytest -m "not integration" "$@"

@@ -1,4 +1,5 @@
-"""CPU time per request of the read scenarios with the application called in-process:
+"""CPU time per request of the read scenarios, and of quiz taking (start an attempt,
+then submit it: both requests counted), with the application called in-process:
 no uvicorn, no sockets to the client, no other server competing for the cores. The
 application still talks to the seeded PostgreSQL and Redis. For comparing two builds of
 the API on a step that moves its cost by a few percent, which the wrk runs cannot
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import secrets
 import statistics
@@ -34,6 +36,7 @@ from benchmarks.load.cpu import api_environment
 
 HERE = Path(__file__).resolve().parent
 READS = ["my_courses", "lesson_content", "me"]
+SCENARIOS = [*READS, "quiz"]
 CALLERS = 16
 
 
@@ -41,7 +44,7 @@ def requests_of(files: Path, scenario: str, settings: Any) -> list[tuple[str, st
     """(path with query, re-signed token) for each GET line of the scenario's file."""
     from lms.core.security import create_access_token
 
-    name = "my_courses" if scenario == "me" else scenario
+    name = {"me": "my_courses", "quiz": "quiz.app"}.get(scenario, scenario)
     signed: dict[str, str] = {}
     requests = []
     for line in (files / f"{name}.tsv").read_text().splitlines()[:2000]:
@@ -60,31 +63,62 @@ async def measure(scenario: str, args: argparse.Namespace) -> None:
     from lms.main import create_app
 
     settings = Settings()
+    if args.without_conventions:
+        # The same build without the headers HTTP's conventions add to each answer
+        # (ETag, Location, Link, RateLimit): what they cost, measured in one build.
+        from lms.core.routing import TransactionalRoute
+
+        TransactionalRoute._conventions = lambda _self, _request, response: response  # type: ignore[method-assign]
     requests = itertools.cycle(requests_of(args.out, scenario, settings))
     app = create_app(settings)
     statuses: dict[int, int] = {}
 
-    async def call(target: str, token: str) -> None:
+    async def call(target: str, token: str, method: str = "GET", body: bytes = b"") -> bytes:
         path, _, query = target.partition("?")
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+            "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
             "query_string": query.encode(), "root_path": "", "client": ("127.0.0.1", 1),
             "server": ("127.0.0.1", 80), "state": {},
-            "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode())],
+            "headers": [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode()),
+                        (b"content-type", b"application/json")],
         }  # fmt: skip
+        answer: list[bytes] = []
 
         async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 statuses[message["status"]] = statuses.get(message["status"], 0) + 1
+            elif message["type"] == "http.response.body":
+                answer.append(message.get("body", b""))
 
         await app(scope, receive, send)
+        return b"".join(answer)
+
+    async def take_quiz(target: str, token: str) -> None:
+        """Start (or resume) an attempt and submit it, answering every question as the
+        wrk script does: two requests."""
+        sheet = json.loads(await call(target, token, "POST"))
+        answers = [
+            {
+                "question_id": question["id"],
+                "answer": question["options"][0]
+                if question["question_type"] == "multiple_choice"
+                else "true",
+            }
+            for question in sheet.get("questions", [])
+        ]
+        submit = json.dumps({"answers": answers}).encode()
+        await call(f"{target}/{sheet['id']}/submit", token, "POST", submit)
 
     async def run(count: int) -> None:
         async def caller() -> None:
+            if scenario == "quiz":
+                for _ in range(count // CALLERS // 2):
+                    await take_quiz(*next(requests))
+                return
             for _ in range(count // CALLERS):
                 await call(*next(requests))
 
@@ -118,8 +152,13 @@ async def measure(scenario: str, args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("scenarios", nargs="*", default=READS[:2], choices=READS)
+    parser.add_argument("scenarios", nargs="*", default=READS[:2], choices=SCENARIOS)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--without-conventions",
+        action="store_true",
+        help="leave out the ETag, Location, Link and RateLimit headers (lms.core.routing)",
+    )
     parser.add_argument("--requests", type=int, default=3200)
     parser.add_argument("--db", default="lms_bench_load")
     parser.add_argument("--redis-db", default="6")

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
 
 from lms.core.config import get_settings
+
+# prometheus_client's multiprocess directory (see lms.core.metrics): read when it is
+# first imported, so set here before anything imports it.
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 app = typer.Typer(help="LMS backend command line.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -57,6 +63,13 @@ def serve(
         from lms.core.migrate import upgrade
 
         upgrade(settings.database_url)
+    if settings.metrics_enabled and workers > 1 and not os.environ.get(METRICS_DIR_ENV):
+        # Set before any worker imports prometheus_client: each writes its samples there.
+        os.environ[METRICS_DIR_ENV] = tempfile.mkdtemp(prefix="lms-metrics-")
+    if os.environ.get(METRICS_DIR_ENV):
+        from lms.core.metrics import prepare_multiprocess_directory
+
+        prepare_multiprocess_directory(os.environ[METRICS_DIR_ENV])
     if workers > 1 and (not settings.redis_url or not settings.celery_broker_url):
         typer.secho(
             "warning: several workers need LMS_REDIS_URL (shared cache, denylist, rate "

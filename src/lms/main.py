@@ -26,21 +26,25 @@ from lms.core.engine import create_engine, create_read_engine
 from lms.core.errors import install_error_handlers
 from lms.core.httpcache import PublicResponseCache
 from lms.core.methods import PathMethods, route_methods, route_path
+from lms.core.metrics import MetricsMiddleware, metrics_endpoint
 from lms.core.observability import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
     configure_logging,
 )
+from lms.core.openapi import add_examples, add_response_headers
+from lms.core.problem_codes import markdown_table, problem_codes, problem_type
+from lms.core.routing import API_PREFIX
 from lms.core.session import (
     create_autocommit_sessionmaker,
     create_read_sessionmaker,
     create_sessionmaker,
 )
+from lms.core.tracing import trace_statements
 from lms.wiring import wire
 
 log = logging.getLogger("lms.app")
 
-API_PREFIX = "/api/v1"
 # FastAPI's native telemetry, all of it, unless LMS_OPENTELEMETRY is set.
 TELEMETRY_OFF: TelemetryConfig = {
     "tracing": False,
@@ -89,33 +93,54 @@ def module_routers() -> list[APIRouter]:
     ]
 
 
-# The order of the groups (OpenAPI tags) in the documentation.
-DOCUMENTATION_GROUPS = (
-    "health",
-    "auth",
-    "users",
-    "admin",
-    "files",
-    "courses",
-    "lessons",
-    "enrollments",
-    "quizzes",
-    "assignments",
-    "payments",
-    "certificates",
-    "analytics",
-    "webhooks",
-)
+# The groups (OpenAPI tags) of the documentation, in order, with what each holds.
+DOCUMENTATION_GROUPS = {
+    "health": "Liveness and readiness of the service and what it depends on.",
+    "auth": "Registration, sign-in, tokens, second factors, password reset and email "
+    "verification. Limited per client address (these are the anonymous endpoints).",
+    "users": "Your profile, and accounts for admins.",
+    "admin": "Operators' views: the outbox of background work and its retries.",
+    "files": "Uploads to storage and their downloads.",
+    "courses": "The catalogue and course management by instructors and admins.",
+    "lessons": "A course's lessons, their material and their order.",
+    "enrollments": "Enrolling, progress through lessons, reviews and course statistics.",
+    "quizzes": "Quizzes and questions (authoring), and students' attempts (taking, grading).",
+    "assignments": "Assignment submissions and their grading.",
+    "payments": "Paying for courses and plans through Stripe, MyFatoorah and Paymob; "
+    "refunds and revenue; the providers' signed webhooks.",
+    "certificates": "Certificates of completion: issuing, PDF, public verification.",
+    "analytics": "Figures for students, instructors and admins.",
+    "webhooks": "Outbound webhooks: endpoints that receive the school's events, signed, "
+    "and their deliveries (admins); the catalogue of event types.",
+}
+
+API_DESCRIPTION = """Courses, lessons, quizzes, certificates and payments for online schools.
+
+Conventions: errors are RFC 9457 problem details whose `type` is
+`urn:lms:problem:<code>` (the codes are listed below and in `x-problem-codes`); reads
+carry a strong `ETag` (`If-None-Match` answers 304) and writes to courses, lessons,
+quizzes and questions honour `If-Match` (412 `precondition_failed`); a `201` carries
+`Location`; every list sends RFC 8288 `Link` headers; rate-limited operations send
+`RateLimit-Policy` and `RateLimit`; operations that document an `Idempotency-Key`
+header replay the first answer to a retry with the same key.
+
+## Problem codes
+
+"""
 
 
 def _document_security(app: FastAPI) -> None:
     """Declare the bearer schemes in the OpenAPI components. The principal dependencies
     read the token themselves (``lms.core.deps.bearer_token``) rather than through the
     scheme dependencies FastAPI would document by itself; each operation that
-    authenticates lists them through its route (``lms.core.routing.TransactionalRoute``)."""
+    authenticates lists them through its route (``lms.core.routing.TransactionalRoute``).
+    Also what client generators read: every problem code and an example for every
+    request body and successful answer."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
         schema = generate()
         components = schema.setdefault("components", {})
         components.setdefault("securitySchemes", {}).update(security_schemes_openapi())
@@ -123,6 +148,15 @@ def _document_security(app: FastAPI) -> None:
 
         # What an endpoint receives (OpenAPI 3.1 ``webhooks``), one entry per event type.
         schema["webhooks"] = webhooks.openapi_webhooks()
+        codes = problem_codes()
+        schema["info"]["description"] += markdown_table()
+        schema["info"]["x-problem-codes"] = [
+            {"code": code, "type": problem_type(code), "meaning": meaning}
+            for code, meaning in codes.items()
+        ]
+        add_examples(schema)
+        add_response_headers(schema)
+        app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
@@ -201,11 +235,13 @@ def create_app(
     ``tune_gc`` is for a server process (``serve_app``), not for a test run that builds
     and drops many applications."""
     settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_json)
+    configure_logging(settings.log_level, settings.log_json, trace_ids=settings.opentelemetry)
     routers = module_routers()
     wire()
 
     engine = create_engine(settings)
+    if settings.opentelemetry:
+        trace_statements(engine)
     store = create_store(settings)
     sessionmaker = create_sessionmaker(engine, store=store, settings=settings)
     worker = (
@@ -234,14 +270,17 @@ def create_app(
     app = FastAPI(
         title="LMS API",
         version=__version__,
-        description="Courses, lessons, quizzes, certificates and payments for online schools.",
+        description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
         generate_unique_id_function=_operation_id,
         swagger_ui_parameters={"persistAuthorization": True},
-        openapi_tags=[{"name": name} for name in DOCUMENTATION_GROUPS],
+        openapi_tags=[
+            {"name": name, "description": description}
+            for name, description in DOCUMENTATION_GROUPS.items()
+        ],
         telemetry=None if settings.opentelemetry else TELEMETRY_OFF,
     )
     app.state.settings = settings
@@ -264,6 +303,7 @@ def create_app(
     for router in routers:
         _pass_over_unless_prefixed(router, API_PREFIX + router.prefix)
         app.include_router(router, prefix=API_PREFIX)
+    app.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     _document_security(app)
     app.state.path_methods = PathMethods(
         route_methods(app.router.routes)
@@ -280,7 +320,16 @@ def create_app(
             allow_credentials="*" not in settings.cors_origins,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["X-Request-ID", "Retry-After"],
+            expose_headers=[
+                "X-Request-ID",
+                "Retry-After",
+                "RateLimit",
+                "RateLimit-Policy",
+                "ETag",
+                "Location",
+                "Link",
+                "Idempotent-Replayed",
+            ],
         )
     app.add_middleware(
         BodySizeLimitMiddleware,
@@ -299,5 +348,7 @@ def create_app(
         },
         ttl_seconds=settings.cache_ttl_seconds,
     )
+    if settings.metrics_enabled:
+        app.add_middleware(MetricsMiddleware, engine=engine)
     app.add_middleware(RequestContextMiddleware, docs_paths=("/docs", "/redoc"))
     return app

@@ -69,3 +69,37 @@ async def test_outbox_refusals(
     # the refused calls changed nothing
     still = await client.get("/admin/outbox", headers=admin.headers, params={"status": "failed"})
     assert still.json()["total"] == 1
+
+
+async def test_the_outbox_pages_by_cursor_without_repeating_or_skipping(
+    client: httpx.AsyncClient, admin: Account, db: AsyncSession
+) -> None:
+    """The outbox only grows: a cursor continues after the last message seen, however
+    many arrive meanwhile (a page number would shift and repeat them)."""
+    first_five = [await failed_email(db, f"p{index}@example.com") for index in range(5)]
+
+    # an empty cursor starts from the newest
+    page = await client.get(
+        "/admin/outbox", headers=admin.headers, params={"page_size": 2, "cursor": ""}
+    )
+    seen = [item["id"] for item in page.json()["items"]]
+    cursor = page.json()["next_cursor"]
+    newer = [await failed_email(db, f"n{index}@example.com") for index in range(3)]
+    while cursor:
+        following = await client.get(
+            "/admin/outbox", headers=admin.headers, params={"page_size": 2, "cursor": cursor}
+        )
+        assert following.status_code == 200
+        links = following.headers["link"]
+        assert 'rel="first"' in links
+        body = following.json()
+        seen += [item["id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor:
+            assert f"cursor={cursor}" in links and 'rel="next"' in links
+        else:
+            assert 'rel="next"' not in links
+    assert sorted(seen) == sorted(str(message) for message in first_five)
+    assert not set(seen) & {str(message) for message in newer}
+    bad = await client.get("/admin/outbox", headers=admin.headers, params={"cursor": "nope!"})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"

@@ -53,6 +53,8 @@ class FakeProviders:
     # Every new order/invoice gets the next id; the last one given is kept for asserts.
     paymob_order_id: int = 217503754
     myfatoorah_invoice_id: int = 586170
+    # Stripe answers a request repeated with the same Idempotency-Key as the first time.
+    stripe_answers: dict[str, httpx.Response] = field(default_factory=dict)
 
     @property
     def transport(self) -> httpx.MockTransport:
@@ -77,6 +79,12 @@ class FakeProviders:
         if path in self.fail:
             return httpx.Response(self.fail[path], json=self._error_body(request.url.host))
         host = request.url.host
+        key = request.headers.get("idempotency-key")
+        if host == "api.stripe.com" and request.method == "POST" and key:
+            if key not in self.stripe_answers:
+                self.stripe_answers[key] = self._stripe(request, path, body)
+            first = self.stripe_answers[key]
+            return httpx.Response(first.status_code, content=first.content, headers=first.headers)
         if host == "api.stripe.com":
             return self._stripe(request, path, body)
         if host.endswith("myfatoorah.com"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -297,3 +298,49 @@ async def test_a_course_with_payments_cannot_be_deleted(
     response = await client.delete(f"/courses/{course['id']}", headers=instructor.headers)
     assert response.status_code == 409
     assert response.json()["code"] == "course_has_payments"
+
+
+async def test_a_retried_partial_refund_refunds_once(
+    app: Any,
+    client: httpx.AsyncClient,
+    world: PaymentsWorld,
+    student: Account,
+    admin: Account,
+    paid_course: dict[str, Any],
+) -> None:
+    """The answer to a partial refund is lost and the admin's client retries it with the
+    same Idempotency-Key: one refund at Stripe, one recorded, the first answer replayed.
+    Even once the kept answer is gone (its 24 hours passed, the store was emptied), the
+    retry asks Stripe with the same key and records nothing new."""
+    payment = await pay_with_stripe(client, student, paid_course)
+    path = f"/payments/{payment['id']}/refund"
+    headers = {**admin.headers, "Idempotency-Key": "refund-7f3a-part-1"}
+
+    first = await client.post(path, headers=headers, json={"amount": "500.00"})
+    retry = await client.post(path, headers=headers, json={"amount": "500.00"})
+
+    assert first.status_code == retry.status_code == 200
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert retry.json() == first.json() and retry.json()["refunded_amount"] == "500.00"
+    assert len(world.fake.calls("/v1/refunds")) == 1
+
+    kept = f"idem:user:{admin.id}:{hashlib.sha256(b'refund-7f3a-part-1').hexdigest()}"
+    await app.state.store.delete(kept)
+    late = await client.post(path, headers=headers, json={"amount": "500.00"})
+    assert late.status_code == 200 and "idempotent-replayed" not in late.headers
+    assert late.json()["refunded_amount"] == "500.00"
+    keys = {c.headers["idempotency-key"] for c in world.fake.calls("/v1/refunds")}
+    assert len(keys) == 1 and keys.pop().startswith(f"refund-{payment['id']}-key-")
+    summary = (await client.get("/payments/revenue/summary", headers=admin.headers)).json()
+    assert summary["totals"][0]["refunded"] == "500.00"
+
+    # The same key for another amount is a client error, not a second refund.
+    other = await client.post(path, headers=headers, json={"amount": "100.00"})
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    # A new key is a new refund.
+    more = await client.post(
+        path,
+        headers={**admin.headers, "Idempotency-Key": "refund-7f3a-part-2"},
+        json={"amount": "100.00"},
+    )
+    assert more.status_code == 200 and more.json()["refunded_amount"] == "600.00"

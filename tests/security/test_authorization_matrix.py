@@ -372,6 +372,9 @@ MATRIX: dict[str, Rule] = {
     "GET /redoc": everyone(OK),
     "GET /api/v1/health": everyone(OK),
     "GET /api/v1/ready": everyone(OK),
+    # metrics: off in these settings (tests/core/test_metrics.py turns them on); when on,
+    # open only to the networks LMS_METRICS_ALLOWED_NETWORKS lists, whatever the token
+    "GET /metrics": everyone(MISSING),
     # auth: public entry points; the session ones need a token
     "POST /api/v1/auth/register": everyone(CREATED, json=FRESH_USER),
     "POST /api/v1/auth/login": everyone(

@@ -146,7 +146,7 @@ async def test_an_unexpected_error_shows_no_internals(settings: Settings) -> Non
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == {
-        "type": "about:blank",
+        "type": "urn:lms:problem:internal_error",
         "title": "Internal Server Error",
         "status": 500,
         "detail": "An unexpected error occurred.",

@@ -18,6 +18,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import MaxConnectionsError
 
 from lms.core.config import Settings
+from lms.core.metrics import CACHE as CACHE_LOOKUPS
 
 # What a store call raises when Redis is unreachable or fails.
 STORE_ERRORS: tuple[type[Exception], ...] = (aioredis.RedisError, OSError)
@@ -355,8 +356,13 @@ class Cache:
                 version_key(namespace), f"cache:{namespace}:", f":{key}"
             )
         except (aioredis.RedisError, OSError):
+            CACHE_LOOKUPS.labels("data", "error").inc()
             return None
-        return json.loads(raw) if raw is not None else None
+        if raw is None:
+            CACHE_LOOKUPS.labels("data", "miss").inc()
+            return None
+        CACHE_LOOKUPS.labels("data", "hit").inc()
+        return json.loads(raw)
 
     async def set(self, namespace: str, key: str, value: Any, ttl: int | None = None) -> None:
         try:

@@ -22,6 +22,7 @@ from lms.core.cache import create_store
 from lms.core.config import Settings, get_settings
 from lms.core.engine import create_engine
 from lms.core.session import create_sessionmaker
+from lms.core.tracing import trace_statements
 
 DELIVER_TASK = "lms.outbox.deliver"
 SWEEP_TASK = "lms.outbox.sweep"
@@ -50,6 +51,8 @@ class _WorkerRuntime:
             self.loop = asyncio.new_event_loop()
             self.settings = get_settings()
             self.engine = create_engine(self.settings)
+            if self.settings.opentelemetry:
+                trace_statements(self.engine)
             self.sessionmaker = create_sessionmaker(
                 self.engine, store=create_store(self.settings), settings=self.settings
             )

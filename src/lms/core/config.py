@@ -73,11 +73,15 @@ class Settings(BaseSettings):
     login_failures_before_delay: int = 5
     login_max_delay_seconds: int = 900
     auth_rate_limit_per_minute: int = 20
-    # Per user per minute; a client address may send ``rate_limit_ip_multiplier`` times
-    # as many (several people may share one address).
+    # Per account per minute, wherever the requests come from (a classroom shares one
+    # address); the auth endpoints' budget above is per client address.
     enrollment_rate_limit_per_minute: int = Field(default=30, ge=1)
     attempt_rate_limit_per_minute: int = Field(default=60, ge=1)
-    rate_limit_ip_multiplier: int = Field(default=5, ge=1)
+    # How long an answer to a request with an Idempotency-Key is replayed to its retries.
+    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 7)
+    # GET /metrics (Prometheus): off, or open only to these client addresses/networks.
+    metrics_enabled: bool = False
+    metrics_allowed_networks: Annotated[list[str], NoDecode] = ["127.0.0.1/32", "::1/128"]
 
     # Courses and enrollments
     cache_ttl_seconds: int = 60
@@ -164,7 +168,9 @@ class Settings(BaseSettings):
     # Analytics: how long a computed dashboard is served from the cache (0 = never cached).
     analytics_cache_seconds: int = Field(default=60, ge=0, le=86400)
 
-    @field_validator("cors_origins", "allowed_upload_extensions", mode="before")
+    @field_validator(
+        "cors_origins", "allowed_upload_extensions", "metrics_allowed_networks", mode="before"
+    )
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

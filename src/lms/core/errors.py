@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lms.core.engine import is_database_unavailable
 from lms.core.methods import PathMethods, allow_header, route_path
+from lms.core.problem_codes import problem_type
 
 log = logging.getLogger("lms.errors")
 
@@ -28,6 +29,7 @@ _TITLES = {
     404: "Not Found",
     405: "Method Not Allowed",
     409: "Conflict",
+    412: "Precondition Failed",
     413: "Content Too Large",
     415: "Unsupported Media Type",
     416: "Range Not Satisfiable",
@@ -144,7 +146,10 @@ class ProblemDetails(BaseModel):
 
     model_config = ConfigDict(extra="allow", title="ProblemDetails")
 
-    type: str = Field(default="about:blank", description="Always `about:blank`")
+    type: str = Field(
+        default="urn:lms:problem:bad_request",
+        description="`urn:lms:problem:` and the code: names the kind of problem",
+    )
     title: str = Field(description="The HTTP status's name")
     status: int = Field(description="The HTTP status code")
     detail: str = Field(description="What went wrong, for a person")
@@ -162,6 +167,7 @@ _PROBLEM_DESCRIPTIONS = {
     403: "Signed in, but not allowed to do this",
     404: "Not found, or not visible to the caller",
     409: "Conflicts with the current state",
+    412: "`If-Match` names an older version of the resource",
     413: "The request body is too large",
     415: "The content type is not supported",
     416: "The requested byte range is outside the file",
@@ -222,7 +228,7 @@ def problem(
     **extra: Any,
 ) -> JSONResponse:
     body: dict[str, Any] = {
-        "type": "about:blank",
+        "type": problem_type(code),
         "title": title or _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,

@@ -23,10 +23,16 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms.core.cache import Store, version_key
+from lms.core.conditional import none_match
+from lms.core.metrics import CACHE as CACHE_LOOKUPS
+from lms.core.metrics import ROUTE_TEMPLATE_KEY
 
 log = logging.getLogger("lms.httpcache")
 
 SCOPE_KEY = "lms.public_cache"
+# The headers of an answer kept with it (its entity tag, a list's links): any other
+# header makes the answer one that is not kept.
+_KEPT_HEADERS = (b"etag", b"link")
 # Bounds what a caller can make the store keep: query strings beyond this are not cached.
 MAX_QUERY_LENGTH = 200
 
@@ -84,24 +90,31 @@ class PublicResponseCache:
         except (aioredis.RedisError, OSError):
             await self.app(scope, receive, send)  # a store outage is a cache miss
             return
-        if hit is not None:
-            stored_type, _, text = hit.partition("\n")
+        parts = hit.split("\n", 4) if hit is not None else []
+        if len(parts) == 5:  # (an entry kept by an older version is a miss)
+            CACHE_LOOKUPS.labels("http", "hit").inc()
+            template, stored_type, etag, link, text = parts
+            scope[ROUTE_TEMPLATE_KEY] = template  # for the metrics: the route it came from
+            headers = [(b"etag", etag.encode("latin-1"))]
+            if link:
+                headers.append((b"link", link.encode("latin-1")))
+            if _not_modified(scope, etag):
+                await send({"type": "http.response.start", "status": 304, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
             body = text.encode()
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [
-                        (b"content-length", str(len(body)).encode()),
-                        (b"content-type", stored_type.encode("latin-1")),
-                    ],
-                }
-            )
+            headers += [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", stored_type.encode("latin-1")),
+            ]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             return
 
+        CACHE_LOOKUPS.labels("http", "miss").inc()
         status = 0
         content_type: bytes | None = None
+        kept: dict[bytes, bytes] = {}
         plain = True
         chunks: list[bytes] = []
 
@@ -112,6 +125,8 @@ class PublicResponseCache:
                 for name, value in message.get("headers", []):
                     if name == b"content-type":
                         content_type = value
+                    elif name in _KEPT_HEADERS:
+                        kept[name] = value
                     elif name != b"content-length":
                         plain = False  # other headers: not reproduced, so not kept
             elif message["type"] == "http.response.body":
@@ -119,13 +134,34 @@ class PublicResponseCache:
             await send(message)
 
         await self.app(scope, receive, keeping_send)
-        if scope.get(SCOPE_KEY) != namespace or status != 200 or not plain or not content_type:
+        if (
+            scope.get(SCOPE_KEY) != namespace
+            or status != 200
+            or not plain
+            or not content_type
+            or b"etag" not in kept
+        ):
             return
         try:
             await self.store.set(
                 f"cache:{namespace}:{version}{suffix}",
-                content_type.decode("latin-1") + "\n" + b"".join(chunks).decode(),
+                "\n".join(
+                    (
+                        getattr(scope.get("route"), "path", ""),
+                        content_type.decode("latin-1"),
+                        kept[b"etag"].decode("latin-1"),
+                        kept.get(b"link", b"").decode("latin-1"),
+                        b"".join(chunks).decode(),
+                    )
+                ),
                 self.ttl_seconds,
             )
         except (aioredis.RedisError, OSError, UnicodeDecodeError):
             log.warning("public response not cached", exc_info=True)
+
+
+def _not_modified(scope: Scope, etag: str) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            return none_match(value.decode("latin-1"), etag)
+    return False

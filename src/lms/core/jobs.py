@@ -19,13 +19,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy import Index, String, Text, func, select, update
+from sqlalchemy import Index, String, Text, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.config import Settings
 from lms.core.db import Base, JSONType, UUIDPrimaryKey, utcnow
+from lms.core.metrics import JOBS_FAILED
 from lms.core.session import commit, run_after_commit
+from lms.core.tracing import job_span
 
 log = logging.getLogger("lms.jobs")
 
@@ -178,7 +180,8 @@ async def deliver(
             if handler is None:
                 raise LookupError(f"no job handler registered for {task!r}")
             session.info[DELIVERING_INFO_KEY] = message_id
-            await handler(session, dict(message.payload or {}))
+            with job_span(task, str(message_id), enabled=settings.opentelemetry):
+                await handler(session, dict(message.payload or {}))
             message.status = "done"
             if (message.payload or {}).get("_sensitive"):
                 # One-time codes and tokens do not outlive their delivery.
@@ -210,7 +213,9 @@ async def _record_failure(
             return "skipped"
         message.attempts += 1
         message.last_error = error
-        if message.attempts >= settings.outbox_max_attempts:
+        final = message.attempts >= settings.outbox_max_attempts
+        JOBS_FAILED.labels(message.task, "true" if final else "false").inc()
+        if final:
             message.status = "failed"
             log.error(
                 "outbox message failed for good",
@@ -282,15 +287,33 @@ async def get_message(session: AsyncSession, message_id: uuid.UUID) -> OutboxMes
 
 
 async def list_messages(
-    session: AsyncSession, *, status: str | None, offset: int, limit: int
+    session: AsyncSession,
+    *,
+    status: str | None,
+    offset: int,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> tuple[list[OutboxMessage], int]:
-    """Outbox messages, newest first, optionally of one status (for operators)."""
+    """Outbox messages, newest first, optionally of one status (for operators); with
+    ``after`` (created_at, id), the ones that come after that message instead of an
+    offset, so a page never repeats or skips one as new messages arrive."""
     stmt = select(OutboxMessage)
     if status is not None:
         stmt = stmt.where(OutboxMessage.status == status)
     total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
+    if after is not None:
+        created_at, message_id = after
+        stmt = stmt.where(
+            or_(
+                OutboxMessage.created_at < created_at,
+                and_(OutboxMessage.created_at == created_at, OutboxMessage.id < message_id),
+            )
+        )
+        offset = 0
     rows = await session.scalars(
-        stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id).offset(offset).limit(limit)
+        stmt.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+        .offset(offset)
+        .limit(limit)
     )
     return list(rows), int(total or 0)
 

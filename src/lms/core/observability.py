@@ -18,6 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms.core.errors import PROBLEM_JSON, problem
+from lms.core.problem_codes import problem_type
+from lms.core.tracing import current_trace_ids
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -28,6 +30,10 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class JsonFormatter(logging.Formatter):
+    def __init__(self, *, trace_ids: bool = False) -> None:
+        super().__init__()
+        self.trace_ids = trace_ids
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
@@ -38,6 +44,10 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
+        if self.trace_ids:
+            ids = current_trace_ids()
+            if ids is not None:
+                entry["trace_id"], entry["span_id"] = ids
         for key, value in record.__dict__.items():
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value
@@ -46,16 +56,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str, json_logs: bool) -> None:
+def configure_logging(level: str, json_logs: bool, *, trace_ids: bool = False) -> None:
+    """Logs of the ``lms`` loggers to stderr; with ``trace_ids`` (LMS_OPENTELEMETRY)
+    every line carries the current OpenTelemetry trace and span ids."""
     handler = logging.StreamHandler(sys.stderr)
     if json_logs:
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(trace_ids=trace_ids))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        text = "%(asctime)s %(levelname)s %(name)s %(message)s"
+        handler.setFormatter(TraceIdFormatter(text) if trace_ids else logging.Formatter(text))
     root = logging.getLogger("lms")
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+
+
+class TraceIdFormatter(logging.Formatter):
+    """The plain-text format, ended with ``trace_id=…`` inside a recorded span."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        ids = current_trace_ids()
+        return f"{line} trace_id={ids[0]}" if ids is not None else line
 
 
 class RequestContextMiddleware:
@@ -198,7 +220,7 @@ class _BodyTooLarge(StarletteHTTPException):
 async def _send_413(send: Send, max_bytes: int) -> None:
     body = json.dumps(
         {
-            "type": "about:blank",
+            "type": problem_type("payload_too_large"),
             "title": "Content Too Large",
             "status": 413,
             "detail": f"The request body exceeds {max_bytes} bytes.",

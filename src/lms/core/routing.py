@@ -7,6 +7,7 @@ committed first. Also the request's session and connection dependencies, and the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -14,15 +15,44 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from lms.core import idempotency
+from lms.core.conditional import etag_of, none_match
 from lms.core.errors import AppError
 from lms.core.openapi import operation_openapi
+from lms.core.pagination import CursorPage, Page, link_header
+from lms.core.ratelimit import STATE_KEY as RATE_LIMIT_STATE
+from lms.core.ratelimit import Budget
 from lms.core.session import TransactionNeeded, commit, discard
 
+API_PREFIX = "/api/v1"
 _READ_ONLY_ATTRIBUTE = "__lms_read_only__"
 _SINGLE_STATEMENTS_ATTRIBUTE = "__lms_single_statements__"
 # Request state: the endpoint asked for a transaction (``TransactionNeeded``) and runs again.
 _RETRYING_IN_TRANSACTION = "lms.in_transaction_retry"
+_CREATES_ATTRIBUTE = "__lms_creates__"
 EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+# Answers that carry the entity tag of their body: a read, a changed resource, a
+# created one. (Not the answer to a PUT: the only ones save a quiz attempt's answers,
+# whose representation no one reads back conditionally.)
+_TAGGED = {("GET", 200), ("HEAD", 200), ("PATCH", 200), ("POST", 201)}
+# A read model's id is its first field: the created resource's id, where a 201 starts.
+_LEADING_ID = re.compile(rb'^\{"id":"([0-9a-f-]{36})"')
+# The end of a ``Page`` answer (its fields in declaration order).
+_PAGE_TAIL = re.compile(rb'"total":(\d+),"page":(\d+),"page_size":(\d+)\}\Z')
+
+
+def creates(location: str) -> Callable[[EndpointT], EndpointT]:
+    """Mark a route whose 201 answer names the created resource in ``Location``:
+    ``location`` is its path under the API prefix, ``{id}`` standing for the id the
+    answer starts with and ``{name}`` for the request's path parameters
+    (``@creates("/quizzes/{quiz_id}/questions/{id}")``). Put it below the route
+    decorator."""
+
+    def mark(endpoint: EndpointT) -> EndpointT:
+        setattr(endpoint, _CREATES_ATTRIBUTE, API_PREFIX + location)
+        return endpoint
+
+    return mark
 
 
 def read_only(endpoint: EndpointT) -> EndpointT:
@@ -110,13 +140,81 @@ class TransactionalRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         self.read_only: bool = getattr(endpoint, _READ_ONLY_ATTRIBUTE, False)
         self.single_statements: bool = getattr(endpoint, _SINGLE_STATEMENTS_ATTRIBUTE, False)
+        self.idempotent = idempotency.is_idempotent(endpoint)
+        self.location: str | None = getattr(endpoint, _CREATES_ATTRIBUTE, None)
         super().__init__(path, endpoint, **kwargs)
+        model = self.response_model
+        self.paged = isinstance(model, type) and issubclass(model, (Page, CursorPage))
         self.uses_connection = _depends_on(self.dependant, request_connection)
         documented = operation_openapi(self.dependant)
+        if self.idempotent:
+            documented.setdefault("parameters", []).append(idempotency.IDEMPOTENCY_OPENAPI)
         if documented:
             self.openapi_extra = {**documented, **(self.openapi_extra or {})}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        run_in_transaction = self._transactional_handler()
+        idempotent = self.idempotent
+
+        async def run(request: Request) -> Response:
+            if idempotent:
+                key = idempotency.request_key(request)
+                if key is not None:
+                    response = await idempotency.run_once(request, key, run_in_transaction)
+                    return self._conventions(request, response)
+            return self._conventions(request, await run_in_transaction(request))
+
+        return run
+
+    def _conventions(self, request: Request, response: Response) -> Response:
+        """The headers HTTP's conventions ask of an answer: its entity tag (and 304 to a
+        read that already has it), ``Location`` of a 201, ``Link`` of a page, the rate
+        limit's budget."""
+        status = response.status_code
+        raw = response.headers.raw
+        budget: Budget | None = request.scope.get("state", {}).get(RATE_LIMIT_STATE)
+        if budget is not None:
+            raw.extend(budget.headers())
+        body = getattr(response, "body", None)
+        if not isinstance(body, bytes) or not body:
+            return response
+        if status == 201 and self.location is not None and "location" not in response.headers:
+            found = _LEADING_ID.match(body)
+            if found is not None or "{id}" not in self.location:
+                location = self.location.format_map(
+                    {**request.path_params, "id": found.group(1).decode() if found else ""}
+                )
+                raw.append((b"location", (request.scope.get("root_path", "") + location).encode()))
+        if self.paged and status == 200 and "link" not in response.headers:
+            tail = _PAGE_TAIL.search(body, max(0, len(body) - 80))
+            if tail is not None:
+                total, page, size = (int(part) for part in tail.groups())
+                link = link_header(
+                    request.scope["path"],
+                    request.scope["query_string"].decode("latin-1"),
+                    total=total,
+                    page=page,
+                    size=size,
+                )
+                raw.append((b"link", link))
+        method = request.method
+        if (method, status) in _TAGGED and "etag" not in response.headers:
+            etag = etag_of(body)
+            raw.append((b"etag", etag.encode()))
+            if method in ("GET", "HEAD"):
+                condition = request.headers.get("if-none-match")
+                if condition is not None and none_match(condition, etag):
+                    kept = [
+                        (name, value)
+                        for name, value in raw
+                        if name in (b"etag", b"link", b"ratelimit", b"ratelimit-policy")
+                    ]
+                    not_modified = Response(status_code=304)
+                    not_modified.headers.raw.extend(kept)
+                    return not_modified
+        return response
+
+    def _transactional_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def run_in_transaction(request: Request) -> Response:

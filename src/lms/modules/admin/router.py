@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request, Response
 
 from lms.core.deps import AdminPrincipal, SessionDep
 from lms.core.errors import problem_responses
-from lms.core.pagination import Page, Pagination, page_of
+from lms.core.pagination import CursorPage, Pagination, cursor_links
 from lms.core.routing import TransactionalRoute
 from lms.modules.admin import service
 from lms.modules.admin.schemas import OutboxMessageRead, OutboxStatus
@@ -18,19 +19,42 @@ router = APIRouter(
 )
 
 
-@router.get("/outbox", response_model=Page[OutboxMessageRead])
+@router.get("/outbox", response_model=CursorPage[OutboxMessageRead])
 async def list_outbox(
+    request: Request,
+    response: Response,
     _admin: AdminPrincipal,
     session: SessionDep,
     pagination: Pagination,
     status: OutboxStatus | None = None,
-) -> Page[OutboxMessageRead]:
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Continue after the page that gave this `next_cursor` (the list "
+            "only grows: a cursor never repeats or skips a message; `page` is ignored)",
+        ),
+    ] = None,
+) -> CursorPage[OutboxMessageRead]:
     """Outbox messages (emails and other jobs), newest first; `status=failed` lists the
-    ones that ran out of attempts (admin)."""
-    items, total = await service.list_outbox(
-        session, status=status, offset=pagination.offset, limit=pagination.page_size
+    ones that ran out of attempts (admin). Page by `cursor` (`next_cursor`, the `Link`
+    header's `next`), or by `page`."""
+    items, total, following = await service.list_outbox(
+        session,
+        status=status,
+        offset=pagination.offset,
+        limit=pagination.page_size,
+        cursor=cursor,
     )
-    return page_of(items, total, pagination)
+    if cursor is not None:
+        response.headers["link"] = cursor_links(request.url, following)
+    return CursorPage(
+        items=items,
+        next_cursor=following,
+        total=total,
+        page=pagination.page,
+        page_size=pagination.page_size,
+    )
 
 
 @router.post("/outbox/{message_id}/retry", response_model=OutboxMessageRead)

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import jobs
 from lms.core.errors import Conflict, NotFound
+from lms.core.pagination import decode_cursor, encode_cursor
 from lms.modules.admin.schemas import OutboxMessageRead, OutboxStatus
 
 
@@ -34,11 +35,26 @@ def _read(message: jobs.OutboxMessage) -> OutboxMessageRead:
 
 
 async def list_outbox(
-    session: AsyncSession, *, status: OutboxStatus | None, offset: int, limit: int
-) -> tuple[list[OutboxMessageRead], int]:
-    """Outbox messages, newest first, optionally of one status."""
-    messages, total = await jobs.list_messages(session, status=status, offset=offset, limit=limit)
-    return [_read(message) for message in messages], total
+    session: AsyncSession,
+    *,
+    status: OutboxStatus | None,
+    offset: int,
+    limit: int,
+    cursor: str | None = None,
+) -> tuple[list[OutboxMessageRead], int, str | None]:
+    """Outbox messages, newest first, optionally of one status; after ``cursor`` when
+    given. Also the cursor after this page's last message (None on the last page)."""
+    messages, total = await jobs.list_messages(
+        session,
+        status=status,
+        offset=offset,
+        limit=limit,
+        after=decode_cursor(cursor) if cursor else None,
+    )
+    following = (
+        encode_cursor(messages[-1].created_at, messages[-1].id) if len(messages) == limit else None
+    )
+    return [_read(message) for message in messages], total, following
 
 
 async def retry_outbox_message(

@@ -107,7 +107,7 @@ class StudentProgress(StudentSummary):
 # Course
 
 
-class StatusCounts(BaseModel):
+class EnrollmentStatusCounts(BaseModel):
     active: int
     completed: int
     dropped: int
@@ -193,7 +193,7 @@ class CourseAnalytics(BaseModel):
     title: str
     is_published: bool
     total_enrollments: int
-    enrollments_by_status: StatusCounts
+    enrollments_by_status: EnrollmentStatusCounts
     active_students: int = Field(description="Students with activity in the last 30 days")
     completion_rate: Ratio
     average_rating: Ratio | None
@@ -271,7 +271,7 @@ class CourseCounts(BaseModel):
 
 class EnrollmentCounts(BaseModel):
     total: int
-    by_status: StatusCounts
+    by_status: EnrollmentStatusCounts
     completion_rate: Ratio
 
 
@@ -279,7 +279,7 @@ class ProviderRevenue(MoneyLine):
     provider: str
 
 
-class MonthRevenue(MoneyLine):
+class RevenueByMonth(MoneyLine):
     month: str = Field(description="YYYY-MM (UTC)")
     provider: str
 
@@ -287,7 +287,7 @@ class MonthRevenue(MoneyLine):
 class RevenueOverview(BaseModel):
     totals: list[MoneyLine] = Field(description="All time, per currency")
     by_provider: list[ProviderRevenue] = Field(description="All time")
-    by_month: list[MonthRevenue] = Field(description="Within the window, per provider")
+    by_month: list[RevenueByMonth] = Field(description="Within the window, per provider")
 
 
 class SystemOverview(BaseModel):

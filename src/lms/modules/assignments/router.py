@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query, Response, status
 
 from lms.core.deps import CurrentPrincipal, SessionDep
 from lms.core.errors import problem_responses
+from lms.core.idempotency import idempotent
 from lms.core.pagination import Page, Pagination, page_of
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, creates
 from lms.modules.assignments import service
 from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import (
@@ -50,6 +51,8 @@ def _page(
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": SubmissionRead, "description": "The work, resubmitted"}},
 )
+@creates("/submissions/{id}")
+@idempotent
 async def submit_assignment(
     lesson_id: uuid.UUID,
     data: SubmissionCreate,

@@ -17,7 +17,7 @@ from lms.core.deps import (
     client_ip,
 )
 from lms.core.errors import problem_responses
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, creates
 from lms.modules import users
 from lms.modules.auth import service
 from lms.modules.auth.schemas import (
@@ -51,6 +51,8 @@ async def auth_rate_limit(request: Request, store: StoreDep, settings: SettingsD
         f"auth:{name}:{client_ip(request)}",
         limit=settings.auth_rate_limit_per_minute,
         window_seconds=60,
+        request=request,
+        policy="auth",
     )
 
 
@@ -69,6 +71,7 @@ def _alias_of(path: str) -> str:
 
 
 @router.post("/register", response_model=AuthResponse, status_code=status.HTTP_201_CREATED)
+@creates("/users/me")
 async def register(
     data: RegisterRequest, session: SessionDep, settings: SettingsDep
 ) -> AuthResponse:

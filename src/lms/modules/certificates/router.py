@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from lms.core.deps import CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination, page_of
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, creates
 from lms.core.storage import content_disposition
 from lms.modules.certificates import service
 from lms.modules.certificates.schemas import (
@@ -61,6 +61,7 @@ async def verify_certificate(
     response_model=CertificateRead,
     status_code=status.HTTP_201_CREATED,
 )
+@creates("/certificates/{id}")
 async def generate_for_enrollment(
     enrollment_id: uuid.UUID,
     principal: CurrentPrincipal,
@@ -76,6 +77,7 @@ async def generate_for_enrollment(
 
 
 @router.post("/generate", response_model=CertificateRead, status_code=status.HTTP_201_CREATED)
+@creates("/certificates/{id}")
 async def generate(
     data: GenerateRequest, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> CertificateRead:

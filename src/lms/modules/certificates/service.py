@@ -22,6 +22,7 @@ from lms.core.config import Settings, get_settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
+from lms.core.metrics import CERTIFICATE_RENDERS
 from lms.core.storage import Storage, get_storage
 from lms.modules import courses, emails, enrollments, users
 from lms.modules.certificates import repository
@@ -101,6 +102,7 @@ async def issue_certificate(
         verification_url=verification_url(settings, certificate.certificate_number),
     )
     pdf = await anyio.to_thread.run_sync(render_certificate_pdf, document)
+    CERTIFICATE_RENDERS.labels("rendered").inc()
     key = f"certificates/{certificate.issued_at:%Y/%m}/{certificate.id}.pdf"
     await storage.put_bytes(key, pdf, content_type="application/pdf")
     certificate.pdf_path = key

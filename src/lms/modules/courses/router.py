@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 
+from lms.core.conditional import require_current
 from lms.core.deps import (
     CacheDep,
     OptionalPrincipal,
@@ -17,7 +18,7 @@ from lms.core.deps import (
 from lms.core.errors import problem_responses
 from lms.core.httpcache import cache_publicly
 from lms.core.pagination import Page, Pagination
-from lms.core.routing import TransactionalRoute, read_only
+from lms.core.routing import TransactionalRoute, creates, read_only
 from lms.modules.courses import service
 from lms.modules.courses.schemas import (
     CourseCreate,
@@ -71,6 +72,36 @@ async def _filters(
 
 
 Filters = Annotated[CourseFilters, Depends(_filters)]
+
+
+async def _require_current_course(
+    request: Request,
+    session: SessionDep,
+    cache: CacheDep,
+    principal: StaffPrincipal,
+    course_id: uuid.UUID,
+) -> None:
+    """412 unless ``If-Match`` names the course as its GET shows it to the caller."""
+    await require_current(
+        request,
+        lambda: service.get_course_view(
+            session, cache=cache, principal=principal, course_id=course_id
+        ),
+    )
+
+
+async def _require_current_lesson(
+    request: Request, session: SessionDep, principal: StaffPrincipal, lesson_id: uuid.UUID
+) -> None:
+    """412 unless ``If-Match`` names the lesson as its GET shows it to the caller."""
+
+    async def current() -> LessonRead:
+        connection = await session.connection()
+        return await service.get_lesson_view(connection, principal=principal, lesson_id=lesson_id)
+
+    await require_current(request, current)
+
+
 PAGE_PARAMS = ("page", "page_size")
 LIST_PARAMS = (*PAGE_PARAMS, "category", "difficulty_level", "instructor_id", "is_published")
 
@@ -104,6 +135,7 @@ async def list_courses(
 
 
 @courses_router.post("", response_model=CourseRead, status_code=status.HTTP_201_CREATED)
+@creates("/courses/{id}")
 async def create_course(
     data: CourseCreate, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
 ) -> CourseRead:
@@ -146,6 +178,7 @@ async def get_course(
 
 @courses_router.patch("/{course_id}", response_model=CourseRead)
 async def update_course(
+    request: Request,
     course_id: uuid.UUID,
     data: CourseUpdate,
     session: SessionDep,
@@ -153,7 +186,9 @@ async def update_course(
     principal: StaffPrincipal,
 ) -> CourseRead:
     """Change a course (its instructor or an admin). The slug stays unless
-    `regenerate_slug` is true; `is_published` publishes or unpublishes."""
+    `regenerate_slug` is true; `is_published` publishes or unpublishes. With `If-Match`
+    (the course's `ETag`) a change made since you read it is 412 `precondition_failed`."""
+    await _require_current_course(request, session, cache, principal, course_id)
     course = await service.update_course(
         session, cache=cache, principal=principal, course_id=course_id, data=data
     )
@@ -162,10 +197,15 @@ async def update_course(
 
 @courses_router.delete("/{course_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_course(
-    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    request: Request,
+    course_id: uuid.UUID,
+    session: SessionDep,
+    cache: CacheDep,
+    principal: StaffPrincipal,
 ) -> None:
     """Delete a course and its lessons. Refused with 409 while students are enrolled:
-    unpublish it instead."""
+    unpublish it instead. Honours `If-Match` like `PATCH`."""
+    await _require_current_course(request, session, cache, principal, course_id)
     await service.delete_course(session, cache=cache, principal=principal, course_id=course_id)
 
 
@@ -213,6 +253,7 @@ async def list_lessons(
 @courses_router.post(
     "/{course_id}/lessons", response_model=LessonRead, status_code=status.HTTP_201_CREATED
 )
+@creates("/lessons/{id}")
 async def create_lesson(
     course_id: uuid.UUID,
     data: LessonCreate,
@@ -257,13 +298,16 @@ async def get_lesson(
 
 @lessons_router.patch("/{lesson_id}", response_model=LessonRead)
 async def update_lesson(
+    request: Request,
     lesson_id: uuid.UUID,
     data: LessonUpdate,
     session: SessionDep,
     cache: CacheDep,
     principal: StaffPrincipal,
 ) -> LessonRead:
-    """Change a lesson (the course's instructor or an admin)."""
+    """Change a lesson (the course's instructor or an admin). With `If-Match` (the
+    lesson's `ETag`) a change made since you read it is 412 `precondition_failed`."""
+    await _require_current_lesson(request, session, principal, lesson_id)
     lesson = await service.update_lesson(
         session, cache=cache, principal=principal, lesson_id=lesson_id, data=data
     )
@@ -272,10 +316,15 @@ async def update_lesson(
 
 @lessons_router.delete("/{lesson_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_lesson(
-    lesson_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    request: Request,
+    lesson_id: uuid.UUID,
+    session: SessionDep,
+    cache: CacheDep,
+    principal: StaffPrincipal,
 ) -> None:
     """Delete a lesson (the course's instructor or an admin). Enrolled students' counters
-    and percentages are recomputed."""
+    and percentages are recomputed. Honours `If-Match` like `PATCH`."""
+    await _require_current_lesson(request, session, principal, lesson_id)
     await service.delete_lesson(session, cache=cache, principal=principal, lesson_id=lesson_id)
 
 

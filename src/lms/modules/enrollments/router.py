@@ -16,9 +16,10 @@ from lms.core.deps import (
     StudentPrincipal,
 )
 from lms.core.errors import problem_responses
+from lms.core.idempotency import idempotent
 from lms.core.pagination import Page, Pagination
-from lms.core.ratelimit import per_user_and_ip
-from lms.core.routing import TransactionalRoute, read_only
+from lms.core.ratelimit import per_account
+from lms.core.routing import TransactionalRoute, creates, read_only
 from lms.modules.enrollments import service
 from lms.modules.enrollments.schemas import (
     CourseEnrollmentRead,
@@ -40,7 +41,7 @@ router = APIRouter(
 )
 
 
-ENROLL_RATE_LIMIT = per_user_and_ip("enroll", "enrollment_rate_limit_per_minute")
+ENROLL_RATE_LIMIT = per_account("enroll", "enrollment_rate_limit_per_minute")
 
 
 @router.post(
@@ -49,6 +50,8 @@ ENROLL_RATE_LIMIT = per_user_and_ip("enroll", "enrollment_rate_limit_per_minute"
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(ENROLL_RATE_LIMIT)],
 )
+@creates("/enrollments/{id}")
+@idempotent
 async def enroll(
     data: EnrollmentCreate, session: SessionDep, settings: SettingsDep, principal: StudentPrincipal
 ) -> EnrollmentRead:

@@ -17,7 +17,7 @@ from lms.core.deps import (
 )
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination, page_of
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, creates
 from lms.modules.files import service, upload
 from lms.modules.files.download import file_response
 from lms.modules.files.models import UploadedFile
@@ -108,6 +108,7 @@ def _page(files: list[UploadedFile], total: int, pagination: Any) -> Page[FileRe
         )
     },
 )
+@creates("/files/{id}")
 async def upload_file(
     request: Request,
     principal: CurrentPrincipal,
@@ -123,6 +124,8 @@ async def upload_file(
         f"files:upload:{principal.id}",
         limit=settings.upload_rate_limit_per_hour,
         window_seconds=3600,
+        request=request,
+        policy="uploads",
     )
     file = await upload.receive_upload(
         session,

@@ -18,8 +18,9 @@ from lms.core.deps import (
     StudentPrincipal,
 )
 from lms.core.errors import RuleViolation, problem_responses
+from lms.core.idempotency import idempotent, request_key
 from lms.core.pagination import Page, Pagination, page_of
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, creates
 from lms.modules.payments import service
 from lms.modules.payments.providers import ProviderRegistry
 from lms.modules.payments.providers.base import InboundWebhook, ProviderName
@@ -60,6 +61,8 @@ Providers = Annotated[ProviderRegistry, Depends(get_provider_registry)]
     response_model=PaymentCheckoutRead,
     status_code=status.HTTP_201_CREATED,
 )
+@creates("/payments/{id}")
+@idempotent
 async def create_payment_intent(
     data: PaymentIntentCreate,
     principal: StudentPrincipal,
@@ -87,6 +90,8 @@ async def create_payment_intent(
     response_model=SubscriptionCheckoutRead,
     status_code=status.HTTP_201_CREATED,
 )
+@creates("/payments/my-subscriptions")
+@idempotent
 async def create_subscription(
     data: SubscriptionCreate,
     principal: StudentPrincipal,
@@ -242,7 +247,9 @@ async def get_payment(
 
 
 @router.post("/{payment_id}/refund", response_model=PaymentRead)
+@idempotent
 async def refund_payment(
+    request: Request,
     payment_id: uuid.UUID,
     _admin: AdminPrincipal,
     session: SessionDep,
@@ -251,13 +258,16 @@ async def refund_payment(
     data: RefundCreate | None = None,
 ) -> PaymentRead:
     """Refund a succeeded payment through its provider, in full or in part (admin). A
-    full refund drops the enrollment when `LMS_REFUND_REVOKES_ENROLLMENT` is on."""
+    full refund drops the enrollment when `LMS_REFUND_REVOKES_ENROLLMENT` is on. Send an
+    `Idempotency-Key` to retry safely: a retry is answered with the first refund, and
+    the provider is asked with a key derived from it, never twice."""
     payment = await service.refund_payment(
         session,
         settings=settings,
         providers=providers,
         payment_id=payment_id,
         data=data or RefundCreate(),
+        idempotency_key=request_key(request),
     )
     return service.payment_read(payment)
 

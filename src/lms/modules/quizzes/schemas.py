@@ -163,7 +163,7 @@ class QuestionCreate(StrictModel):
         '"false"; short_answer: accepted answers separated by "|" (none: graded by hand); '
         "essay: none",
     )
-    points: Points = Decimal("1")
+    points: Points = Decimal("1.00")
     order_index: int | None = Field(
         default=None,
         ge=0,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 from lms.core.deps import AdminPrincipal, CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination, page_of
-from lms.core.routing import TransactionalRoute, read_only
+from lms.core.routing import TransactionalRoute, creates, read_only
 from lms.modules.users import service
 from lms.modules.users.schemas import (
     PasswordChange,
@@ -75,6 +75,7 @@ async def list_users(
 
 
 @router.post("", response_model=UserRead, status_code=status.HTTP_201_CREATED)
+@creates("/users/{id}")
 async def create_user(
     data: UserCreate, _admin: AdminPrincipal, session: SessionDep, settings: SettingsDep
 ) -> UserRead:

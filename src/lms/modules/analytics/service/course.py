@@ -18,11 +18,11 @@ from lms.modules.analytics import repository
 from lms.modules.analytics.schemas import (
     CourseAnalytics,
     DropOffLesson,
+    EnrollmentStatusCounts,
     LessonStats,
     QuizScores,
     QuizStats,
     ScoreBucket,
-    StatusCounts,
     TrendQuery,
     Window,
 )
@@ -124,7 +124,7 @@ async def compute_course_analytics(
         title=course.title,
         is_published=course.is_published,
         total_enrollments=total,
-        enrollments_by_status=StatusCounts(
+        enrollments_by_status=EnrollmentStatusCounts(
             active=int(figures["active"]),
             completed=completed,
             dropped=int(figures["dropped"]),

@@ -17,11 +17,11 @@ from lms.modules.analytics import repository
 from lms.modules.analytics.schemas import (
     CourseCounts,
     EnrollmentCounts,
-    MonthRevenue,
+    EnrollmentStatusCounts,
     ProviderRevenue,
+    RevenueByMonth,
     RevenueOverview,
     RoleCounts,
-    StatusCounts,
     SystemOverview,
     TrendQuery,
     Window,
@@ -65,7 +65,9 @@ async def compute_system_overview(session: AsyncSession, *, window: Window) -> S
         )
         for role in get_args(users.Role)
     ]
-    by_status = StatusCounts(**{name: statuses.get(name, 0) for name in StatusCounts.model_fields})
+    by_status = EnrollmentStatusCounts(
+        **{name: statuses.get(name, 0) for name in EnrollmentStatusCounts.model_fields}
+    )
     enrollments = sum(statuses.values())
     published = int(course_counts["published"])
     return SystemOverview(
@@ -86,7 +88,7 @@ async def compute_system_overview(session: AsyncSession, *, window: Window) -> S
         revenue=RevenueOverview(
             totals=money_lines(revenue["total"]),
             by_provider=[ProviderRevenue.model_validate(row) for row in revenue["provider"]],
-            by_month=[MonthRevenue.model_validate(row) for row in revenue["month"]],
+            by_month=[RevenueByMonth.model_validate(row) for row in revenue["month"]],
         ),
         generated_at=utcnow(),
     )

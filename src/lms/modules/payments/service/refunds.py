@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from hashlib import sha256
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,8 +32,11 @@ async def refund_payment(
     providers: ProviderRegistry,
     payment_id: uuid.UUID,
     data: RefundCreate,
+    idempotency_key: str | None = None,
 ) -> Payment:
-    """Refund all (default) or part of a succeeded payment through its provider."""
+    """Refund all (default) or part of a succeeded payment through its provider. With
+    the client's ``idempotency_key`` the provider's key is derived from it, so a retry
+    of the same refund is the same refund at the provider, recorded once."""
     payment = await repository.lock_payment(session, payment_id)
     if payment is None:
         raise PaymentNotFound()
@@ -54,11 +58,17 @@ async def refund_payment(
             provider_order_id=payment.provider_order_id,
             provider_reference=payment.provider_reference or payment.stripe_payment_intent_id,
             # The same refund retried is one refund at the provider; a further one is new.
-            idempotency_key=f"refund-{payment.id}-{already}",
+            idempotency_key=(
+                f"refund-{payment.id}-key-{sha256(idempotency_key.encode()).hexdigest()[:32]}"
+                if idempotency_key
+                else f"refund-{payment.id}-{already}"
+            ),
             reason=data.reason,
         )
     )
     refunds = list((payment.payment_metadata or {}).get("refunds", []))
+    if any(known.get("id") == outcome.refund_id for known in refunds):
+        return payment  # the provider answered with a refund already recorded: a retry
     refunds.append(
         {
             "id": outcome.refund_id,

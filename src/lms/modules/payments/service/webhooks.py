@@ -22,6 +22,7 @@ from lms.core import events
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.errors import AppError
+from lms.core.metrics import WEBHOOKS
 from lms.modules import enrollments
 from lms.modules.payments import repository
 from lms.modules.payments.events import PaymentSucceeded
@@ -99,6 +100,7 @@ async def handle_webhook(
             payment_id = await repository.payment_id_for_order(
                 session, provider=provider_name, order_id=event.order_id
             )
+        WEBHOOKS.labels(provider_name, "duplicate").inc()
         return WebhookOutcome(status="duplicate", payment_id=payment_id)
     event = await provider.confirm(event)
     outcome = await _apply(session, settings=settings, event=event)
@@ -111,6 +113,7 @@ async def handle_webhook(
         payment_id=outcome.payment_id,
         subscription_id=outcome.subscription_id,
     )
+    WEBHOOKS.labels(provider_name, outcome.status).inc()
     return outcome
 
 

@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from lms.core.deps import CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
+from lms.core.idempotency import idempotent
 from lms.core.pagination import Page, Pagination, page_of
-from lms.core.ratelimit import per_user_and_ip
-from lms.core.routing import TransactionalRoute, single_statements
+from lms.core.ratelimit import per_account
+from lms.core.routing import TransactionalRoute, creates, single_statements
 from lms.modules.quizzes import service
 from lms.modules.quizzes.router import views
 from lms.modules.quizzes.schemas import (
@@ -38,8 +39,8 @@ attempts = APIRouter(
     responses=problem_responses(),
 )
 
-# Starting, saving and submitting attempts: a budget per user and per client address.
-ATTEMPT_RATE_LIMIT = [Depends(per_user_and_ip("attempts", "attempt_rate_limit_per_minute"))]
+# Starting, saving and submitting attempts: a budget per account.
+ATTEMPT_RATE_LIMIT = [Depends(per_account("attempts", "attempt_rate_limit_per_minute"))]
 
 
 def _attempt_page(
@@ -60,6 +61,8 @@ def _attempt_page(
     responses={200: {"model": AttemptSheet, "description": "The open attempt, resumed"}},
     dependencies=ATTEMPT_RATE_LIMIT,
 )
+@creates("/attempts/{id}")
+@idempotent
 @single_statements
 async def start_attempt(
     quiz_id: uuid.UUID,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.deps import CurrentPrincipal, OptionalPrincipal, SessionDep
+from lms.core.conditional import require_current
+from lms.core.deps import CurrentPrincipal, OptionalPrincipal, Principal, SessionDep
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination, page_of
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, creates
 from lms.modules.quizzes import service
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.router import views
@@ -26,6 +27,7 @@ from lms.modules.quizzes.schemas import (
     QuizType,
     QuizUpdate,
 )
+from lms.modules.quizzes.service.errors import QuestionNotFound
 
 course_quizzes = APIRouter(
     prefix="/courses",
@@ -81,6 +83,7 @@ async def list_course_quizzes(
 @course_quizzes.post(
     "/{course_id}/quizzes", response_model=QuizRead, status_code=status.HTTP_201_CREATED
 )
+@creates("/quizzes/{id}")
 async def create_course_quiz(
     course_id: uuid.UUID, data: QuizCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> QuizRead:
@@ -103,6 +106,7 @@ async def get_course_quiz(
 
 @course_quizzes.patch("/{course_id}/quizzes/{quiz_id}", response_model=QuizRead)
 async def update_course_quiz(
+    request: Request,
     course_id: uuid.UUID,
     quiz_id: uuid.UUID,
     data: QuizUpdate,
@@ -110,7 +114,9 @@ async def update_course_quiz(
     session: SessionDep,
 ) -> QuizRead:
     """Change a quiz's settings (its instructor or an admin). Changes to the time limit
-    and shuffling apply to attempts started afterwards."""
+    and shuffling apply to attempts started afterwards. With `If-Match` (the quiz's
+    `ETag`) a change made since you read it is 412 `precondition_failed`."""
+    await _require_current_quiz(request, session, principal, quiz_id)
     quiz = await service.update_quiz(
         session, principal=principal, quiz_id=quiz_id, course_id=course_id, data=data
     )
@@ -126,6 +132,42 @@ async def publish_course_quiz(
         session, principal=principal, quiz_id=quiz_id, course_id=course_id
     )
     return await _quiz_read(session, quiz)
+
+
+# --- If-Match on writes ------------------------------------------------------------------
+
+
+async def _require_current_quiz(
+    request: Request, session: AsyncSession, principal: Principal, quiz_id: uuid.UUID
+) -> None:
+    """412 unless ``If-Match`` names the quiz as its GET shows it to the caller."""
+
+    async def current() -> QuizRead:
+        quiz = await service.get_quiz(session, principal=principal, quiz_id=quiz_id)
+        return await _quiz_read(session, quiz)
+
+    await require_current(request, current)
+
+
+async def _require_current_question(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    quiz_id: uuid.UUID,
+    question_id: uuid.UUID,
+) -> None:
+    """412 unless ``If-Match`` names the question as the manage list shows it."""
+
+    async def current() -> QuestionManageRead:
+        found = await service.list_questions_for_manager(
+            session, principal=principal, quiz_id=quiz_id
+        )
+        for question in found:
+            if question.id == question_id:
+                return views.question_manage(question)
+        raise QuestionNotFound()
+
+    await require_current(request, current)
 
 
 # --- flat quizzes (seed 000) -----------------------------------------------------------
@@ -156,6 +198,7 @@ async def list_quizzes(
 
 
 @quizzes.post("", response_model=QuizRead, status_code=status.HTTP_201_CREATED)
+@creates("/quizzes/{id}")
 async def create_quiz(
     data: QuizCreateWithCourse, principal: CurrentPrincipal, session: SessionDep
 ) -> QuizRead:
@@ -177,16 +220,25 @@ async def get_quiz(
 
 @quizzes.patch("/{quiz_id}", response_model=QuizRead)
 async def update_quiz(
-    quiz_id: uuid.UUID, data: QuizUpdate, principal: CurrentPrincipal, session: SessionDep
+    request: Request,
+    quiz_id: uuid.UUID,
+    data: QuizUpdate,
+    principal: CurrentPrincipal,
+    session: SessionDep,
 ) -> QuizRead:
-    """Change a quiz's settings; the same as the course-scoped PATCH."""
+    """Change a quiz's settings; the same as the course-scoped PATCH (`If-Match` too)."""
+    await _require_current_quiz(request, session, principal, quiz_id)
     quiz = await service.update_quiz(session, principal=principal, quiz_id=quiz_id, data=data)
     return await _quiz_read(session, quiz)
 
 
 @quizzes.delete("/{quiz_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_quiz(quiz_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep) -> None:
-    """Delete a quiz and its questions (409 once students have attempted it)."""
+async def delete_quiz(
+    request: Request, quiz_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> None:
+    """Delete a quiz and its questions (409 once students have attempted it). Honours
+    `If-Match` like `PATCH`."""
+    await _require_current_quiz(request, session, principal, quiz_id)
     await service.delete_quiz(session, principal=principal, quiz_id=quiz_id)
 
 
@@ -215,6 +267,7 @@ async def list_questions_for_manager(
 @quizzes.post(
     "/{quiz_id}/questions", response_model=QuestionManageRead, status_code=status.HTTP_201_CREATED
 )
+@creates("/quizzes/{quiz_id}/questions/{id}")
 async def add_question(
     quiz_id: uuid.UUID, data: QuestionCreate, principal: CurrentPrincipal, session: SessionDep
 ) -> QuestionManageRead:
@@ -228,6 +281,7 @@ async def add_question(
 
 @quizzes.patch("/{quiz_id}/questions/{question_id}", response_model=QuestionManageRead)
 async def update_question(
+    request: Request,
     quiz_id: uuid.UUID,
     question_id: uuid.UUID,
     data: QuestionUpdate,
@@ -235,7 +289,10 @@ async def update_question(
     session: SessionDep,
 ) -> QuestionManageRead:
     """Edit a question. Once students have attempted the quiz only the text, the
-    explanation, the position and the metadata may change (409 otherwise)."""
+    explanation, the position and the metadata may change (409 otherwise). With
+    `If-Match` (the question's `ETag`, from its creation, its last change or the manage
+    list's item) a change made since is 412 `precondition_failed`."""
+    await _require_current_question(request, session, principal, quiz_id, question_id)
     question = await service.update_question(
         session, principal=principal, quiz_id=quiz_id, question_id=question_id, data=data
     )
@@ -244,9 +301,15 @@ async def update_question(
 
 @quizzes.delete("/{quiz_id}/questions/{question_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_question(
-    quiz_id: uuid.UUID, question_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+    request: Request,
+    quiz_id: uuid.UUID,
+    question_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    session: SessionDep,
 ) -> None:
-    """Remove a question (409 once students have attempted the quiz)."""
+    """Remove a question (409 once students have attempted the quiz). Honours `If-Match`
+    like `PATCH`."""
+    await _require_current_question(request, session, principal, quiz_id, question_id)
     await service.delete_question(
         session, principal=principal, quiz_id=quiz_id, question_id=question_id
     )
