@@ -4,7 +4,8 @@ reviews, rosters, statistics and the periodic emails.
 
 Public surface:
 - ``EnrollmentSummary``, the read model (with the access rule, ``gives_access``), found
-  with ``get_enrollment_for`` and ``get_enrollment_or_raise``;
+  with ``get_enrollment_for`` and ``get_enrollment_or_raise``; who teaches a student
+  (``teaches_student``);
 - the access rule as SQL for other modules' statements (``has_access``,
   ``accessible_enrollment_id``);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
@@ -39,8 +40,10 @@ from lms.modules.enrollments.service import (
     mark_certificate_issued,
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
+    student_in_cohorts,
     students_have_access,
     students_read_course_materials,
+    teaches_student,
 )
 
 __all__ = [
@@ -64,6 +67,8 @@ __all__ = [
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
     "routers",
+    "student_in_cohorts",
     "students_have_access",
     "students_read_course_materials",
+    "teaches_student",
 ]

@@ -12,7 +12,6 @@ from lms.core.deps import (
     ReadConnectionDep,
     SessionDep,
     SettingsDep,
-    StaffPrincipal,
     StudentPrincipal,
 )
 from lms.core.errors import problem_responses
@@ -79,7 +78,7 @@ async def my_courses(
 async def course_enrollments(
     course_id: uuid.UUID,
     session: SessionDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
     pagination: Pagination,
     status: EnrollmentStatus | None = None,
 ) -> Page[CourseEnrollmentRead]:
@@ -91,7 +90,7 @@ async def course_enrollments(
 
 @router.get("/courses/{course_id}/stats", response_model=CourseEnrollmentStats)
 async def course_stats(
-    course_id: uuid.UUID, session: SessionDep, principal: StaffPrincipal
+    course_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> CourseEnrollmentStats:
     """Enrollments by status, average progress and rating, completion rate (the course's
     instructor or an admin)."""

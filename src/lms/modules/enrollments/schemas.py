@@ -142,6 +142,7 @@ class EnrollmentSummary:
     enrolled_at: datetime
     completed_at: datetime | None
     certificate_issued_at: datetime | None
+    cohort_id: uuid.UUID | None = None
 
     @property
     def gives_access(self) -> bool:

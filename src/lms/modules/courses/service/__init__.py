@@ -7,7 +7,8 @@ deleted) goes through domain events (``lms.modules.courses.events``, wired in
 ``lms/wiring.py``), so it imports none of the modules above it; it uses the users
 module (instructors) and answers the files module's question about lesson files.
 
-One file per use case: ``lookups`` (finding, visibility and management rights),
+One file per use case: ``lookups`` (finding, visibility), ``policy`` (who may do what: the team's
+rights), ``team`` (staff, ownership), ``cohorts``,
 ``answers`` (to other modules' questions), ``expressions`` (what other statements may
 embed), ``access`` (the material-access condition in SQL), ``catalogue`` (cached
 reading), ``authoring`` (courses), ``lessons``. This package re-exports what the router
@@ -31,6 +32,19 @@ from lms.modules.courses.service.catalogue import (
     get_course_view,
     list_courses,
 )
+from lms.modules.courses.service.cohorts import (
+    CohortFull,
+    CohortNotFound,
+    cohort_ids_by_name,
+    create_cohort,
+    delete_cohort,
+    get_cohort,
+    get_course_cohort_or_raise,
+    list_cohorts,
+    release_cohort_seat,
+    take_cohort_seat,
+    update_cohort,
+)
 from lms.modules.courses.service.expressions import (
     course_is_published,
     course_slug,
@@ -51,6 +65,8 @@ from lms.modules.courses.service.lessons import (
 from lms.modules.courses.service.lookups import (
     CourseNotFound,
     LessonNotFound,
+    Rule,
+    access_to,
     course_labels,
     find_lesson,
     get_course_or_raise,
@@ -59,30 +75,48 @@ from lms.modules.courses.service.lookups import (
     get_lessons,
     get_managed_course_or_raise,
     get_visible_course_or_raise,
-    is_course_owner_or_admin,
     list_lesson_ids,
     lock_course,
-    require_course_manager,
+)
+from lms.modules.courses.service.policy import CoursePolicy, authorize
+from lms.modules.courses.service.team import (
+    add_staff,
+    list_staff,
+    remove_staff,
+    transfer_ownership,
+    update_staff,
 )
 
 __all__ = [
     "CACHE_NAMESPACE",
+    "CohortFull",
+    "CohortNotFound",
     "CourseNotFound",
+    "CoursePolicy",
     "LessonNotFound",
+    "Rule",
+    "access_to",
     "add_course",
     "add_lesson",
+    "add_staff",
+    "authorize",
+    "cohort_ids_by_name",
     "course_is_published",
     "course_labels",
     "course_managers_attach_files",
     "course_read",
     "course_slug",
     "course_title",
+    "create_cohort",
     "create_course",
     "create_lesson",
+    "delete_cohort",
     "delete_course",
     "delete_lesson",
     "find_course",
     "find_lesson",
+    "get_cohort",
+    "get_course_cohort_or_raise",
     "get_course_or_raise",
     "get_course_view",
     "get_courses",
@@ -91,19 +125,25 @@ __all__ = [
     "get_lessons",
     "get_managed_course_or_raise",
     "get_visible_course_or_raise",
-    "is_course_owner_or_admin",
     "lesson_order_index",
     "lesson_read",
     "lesson_title",
+    "list_cohorts",
     "list_courses",
     "list_lesson_ids",
     "list_lessons",
+    "list_staff",
     "lock_course",
     "publish",
     "publish_course",
+    "release_cohort_seat",
+    "remove_staff",
     "reorder_lessons",
-    "require_course_manager",
+    "take_cohort_seat",
+    "transfer_ownership",
     "unpublish_course",
+    "update_cohort",
     "update_course",
     "update_lesson",
+    "update_staff",
 ]

@@ -24,6 +24,7 @@ from lms.modules.enrollments.repository.lookups import (
     accessible_enrollment_id,
     get,
     get_for,
+    in_cohorts_condition,
 )
 from lms.modules.enrollments.repository.periodic_emails import (
     inactive_enrollments,
@@ -62,6 +63,7 @@ __all__ = [
     "finish_completed",
     "get",
     "get_for",
+    "in_cohorts_condition",
     "inactive_enrollments",
     "labelled_page_for_student",
     "lock_enrollments_of_course",

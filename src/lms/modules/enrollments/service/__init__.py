@@ -31,6 +31,8 @@ from lms.modules.enrollments.service.lookups import (
     get_enrollment_for,
     get_enrollment_or_raise,
     has_access,
+    student_in_cohorts,
+    teaches_student,
 )
 from lms.modules.enrollments.service.periodic_emails import COURSE_REMINDER_JOB, WEEKLY_PROGRESS_JOB
 from lms.modules.enrollments.service.progress import (
@@ -89,7 +91,9 @@ __all__ = [
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
     "review_enrollment",
+    "student_in_cohorts",
     "students_have_access",
     "students_read_course_materials",
+    "teaches_student",
     "update_progress",
 ]

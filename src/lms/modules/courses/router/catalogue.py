@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from lms.core.deps import (
     CacheDep,
+    CurrentPrincipal,
     OptionalPrincipal,
     ReadConnectionDep,
     SessionDep,
@@ -150,9 +151,10 @@ async def update_course(
     data: CourseUpdate,
     session: SessionDep,
     cache: CacheDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
 ) -> CourseRead:
-    """Change a course (its instructor or an admin). The slug stays unless
+    """Change a course (its owner, co-instructors or an admin; the price and currency
+    only the owner and admins). The slug stays unless
     `regenerate_slug` is true; `is_published` publishes or unpublishes."""
     course = await service.update_course(
         session, cache=cache, principal=principal, course_id=course_id, data=data
@@ -162,16 +164,16 @@ async def update_course(
 
 @courses_router.delete("/{course_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_course(
-    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> None:
-    """Delete a course and its lessons. Refused with 409 while students are enrolled:
-    unpublish it instead."""
+    """Delete a course and its lessons (its owner or an admin). Refused with 409 while
+    students are enrolled: unpublish it instead."""
     await service.delete_course(session, cache=cache, principal=principal, course_id=course_id)
 
 
 @courses_router.post("/{course_id}/publish", response_model=CourseRead)
 async def publish_course(
-    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> CourseRead:
     """Draft → published. Needs at least one lesson (422 otherwise)."""
     course = await service.publish_course(
@@ -182,7 +184,7 @@ async def publish_course(
 
 @courses_router.post("/{course_id}/unpublish", response_model=CourseRead)
 async def unpublish_course(
-    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> CourseRead:
     """Published → draft. Enrolled students keep their enrollment and access."""
     course = await service.unpublish_course(
@@ -218,9 +220,9 @@ async def create_lesson(
     data: LessonCreate,
     session: SessionDep,
     cache: CacheDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
 ) -> LessonRead:
-    """Add a lesson (the course's instructor or an admin). `content_type` is accepted for
+    """Add a lesson (the course's owner, co-instructors or an admin). `content_type` is accepted for
     `lesson_type`; without `order_index` it goes last; `parent_lesson_id` nests it under
     another lesson of the same course."""
     lesson = await service.create_lesson(
@@ -232,7 +234,7 @@ async def create_lesson(
 # Declared before /lessons/{lesson_id}, which would otherwise take "reorder" for an id.
 @lessons_router.patch("/reorder", response_model=list[LessonRead])
 async def reorder_lessons(
-    data: LessonReorder, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    data: LessonReorder, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> list[LessonRead]:
     """Set the order of a course's lessons at once: `lesson_ids` lists every lesson of the
     course in the new order. Returns the lessons in that order."""
@@ -261,9 +263,9 @@ async def update_lesson(
     data: LessonUpdate,
     session: SessionDep,
     cache: CacheDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
 ) -> LessonRead:
-    """Change a lesson (the course's instructor or an admin)."""
+    """Change a lesson (the course's owner, co-instructors or an admin)."""
     lesson = await service.update_lesson(
         session, cache=cache, principal=principal, lesson_id=lesson_id, data=data
     )
@@ -272,13 +274,8 @@ async def update_lesson(
 
 @lessons_router.delete("/{lesson_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_lesson(
-    lesson_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    lesson_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> None:
-    """Delete a lesson (the course's instructor or an admin). Enrolled students' counters
+    """Delete a lesson (the course's owner, co-instructors or an admin). Enrolled students' counters
     and percentages are recomputed."""
     await service.delete_lesson(session, cache=cache, principal=principal, lesson_id=lesson_id)
-
-
-# Included by the application one by one: each level of router nesting is matched again
-# on every request.
-routers = [courses_router, lessons_router]
