@@ -52,6 +52,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "progress": 35,
         "course_url": COURSE_URL,
     },
+    "invitation": {
+        "full_name": NAME,
+        "course_name": COURSE,
+        "token": "invite-token-123",
+        "days": 7,
+        "accept_url": "https://lms.example.com/accept-invitation?token=invite-token-123",
+    },
 }
 # What each email must tell its reader, in both bodies.
 ESSENTIALS: dict[str, list[str]] = {
@@ -64,6 +71,7 @@ ESSENTIALS: dict[str, list[str]] = {
     "certificate_issued": ["CERT-20250101-1A2B3C4D", "/certificates/1/download"],
     "weekly_progress": ["7 lessons", "185 minutes", "SQL Basics: 100 %"],
     "course_reminder": ["9 days", "35 %", COURSE_URL],
+    "invitation": ["7 days", "accept-invitation?token=invite-token-123", COURSE],
 }
 
 
@@ -78,7 +86,7 @@ def test_the_eight_required_emails_and_the_mfa_code_have_both_bodies() -> None:
         "weekly_progress",
         "course_reminder",
     }
-    assert set(SUBJECTS) == required | {"mfa_code"} == set(CONTEXTS)
+    assert set(SUBJECTS) == required | {"mfa_code", "invitation"} == set(CONTEXTS)
     folder = resources.files("lms.modules.emails") / "templates"
     for name in SUBJECTS:
         assert (folder / f"{name}.html").is_file() and (folder / f"{name}.txt").is_file(), name

@@ -20,6 +20,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # An invited account has no password until its owner chooses one.
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.alter_column('password_hash', existing_type=sa.String(length=255), nullable=True)
+
     op.create_table('course_staff',
     sa.Column('course_id', sa.Uuid(), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=False),
@@ -86,3 +90,5 @@ def downgrade() -> None:
     with op.batch_alter_table('course_staff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_course_staff_user_id'))
     op.drop_table('course_staff')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.alter_column('password_hash', existing_type=sa.String(length=255), nullable=False)

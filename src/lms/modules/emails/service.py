@@ -25,6 +25,7 @@ Template = Literal[
     "certificate_issued",
     "weekly_progress",
     "course_reminder",
+    "invitation",
 ]
 
 SUBJECTS: dict[str, str] = {
@@ -37,6 +38,7 @@ SUBJECTS: dict[str, str] = {
     "certificate_issued": "Your certificate for {course_title}",
     "weekly_progress": "Your week of learning",
     "course_reminder": "Continue {course_title}",
+    "invitation": "Choose your password for {site_name}",
 }
 
 SEND_EMAIL_TASK = "email.send"

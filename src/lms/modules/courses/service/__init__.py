@@ -78,7 +78,7 @@ from lms.modules.courses.service.lookups import (
     list_lesson_ids,
     lock_course,
 )
-from lms.modules.courses.service.policy import CoursePolicy, authorize
+from lms.modules.courses.service.policy import CoursePolicy, authorize, is_on_team
 from lms.modules.courses.service.team import (
     add_staff,
     list_staff,
@@ -125,6 +125,7 @@ __all__ = [
     "get_lessons",
     "get_managed_course_or_raise",
     "get_visible_course_or_raise",
+    "is_on_team",
     "lesson_order_index",
     "lesson_read",
     "lesson_title",

@@ -58,6 +58,16 @@ async def course_access(
     )
 
 
+async def is_on_team(session: AsyncSession, *, course_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Is the user the course's owner or on its team? (Such a user cannot enroll in it.)"""
+    course = await repository.get_course(session, course_id)
+    if course is None:
+        return False
+    if course.instructor_id == user_id:
+        return True
+    return await repository.staff_role(session, course_id=course_id, user_id=user_id) is not None
+
+
 class CoursePolicy:
     """The rules, each a question on a ``CourseAccess``; ``authorize`` turns a no into
     a 403."""

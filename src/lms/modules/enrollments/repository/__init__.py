@@ -18,7 +18,12 @@ from lms.modules.enrollments.repository.course_changes import (
     lock_enrollments_of_course,
     recount_course,
 )
-from lms.modules.enrollments.repository.enrolling import add_progress_rows, change_status
+from lms.modules.enrollments.repository.enrolling import (
+    add_progress_rows,
+    change_status,
+    set_cohort,
+    set_status,
+)
 from lms.modules.enrollments.repository.lookups import (
     access_condition,
     accessible_enrollment_id,
@@ -75,6 +80,8 @@ __all__ = [
     "record_progress",
     "recount_course",
     "set_certificate_issued",
+    "set_cohort",
     "set_review",
+    "set_status",
     "weekly_activity",
 ]

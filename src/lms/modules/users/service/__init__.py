@@ -18,6 +18,7 @@ from lms.modules.users.service.accounts import (
     get_user_summaries,
     get_user_summary,
     get_user_summary_or_raise,
+    invite_user,
     list_users,
     update_profile,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "get_user_summaries",
     "get_user_summary",
     "get_user_summary_or_raise",
+    "invite_user",
     "list_users",
     "load_principal",
     "mark_email_verified",

@@ -72,6 +72,7 @@ def summary_of(user: User) -> UserSummary:
         full_name=user.full_name,
         role=user.role,
         is_active=user.is_active,
+        invited=user.password_hash is None,
     )
 
 
@@ -159,6 +160,30 @@ async def create_user(
     except IntegrityError as exc:  # two registrations raced for one email
         raise EmailTaken() from exc
     return account_of(session, user)
+
+
+async def invite_user(
+    session: AsyncSession, *, email: str, full_name: str, role: str = "student"
+) -> tuple[UserSummary, bool]:
+    """The account using ``email`` (compared without case), or a new invited one: active,
+    without a password until its owner sets one through an invitation link. The flag
+    says whether the account was created now."""
+    existing = await repository.get_by_email(session, email)
+    if existing is not None:
+        return summary_of(existing), False
+    user = User(
+        email=email.lower(), password_hash=None, full_name=full_name, role=role, is_active=True
+    )
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:  # invited by another request at the same moment
+        raced = await repository.get_by_email(session, email)
+        if raced is None:
+            raise
+        return summary_of(raced), False
+    return summary_of(user), True
 
 
 async def admin_create_user(
