@@ -244,7 +244,7 @@ async def course_students(
     )
     if wants_csv:
         return StreamingResponse(
-            service.roster_csv(request.app.state.read_sessionmaker, filters),
+            service.roster_csv(request.app.state.sessionmaker, filters),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="students-{course_id}.csv"'},
         )
