@@ -23,6 +23,8 @@ def upgrade() -> None:
     # An invited account has no password until its owner chooses one.
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.alter_column('password_hash', existing_type=sa.String(length=255), nullable=True)
+        batch_op.add_column(sa.Column('external_id', sa.String(length=255), nullable=True))
+        batch_op.create_unique_constraint(batch_op.f('uq_users_external_id'), ['external_id'])
 
     op.create_table('course_staff',
     sa.Column('course_id', sa.Uuid(), nullable=False),
@@ -91,4 +93,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_course_staff_user_id'))
     op.drop_table('course_staff')
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_users_external_id'), type_='unique')
+        batch_op.drop_column('external_id')
         batch_op.alter_column('password_hash', existing_type=sa.String(length=255), nullable=False)

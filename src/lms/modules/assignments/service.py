@@ -104,7 +104,7 @@ async def _lesson_context(
         )
     except NotFound as exc:
         raise NotFound("No lesson with this id.", code="lesson_not_found") from exc
-    access = await courses.access_to(session, principal, course)
+    access = await courses.course_access(session, principal, course)
     return LessonContext(lesson=lesson, course=course, access=access)
 
 

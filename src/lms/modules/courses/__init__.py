@@ -6,7 +6,7 @@ Public surface:
   (``get_course_or_raise``, ``get_courses``, ``course_labels``, ``get_lesson_or_raise``,
   ``find_lesson``, ``get_lessons``, ``list_lesson_ids``) or with the caller's rights
   (``get_visible_course_or_raise``, ``get_managed_course_or_raise``);
-- who may do what (``CourseAccess`` read by ``access_to``, the rules of
+- who may do what (``CourseAccess`` read by ``course_access``, the rules of
   ``CoursePolicy``, ``authorize`` for a 403) and the course row lock (``lock_course``);
 - cohorts for enrollments (``CohortSummary``, ``get_course_cohort_or_raise``,
   ``cohort_ids_by_name``, ``take_cohort_seat`` or 409 ``CohortFull``,
@@ -41,11 +41,11 @@ from lms.modules.courses.service import (
     CoursePolicy,
     LessonNotFound,
     Rule,
-    access_to,
     add_course,
     add_lesson,
     authorize,
     cohort_ids_by_name,
+    course_access,
     course_is_published,
     course_labels,
     course_managers_attach_files,
@@ -89,11 +89,11 @@ __all__ = [
     "LessonSummary",
     "MaterialAccess",
     "Rule",
-    "access_to",
     "add_course",
     "add_lesson",
     "authorize",
     "cohort_ids_by_name",
+    "course_access",
     "course_is_published",
     "course_labels",
     "course_managers_attach_files",

@@ -30,6 +30,7 @@ from lms.modules.users.service import (
     disable_mfa,
     enable_mfa,
     find_account_by_email,
+    find_by_external_id,
     get_account,
     get_account_or_raise,
     get_user_summaries,
@@ -41,6 +42,7 @@ from lms.modules.users.service import (
     record_login,
     set_password,
     set_pending_totp_secret,
+    update_imported_profile,
     verify_credentials,
 )
 
@@ -63,6 +65,7 @@ __all__ = [
     "disable_mfa",
     "enable_mfa",
     "find_account_by_email",
+    "find_by_external_id",
     "get_account",
     "get_account_or_raise",
     "get_user_summaries",
@@ -75,5 +78,6 @@ __all__ = [
     "routers",
     "set_password",
     "set_pending_totp_secret",
+    "update_imported_profile",
     "verify_credentials",
 ]

@@ -66,7 +66,6 @@ from lms.modules.courses.service.lookups import (
     CourseNotFound,
     LessonNotFound,
     Rule,
-    access_to,
     course_labels,
     find_lesson,
     get_course_or_raise,
@@ -78,7 +77,12 @@ from lms.modules.courses.service.lookups import (
     list_lesson_ids,
     lock_course,
 )
-from lms.modules.courses.service.policy import CoursePolicy, authorize, is_on_team
+from lms.modules.courses.service.policy import (
+    CoursePolicy,
+    authorize,
+    course_access,
+    is_on_team,
+)
 from lms.modules.courses.service.team import (
     add_staff,
     list_staff,
@@ -95,12 +99,12 @@ __all__ = [
     "CoursePolicy",
     "LessonNotFound",
     "Rule",
-    "access_to",
     "add_course",
     "add_lesson",
     "add_staff",
     "authorize",
     "cohort_ids_by_name",
+    "course_access",
     "course_is_published",
     "course_labels",
     "course_managers_attach_files",

@@ -63,7 +63,7 @@ async def teaches_student(
     """Does the caller teach this student of the course (``CoursePolicy.teach``: an
     editor of the course, an admin, or an assistant of the student's cohort)? The rule
     for reading and grading a student's work."""
-    access = await courses.access_to(session, principal, course)
+    access = await courses.course_access(session, principal, course)
     if courses.CoursePolicy.edit(access):
         return True
     if access.role != "assistant":
@@ -131,7 +131,7 @@ async def visible_enrollment(
     if enrollment.student_id == principal.id or principal.is_admin:
         return enrollment
     course = await courses.get_course_or_raise(session, enrollment.course_id)
-    access = await courses.access_to(session, principal, course)
+    access = await courses.course_access(session, principal, course)
     if courses.CoursePolicy.teach(access, enrollment.cohort_id):
         return enrollment
     raise EnrollmentNotFound()

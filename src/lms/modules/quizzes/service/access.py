@@ -35,7 +35,7 @@ async def can_manage(
     admin: ``CoursePolicy.edit``)."""
     if principal is None:
         return False
-    return courses.CoursePolicy.edit(await courses.access_to(session, principal, course))
+    return courses.CoursePolicy.edit(await courses.course_access(session, principal, course))
 
 
 async def get_quiz_or_raise(session: AsyncSession, quiz_id: uuid.UUID) -> Quiz:
@@ -65,7 +65,7 @@ async def visible_quiz(
     except NotFound as exc:
         raise QuizNotFound() from exc
     context = QuizContext(
-        quiz=quiz, course=course, access=await courses.access_to(session, principal, course)
+        quiz=quiz, course=course, access=await courses.course_access(session, principal, course)
     )
     if not quiz.is_published and not courses.CoursePolicy.is_staff(context.access):
         raise QuizNotFound()

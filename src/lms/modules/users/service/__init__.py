@@ -12,6 +12,7 @@ from lms.modules.users.service.accounts import (
     admin_update_user,
     create_user,
     find_account_by_email,
+    find_by_external_id,
     get_account,
     get_account_or_raise,
     get_user_or_raise,
@@ -20,6 +21,7 @@ from lms.modules.users.service.accounts import (
     get_user_summary_or_raise,
     invite_user,
     list_users,
+    update_imported_profile,
     update_profile,
 )
 from lms.modules.users.service.credentials import (
@@ -48,6 +50,7 @@ __all__ = [
     "disable_mfa",
     "enable_mfa",
     "find_account_by_email",
+    "find_by_external_id",
     "get_account",
     "get_account_or_raise",
     "get_user_or_raise",
@@ -61,6 +64,7 @@ __all__ = [
     "record_login",
     "set_password",
     "set_pending_totp_secret",
+    "update_imported_profile",
     "update_profile",
     "verify_credentials",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,8 +163,37 @@ async def create_user(
     return account_of(session, user)
 
 
+async def find_by_external_id(session: AsyncSession, external_id: str) -> UserSummary | None:
+    """The account with this id in the school's information system, or None."""
+    user = await session.scalar(select(User).where(User.external_id == external_id))
+    return summary_of(user) if user is not None else None
+
+
+async def update_imported_profile(
+    session: AsyncSession, *, user_id: uuid.UUID, full_name: str | None, external_id: str | None
+) -> bool:
+    """Set the name and the external id an import gives (empty values leave the field
+    alone); True when something changed."""
+    user = await get_user_or_raise(session, user_id)
+    changed = False
+    if full_name and user.full_name != full_name:
+        user.full_name = full_name
+        changed = True
+    if external_id and user.external_id != external_id:
+        user.external_id = external_id
+        changed = True
+    if changed:
+        await session.flush()
+    return changed
+
+
 async def invite_user(
-    session: AsyncSession, *, email: str, full_name: str, role: str = "student"
+    session: AsyncSession,
+    *,
+    email: str,
+    full_name: str,
+    role: str = "student",
+    external_id: str | None = None,
 ) -> tuple[UserSummary, bool]:
     """The account using ``email`` (compared without case), or a new invited one: active,
     without a password until its owner sets one through an invitation link. The flag
@@ -172,7 +202,12 @@ async def invite_user(
     if existing is not None:
         return summary_of(existing), False
     user = User(
-        email=email.lower(), password_hash=None, full_name=full_name, role=role, is_active=True
+        email=email.lower(),
+        password_hash=None,
+        full_name=full_name,
+        role=role,
+        is_active=True,
+        external_id=external_id,
     )
     session.add(user)
     try:
