@@ -63,6 +63,7 @@ def module_routers() -> list[APIRouter]:
         courses,
         enrollments,
         files,
+        imports,
         payments,
         quizzes,
         users,
@@ -80,6 +81,7 @@ def module_routers() -> list[APIRouter]:
         *payments.routers,
         *certificates.routers,
         *analytics.routers,
+        *imports.routers,
     ]
 
 
@@ -91,6 +93,7 @@ DOCUMENTATION_GROUPS = (
     "admin",
     "files",
     "courses",
+    "course team",
     "lessons",
     "enrollments",
     "quizzes",
@@ -98,6 +101,7 @@ DOCUMENTATION_GROUPS = (
     "payments",
     "certificates",
     "analytics",
+    "imports",
 )
 
 
@@ -271,7 +275,9 @@ def create_app(
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_kb * 1024,
-        exempt_prefixes=(f"{API_PREFIX}/files/upload",),
+        exempt_prefixes=(f"{API_PREFIX}/files/upload", f"{API_PREFIX}/admin/imports/"),
+        # Roster files have their own limit (LMS_IMPORT_MAX_MB), checked while they stream.
+        exempt_suffixes=("/roster/imports",),
     )
     # Outside the body limit: a cache hit answers a GET without reading any body.
     from lms.modules import courses

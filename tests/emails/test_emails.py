@@ -71,7 +71,7 @@ ESSENTIALS: dict[str, list[str]] = {
     "certificate_issued": ["CERT-20250101-1A2B3C4D", "/certificates/1/download"],
     "weekly_progress": ["7 lessons", "185 minutes", "SQL Basics: 100 %"],
     "course_reminder": ["9 days", "35 %", COURSE_URL],
-    "invitation": ["7 days", "accept-invitation?token=invite-token-123", COURSE],
+    "invitation": ["7 days", "accept-invitation?token=invite-token-123", "invite-token-123"],
 }
 
 

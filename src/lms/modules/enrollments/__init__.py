@@ -5,7 +5,7 @@ reviews, rosters, statistics and the periodic emails.
 Public surface:
 - ``EnrollmentSummary``, the read model (with the access rule, ``gives_access``), found
   with ``get_enrollment_for`` and ``get_enrollment_or_raise``; who teaches a student
-  (``teaches_student``);
+  (``teaches_student``); a roster import's enrollment (``enroll_from_roster``);
 - the access rule as SQL for other modules' statements (``has_access``,
   ``accessible_enrollment_id``);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
@@ -34,6 +34,7 @@ from lms.modules.enrollments.service import (
     complete_lesson_after_quiz,
     drop_after_refund,
     enroll_after_payment,
+    enroll_from_roster,
     get_enrollment_for,
     get_enrollment_or_raise,
     has_access,
@@ -60,6 +61,7 @@ __all__ = [
     "complete_lesson_after_quiz",
     "drop_after_refund",
     "enroll_after_payment",
+    "enroll_from_roster",
     "get_enrollment_for",
     "get_enrollment_or_raise",
     "has_access",

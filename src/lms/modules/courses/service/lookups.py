@@ -201,6 +201,14 @@ async def get_managed_course_or_raise(
     return access
 
 
+async def get_course_by_slug_or_raise(session: AsyncSession, slug: str) -> CourseSummary:
+    """The course with this slug, whatever its state; 404 if there is none."""
+    course = await repository.get_course_by_slug(session, slug)
+    if course is None:
+        raise CourseNotFound("No course with this slug.")
+    return summary_of(course)
+
+
 async def get_courses(
     session: AsyncSession, course_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, CourseSummary]:

@@ -204,3 +204,30 @@ async def _team(session: AsyncSession, course: Course) -> list[StaffRead]:
     cohorts = await repository.cohorts_of_staff(session, [m.id for m in members])
     found += [_read(m, people.get(m.user_id), cohorts.get(m.id, [])) for m in members]
     return found
+
+
+async def put_on_team(
+    session: AsyncSession, *, course_id: uuid.UUID, user_id: uuid.UUID, role: str
+) -> str:
+    """Put the user on the course's team as ``role`` (no authorization: the roster
+    import checks its caller): ``created``, ``updated`` (its role changed) or
+    ``unchanged``. 409 if the user owns the course or is one of its students."""
+    course = await repository.get_course(session, course_id)
+    if course is None:
+        raise StaffNotFound("No such course.")
+    if course.instructor_id == user_id:
+        return "unchanged"
+    member = await repository.get_staff_member(session, course_id=course_id, user_id=user_id)
+    if member is not None:
+        if member.role == role:
+            return "unchanged"
+        member.role = role
+        await session.flush()
+        if role != "assistant":
+            await repository.set_assistant_cohorts(session, member.id, [])
+        return "updated"
+    if await is_enrolled(session, user_id=user_id, course_id=course_id):
+        raise StudentOfCourse()
+    session.add(CourseStaff(course_id=course_id, user_id=user_id, role=role))
+    await session.flush()
+    return "created"

@@ -61,6 +61,7 @@ from lms.modules.enrollments.service.staff import (
     change_by_staff,
     drop_by_staff,
     enroll_by_staff,
+    enroll_from_roster,
     enroll_person,
     reactivate_by_staff,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "enroll",
     "enroll_after_payment",
     "enroll_by_staff",
+    "enroll_from_roster",
     "enroll_person",
     "enroll_student",
     "enrollment_read",

@@ -211,3 +211,33 @@ async def change_by_staff(
     return await place_in_cohort(
         session, course=course, enrollment=enrollment, cohort_id=data.cohort_id
     )
+
+
+async def enroll_from_roster(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    course: courses.CourseSummary,
+    person: users.UserSummary,
+    cohort_id: uuid.UUID | None,
+    enrolled_by: uuid.UUID,
+) -> str:
+    """A roster import's enrollment: ``created``, ``updated`` (moved to ``cohort_id``,
+    or reactivated) or ``unchanged``. No authorization: the import checks its caller."""
+    existing = await repository.get_for(session, student_id=person.id, course_id=course.id)
+    if existing is None:
+        await enroll_person(
+            session,
+            settings=settings,
+            course=course,
+            person=person,
+            cohort_id=cohort_id,
+            enrolled_by=enrolled_by,
+        )
+        return "created"
+    if await courses.is_on_team(session, course_id=course.id, user_id=person.id):
+        raise StaffOfCourse()
+    if cohort_id is not None and existing.cohort_id != cohort_id:
+        await place_in_cohort(session, course=course, enrollment=existing, cohort_id=cohort_id)
+        return "updated"
+    return "unchanged"

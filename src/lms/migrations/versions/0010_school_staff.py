@@ -1,6 +1,6 @@
-"""course staff and cohorts
+"""course staff, cohorts, invited accounts, imports
 
-Revision ID: 0010_course_staff
+Revision ID: 0010_school_staff
 Revises: 0009
 Create Date: 2026-12-07 19:40:00.000000
 """
@@ -13,7 +13,7 @@ from alembic import op
 import lms.core.db
 
 
-revision: str = '0010_course_staff'
+revision: str = '0010_school_staff'
 down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -78,7 +78,54 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_enrollments_enrolled_by_id_users'), 'users', ['enrolled_by_id'], ['id'], ondelete='SET NULL')
 
 
+    op.create_table('import_jobs',
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('course_id', sa.Uuid(), nullable=True),
+    sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.Column('file_key', sa.String(length=500), nullable=False),
+    sa.Column('storage_provider', sa.String(length=20), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=True),
+    sa.Column('processed', sa.Integer(), nullable=False),
+    sa.Column('created', sa.Integer(), nullable=False),
+    sa.Column('updated', sa.Integer(), nullable=False),
+    sa.Column('unchanged', sa.Integer(), nullable=False),
+    sa.Column('failed', sa.Integer(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', lms.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', lms.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', lms.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.CheckConstraint("kind IN ('roster', 'users')", name=op.f('ck_import_jobs_kind_known')),
+    sa.CheckConstraint("state IN ('queued', 'running', 'succeeded', 'failed')", name=op.f('ck_import_jobs_state_known')),
+    sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_import_jobs_course_id_courses'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_import_jobs_created_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_jobs'))
+    )
+    with op.batch_alter_table('import_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_import_jobs_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_jobs_created_by_id'), ['created_by_id'], unique=False)
+    op.create_table('import_job_errors',
+    sa.Column('job_id', sa.Uuid(), nullable=False),
+    sa.Column('line', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=320), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['job_id'], ['import_jobs.id'], name=op.f('fk_import_job_errors_job_id_import_jobs'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_job_errors'))
+    )
+    with op.batch_alter_table('import_job_errors', schema=None) as batch_op:
+        batch_op.create_index('ix_import_job_errors_job_line', ['job_id', 'line'], unique=False)
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('import_job_errors', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_job_errors_job_line')
+    op.drop_table('import_job_errors')
+    with op.batch_alter_table('import_jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_jobs_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_import_jobs_course_id'))
+    op.drop_table('import_jobs')
     with op.batch_alter_table('enrollments', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_enrollments_enrolled_by_id_users'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_enrollments_cohort_id_cohorts'), type_='foreignkey')
