@@ -264,6 +264,23 @@ async def _dropped_enrollment_params(ctx: Ctx, _caller: str) -> dict[str, str]:
     return {"course_id": ctx.w.course["id"], "enrollment_id": enrollment["id"]}
 
 
+ROSTER_CSV = b"email,full_name,role\r\nmatrix@example.com,Matrix Row,student\r\n"
+DRY_RUN = {"dry_run": "true"}
+
+
+async def _import_job_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    """A roster import the owner started."""
+    job = ok(
+        await ctx.client.post(
+            f"/courses/{ctx.w.course['id']}/roster/imports",
+            headers={**ctx.w.headers("owner"), "Content-Type": "text/csv"},
+            content=ROSTER_CSV,
+        ),
+        202,
+    )
+    return {"job_id": job["id"]}
+
+
 async def _new_staff_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
     account = await ctx.make_account("student", full_name="Nina Newstaff")
     return {"user_id": str(account.id), "role": "assistant"}
@@ -357,6 +374,7 @@ class Rule:
     form: dict[str, str] | None = None
     upload: bool = False
     query: dict[str, str] | None = None
+    csv: bytes | None = None
 
 
 def R(
@@ -619,6 +637,36 @@ MATRIX: dict[str, Rule] = {
         OK, params=_dropped_enrollment_params
     ),
     "GET /api/v1/courses/{course_id}/students": course_team(OK, params=COURSE),
+    # imports: a roster by the course's editors, accounts by admins; a job is its
+    # creator's and admins' (404 for anyone else)
+    "POST /api/v1/courses/{course_id}/roster/imports": course_editors(
+        OK, params=COURSE, csv=ROSTER_CSV, query=DRY_RUN
+    ),
+    "POST /api/v1/admin/imports/users": admin_only(OK, csv=ROSTER_CSV, query=DRY_RUN),
+    "GET /api/v1/jobs/{job_id}": R(
+        UNAUTH,
+        MISSING,
+        MISSING,
+        MISSING,
+        OK,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=_import_job_params,
+    ),
+    "GET /api/v1/jobs/{job_id}/errors.csv": R(
+        UNAUTH,
+        MISSING,
+        MISSING,
+        MISSING,
+        OK,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=_import_job_params,
+    ),
     "GET /api/v1/courses/{course_id}/lessons": everyone(OK, params=COURSE),
     "POST /api/v1/courses/{course_id}/lessons": staff_on_own_course(
         CREATED, params=COURSE, json=const({"title": "Extra", "lesson_type": "text"})
@@ -988,6 +1036,9 @@ async def _call(ctx: Ctx, method: str, path: str, rule: Rule, caller: str) -> ht
         kwargs["data"] = {**rule.form, "username": ctx.w.student.email}
     if rule.upload:
         kwargs["files"] = {"file": ("upload.pdf", pdf("matrix"), "application/pdf")}
+    if rule.csv is not None:
+        kwargs["content"] = rule.csv
+        headers["Content-Type"] = "text/csv"
     return await ctx.client.request(method, f"http://testserver{url}", **kwargs)
 
 
