@@ -37,7 +37,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_course_staff_course_id_courses'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_course_staff_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course_staff')),
-    sa.UniqueConstraint('course_id', 'user_id', name=op.f('uq_course_staff_course_id'))
+    sa.UniqueConstraint('course_id', 'user_id', name=op.f('uq_course_staff_course_id_user_id'))
     )
     with op.batch_alter_table('course_staff', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_course_staff_user_id'), ['user_id'], unique=False)
@@ -58,7 +58,7 @@ def upgrade() -> None:
     sa.CheckConstraint('starts_on IS NULL OR ends_on IS NULL OR starts_on <= ends_on', name=op.f('ck_cohorts_dates_ordered')),
     sa.ForeignKeyConstraint(['course_id'], ['courses.id'], name=op.f('fk_cohorts_course_id_courses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cohorts')),
-    sa.UniqueConstraint('course_id', 'name', name=op.f('uq_cohorts_course_id'))
+    sa.UniqueConstraint('course_id', 'name', name=op.f('uq_cohorts_course_id_name'))
     )
     op.create_table('cohort_assistants',
     sa.Column('cohort_id', sa.Uuid(), nullable=False),
