@@ -42,17 +42,35 @@ async def seed(app: Any, students: int) -> uuid.UUID:
         if found is not None:
             return found
         now = utcnow()
-        owner = User(email="roster-owner@example.com", password_hash=None, full_name="Owner",
-                     role="instructor", is_active=True)  # fmt: skip
+        owner = User(
+            email="roster-owner@example.com",
+            password_hash=None,
+            full_name="Owner",
+            role="instructor",
+            is_active=True,
+        )
         session.add(owner)
         await session.flush()
-        course = Course(title=TITLE, slug="roster-benchmark-course", instructor_id=owner.id,
-                        is_published=True, price=Decimal("0"), currency="EGP")  # fmt: skip
+        course = Course(
+            title=TITLE,
+            slug="roster-benchmark-course",
+            instructor_id=owner.id,
+            is_published=True,
+            price=Decimal("0"),
+            currency="EGP",
+        )
         session.add(course)
         await session.flush()
         for index in range(2):
-            session.add(Lesson(course_id=course.id, title=f"L{index}", slug=f"l{index}",
-                               lesson_type="text", order_index=index))  # fmt: skip
+            session.add(
+                Lesson(
+                    course_id=course.id,
+                    title=f"L{index}",
+                    slug=f"l{index}",
+                    lesson_type="text",
+                    order_index=index,
+                )
+            )
         cohorts = [Cohort(course_id=course.id, name=n, member_count=0) for n in ("A", "B", "C")]
         session.add_all(cohorts)
         quiz = Quiz(course_id=course.id, title="Q", is_published=True)
@@ -63,19 +81,48 @@ async def seed(app: Any, students: int) -> uuid.UUID:
             user_rows, enrollment_rows, attempt_rows = [], [], []
             for i in range(start, min(start + batch, students)):
                 user_id = uuid.uuid4()
-                user_rows.append({"id": user_id, "email": f"r{i}@example.com",
-                                  "password_hash": None, "full_name": f"Student {i:05d}",
-                                  "role": "student", "is_active": True, "mfa_enabled": False,
-                                  "created_at": now, "updated_at": now})  # fmt: skip
+                user_rows.append(
+                    {
+                        "id": user_id,
+                        "email": f"r{i}@example.com",
+                        "password_hash": None,
+                        "full_name": f"Student {i:05d}",
+                        "role": "student",
+                        "is_active": True,
+                        "mfa_enabled": False,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
                 enrollment_id = uuid.uuid4()
-                enrollment_rows.append({"id": enrollment_id, "student_id": user_id,
-                    "course_id": course.id, "cohort_id": cohorts[i % 3].id, "status": "active",
-                    "enrolled_at": now - timedelta(minutes=i), "progress_percentage": Decimal(i % 101),
-                    "completed_lessons_count": i % 3, "total_lessons_count": 2,
-                    "total_time_spent_seconds": i, "last_accessed_at": now - timedelta(seconds=i)})  # fmt: skip
-                attempt_rows.append({"id": uuid.uuid4(), "quiz_id": quiz.id, "student_id": user_id,
-                    "enrollment_id": enrollment_id, "attempt_number": 1, "status": "graded", "started_at": now,
-                    "submitted_at": now, "percentage": Decimal(i % 100)})  # fmt: skip
+                enrollment_rows.append(
+                    {
+                        "id": enrollment_id,
+                        "student_id": user_id,
+                        "course_id": course.id,
+                        "cohort_id": cohorts[i % 3].id,
+                        "status": "active",
+                        "enrolled_at": now - timedelta(minutes=i),
+                        "progress_percentage": Decimal(i % 101),
+                        "completed_lessons_count": i % 3,
+                        "total_lessons_count": 2,
+                        "total_time_spent_seconds": i,
+                        "last_accessed_at": now - timedelta(seconds=i),
+                    }
+                )
+                attempt_rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "quiz_id": quiz.id,
+                        "student_id": user_id,
+                        "enrollment_id": enrollment_id,
+                        "attempt_number": 1,
+                        "status": "graded",
+                        "started_at": now,
+                        "submitted_at": now,
+                        "percentage": Decimal(i % 100),
+                    }
+                )
             await session.execute(insert(User), user_rows)
             await session.execute(insert(Enrollment), enrollment_rows)
             await session.execute(insert(QuizAttempt), attempt_rows)
