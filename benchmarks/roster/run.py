@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from lms.core.config import get_settings
 from lms.core.db import utcnow
@@ -127,7 +127,10 @@ async def seed(app: Any, students: int) -> uuid.UUID:
             await session.execute(insert(Enrollment), enrollment_rows)
             await session.execute(insert(QuizAttempt), attempt_rows)
         await session.commit()
-        return course.id
+    async with app.state.engine.connect() as connection:
+        await connection.execute(text("ANALYZE"))
+        await connection.commit()
+    return course.id
 
 
 def figures(samples: list[float]) -> str:
