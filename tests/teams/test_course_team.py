@@ -271,3 +271,18 @@ class TestWhatEachMemberMayDo:
             assert answer.status_code == 403, (method, url, answer.text)
         figures = await client.get(f"/analytics/courses/{course['id']}", headers=helper.headers)
         assert figures.status_code == 403
+
+
+async def test_my_courses_include_the_ones_i_teach(
+    client: httpx.AsyncClient, instructor: Account, make_account: AccountFactory
+) -> None:
+    draft, _ = await published_course(client, instructor, lessons=1, publish=False)
+    await published_course(client, instructor, lessons=1, publish=False)  # not on this team
+    helper = await make_account("student")
+    await add_staff(client, instructor, draft["id"], helper.id, "assistant")
+    mine = ok(await client.get("/courses", headers=helper.headers, params={"mine": "true"}))
+    assert [c["id"] for c in mine["items"]] == [draft["id"]]
+    drafts = ok(
+        await client.get("/courses", headers=helper.headers, params={"is_published": "false"})
+    )
+    assert [c["id"] for c in drafts["items"]] == [draft["id"]]

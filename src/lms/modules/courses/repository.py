@@ -141,13 +141,20 @@ def _filtered(
     filters: CourseFilters, *, caller_id: uuid.UUID | None, is_admin: bool
 ) -> Select[Course]:
     stmt = select(Course)
+    # The caller's courses: those they own and those whose team they are on.
+    teaches = or_(
+        Course.instructor_id == caller_id,
+        select(CourseStaff.id)
+        .where(CourseStaff.course_id == Course.id, CourseStaff.user_id == caller_id)
+        .exists(),
+    )
     if filters.mine:
-        stmt = stmt.where(Course.instructor_id == caller_id)
+        stmt = stmt.where(teaches)
     elif filters.is_published is False:
-        # Drafts: an admin sees all of them, an instructor their own, anyone else none.
+        # Drafts: an admin sees all of them, the owner and team their own, anyone else none.
         stmt = stmt.where(Course.is_published.is_(False))
         if not is_admin:
-            stmt = stmt.where(Course.instructor_id == caller_id)
+            stmt = stmt.where(teaches)
     else:
         stmt = stmt.where(Course.is_published.is_(True))
     if filters.mine and filters.is_published is not None:

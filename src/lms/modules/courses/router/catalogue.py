@@ -58,7 +58,8 @@ async def _filters(
         Query(description="false: the drafts you may see (yours; every draft for admins)"),
     ] = None,
     mine: Annotated[
-        bool, Query(description="Only your own courses, drafts included (needs sign-in)")
+        bool,
+        Query(description="Only the courses you own or teach, drafts included (needs sign-in)"),
     ] = False,
 ) -> CourseFilters:
     return CourseFilters(
