@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
@@ -18,14 +18,14 @@ from lms.modules.imports.csvfile import read_records
 from lms.modules.imports.service.rows import ImportContext, Refused, apply_row
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImportSummary:
-    total: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    failed: int
+    errors: tuple[tuple[int, str], ...]
 
 
 async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
@@ -45,7 +45,8 @@ async def run_file(
 ) -> ImportSummary:
     """Import ``path`` (into the course ``course_slug``, or accounts only); a dry run
     rolls everything back. ``progress`` is told how many bytes were read."""
-    summary = ImportSummary()
+    counts = {"total": 0, "created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    errors: list[tuple[int, str]] = []
     async with sessionmaker() as session:
         course = None
         cohorts: dict[str, uuid.UUID] = {}
@@ -61,14 +62,13 @@ async def run_file(
 
         pending = 0
         async for record in read_records(counted()):
-            summary.total += 1
+            counts["total"] += 1
             try:
-                outcome = await apply_row(session, context, record)
-                setattr(summary, outcome, getattr(summary, outcome) + 1)
+                counts[await apply_row(session, context, record)] += 1
             except Refused as exc:
-                summary.failed += 1
-                if len(summary.errors) < 100:
-                    summary.errors.append((record.line, str(exc)))
+                counts["failed"] += 1
+                if len(errors) < 100:
+                    errors.append((record.line, str(exc)))
             pending += 1
             if pending >= settings.import_chunk_rows and not dry_run:
                 await commit(session)
@@ -77,4 +77,4 @@ async def run_file(
             await session.rollback()
         else:
             await commit(session)
-    return summary
+    return ImportSummary(**counts, errors=tuple(errors))
