@@ -73,7 +73,10 @@ async def _import(
     "/courses/{course_id}/roster/imports",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportJobRead,
-    responses={200: {"model": ImportPlan, "description": "The plan of a dry run"}},
+    responses={
+        200: {"model": ImportPlan, "description": "The plan of a dry run"},
+        **problem_responses(413, 415),
+    },
     openapi_extra=BODY_DOC,
 )
 async def import_roster(
@@ -98,7 +101,10 @@ async def import_roster(
     "/admin/imports/users",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=ImportJobRead,
-    responses={200: {"model": ImportPlan, "description": "The plan of a dry run"}},
+    responses={
+        200: {"model": ImportPlan, "description": "The plan of a dry run"},
+        **problem_responses(413, 415),
+    },
     openapi_extra=BODY_DOC,
 )
 async def import_users(
