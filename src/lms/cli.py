@@ -1,4 +1,4 @@
-"""Command line: serve, worker, db upgrade, create-admin, seed-demo."""
+"""Command line: serve, worker, db upgrade, create-admin, seed-demo, import roster|users."""
 
 from __future__ import annotations
 
@@ -179,3 +179,73 @@ def seed_demo() -> None:
 
         upgrade(settings.database_url)
     _run(lambda sessionmaker: seed(sessionmaker, settings))
+
+
+import_app = typer.Typer(help="Import rosters and accounts from CSV files.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+
+def _import_file(path: Any, course: str | None, dry_run: bool) -> None:
+    from pathlib import Path
+
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    from lms.main import load_modules
+
+    load_modules()
+    settings = get_settings()
+    file = Path(path)
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} is not a file")
+    size = file.stat().st_size
+    if size > settings.import_max_mb * 1024 * 1024:
+        raise typer.BadParameter(f"{file} is larger than {settings.import_max_mb} MB")
+
+    async def run(sessionmaker: Any) -> None:
+        from lms.modules import imports
+
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+        ) as progress:
+            task = progress.add_task("dry run" if dry_run else "importing", total=size)
+            summary = await imports.run_file(
+                sessionmaker,
+                settings,
+                path=file,
+                course_slug=course,
+                dry_run=dry_run,
+                progress=lambda read: progress.advance(task, read),
+            )
+        verb = "would be" if dry_run else "were"
+        typer.echo(
+            f"{summary.total} rows: {summary.created} {verb} created, {summary.updated} "
+            f"updated, {summary.unchanged} unchanged, {summary.failed} refused"
+        )
+        for line, reason in summary.errors[:20]:
+            typer.echo(f"  line {line}: {reason}")
+
+    _run(run)
+
+
+@import_app.command("roster")
+def import_roster(
+    file: Annotated[
+        str, typer.Argument(help="The CSV file: email, full_name, role, cohort, external_id")
+    ],
+    course: Annotated[str, typer.Option(help="The course's slug")],
+    dry_run: Annotated[bool, typer.Option(help="Show what would change; write nothing")] = False,
+) -> None:
+    """Enroll a roster into a course (new accounts are invited)."""
+    _import_file(file, course, dry_run)
+
+
+@import_app.command("users")
+def import_users(
+    file: Annotated[str, typer.Argument(help="The CSV file: email, full_name, role, external_id")],
+    dry_run: Annotated[bool, typer.Option(help="Show what would change; write nothing")] = False,
+) -> None:
+    """Create or update accounts without a course (new accounts are invited)."""
+    _import_file(file, None, dry_run)

@@ -71,6 +71,7 @@ def module_routers() -> list[APIRouter]:
         courses,
         enrollments,
         files,
+        imports,
         payments,
         quizzes,
         users,
@@ -90,6 +91,7 @@ def module_routers() -> list[APIRouter]:
         *certificates.routers,
         *analytics.routers,
         *webhooks.routers,
+        *imports.routers,
     ]
 
 
@@ -102,6 +104,8 @@ DOCUMENTATION_GROUPS = {
     "admin": "Operators' views: the outbox of background work and its retries.",
     "files": "Uploads to storage and their downloads.",
     "courses": "The catalogue and course management by instructors and admins.",
+    "course team": "A course's staff (co-instructors, assistants), its cohorts, staff "
+    "enrollment and the roster of its students.",
     "lessons": "A course's lessons, their material and their order.",
     "enrollments": "Enrolling, progress through lessons, reviews and course statistics.",
     "quizzes": "Quizzes and questions (authoring), and students' attempts (taking, grading).",
@@ -110,6 +114,7 @@ DOCUMENTATION_GROUPS = {
     "refunds and revenue; the providers' signed webhooks.",
     "certificates": "Certificates of completion: issuing, PDF, public verification.",
     "analytics": "Figures for students, instructors and admins.",
+    "imports": "Bulk roster and account imports from CSV, run as jobs.",
     "webhooks": "Outbound webhooks: endpoints that receive the school's events, signed, "
     "and their deliveries (admins); the catalogue of event types.",
 }
@@ -334,7 +339,9 @@ def create_app(
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.max_body_kb * 1024,
-        exempt_prefixes=(f"{API_PREFIX}/files/upload",),
+        exempt_prefixes=(f"{API_PREFIX}/files/upload", f"{API_PREFIX}/admin/imports/"),
+        # Roster files have their own limit (LMS_IMPORT_MAX_MB), checked while they stream.
+        exempt_suffixes=("/roster/imports",),
     )
     # Outside the body limit: a cache hit answers a GET without reading any body.
     from lms.modules import courses

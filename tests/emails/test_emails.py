@@ -59,6 +59,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "failing_since": "2026-12-07T10:00:00+00:00",
         "reason": "failing since 2026-12-07 10:00:00+00:00",
     },
+    "invitation": {
+        "full_name": NAME,
+        "course_name": COURSE,
+        "token": "invite-token-123",
+        "days": 7,
+        "accept_url": "https://lms.example.com/accept-invitation?token=invite-token-123",
+    },
 }
 # What each email must tell its reader, in both bodies.
 ESSENTIALS: dict[str, list[str]] = {
@@ -72,6 +79,7 @@ ESSENTIALS: dict[str, list[str]] = {
     "weekly_progress": ["7 lessons", "185 minutes", "SQL Basics: 100 %"],
     "course_reminder": ["9 days", "35 %", COURSE_URL],
     "webhook_endpoint_disabled": ["https://crm.example.com/hooks", "3f1c", "/deliveries"],
+    "invitation": ["7 days", "accept-invitation?token=invite-token-123", "invite-token-123"],
 }
 
 
@@ -86,7 +94,7 @@ def test_the_eight_required_emails_and_the_operational_ones_have_both_bodies() -
         "weekly_progress",
         "course_reminder",
     }
-    operational = {"mfa_code", "webhook_endpoint_disabled"}
+    operational = {"mfa_code", "webhook_endpoint_disabled", "invitation"}
     assert set(SUBJECTS) == required | operational == set(CONTEXTS)
     folder = resources.files("lms.modules.emails") / "templates"
     for name in SUBJECTS:

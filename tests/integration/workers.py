@@ -48,7 +48,8 @@ def start_worker(
     )
     environment = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        # The code under test (this checkout's src/), whatever the installed package is.
+        "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
         "LMS_CELERY_BROKER_URL": BROKER_URL,
         "LMS_CELERY_QUEUE": queue,
         "LMS_DATABASE_URL": DATABASE_URL,

@@ -39,7 +39,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if matrix is not None and matrix.MATRIX_STATS:
         terminalreporter.write_sep("-", "authorization matrix")
         terminalreporter.write_line(
-            f"{matrix.MATRIX_STATS['routes']} routes x 6 callers = "
+            f"{matrix.MATRIX_STATS['routes']} routes x 9 callers = "
             f"{matrix.MATRIX_STATS['calls']} calls answered as the table says"
         )
     soak = sys.modules.get("tests.integration.test_soak")

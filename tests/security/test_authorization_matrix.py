@@ -1,4 +1,4 @@
-"""Who may call what: every route of the app, called by six kinds of caller, against
+"""Who may call what: every route of the app, called by nine kinds of caller, against
 one declarative table (OWASP API1 broken object level and API5 broken function level
 authorization, API9 inventory).
 
@@ -7,7 +7,9 @@ The routes come from the app's own route table, so a new route without an entry 
 status each caller must get, in the order of ``CALLERS``:
 
     anonymous, student (enrolled; owns the student-side objects), other_student,
-    other_instructor (teaches other courses), owner (teaches this course), admin
+    other_instructor (teaches other courses), owner (teaches this course), admin,
+    co_instructor, assistant_in (an assistant of the student's cohort), assistant_out
+    (an assistant of another cohort of the course)
 
 Every response must also carry the security headers (``test_headers``) and is scanned
 for secrets (``test_properties.leaks``): configured keys,
@@ -28,7 +30,7 @@ from typing import Any
 import httpx
 from fastapi.routing import iter_route_contexts
 
-from tests.factories.accounts import PASSWORD, login
+from tests.factories.accounts import PASSWORD, AccountFactory, login
 from tests.factories.api import ok
 from tests.factories.certificates import generate_certificate
 from tests.factories.courses import add_lesson, published_course
@@ -36,6 +38,7 @@ from tests.factories.enrollments import complete_course
 from tests.factories.files import pdf, upload_file
 from tests.factories.outbox import failed_email
 from tests.factories.quizzes import add_question, create_quiz
+from tests.factories.teams import add_staff, create_cohort, enroll_by_staff
 from tests.factories.webhooks import failed_delivery, register_endpoint
 from tests.security.test_headers import missing_security_headers
 from tests.security.test_properties import leaks
@@ -56,6 +59,7 @@ class Ctx:
     world: World
     client: httpx.AsyncClient
     db: Any
+    make_account: AccountFactory
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,14 +67,43 @@ class Ctx:
         return self.world
 
     async def draft_course(self) -> dict[str, Any]:
+        """A new draft with the world's team on it."""
         course, _ = await published_course(
             self.client, self.w.caller("owner"), lessons=1, publish=False
         )
+        await self.w.add_team(self.client, course["id"])
         return course
 
-    async def published_course(self, **fields: Any) -> dict[str, Any]:
+    async def published_course(self, *, team: bool = False, **fields: Any) -> dict[str, Any]:
         course, _ = await published_course(self.client, self.w.caller("owner"), lessons=1, **fields)
+        if team:
+            await self.w.add_team(self.client, course["id"])
         return course
+
+    async def staff_member(self) -> str:
+        """A new account on the course's team (an assistant); its id."""
+        account = await self.make_account("student", full_name="Tess Temporary")
+        await add_staff(
+            self.client, self.w.caller("owner"), self.w.course["id"], account.id, "assistant"
+        )
+        return str(account.id)
+
+    async def course_enrollment(self, *, dropped: bool = False) -> dict[str, Any]:
+        """A new student enrolled in the course by its owner (dropped, if asked)."""
+        enrollment = await enroll_by_staff(
+            self.client,
+            self.w.caller("owner"),
+            self.w.course["id"],
+            email=f"roster-{uuid.uuid4().hex[:8]}@example.com",
+        )
+        if dropped:
+            ok(
+                await self.client.delete(
+                    f"/courses/{self.w.course['id']}/enrollments/{enrollment['id']}",
+                    headers=self.w.headers("owner"),
+                )
+            )
+        return enrollment
 
     async def lesson(self) -> dict[str, Any]:
         return await add_lesson(
@@ -174,6 +207,10 @@ def fresh(name: str, make: Callable[[Ctx], Awaitable[Any]], key: str = "id", **m
 
 
 COURSE = fixed(course_id=lambda w: w.course["id"])
+COHORT = fixed(course_id=lambda w: w.course["id"], cohort_id=lambda w: w.cohort["id"])
+COURSE_ENROLLMENT = fixed(
+    course_id=lambda w: w.course["id"], enrollment_id=lambda w: w.enrollment["id"]
+)
 DRAFT = fixed(course_id=lambda w: w.draft_course["id"])
 LESSON = fixed(lesson_id=lambda w: w.lessons[1]["id"])
 ASSIGNMENT = fixed(lesson_id=lambda w: w.assignment["id"])
@@ -215,7 +252,48 @@ async def _course_with_draft_quiz(ctx: Ctx, _caller: str) -> dict[str, str]:
 
 
 async def _published_course(ctx: Ctx) -> dict[str, Any]:
-    return await ctx.published_course()
+    return await ctx.published_course(team=True)
+
+
+async def _staff_member_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    return {"course_id": ctx.w.course["id"], "user_id": await ctx.staff_member()}
+
+
+async def _fresh_cohort_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    cohort = await create_cohort(ctx.client, ctx.w.caller("owner"), ctx.w.course["id"])
+    return {"course_id": ctx.w.course["id"], "cohort_id": cohort["id"]}
+
+
+async def _course_enrollment_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    enrollment = await ctx.course_enrollment()
+    return {"course_id": ctx.w.course["id"], "enrollment_id": enrollment["id"]}
+
+
+async def _dropped_enrollment_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    enrollment = await ctx.course_enrollment(dropped=True)
+    return {"course_id": ctx.w.course["id"], "enrollment_id": enrollment["id"]}
+
+
+ROSTER_CSV = b"email,full_name,role\r\nmatrix@example.com,Matrix Row,student\r\n"
+DRY_RUN = {"dry_run": "true"}
+
+
+async def _import_job_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    """A roster import the owner started."""
+    job = ok(
+        await ctx.client.post(
+            f"/courses/{ctx.w.course['id']}/roster/imports",
+            headers={**ctx.w.headers("owner"), "Content-Type": "text/csv"},
+            content=ROSTER_CSV,
+        ),
+        202,
+    )
+    return {"job_id": job["id"]}
+
+
+async def _new_staff_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
+    account = await ctx.make_account("student", full_name="Nina Newstaff")
+    return {"user_id": str(account.id), "role": "assistant"}
 
 
 async def _draft_course(ctx: Ctx) -> dict[str, Any]:
@@ -311,12 +389,13 @@ def _grade_attempt_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Rule:
-    expect: tuple[int, int, int, int, int, int]
+    expect: tuple[int, int, int, int, int, int, int, int, int]
     params: Params | None = None
     json: Body | None = None
     form: dict[str, str] | None = None
     upload: bool = False
     query: dict[str, str] | None = None
+    csv: bytes | None = None
 
 
 def R(
@@ -326,33 +405,79 @@ def R(
     other_instructor: int,
     owner: int,
     admin: int,
+    co_instructor: int,
+    assistant_in: int,
+    assistant_out: int,
     **options: Any,
 ) -> Rule:
-    return Rule((anonymous, student, other_student, other_instructor, owner, admin), **options)
+    return Rule(
+        (
+            anonymous,
+            student,
+            other_student,
+            other_instructor,
+            owner,
+            admin,
+            co_instructor,
+            assistant_in,
+            assistant_out,
+        ),
+        **options,
+    )
 
 
 def everyone(status: int, **options: Any) -> Rule:
-    return R(status, status, status, status, status, status, **options)
+    return R(*(status,) * 9, **options)
 
 
 def signed_in(status: int, **options: Any) -> Rule:
-    return R(UNAUTH, status, status, status, status, status, **options)
+    return R(UNAUTH, *(status,) * 8, **options)
 
 
 def admin_only(status: int, **options: Any) -> Rule:
-    return R(UNAUTH, FORBID, FORBID, FORBID, FORBID, status, **options)
+    return R(UNAUTH, FORBID, FORBID, FORBID, FORBID, status, FORBID, FORBID, FORBID, **options)
 
 
-def staff_on_own_course(status: int, outsider: int = FORBID, **options: Any) -> Rule:
-    """The course's instructor and admins. Students are refused by role; another
-    instructor sees the published course but may not change it (403), and does not
-    see a draft at all (404)."""
-    return R(UNAUTH, FORBID, FORBID, outsider, status, status, **options)
+def staff_on_own_course(
+    status: int,
+    outsider: int = FORBID,
+    team: tuple[int, int, int] | None = None,
+    **options: Any,
+) -> Rule:
+    """Those who edit the course: its owner, its co-instructor and admins. Students and
+    another instructor see the published course but may not change it (403), and do
+    not see a draft at all (404: ``outsider``). The assistants see it and edit nothing
+    (403), unless ``team`` says otherwise for a rule that lets them read or grade."""
+    return R(
+        UNAUTH,
+        FORBID if outsider == FORBID else outsider,
+        FORBID if outsider == FORBID else outsider,
+        outsider,
+        status,
+        status,
+        *(team or (status, FORBID, FORBID)),
+        **options,
+    )
+
+
+def course_team(status: int, **options: Any) -> Rule:
+    """The course's whole team reads (an assistant of some cohorts sees their part)."""
+    return R(UNAUTH, FORBID, FORBID, FORBID, status, status, status, status, status, **options)
+
+
+def course_editors(status: int, **options: Any) -> Rule:
+    """The owner, the co-instructor and admins; assistants are refused (403)."""
+    return R(UNAUTH, FORBID, FORBID, FORBID, status, status, status, FORBID, FORBID, **options)
+
+
+def course_owner(status: int, **options: Any) -> Rule:
+    """The owner and admins only: the team, ownership."""
+    return R(UNAUTH, FORBID, FORBID, FORBID, status, status, FORBID, FORBID, FORBID, **options)
 
 
 def manage_draft(status: int, **options: Any) -> Rule:
-    """A draft quiz: only the course's instructor and admins know it exists."""
-    return R(UNAUTH, MISSING, MISSING, MISSING, status, status, **options)
+    """A draft quiz: only the course's team and admins know it exists; editors change it."""
+    return R(UNAUTH, MISSING, MISSING, MISSING, status, status, status, FORBID, FORBID, **options)
 
 
 STUDENT_UNSIGNED = const({"id": "evt_unsigned", "type": "payment_intent.succeeded"})
@@ -424,9 +549,15 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/files/upload": signed_in(CREATED, upload=True),
     "GET /api/v1/files": signed_in(OK),
     "GET /api/v1/files/my-files": signed_in(OK),
-    "GET /api/v1/files/download/{file_id}": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
-    "GET /api/v1/files/{file_id}": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
-    "GET /api/v1/files/{file_id}/download": R(MISSING, OK, MISSING, MISSING, OK, OK, params=FILE),
+    "GET /api/v1/files/download/{file_id}": R(
+        MISSING, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=FILE
+    ),
+    "GET /api/v1/files/{file_id}": R(
+        MISSING, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=FILE
+    ),
+    "GET /api/v1/files/{file_id}/download": R(
+        MISSING, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=FILE
+    ),
     "DELETE /api/v1/files/{file_id}": R(
         UNAUTH,
         NO_CONTENT,
@@ -434,12 +565,24 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         MISSING,
         NO_CONTENT,
+        MISSING,
+        MISSING,
+        MISSING,
         params=fresh("file_id", _private_file),
     ),
     # courses: the catalogue is public; a draft only for its instructor and admins
     "GET /api/v1/courses": everyone(OK),
     "POST /api/v1/courses": R(
-        UNAUTH, FORBID, FORBID, CREATED, CREATED, CREATED, json=const({"title": "New course"})
+        UNAUTH,
+        FORBID,
+        FORBID,
+        CREATED,
+        CREATED,
+        CREATED,
+        CREATED,
+        FORBID,
+        FORBID,
+        json=const({"title": "New course"}),
     ),
     "GET /api/v1/courses/slug/{slug}": R(
         MISSING,
@@ -448,20 +591,105 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         OK,
         OK,
+        OK,
+        OK,
+        OK,
         params=fixed(slug=lambda w: w.draft_course["slug"]),
     ),
-    "GET /api/v1/courses/{course_id}": R(MISSING, MISSING, MISSING, MISSING, OK, OK, params=DRAFT),
+    "GET /api/v1/courses/{course_id}": R(
+        MISSING, MISSING, MISSING, MISSING, OK, OK, OK, OK, OK, params=DRAFT
+    ),
     "PATCH /api/v1/courses/{course_id}": staff_on_own_course(
         OK, params=COURSE, json=const({"description": "Updated"})
     ),
     "DELETE /api/v1/courses/{course_id}": staff_on_own_course(
-        NO_CONTENT, params=fresh("course_id", _draft_course), outsider=MISSING
+        NO_CONTENT,
+        params=fresh("course_id", _draft_course),
+        outsider=MISSING,
+        team=(FORBID, FORBID, FORBID),
     ),
     "POST /api/v1/courses/{course_id}/publish": staff_on_own_course(
         OK, params=fresh("course_id", _draft_course), outsider=MISSING
     ),
     "POST /api/v1/courses/{course_id}/unpublish": staff_on_own_course(
         OK, params=fresh("course_id", _published_course)
+    ),
+    # the course's team: the owner and admins manage it; cohorts are the editors' and
+    # read by the whole team; staff enroll, drop, reactivate and move students
+    "GET /api/v1/courses/{course_id}/staff": course_owner(OK, params=COURSE),
+    "POST /api/v1/courses/{course_id}/staff": course_owner(
+        CREATED, params=COURSE, json=body(_new_staff_body)
+    ),
+    "PATCH /api/v1/courses/{course_id}/staff/{user_id}": course_owner(
+        OK, params=_staff_member_params, json=const({"role": "co_instructor"})
+    ),
+    "DELETE /api/v1/courses/{course_id}/staff/{user_id}": course_owner(
+        NO_CONTENT, params=_staff_member_params
+    ),
+    "POST /api/v1/courses/{course_id}/staff/transfer-ownership": course_owner(
+        OK,
+        params=fresh("course_id", _published_course),
+        json=body(lambda ctx, _c: {"user_id": str(ctx.w.co_instructor.id)}),
+    ),
+    "GET /api/v1/courses/{course_id}/cohorts": course_team(OK, params=COURSE),
+    "POST /api/v1/courses/{course_id}/cohorts": course_editors(
+        CREATED,
+        params=COURSE,
+        json=body(lambda _ctx, caller: {"name": f"{caller} {uuid.uuid4().hex[:6]}"}),
+    ),
+    "GET /api/v1/courses/{course_id}/cohorts/{cohort_id}": course_team(OK, params=COHORT),
+    "PATCH /api/v1/courses/{course_id}/cohorts/{cohort_id}": course_editors(
+        OK, params=COHORT, json=const({"ends_on": "2030-06-30"})
+    ),
+    "DELETE /api/v1/courses/{course_id}/cohorts/{cohort_id}": course_editors(
+        NO_CONTENT, params=_fresh_cohort_params
+    ),
+    "POST /api/v1/courses/{course_id}/enrollments": course_editors(
+        CREATED,
+        params=COURSE,
+        json=body(lambda _ctx, caller: {"email": f"{caller}-{uuid.uuid4().hex[:6]}@example.com"}),
+    ),
+    "PATCH /api/v1/courses/{course_id}/enrollments/{enrollment_id}": course_editors(
+        OK,
+        params=COURSE_ENROLLMENT,
+        json=body(lambda ctx, _c: {"cohort_id": ctx.w.cohort["id"]}),
+    ),
+    "DELETE /api/v1/courses/{course_id}/enrollments/{enrollment_id}": course_editors(
+        OK, params=_course_enrollment_params
+    ),
+    "POST /api/v1/courses/{course_id}/enrollments/{enrollment_id}/reactivate": course_editors(
+        OK, params=_dropped_enrollment_params
+    ),
+    "GET /api/v1/courses/{course_id}/students": course_team(OK, params=COURSE),
+    # imports: a roster by the course's editors, accounts by admins; a job is its
+    # creator's and admins' (404 for anyone else)
+    "POST /api/v1/courses/{course_id}/roster/imports": course_editors(
+        OK, params=COURSE, csv=ROSTER_CSV, query=DRY_RUN
+    ),
+    "POST /api/v1/admin/imports/users": admin_only(OK, csv=ROSTER_CSV, query=DRY_RUN),
+    "GET /api/v1/jobs/{job_id}": R(
+        UNAUTH,
+        MISSING,
+        MISSING,
+        MISSING,
+        OK,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=_import_job_params,
+    ),
+    "GET /api/v1/jobs/{job_id}/errors.csv": R(
+        UNAUTH,
+        MISSING,
+        MISSING,
+        MISSING,
+        OK,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        params=_import_job_params,
     ),
     "GET /api/v1/courses/{course_id}/lessons": everyone(OK, params=COURSE),
     "POST /api/v1/courses/{course_id}/lessons": staff_on_own_course(
@@ -478,13 +706,26 @@ MATRIX: dict[str, Rule] = {
     # enrollments: students enroll; an enrollment is its student's, its course's
     # instructor's and admins'
     "POST /api/v1/enrollments": R(
-        UNAUTH, CREATED, CREATED, FORBID, FORBID, FORBID, json=body(_fresh_course_body)
+        UNAUTH,
+        CREATED,
+        CREATED,
+        FORBID,
+        FORBID,
+        FORBID,
+        FORBID,
+        CREATED,
+        CREATED,
+        json=body(_fresh_course_body),
     ),
     "GET /api/v1/enrollments/my-courses": signed_in(OK),
-    "GET /api/v1/enrollments/courses/{course_id}": staff_on_own_course(OK, params=COURSE),
-    "GET /api/v1/enrollments/courses/{course_id}/stats": staff_on_own_course(OK, params=COURSE),
+    "GET /api/v1/enrollments/courses/{course_id}": staff_on_own_course(
+        OK, params=COURSE, team=(OK, OK, OK)
+    ),
+    "GET /api/v1/enrollments/courses/{course_id}/stats": staff_on_own_course(
+        OK, params=COURSE, team=(OK, FORBID, FORBID)
+    ),
     "GET /api/v1/enrollments/{enrollment_id}": R(
-        UNAUTH, OK, MISSING, MISSING, OK, OK, params=ENROLLMENT
+        UNAUTH, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=ENROLLMENT
     ),
     "PUT /api/v1/enrollments/{enrollment_id}/lessons/{lesson_id}/progress": R(
         UNAUTH,
@@ -493,11 +734,14 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         FORBID,
         FORBID,
+        FORBID,
+        FORBID,
+        MISSING,
         params=PROGRESS,
         json=const({"time_spent_seconds": 30}),
     ),
     "POST /api/v1/enrollments/{enrollment_id}/lessons/{lesson_id}/complete": R(
-        UNAUTH, OK, MISSING, MISSING, FORBID, FORBID, params=PROGRESS
+        UNAUTH, OK, MISSING, MISSING, FORBID, FORBID, FORBID, FORBID, MISSING, params=PROGRESS
     ),
     "POST /api/v1/enrollments/{enrollment_id}/review": R(
         UNAUTH,
@@ -506,6 +750,9 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         FORBID,
         FORBID,
+        FORBID,
+        FORBID,
+        MISSING,
         params=ENROLLMENT,
         json=const({"rating": 5, "review": "Great"}),
     ),
@@ -516,6 +763,9 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         FORBID,
         FORBID,
+        FORBID,
+        FORBID,
+        MISSING,
         params=ENROLLMENT,
         json=const({"rating": 4}),
     ),
@@ -544,7 +794,9 @@ MATRIX: dict[str, Rule] = {
     "DELETE /api/v1/quizzes/{quiz_id}": manage_draft(
         NO_CONTENT, params=fresh("quiz_id", _quiz_with_question)
     ),
-    "GET /api/v1/quizzes/{quiz_id}/questions": R(UNAUTH, OK, FORBID, FORBID, OK, OK, params=QUIZ),
+    "GET /api/v1/quizzes/{quiz_id}/questions": R(
+        UNAUTH, OK, FORBID, FORBID, OK, OK, OK, FORBID, FORBID, params=QUIZ
+    ),
     "GET /api/v1/quizzes/{quiz_id}/questions/manage": staff_on_own_course(OK, params=QUIZ),
     "POST /api/v1/quizzes/{quiz_id}/questions": manage_draft(
         CREATED,
@@ -561,19 +813,24 @@ MATRIX: dict[str, Rule] = {
     ),
     # attempts: the enrolled student's; reading and grading for the course's managers
     "POST /api/v1/quizzes/{quiz_id}/attempts": R(
-        UNAUTH, OK, FORBID, FORBID, FORBID, FORBID, params=QUIZ
+        UNAUTH, OK, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, params=QUIZ
     ),
     "GET /api/v1/quizzes/{quiz_id}/attempts/start": R(
-        UNAUTH, OK, FORBID, FORBID, FORBID, FORBID, params=QUIZ
+        UNAUTH, OK, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, FORBID, params=QUIZ
     ),
     "GET /api/v1/quizzes/{quiz_id}/attempts/my-attempts": signed_in(OK, params=QUIZ),
-    "GET /api/v1/quizzes/{quiz_id}/attempts": staff_on_own_course(OK, params=QUIZ),
+    "GET /api/v1/quizzes/{quiz_id}/attempts": staff_on_own_course(
+        OK, params=QUIZ, team=(OK, OK, OK)
+    ),
     "GET /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}": R(
-        UNAUTH, OK, MISSING, MISSING, OK, OK, params=_open_attempt_params
+        UNAUTH, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=_open_attempt_params
     ),
     "PUT /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/answers": R(
         UNAUTH,
         OK,
+        MISSING,
+        MISSING,
+        MISSING,
         MISSING,
         MISSING,
         MISSING,
@@ -588,18 +845,24 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         MISSING,
         MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
         params=_open_attempt_params,
         json=const({"answers": []}),
     ),
     "POST /api/v1/quizzes/{quiz_id}/attempts/{attempt_id}/grade": staff_on_own_course(
-        OK, params=_submitted_attempt_params, json=body(_grade_attempt_body)
+        OK, params=_submitted_attempt_params, json=body(_grade_attempt_body), team=(OK, OK, MISSING)
     ),
     "GET /api/v1/attempts/{attempt_id}": R(
-        UNAUTH, OK, MISSING, MISSING, OK, OK, params=_open_attempt_params
+        UNAUTH, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=_open_attempt_params
     ),
     "PUT /api/v1/attempts/{attempt_id}/answers": R(
         UNAUTH,
         OK,
+        MISSING,
+        MISSING,
+        MISSING,
         MISSING,
         MISSING,
         MISSING,
@@ -610,6 +873,9 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/attempts/{attempt_id}/submit": R(
         UNAUTH,
         OK,
+        MISSING,
+        MISSING,
+        MISSING,
         MISSING,
         MISSING,
         MISSING,
@@ -625,16 +891,21 @@ MATRIX: dict[str, Rule] = {
         FORBID,
         FORBID,
         FORBID,
+        FORBID,
+        FORBID,
+        FORBID,
         params=ASSIGNMENT,
         json=const({"text": "Second try"}),
     ),
-    "GET /api/v1/lessons/{lesson_id}/submissions": staff_on_own_course(OK, params=ASSIGNMENT),
+    "GET /api/v1/lessons/{lesson_id}/submissions": staff_on_own_course(
+        OK, params=ASSIGNMENT, team=(OK, OK, OK)
+    ),
     "GET /api/v1/lessons/{lesson_id}/submissions/my": R(
-        UNAUTH, OK, MISSING, MISSING, MISSING, MISSING, params=ASSIGNMENT
+        UNAUTH, OK, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, MISSING, params=ASSIGNMENT
     ),
     "GET /api/v1/submissions/my": signed_in(OK),
     "GET /api/v1/submissions/{submission_id}": R(
-        UNAUTH, OK, MISSING, MISSING, OK, OK, params=SUBMISSION
+        UNAUTH, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=SUBMISSION
     ),
     # the student sees the submission but may not grade it; others do not see it
     "POST /api/v1/submissions/{submission_id}/grade": R(
@@ -644,16 +915,37 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         OK,
         OK,
+        OK,
+        OK,
+        MISSING,
         params=SUBMISSION,
         json=const({"score": 90, "feedback": "Good"}),
     ),
     # payments: students pay; a payment or subscription is its payer's (and admins');
     # webhooks answer to the provider's signature only, never to a bearer token
     "POST /api/v1/payments/create-payment-intent": R(
-        UNAUTH, CREATED, CREATED, FORBID, FORBID, FORBID, json=body(_fresh_paid_course_body)
+        UNAUTH,
+        CREATED,
+        CREATED,
+        FORBID,
+        FORBID,
+        FORBID,
+        FORBID,
+        CREATED,
+        CREATED,
+        json=body(_fresh_paid_course_body),
     ),
     "POST /api/v1/payments/create-subscription": R(
-        UNAUTH, CREATED, CREATED, FORBID, FORBID, FORBID, json=const({"plan": "monthly"})
+        UNAUTH,
+        CREATED,
+        CREATED,
+        FORBID,
+        FORBID,
+        FORBID,
+        FORBID,
+        CREATED,
+        CREATED,
+        json=const({"plan": "monthly"}),
     ),
     "GET /api/v1/payments/my-payments": signed_in(OK),
     "GET /api/v1/payments/my-subscriptions": signed_in(OK),
@@ -665,6 +957,9 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         MISSING,
         MISSING,
+        MISSING,
+        MISSING,
+        MISSING,
         params=fixed(subscription_id=lambda w: w.subscription["id"]),
     ),
     "POST /api/v1/payments/webhooks/stripe": everyone(BAD, json=STUDENT_UNSIGNED),
@@ -672,7 +967,7 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/payments/webhooks/paymob": everyone(BAD, json=STUDENT_UNSIGNED),
     "GET /api/v1/payments/webhooks/paymob": everyone(BAD, query={"id": "1", "hmac": "0"}),
     "GET /api/v1/payments/{payment_id}": R(
-        UNAUTH, OK, MISSING, MISSING, MISSING, OK, params=PAYMENT
+        UNAUTH, OK, MISSING, MISSING, MISSING, OK, MISSING, MISSING, MISSING, params=PAYMENT
     ),
     "POST /api/v1/payments/{payment_id}/refund": admin_only(OK, params=PAYMENT),
     # analytics: one's own dashboard; a course's figures for its instructor and admins;
@@ -680,12 +975,16 @@ MATRIX: dict[str, Rule] = {
     "GET /api/v1/analytics/my-progress": signed_in(OK),
     "GET /api/v1/analytics/my-dashboard": signed_in(OK),
     "GET /api/v1/analytics/student": signed_in(OK),
-    "GET /api/v1/analytics/courses/{course_id}": staff_on_own_course(OK, params=COURSE),
-    "GET /api/v1/analytics/courses/{course_id}/analytics": staff_on_own_course(OK, params=COURSE),
-    "GET /api/v1/analytics/instructors/{instructor_id}/overview": staff_on_own_course(
-        OK, params=fixed(instructor_id=lambda w: str(w.owner.id))
+    "GET /api/v1/analytics/courses/{course_id}": staff_on_own_course(
+        OK, params=COURSE, team=(OK, FORBID, FORBID)
     ),
-    "GET /api/v1/analytics/instructor": R(UNAUTH, FORBID, FORBID, OK, OK, OK),
+    "GET /api/v1/analytics/courses/{course_id}/analytics": staff_on_own_course(
+        OK, params=COURSE, team=(OK, FORBID, FORBID)
+    ),
+    "GET /api/v1/analytics/instructors/{instructor_id}/overview": staff_on_own_course(
+        OK, params=fixed(instructor_id=lambda w: str(w.owner.id)), team=(FORBID, FORBID, FORBID)
+    ),
+    "GET /api/v1/analytics/instructor": R(UNAUTH, FORBID, FORBID, OK, OK, OK, OK, FORBID, FORBID),
     "GET /api/v1/analytics/system/overview": admin_only(OK),
     "GET /api/v1/analytics/system": admin_only(OK),
     # certificates: the student's, its course's instructor's and admins'; verification
@@ -701,6 +1000,9 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         CREATED,
         CREATED,
+        MISSING,
+        MISSING,
+        MISSING,
         params=fresh("enrollment_id", _completed_enrollment),
     ),
     "POST /api/v1/certificates/generate": R(
@@ -710,13 +1012,16 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         CREATED,
         CREATED,
+        MISSING,
+        MISSING,
+        MISSING,
         json=body(_completed_enrollment_body),
     ),
     "GET /api/v1/certificates/{certificate_id}": R(
-        UNAUTH, OK, MISSING, MISSING, OK, OK, params=CERTIFICATE
+        UNAUTH, OK, MISSING, MISSING, OK, OK, MISSING, MISSING, MISSING, params=CERTIFICATE
     ),
     "GET /api/v1/certificates/{certificate_id}/download": R(
-        UNAUTH, OK, MISSING, MISSING, OK, OK, params=CERTIFICATE
+        UNAUTH, OK, MISSING, MISSING, OK, OK, MISSING, MISSING, MISSING, params=CERTIFICATE
     ),
     "POST /api/v1/certificates/{certificate_id}/revoke": R(
         UNAUTH,
@@ -725,6 +1030,9 @@ MATRIX: dict[str, Rule] = {
         MISSING,
         OK,
         OK,
+        MISSING,
+        MISSING,
+        MISSING,
         params=fresh("certificate_id", _certificate),
         json=const({"reason": "Issued by mistake"}),
     ),
@@ -777,6 +1085,9 @@ async def _call(ctx: Ctx, method: str, path: str, rule: Rule, caller: str) -> ht
         kwargs["data"] = {**rule.form, "username": ctx.w.student.email}
     if rule.upload:
         kwargs["files"] = {"file": ("upload.pdf", pdf("matrix"), "application/pdf")}
+    if rule.csv is not None:
+        kwargs["content"] = rule.csv
+        headers["Content-Type"] = "text/csv"
     return await ctx.client.request(method, f"http://testserver{url}", **kwargs)
 
 
@@ -800,7 +1111,7 @@ def test_a_new_route_without_an_entry_is_caught(settings: Any) -> None:
 
 
 async def test_every_route_answers_each_caller_as_the_table_says(
-    app: Any, client: httpx.AsyncClient, world: World, db: Any
+    app: Any, client: httpx.AsyncClient, world: World, db: Any, make_account: AccountFactory
 ) -> None:
     missing, stale = undecided(app)
     assert not missing, f"routes without an authorization decision in MATRIX: {missing}"
@@ -809,7 +1120,7 @@ async def test_every_route_answers_each_caller_as_the_table_says(
     # world that later rows read (a submission hands in the shared file, say).
     routes = [(key.split(" ", 1)[0], key.split(" ", 1)[1]) for key in MATRIX]
 
-    ctx = Ctx(world=world, client=client, db=db)
+    ctx = Ctx(world=world, client=client, db=db, make_account=make_account)
     wrong = []
     checked = 0
     for method, path in routes:

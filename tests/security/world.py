@@ -3,7 +3,12 @@ path parameter of every route has something real to point at.
 
 The student owns the student-side objects (enrollment, progress, attempt, submission,
 certificate, private file, payment, subscription); the owner teaches the courses. The
-other student, the other instructor and the admin own nothing."""
+other student, the other instructor and the admin own nothing.
+
+The course has a team: a co-instructor (an instructor account), and two assistants
+(student accounts: any active account can be staff), one of the student's cohort
+("Morning") and one of another ("Evening"). The draft course has the same team, the
+assistants working on the whole course there."""
 
 from __future__ import annotations
 
@@ -22,8 +27,19 @@ from tests.factories.enrollments import complete_course, enroll
 from tests.factories.files import pdf, upload_file
 from tests.factories.payments import pay_with_stripe, subscribe
 from tests.factories.quizzes import add_question, create_quiz, publish_quiz, start_attempt
+from tests.factories.teams import add_staff, create_cohort, move_to_cohort
 
-CALLERS = ("anonymous", "student", "other_student", "other_instructor", "owner", "admin")
+CALLERS = (
+    "anonymous",
+    "student",
+    "other_student",
+    "other_instructor",
+    "owner",
+    "admin",
+    "co_instructor",
+    "assistant_in",
+    "assistant_out",
+)
 
 
 @dataclass
@@ -35,6 +51,11 @@ class World:
     other_instructor: Account
     admin: Account
     spare: Account
+    co_instructor: Account
+    assistant_in: Account
+    assistant_out: Account
+    cohort: dict[str, Any] = field(default_factory=dict)
+    other_cohort: dict[str, Any] = field(default_factory=dict)
     course: dict[str, Any] = field(default_factory=dict)
     lessons: list[dict[str, Any]] = field(default_factory=list)
     assignment: dict[str, Any] = field(default_factory=dict)
@@ -70,7 +91,32 @@ class World:
 
     @property
     def accounts(self) -> list[Account]:
-        return [self.student, self.other_student, self.owner, self.other_instructor, self.admin]
+        return [
+            self.student,
+            self.other_student,
+            self.owner,
+            self.other_instructor,
+            self.admin,
+            self.co_instructor,
+            self.assistant_in,
+            self.assistant_out,
+        ]
+
+    async def add_team(
+        self, client: httpx.AsyncClient, course_id: str, cohorts: tuple[str, str] | None = None
+    ) -> None:
+        """The co-instructor and both assistants on the course's team (the assistants
+        of ``cohorts``' first and second cohort, or of the whole course)."""
+        owner = self.caller("owner")
+        await add_staff(client, owner, course_id, self.co_instructor.id, "co_instructor")
+        await add_staff(
+            client, owner, course_id, self.assistant_in.id, "assistant",
+            [cohorts[0]] if cohorts else [],
+        )  # fmt: skip
+        await add_staff(
+            client, owner, course_id, self.assistant_out.id, "assistant",
+            [cohorts[1]] if cohorts else [],
+        )  # fmt: skip
 
 
 async def build_world(
@@ -86,6 +132,9 @@ async def build_world(
         other_instructor=await make_account("instructor", full_name="Ivan Outsider"),
         admin=await make_account("admin", full_name="Ada Admin"),
         spare=await make_account("student", full_name="Sam Spare"),
+        co_instructor=await make_account("instructor", full_name="Cora Coteacher"),
+        assistant_in=await make_account("student", full_name="Asma Assistant"),
+        assistant_out=await make_account("student", full_name="Otto Otherclass"),
     )
     student, owner = world.student, world.owner
 
@@ -126,9 +175,16 @@ async def build_world(
     ]
     world.quiz = await publish_quiz(client, owner, world.course["id"], world.quiz["id"])
     world.draft_course, _ = await published_course(client, owner, lessons=1, publish=False)
+    world.cohort = await create_cohort(client, owner, world.course["id"], name="Morning")
+    world.other_cohort = await create_cohort(client, owner, world.course["id"], name="Evening")
+    await world.add_team(client, world.course["id"], (world.cohort["id"], world.other_cohort["id"]))
+    await world.add_team(client, world.draft_course["id"])
 
     # The student: enrolled, part-way through, an attempt in progress, homework handed in.
     world.enrollment = await enroll(client, student, world.course["id"])
+    world.enrollment = await move_to_cohort(
+        client, owner, world.course["id"], world.enrollment["id"], world.cohort["id"]
+    )
     ok(
         await client.put(
             f"/enrollments/{world.enrollment['id']}/lessons/{world.lessons[0]['id']}/progress",

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
 
     # Auth hardening
     password_reset_minutes: int = 60
+    # How long an invitation link (an account created by staff or an import) stays valid.
+    invitation_days: int = 7
+    # The largest roster or users file an import accepts, and the rows it commits at once.
+    import_max_mb: int = 50
+    import_chunk_rows: int = 500
     email_verify_hours: int = 48
     otp_minutes: int = 10
     otp_max_tries: int = 5

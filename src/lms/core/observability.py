@@ -163,17 +163,28 @@ class RequestContextMiddleware:
 
 class BodySizeLimitMiddleware:
     """Refuses request bodies over the limit with 413, while they stream in.
-    Upload routes (``exempt_prefixes``) enforce their own, larger limit."""
+    Upload routes (``exempt_prefixes``, or paths ending with ``exempt_suffixes``) enforce
+    their own, larger limit."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, exempt_prefixes: tuple[str, ...] = ()
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        exempt_prefixes: tuple[str, ...] = (),
+        exempt_suffixes: tuple[str, ...] = (),
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.exempt_prefixes = exempt_prefixes
+        self.exempt_suffixes = exempt_suffixes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith(self.exempt_prefixes)
+            or scope["path"].endswith(self.exempt_suffixes)
+        ):
             await self.app(scope, receive, send)
             return
         for name, value in scope["headers"]:

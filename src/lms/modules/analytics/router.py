@@ -5,9 +5,10 @@ code. Results are cached for ``LMS_ANALYTICS_CACHE_SECONDS``; ``?fresh=true`` re
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response, StreamingResponse
 
 from lms.core.deps import (
     AdminPrincipal,
@@ -18,11 +19,15 @@ from lms.core.deps import (
     StaffPrincipal,
 )
 from lms.core.errors import problem_responses
+from lms.core.pagination import Page, Pagination
 from lms.core.routing import TransactionalRoute
 from lms.modules.analytics import service
 from lms.modules.analytics.schemas import (
     CourseAnalytics,
     InstructorOverview,
+    RosterEntry,
+    RosterSort,
+    RosterStatus,
     StudentDashboard,
     StudentProgress,
     SystemOverview,
@@ -187,4 +192,63 @@ async def get_system_overview(
     )
 
 
-routers = [router]
+roster_router = APIRouter(
+    prefix="/courses/{course_id}/students",
+    tags=["enrollments"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
+
+CSV_MEDIA_TYPE = "text/csv"
+
+
+@roster_router.get(
+    "",
+    response_model=Page[RosterEntry],
+    responses={200: {"content": {CSV_MEDIA_TYPE: {}}, "description": "JSON page, or CSV"}},
+)
+async def course_students(
+    request: Request,
+    course_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    pagination: Pagination,
+    cohort_id: uuid.UUID | None = None,
+    status: RosterStatus | None = None,
+    search: Annotated[
+        str | None, Query(max_length=100, description="Words of the name or email")
+    ] = None,
+    sort: Annotated[
+        RosterSort, Query(description="A column, `-` first for descending")
+    ] = "full_name",
+    format: Annotated[
+        Literal["json", "csv"] | None, Query(description="`csv`: the same as Accept: text/csv")
+    ] = None,
+) -> Page[RosterEntry] | Response:
+    """The course's students for its staff (owner, co-instructors, assistants, admins;
+    an assistant of some cohorts sees their students only): status, cohort, progress,
+    last activity and quiz average, filtered by `cohort_id`, `status` or `search`,
+    sorted by `sort`, paginated. With `Accept: text/csv` or `?format=csv`, every
+    matching student as CSV (UTF-8 with BOM), streamed; pagination is then ignored."""
+    filters = await service.roster_filter(
+        session,
+        principal=principal,
+        course_id=course_id,
+        cohort_id=cohort_id,
+        status=status,
+        search=search,
+        sort=sort,
+    )
+    wants_csv = format == "csv" or (
+        format is None and CSV_MEDIA_TYPE in request.headers.get("accept", "")
+    )
+    if wants_csv:
+        return StreamingResponse(
+            service.roster_csv(request.app.state.sessionmaker, filters),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="students-{course_id}.csv"'},
+        )
+    return await service.roster_page(session, filters=filters, page=pagination)
+
+
+routers = [router, roster_router]

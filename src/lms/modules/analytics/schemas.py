@@ -299,3 +299,58 @@ class SystemOverview(BaseModel):
     activity_trend: Trend
     revenue: RevenueOverview
     generated_at: datetime
+
+
+# A course's roster
+
+RosterSort = Literal[
+    "full_name",
+    "-full_name",
+    "email",
+    "-email",
+    "progress",
+    "-progress",
+    "last_activity",
+    "-last_activity",
+    "enrolled_at",
+    "-enrolled_at",
+    "quiz_average",
+    "-quiz_average",
+    "status",
+    "-status",
+]
+RosterStatus = Literal["active", "completed", "dropped", "expired"]
+
+
+class RosterEntry(BaseModel):
+    """One student of the course as its staff see them."""
+
+    enrollment_id: uuid.UUID
+    student_id: uuid.UUID
+    full_name: str
+    email: str
+    status: str
+    cohort_id: uuid.UUID | None
+    cohort_name: str | None
+    progress_percentage: Decimal
+    completed_lessons_count: int
+    total_lessons_count: int
+    enrolled_at: datetime
+    last_activity_at: datetime | None
+    quiz_average: Decimal | None
+
+
+ROSTER_CSV_COLUMNS = (
+    "enrollment_id",
+    "student_id",
+    "full_name",
+    "email",
+    "status",
+    "cohort_name",
+    "progress_percentage",
+    "completed_lessons_count",
+    "total_lessons_count",
+    "enrolled_at",
+    "last_activity_at",
+    "quiz_average",
+)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate
@@ -49,8 +50,13 @@ async def page(
     status: str | None = None,
     offset: int,
     limit: int,
+    among: Callable[[ColumnExpressionArgument[uuid.UUID]], ColumnElement[bool]] | None = None,
 ) -> tuple[list[AssignmentSubmission], int]:
+    """A page of submissions, newest first; ``among`` narrows the students (a condition
+    on the submission's ``student_id``)."""
     stmt = select(AssignmentSubmission)
+    if among is not None:
+        stmt = stmt.where(among(AssignmentSubmission.student_id))
     if lesson_id is not None:
         stmt = stmt.where(AssignmentSubmission.lesson_id == lesson_id)
     if student_id is not None:
@@ -63,11 +69,13 @@ async def page(
     return await paginate(session, statement, offset=offset, limit=limit)
 
 
-async def course_ids_with_file(session: AsyncSession, file_id: uuid.UUID) -> list[uuid.UUID]:
-    """The courses in which a submission hands in this file."""
-    rows = await session.scalars(
-        select(AssignmentSubmission.course_id)
+async def handed_in_with_file(
+    session: AsyncSession, file_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(course id, student id) of each submission that hands in this file."""
+    rows = await session.execute(
+        select(AssignmentSubmission.course_id, AssignmentSubmission.student_id)
         .where(AssignmentSubmission.file_id == file_id)
         .distinct()
     )
-    return list(rows)
+    return [(row.course_id, row.student_id) for row in rows]

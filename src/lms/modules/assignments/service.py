@@ -11,6 +11,7 @@ completes the lesson.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -63,14 +64,15 @@ async def _check_handed_in_file(
 async def graders_read_handed_in_files(
     session: AsyncSession, question: files.FileReadAsked
 ) -> bool:
-    """The instructor of a course reads the files its students hand in (an answer to
-    the files module's question, subscribed in ``lms/wiring.py``)."""
+    """Those who teach a student (``enrollments.teaches_student``) read the files the
+    student hands in (an answer to the files module's question, subscribed in
+    ``lms/wiring.py``)."""
     principal = question.principal
-    if principal.role != "instructor":
-        return False
-    for course_id in await repository.course_ids_with_file(session, question.file_id):
+    for course_id, student_id in await repository.handed_in_with_file(session, question.file_id):
         course = await courses.get_course_or_raise(session, course_id)
-        if courses.is_course_owner_or_admin(principal, course):
+        if await enrollments.teaches_student(
+            session, principal=principal, course=course, student_id=student_id
+        ):
             return True
     return False
 
@@ -89,11 +91,7 @@ class SubmissionChanged(Conflict):
 class LessonContext:
     lesson: courses.LessonSummary
     course: courses.CourseSummary
-    is_manager: bool
-
-
-def _can_manage(principal: Principal, course: courses.CourseSummary) -> bool:
-    return courses.is_course_owner_or_admin(principal, course)
+    access: courses.CourseAccess
 
 
 async def _lesson_context(
@@ -106,8 +104,8 @@ async def _lesson_context(
         )
     except NotFound as exc:
         raise NotFound("No lesson with this id.", code="lesson_not_found") from exc
-    manager = _can_manage(principal, course)
-    return LessonContext(lesson=lesson, course=course, is_manager=manager)
+    access = await courses.course_access(session, principal, course)
+    return LessonContext(lesson=lesson, course=course, access=access)
 
 
 def passing_score_of(lesson: courses.LessonSummary) -> Decimal | None:
@@ -214,11 +212,23 @@ async def list_lesson_submissions(
     offset: int,
     limit: int,
 ) -> tuple[list[AssignmentSubmission], int]:
-    """Every student's submission for a lesson (the course's instructor, admins)."""
+    """Every student's submission for a lesson (the course's team, admins; an assistant
+    of some cohorts sees their students' only)."""
     context = await _lesson_context(session, principal=principal, lesson_id=lesson_id)
-    courses.require_course_manager(principal, context.course)
+    access = context.access
+    courses.authorize(courses.CoursePolicy.read_roster(access))
+    cohorts = access.cohort_ids if access.role == "assistant" else None
     return await repository.page(
-        session, lesson_id=lesson_id, status=status, offset=offset, limit=limit
+        session,
+        lesson_id=lesson_id,
+        status=status,
+        offset=offset,
+        limit=limit,
+        among=functools.partial(
+            enrollments.student_in_cohorts, course_id=context.course.id, cohort_ids=cohorts
+        )
+        if cohorts
+        else None,
     )
 
 
@@ -265,13 +275,16 @@ async def list_my_submissions(
 async def get_submission(
     session: AsyncSession, *, principal: Principal, submission_id: uuid.UUID
 ) -> AssignmentSubmission:
-    """A submission for its student and the course's managers; 404 for anyone else."""
+    """A submission for its student and those who teach the student; 404 for anyone
+    else."""
     submission = await repository.get(session, submission_id)
     if submission is None:
         raise SubmissionNotFound()
     if submission.student_id != principal.id:
         course = await courses.get_course_or_raise(session, submission.course_id)
-        if not _can_manage(principal, course):
+        if not await enrollments.teaches_student(
+            session, principal=principal, course=course, student_id=submission.student_id
+        ):
             raise SubmissionNotFound()
     return submission
 
@@ -283,16 +296,19 @@ async def grade_submission(
     submission_id: uuid.UUID,
     data: SubmissionGrade,
 ) -> AssignmentSubmission:
-    """Grade a submission (the course's instructor, admins): a score from 0 to 100 and
+    """Grade a submission (those who teach the student: the course's owner,
+    co-instructors, its assistants, admins): a score from 0 to 100 and
     feedback. A passing grade completes the lesson for the student (see the module
     docstring); grading again replaces the grade."""
     submission = await repository.get_for_update(session, submission_id)
     if submission is None:
         raise SubmissionNotFound()
     course = await courses.get_course_or_raise(session, submission.course_id)
-    if not _can_manage(principal, course):
+    if not await enrollments.teaches_student(
+        session, principal=principal, course=course, student_id=submission.student_id
+    ):
         if submission.student_id == principal.id:
-            courses.require_course_manager(principal, course)
+            courses.authorize(False, "A student does not grade their own work.")
         raise SubmissionNotFound()
     lesson = await courses.get_lesson_or_raise(session, submission.lesson_id)
     threshold = passing_score_of(lesson)

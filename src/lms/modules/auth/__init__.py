@@ -1,11 +1,13 @@
 """Authentication: registration, login (with MFA), token rotation, logout, password
 reset, email verification and MFA enrolment, over the accounts of the users module.
 
-Public surface: ``routers`` for the application factory; no other module needs
-anything of authentication."""
+Public surface: ``routers`` for the application factory, and ``queue_invitation``: the
+single-use link that lets an account created for someone (staff enrollment, a roster
+import) choose its password."""
 
 from lms.modules.auth.router import router as _router
+from lms.modules.auth.service.invitations import queue_invitation
 
 routers = [_router]
 
-__all__ = ["routers"]
+__all__ = ["queue_invitation", "routers"]

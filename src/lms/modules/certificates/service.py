@@ -191,7 +191,7 @@ async def _course_manager(
     if principal.is_admin:
         return True
     course = await courses.get_course_or_raise(session, course_id)
-    return courses.is_course_owner_or_admin(principal, course)
+    return courses.CoursePolicy.edit(await courses.course_access(session, principal, course))
 
 
 async def get_visible_certificate(

@@ -6,8 +6,11 @@ Public surface:
   (``get_course_or_raise``, ``get_courses``, ``course_labels``, ``get_lesson_or_raise``,
   ``find_lesson``, ``get_lessons``, ``list_lesson_ids``) or with the caller's rights
   (``get_visible_course_or_raise``, ``get_managed_course_or_raise``);
-- the management rule on a read model (``is_course_owner_or_admin``,
-  ``require_course_manager``) and the course row lock (``lock_course``);
+- who may do what (``CourseAccess`` read by ``course_access``, the rules of
+  ``CoursePolicy``, ``authorize`` for a 403) and the course row lock (``lock_course``);
+- cohorts for enrollments (``CohortSummary``, ``get_course_cohort_or_raise``,
+  ``cohort_ids_by_name``, ``take_cohort_seat`` or 409 ``CohortFull``,
+  ``release_cohort_seat``, ``CohortNotFound``);
 - SQL expressions for other modules' statements (``course_title``, ``course_slug``,
   ``course_is_published``, ``lesson_title``, ``lesson_order_index``);
 - authoring for seeding (``add_course``, ``add_lesson``, ``publish``, ``find_course``
@@ -30,6 +33,8 @@ from lms.modules.courses.events import (
 )
 from lms.modules.courses.router import routers
 from lms.modules.courses.schemas import (
+    CohortSummary,
+    CourseAccess,
     CourseCreate,
     CourseLabel,
     CourseSummary,
@@ -38,10 +43,17 @@ from lms.modules.courses.schemas import (
 )
 from lms.modules.courses.service import (
     CACHE_NAMESPACE,
+    CohortFull,
+    CohortNotFound,
     CourseNotFound,
+    CoursePolicy,
     LessonNotFound,
+    Rule,
     add_course,
     add_lesson,
+    authorize,
+    cohort_ids_by_name,
+    course_access,
     course_is_published,
     course_labels,
     course_managers_attach_files,
@@ -49,27 +61,36 @@ from lms.modules.courses.service import (
     course_title,
     find_course,
     find_lesson,
+    get_course_by_slug_or_raise,
+    get_course_cohort_or_raise,
     get_course_or_raise,
     get_courses,
     get_lesson_or_raise,
     get_lessons,
     get_managed_course_or_raise,
     get_visible_course_or_raise,
-    is_course_owner_or_admin,
+    is_on_team,
     lesson_order_index,
     lesson_title,
     list_lesson_ids,
     lock_course,
     publish,
-    require_course_manager,
+    put_on_team,
+    release_cohort_seat,
+    take_cohort_seat,
 )
 
 __all__ = [
     "CACHE_NAMESPACE",
+    "CohortFull",
+    "CohortNotFound",
+    "CohortSummary",
+    "CourseAccess",
     "CourseCreate",
     "CourseDeleting",
     "CourseLabel",
     "CourseNotFound",
+    "CoursePolicy",
     "CoursePublished",
     "CourseSummary",
     "CourseUnpublished",
@@ -79,8 +100,12 @@ __all__ = [
     "LessonNotFound",
     "LessonSummary",
     "MaterialAccess",
+    "Rule",
     "add_course",
     "add_lesson",
+    "authorize",
+    "cohort_ids_by_name",
+    "course_access",
     "course_is_published",
     "course_labels",
     "course_managers_attach_files",
@@ -88,18 +113,22 @@ __all__ = [
     "course_title",
     "find_course",
     "find_lesson",
+    "get_course_by_slug_or_raise",
+    "get_course_cohort_or_raise",
     "get_course_or_raise",
     "get_courses",
     "get_lesson_or_raise",
     "get_lessons",
     "get_managed_course_or_raise",
     "get_visible_course_or_raise",
-    "is_course_owner_or_admin",
+    "is_on_team",
     "lesson_order_index",
     "lesson_title",
     "list_lesson_ids",
     "lock_course",
     "publish",
-    "require_course_manager",
+    "put_on_team",
+    "release_cohort_seat",
     "routers",
+    "take_cohort_seat",
 ]

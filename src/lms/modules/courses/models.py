@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -82,3 +82,62 @@ class Lesson(UUIDPrimaryKey, Timestamps, Base):
     video_url: Mapped[str | None] = mapped_column(String(500))
     is_preview: Mapped[bool] = mapped_column(default=False)
     lesson_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+
+STAFF_ROLES = ("co_instructor", "assistant")
+
+
+class CourseStaff(UUIDPrimaryKey, Timestamps, Base):
+    """A member of a course's team beside its owner (``Course.instructor_id``)."""
+
+    __tablename__ = "course_staff"
+    __table_args__ = (
+        UniqueConstraint("course_id", "user_id"),
+        CheckConstraint(_one_of("role", STAFF_ROLES), name="role_known"),
+    )
+
+    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class Cohort(UUIDPrimaryKey, Timestamps, Base):
+    """A group of a course's students (a class, an intake). ``member_count`` counts the
+    enrollments placed in it; the seat is taken by one conditional UPDATE, so the
+    capacity holds under concurrent enrollments on every database."""
+
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        UniqueConstraint("course_id", "name"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("member_count >= 0", name="member_count_not_negative"),
+        CheckConstraint(
+            "capacity IS NULL OR member_count <= capacity", name="member_count_within_capacity"
+        ),
+        CheckConstraint(
+            "starts_on IS NULL OR ends_on IS NULL OR starts_on <= ends_on", name="dates_ordered"
+        ),
+    )
+
+    course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    starts_on: Mapped[date | None] = mapped_column()
+    ends_on: Mapped[date | None] = mapped_column()
+    capacity: Mapped[int | None] = mapped_column()
+    member_count: Mapped[int] = mapped_column(default=0)
+
+
+class CohortAssistant(Base):
+    """An assistant assigned to a cohort: it grades and reads only those cohorts'
+    students (an assistant with no cohort works on the whole course)."""
+
+    __tablename__ = "cohort_assistants"
+
+    cohort_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("course_staff.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

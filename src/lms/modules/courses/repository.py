@@ -21,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate, paginate_rows
-from lms.modules.courses.models import Course, Lesson
+from lms.modules.courses.models import Cohort, CohortAssistant, Course, CourseStaff, Lesson
 from lms.modules.courses.schemas import CourseFilters
 
 
@@ -141,13 +141,20 @@ def _filtered(
     filters: CourseFilters, *, caller_id: uuid.UUID | None, is_admin: bool
 ) -> Select[Course]:
     stmt = select(Course)
+    # The caller's courses: those they own and those whose team they are on.
+    teaches = or_(
+        Course.instructor_id == caller_id,
+        select(CourseStaff.id)
+        .where(CourseStaff.course_id == Course.id, CourseStaff.user_id == caller_id)
+        .exists(),
+    )
     if filters.mine:
-        stmt = stmt.where(Course.instructor_id == caller_id)
+        stmt = stmt.where(teaches)
     elif filters.is_published is False:
-        # Drafts: an admin sees all of them, an instructor their own, anyone else none.
+        # Drafts: an admin sees all of them, the owner and team their own, anyone else none.
         stmt = stmt.where(Course.is_published.is_(False))
         if not is_admin:
-            stmt = stmt.where(Course.instructor_id == caller_id)
+            stmt = stmt.where(teaches)
     else:
         stmt = stmt.where(Course.is_published.is_(True))
     if filters.mine and filters.is_published is not None:
@@ -207,14 +214,21 @@ async def get_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> Lesson | No
 # than running it.
 def lesson_with_course_statement(enrolled: ColumnElement[bool]) -> Select[*tuple[Any, ...]]:
     """The lesson's columns (bound ``lesson_id``), its course's ``course_is_published``
-    and ``course_instructor_id``, and ``enrolled`` (a condition on the course), in one
+    and ``course_instructor_id``, whether the caller (bound ``user_id``) is on the
+    course's team (``on_team``), and ``enrolled`` (a condition on the course), in one
     statement. Columns, not mapped objects: this is every lesson a student opens."""
     lessons = cast(Table, Lesson.__table__)
+    on_team = (
+        select(CourseStaff.id)
+        .where(CourseStaff.course_id == Course.id, CourseStaff.user_id == bindparam("user_id"))
+        .exists()
+    )
     return (
         select(
             *lessons.c,
             Course.is_published.label("course_is_published"),
             Course.instructor_id.label("course_instructor_id"),
+            on_team.label("on_team"),
             enrolled.label("enrolled"),
         )
         .join(Course, Course.id == lessons.c.course_id)
@@ -297,3 +311,137 @@ async def delete_lesson(session: AsyncSession, lesson_id: uuid.UUID) -> None:
         .execution_options(synchronize_session="fetch")
     )
     await session.execute(delete(Lesson).where(Lesson.id == lesson_id))
+
+
+# The team: staff beside the owner, and the cohorts each assistant is assigned to
+
+
+async def staff_role(
+    session: AsyncSession, *, course_id: uuid.UUID, user_id: uuid.UUID
+) -> tuple[uuid.UUID, str] | None:
+    """(staff id, role) of the user in the course's team, or None."""
+    row = (
+        await session.execute(
+            select(CourseStaff.id, CourseStaff.role).where(
+                CourseStaff.course_id == course_id, CourseStaff.user_id == user_id
+            )
+        )
+    ).first()
+    return (row.id, row.role) if row is not None else None
+
+
+async def assistant_cohort_ids(session: AsyncSession, staff_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        await session.scalars(
+            select(CohortAssistant.cohort_id).where(CohortAssistant.staff_id == staff_id)
+        )
+    )
+
+
+async def get_staff_member(
+    session: AsyncSession, *, course_id: uuid.UUID, user_id: uuid.UUID
+) -> CourseStaff | None:
+    result: CourseStaff | None = await session.scalar(
+        select(CourseStaff).where(
+            CourseStaff.course_id == course_id, CourseStaff.user_id == user_id
+        )
+    )
+    return result
+
+
+async def staff_of(session: AsyncSession, course_id: uuid.UUID) -> list[CourseStaff]:
+    return list(
+        await session.scalars(
+            select(CourseStaff)
+            .where(CourseStaff.course_id == course_id)
+            .order_by(CourseStaff.created_at, CourseStaff.id)
+        )
+    )
+
+
+async def cohorts_of_staff(
+    session: AsyncSession, staff_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    found: dict[uuid.UUID, list[uuid.UUID]] = {staff_id: [] for staff_id in staff_ids}
+    if not staff_ids:
+        return found
+    rows = await session.execute(
+        select(CohortAssistant.staff_id, CohortAssistant.cohort_id)
+        .where(CohortAssistant.staff_id.in_(list(staff_ids)))
+        .order_by(CohortAssistant.cohort_id)
+    )
+    for staff_id, cohort_id in rows:
+        found[staff_id].append(cohort_id)
+    return found
+
+
+async def set_assistant_cohorts(
+    session: AsyncSession, staff_id: uuid.UUID, cohort_ids: Sequence[uuid.UUID]
+) -> None:
+    await session.execute(delete(CohortAssistant).where(CohortAssistant.staff_id == staff_id))
+    for cohort_id in dict.fromkeys(cohort_ids):
+        session.add(CohortAssistant(staff_id=staff_id, cohort_id=cohort_id))
+    await session.flush()
+
+
+async def delete_staff_member(session: AsyncSession, staff_id: uuid.UUID) -> None:
+    await session.execute(delete(CohortAssistant).where(CohortAssistant.staff_id == staff_id))
+    await session.execute(delete(CourseStaff).where(CourseStaff.id == staff_id))
+
+
+async def get_cohort(session: AsyncSession, cohort_id: uuid.UUID) -> Cohort | None:
+    return await session.get(Cohort, cohort_id)
+
+
+async def cohorts_of(session: AsyncSession, course_id: uuid.UUID) -> list[Cohort]:
+    return list(
+        await session.scalars(
+            select(Cohort).where(Cohort.course_id == course_id).order_by(Cohort.name, Cohort.id)
+        )
+    )
+
+
+async def cohorts_by_name(session: AsyncSession, course_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    rows = await session.execute(
+        select(Cohort.name, Cohort.id).where(Cohort.course_id == course_id)
+    )
+    return {row.name.casefold(): row.id for row in rows}
+
+
+async def count_cohorts_in(
+    session: AsyncSession, course_id: uuid.UUID, cohort_ids: Sequence[uuid.UUID]
+) -> int:
+    return int(
+        await session.scalar(
+            select(func.count(Cohort.id)).where(
+                Cohort.course_id == course_id, Cohort.id.in_(list(cohort_ids))
+            )
+        )
+        or 0
+    )
+
+
+async def take_cohort_seat(session: AsyncSession, cohort_id: uuid.UUID) -> bool:
+    """One more member, unless the cohort is full: a single conditional UPDATE, so two
+    concurrent enrollments cannot both take the last seat (PostgreSQL re-checks the
+    condition on the row the other one updated; SQLite serialises writers)."""
+    result = await session.execute(
+        update(Cohort)
+        .where(
+            Cohort.id == cohort_id,
+            or_(Cohort.capacity.is_(None), Cohort.member_count < Cohort.capacity),
+        )
+        .values(member_count=Cohort.member_count + 1)
+        .returning(Cohort.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None
+
+
+async def release_cohort_seat(session: AsyncSession, cohort_id: uuid.UUID) -> None:
+    await session.execute(
+        update(Cohort)
+        .where(Cohort.id == cohort_id, Cohort.member_count > 0)
+        .values(member_count=Cohort.member_count - 1)
+        .execution_options(synchronize_session=False)
+    )

@@ -25,6 +25,7 @@ Template = Literal[
     "certificate_issued",
     "weekly_progress",
     "course_reminder",
+    "invitation",
     "webhook_endpoint_disabled",
 ]
 
@@ -38,6 +39,7 @@ SUBJECTS: dict[str, str] = {
     "certificate_issued": "Your certificate for {course_title}",
     "weekly_progress": "Your week of learning",
     "course_reminder": "Continue {course_title}",
+    "invitation": "Choose your password for {site_name}",
     "webhook_endpoint_disabled": "A webhook endpoint was disabled",
 }
 

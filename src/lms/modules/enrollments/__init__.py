@@ -4,7 +4,8 @@ reviews, rosters, statistics and the periodic emails.
 
 Public surface:
 - ``EnrollmentSummary``, the read model (with the access rule, ``gives_access``), found
-  with ``get_enrollment_for`` and ``get_enrollment_or_raise``;
+  with ``get_enrollment_for`` and ``get_enrollment_or_raise``; who teaches a student
+  (``teaches_student``); a roster import's enrollment (``enroll_from_roster``);
 - the access rule as SQL for other modules' statements (``has_access``,
   ``accessible_enrollment_id``);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
@@ -40,14 +41,17 @@ from lms.modules.enrollments.service import (
     complete_lesson_after_quiz,
     drop_after_refund,
     enroll_after_payment,
+    enroll_from_roster,
     get_enrollment_for,
     get_enrollment_or_raise,
     has_access,
     mark_certificate_issued,
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
+    student_in_cohorts,
     students_have_access,
     students_read_course_materials,
+    teaches_student,
 )
 
 __all__ = [
@@ -67,6 +71,7 @@ __all__ = [
     "complete_lesson_after_quiz",
     "drop_after_refund",
     "enroll_after_payment",
+    "enroll_from_roster",
     "get_enrollment_for",
     "get_enrollment_or_raise",
     "has_access",
@@ -74,6 +79,8 @@ __all__ = [
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
     "routers",
+    "student_in_cohorts",
     "students_have_access",
     "students_read_course_materials",
+    "teaches_student",
 ]

@@ -50,6 +50,14 @@ class Enrollment(UUIDPrimaryKey, Base):
     )
     # RESTRICT: a course with students cannot disappear from under them.
     course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="RESTRICT"))
+    # At most one cohort of the course (the course's cohort table keeps the seat count).
+    cohort_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("cohorts.id", ondelete="SET NULL"), index=True
+    )
+    # Who enrolled the student when it was not the student (staff enrollment, an import).
+    enrolled_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
     enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()
     completed_at: Mapped[datetime | None] = mapped_column()

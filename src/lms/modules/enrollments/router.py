@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Response, status
 
 from lms.core.deps import (
     CurrentPrincipal,
     ReadConnectionDep,
     SessionDep,
     SettingsDep,
-    StaffPrincipal,
     StudentPrincipal,
 )
 from lms.core.errors import problem_responses
@@ -24,6 +23,7 @@ from lms.modules.enrollments import service
 from lms.modules.enrollments.schemas import (
     CourseEnrollmentRead,
     CourseEnrollmentStats,
+    EnrollmentChange,
     EnrollmentCreate,
     EnrollmentDetail,
     EnrollmentRead,
@@ -31,6 +31,7 @@ from lms.modules.enrollments.schemas import (
     LessonProgressRead,
     ProgressUpdate,
     ReviewCreate,
+    StaffEnrollmentCreate,
 )
 
 router = APIRouter(
@@ -82,7 +83,7 @@ async def my_courses(
 async def course_enrollments(
     course_id: uuid.UUID,
     session: SessionDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
     pagination: Pagination,
     status: EnrollmentStatus | None = None,
 ) -> Page[CourseEnrollmentRead]:
@@ -94,7 +95,7 @@ async def course_enrollments(
 
 @router.get("/courses/{course_id}/stats", response_model=CourseEnrollmentStats)
 async def course_stats(
-    course_id: uuid.UUID, session: SessionDep, principal: StaffPrincipal
+    course_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
 ) -> CourseEnrollmentStats:
     """Enrollments by status, average progress and rating, completion rate (the course's
     instructor or an admin)."""
@@ -162,4 +163,82 @@ async def edit_review(
     return await service.enrollment_read(session, enrollment)
 
 
-routers = [router]
+# Staff enrollment, under the course
+
+course_router = APIRouter(
+    prefix="/courses/{course_id}/enrollments",
+    tags=["enrollments"],
+    route_class=TransactionalRoute,
+    responses=problem_responses(),
+)
+
+
+@course_router.post(
+    "",
+    response_model=EnrollmentRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "Already enrolled: the enrollment as it is"}},
+)
+async def enroll_by_staff(
+    course_id: uuid.UUID,
+    data: StaffEnrollmentCreate,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> EnrollmentRead:
+    """Enroll someone (the course's owner, co-instructors, admins), with no payment, by
+    `user_id` or `email`, optionally into `cohort_id` (409 `cohort_full` past its
+    capacity). An email without an account creates an invited account and emails it a
+    single-use link to choose a password; asking again resends the link (a new one: the
+    old stops working) and never makes a second account or enrollment. 201 when the
+    enrollment is new, 200 when it existed."""
+    enrollment, created = await service.enroll_by_staff(
+        session, settings=settings, principal=principal, course_id=course_id, data=data
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return await service.enrollment_read(session, enrollment)
+
+
+@course_router.patch("/{enrollment_id}", response_model=EnrollmentRead)
+async def change_enrollment(
+    course_id: uuid.UUID,
+    enrollment_id: uuid.UUID,
+    data: EnrollmentChange,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> EnrollmentRead:
+    """Move a student to another cohort of the course (`cohort_id: null`: none); their
+    progress is kept. 409 `cohort_full` when the new cohort is full."""
+    enrollment = await service.change_by_staff(
+        session, principal=principal, course_id=course_id, enrollment_id=enrollment_id, data=data
+    )
+    return await service.enrollment_read(session, enrollment)
+
+
+@course_router.delete("/{enrollment_id}", response_model=EnrollmentRead)
+async def drop_enrollment(
+    course_id: uuid.UUID, enrollment_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> EnrollmentRead:
+    """Drop a student: their access ends, their progress is kept (reactivate gives it
+    back) and their cohort seat is freed. Answers the dropped enrollment."""
+    enrollment = await service.drop_by_staff(
+        session, principal=principal, course_id=course_id, enrollment_id=enrollment_id
+    )
+    return await service.enrollment_read(session, enrollment)
+
+
+@course_router.post("/{enrollment_id}/reactivate", response_model=EnrollmentRead)
+async def reactivate_enrollment(
+    course_id: uuid.UUID, enrollment_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+) -> EnrollmentRead:
+    """Give a dropped student their access back with their progress (409 `cohort_full`
+    if their cohort filled up meanwhile)."""
+    enrollment = await service.reactivate_by_staff(
+        session, principal=principal, course_id=course_id, enrollment_id=enrollment_id
+    )
+    return await service.enrollment_read(session, enrollment)
+
+
+routers = [router, course_router]

@@ -9,7 +9,15 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, computed_field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    computed_field,
+    model_validator,
+)
 
 from lms.core.schemas import CleanText, Metadata, StrictModel
 
@@ -38,6 +46,7 @@ class EnrollmentRead(BaseModel):
     course_id: uuid.UUID
     course_title: str | None = None
     course_slug: str | None = None
+    cohort_id: uuid.UUID | None = None
     status: EnrollmentStatus
     enrolled_at: datetime
     started_at: datetime | None
@@ -142,9 +151,35 @@ class EnrollmentSummary:
     enrolled_at: datetime
     completed_at: datetime | None
     certificate_issued_at: datetime | None
+    cohort_id: uuid.UUID | None = None
 
     @property
     def gives_access(self) -> bool:
         """Does the enrollment open the course's material (and its quizzes and
         assignments) to its student? Active and completed ones do."""
         return self.status in ACCESS_STATUSES
+
+
+class StaffEnrollmentCreate(StrictModel):
+    """Enroll someone (the course's owner, co-instructors, admins): by ``user_id`` or
+    ``email``. An email without an account creates an invited account (``full_name``
+    names it; the address's local part otherwise) and emails it a link to choose a
+    password."""
+
+    user_id: uuid.UUID | None = None
+    email: EmailStr | None = None
+    full_name: Annotated[str, Field(min_length=1, max_length=255)] | None = None
+    cohort_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _one_person(self) -> StaffEnrollmentCreate:
+        if (self.user_id is None) == (self.email is None):
+            raise ValueError("give either user_id or email")
+        return self
+
+
+class EnrollmentChange(StrictModel):
+    """Move the student to another cohort of the course (``null``: no cohort). Progress
+    stays as it is."""
+
+    cohort_id: uuid.UUID | None

@@ -18,8 +18,11 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     )
 
     email: Mapped[str] = mapped_column(String(255), unique=True, index=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # NULL for an invited account that has not set a password yet (it cannot sign in).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     full_name: Mapped[str] = mapped_column(String(255))
+    # The person's id in the school's information system (roster imports match on it).
+    external_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     role: Mapped[str] = mapped_column(String(50), default="student", index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     mfa_enabled: Mapped[bool] = mapped_column(default=False)

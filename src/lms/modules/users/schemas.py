@@ -54,6 +54,8 @@ class UserSummary:
     full_name: str
     role: str
     is_active: bool
+    # An invited account that has not chosen a password yet.
+    invited: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,7 @@ from lms.modules.analytics.repository.instructor import (
     instructor_totals,
 )
 from lms.modules.analytics.repository.revenue import revenue, revenue_overview
+from lms.modules.analytics.repository.roster import RosterFilter, roster_page, roster_rows
 from lms.modules.analytics.repository.student import (
     student_courses,
     student_recent_activity,
@@ -47,6 +48,7 @@ from lms.modules.analytics.repository.trends import enrollment_trend
 
 __all__ = [
     "SCORE_BUCKETS",
+    "RosterFilter",
     "as_date",
     "as_decimal",
     "course_counts",
@@ -61,6 +63,8 @@ __all__ = [
     "instructor_totals",
     "revenue",
     "revenue_overview",
+    "roster_page",
+    "roster_rows",
     "student_courses",
     "student_recent_activity",
     "student_summary",

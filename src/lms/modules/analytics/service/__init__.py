@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from lms.modules.analytics.service.course import compute_course_analytics, course_analytics
 from lms.modules.analytics.service.instructor import instructor_overview
+from lms.modules.analytics.service.roster import roster_csv, roster_filter, roster_page
 from lms.modules.analytics.service.student import student_dashboard, student_progress
 from lms.modules.analytics.service.system import system_overview
 from lms.modules.analytics.service.trends import MAX_WINDOW_DAYS
@@ -21,6 +22,9 @@ __all__ = [
     "compute_course_analytics",
     "course_analytics",
     "instructor_overview",
+    "roster_csv",
+    "roster_filter",
+    "roster_page",
     "student_dashboard",
     "student_progress",
     "system_overview",

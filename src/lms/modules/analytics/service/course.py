@@ -160,11 +160,13 @@ async def course_analytics(
     query: TrendQuery,
     fresh: bool = False,
 ) -> CourseAnalytics:
-    """A course's figures for its instructor or an admin: 404 for a course the caller
-    cannot see (a draft of someone else), 403 for one they see but do not manage."""
-    course = await courses.get_managed_course_or_raise(
-        session, principal=principal, course_id=course_id
+    """A course's figures for its team (``CoursePolicy.read_figures``) or an admin: 404
+    for a course the caller cannot see (a draft of someone else), 403 for one they see
+    but do not teach."""
+    access = await courses.get_managed_course_or_raise(
+        session, principal=principal, course_id=course_id, rule=courses.CoursePolicy.read_figures
     )
+    course = access.course
     window = resolve_window(query, default=COURSE_WINDOW, today=utcnow().date())
     return await cached(
         cache,

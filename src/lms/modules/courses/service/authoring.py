@@ -20,10 +20,12 @@ from lms.modules.courses.models import Course
 from lms.modules.courses.schemas import CourseCreate, CourseSummary, CourseUpdate
 from lms.modules.courses.service.catalogue import invalidate_after_commit
 from lms.modules.courses.service.lookups import (
+    access_to,
     load_course_or_raise,
     load_managed_course_or_raise,
     summary_of,
 )
+from lms.modules.courses.service.policy import CoursePolicy, authorize
 from lms.modules.courses.slugs import first_free, slugify
 
 
@@ -155,8 +157,14 @@ async def update_course(
     course_id: uuid.UUID,
     data: CourseUpdate,
 ) -> Course:
-    """Change a course (owner or admin). The slug follows the title only when asked."""
+    """Change a course (its owner, co-instructors, admins; the price and currency only
+    the owner and admins). The slug follows the title only when asked."""
     course = await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    if {"price", "currency"} & data.model_fields_set:
+        authorize(
+            CoursePolicy.own(await access_to(session, principal, course)),
+            "Only the course's owner or an admin changes its price.",
+        )
     changes = data.model_dump(exclude_unset=True, exclude={"regenerate_slug", "is_published"})
     for field, value in changes.items():
         setattr(course, field, value)
@@ -208,8 +216,11 @@ async def delete_course(
     session: AsyncSession, *, cache: Cache, principal: Principal, course_id: uuid.UUID
 ) -> None:
     """Delete a course and its lessons; refused (409) while students are enrolled or
-    have paid for it (the modules that keep those refuse ``CourseDeleting``)."""
-    course = await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
+    have paid for it (the modules that keep those refuse ``CourseDeleting``). The owner
+    and admins only."""
+    course = await load_managed_course_or_raise(
+        session, principal=principal, course_id=course_id, rule=CoursePolicy.own
+    )
     await repository.lock_course(session, course.id)
     await events.publish(session, CourseDeleting(course_id=course.id))
     await repository.delete_course(session, course.id)

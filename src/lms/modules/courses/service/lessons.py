@@ -36,13 +36,14 @@ from lms.modules.courses.service.catalogue import invalidate_after_commit
 from lms.modules.courses.service.lookups import (
     CourseNotFound,
     LessonNotFound,
+    access_to,
     has_full_content_access,
     lesson_summary_of,
     load_lesson_or_raise,
     load_managed_course_or_raise,
     load_visible_course_or_raise,
-    require_instructor_or_admin,
 )
+from lms.modules.courses.service.policy import CoursePolicy, authorize
 from lms.modules.courses.slugs import first_free, slugify
 
 
@@ -85,7 +86,7 @@ async def get_lesson_view(
         raise LessonNotFound()
     # The rules of can_view and has_full_content_access, with the enrollment read in
     # the same statement.
-    full_access = bool(row.enrolled) or (
+    full_access = bool(row.enrolled or row.on_team) or (
         principal is not None and (principal.is_admin or principal.id == row.course_instructor_id)
     )
     if not (row.course_is_published or full_access):
@@ -103,7 +104,7 @@ async def _managed_lesson(
         )
     except CourseNotFound as exc:
         raise LessonNotFound() from exc
-    require_instructor_or_admin(principal, course.instructor_id)
+    authorize(CoursePolicy.edit(await access_to(session, principal, course)))
     return lesson, course
 
 

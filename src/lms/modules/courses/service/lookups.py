@@ -11,16 +11,23 @@ statements: a read model is built from the object already loaded.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
-from lms.core.errors import Forbidden, NotFound
+from lms.core.errors import NotFound
 from lms.modules.courses import repository
 from lms.modules.courses.models import Course, Lesson
-from lms.modules.courses.schemas import CourseLabel, CourseRead, CourseSummary, LessonSummary
+from lms.modules.courses.schemas import (
+    CourseAccess,
+    CourseLabel,
+    CourseRead,
+    CourseSummary,
+    LessonSummary,
+)
 from lms.modules.courses.service.access import access_statement
+from lms.modules.courses.service.policy import CoursePolicy, authorize, course_access
 
 
 class CourseNotFound(NotFound):
@@ -58,30 +65,17 @@ def lesson_summary_of(lesson: Lesson) -> LessonSummary:
     )
 
 
-# Who manages a course: one rule, for mapped objects and read models alike.
+# Who may do what: CoursePolicy on the caller's CourseAccess (lms.modules.courses.service.policy)
+
+Rule = Callable[[CourseAccess], bool]
 
 
-def manages(principal: Principal | None, instructor_id: uuid.UUID) -> bool:
-    """Is the caller the instructor ``instructor_id``, or an admin?"""
-    return principal is not None and (principal.is_admin or principal.id == instructor_id)
-
-
-def require_instructor_or_admin(principal: Principal | None, instructor_id: uuid.UUID) -> None:
-    """403 unless the caller is the instructor ``instructor_id`` or an admin."""
-    if not manages(principal, instructor_id):
-        raise Forbidden(
-            "Only the course's instructor or an admin may do this.", code="not_course_manager"
-        )
-
-
-def is_course_owner_or_admin(principal: Principal | None, course: CourseSummary) -> bool:
-    """Does the caller manage the course (its instructor, or an admin)?"""
-    return manages(principal, course.instructor_id)
-
-
-def require_course_manager(principal: Principal | None, course: CourseSummary) -> None:
-    """Only the owning instructor or an admin changes a course or its lessons (403)."""
-    require_instructor_or_admin(principal, course.instructor_id)
+async def access_to(
+    session: AsyncSession, principal: Principal | None, course: Course | CourseSummary
+) -> CourseAccess:
+    """What the caller is to the course (a mapped course or a read model)."""
+    summary = course if isinstance(course, CourseSummary) else summary_of(course)
+    return await course_access(session, principal, summary)
 
 
 # Mapped objects, for this module's use cases
@@ -121,9 +115,22 @@ async def can_view(
         return True
     if principal is None:
         return False
-    if manages(principal, course.instructor_id):
+    summary = course if isinstance(course, Course) else _summary_of_read(course)
+    if CoursePolicy.is_staff(await access_to(session, principal, summary)):
         return True
     return await is_enrolled(session, user_id=principal.id, course_id=course.id)
+
+
+def _summary_of_read(course: CourseRead) -> CourseSummary:
+    return CourseSummary(
+        id=course.id,
+        title=course.title,
+        slug=course.slug,
+        instructor_id=course.instructor_id,
+        is_published=course.is_published,
+        price=course.price,
+        currency=course.currency,
+    )
 
 
 async def load_visible_course_or_raise(
@@ -137,12 +144,16 @@ async def load_visible_course_or_raise(
 
 
 async def load_managed_course_or_raise(
-    session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    course_id: uuid.UUID,
+    rule: Rule = CoursePolicy.edit,
 ) -> Course:
-    """The course for its instructor or an admin: 404 if the caller cannot even see it,
-    403 if they see it but may not manage it."""
+    """The course if ``rule`` lets the caller act on it (by default: edit it): 404 if
+    the caller cannot even see it, 403 if they see it but the rule says no."""
     course = await load_visible_course_or_raise(session, principal=principal, course_id=course_id)
-    require_instructor_or_admin(principal, course.instructor_id)
+    authorize(rule(await access_to(session, principal, course)))
     return course
 
 
@@ -152,7 +163,7 @@ async def has_full_content_access(
     """May the caller see the material of every lesson (owner, admin, enrolled)?"""
     if principal is None:
         return False
-    if manages(principal, course.instructor_id):
+    if CoursePolicy.is_staff(await access_to(session, principal, course)):
         return True
     return await is_enrolled(session, user_id=principal.id, course_id=course.id)
 
@@ -175,13 +186,27 @@ async def get_visible_course_or_raise(
 
 
 async def get_managed_course_or_raise(
-    session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
-) -> CourseSummary:
-    """The course for its instructor or an admin: 404 if the caller cannot even see it,
-    403 if they see it but may not manage it."""
-    return summary_of(
-        await load_managed_course_or_raise(session, principal=principal, course_id=course_id)
-    )
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    course_id: uuid.UUID,
+    rule: Rule = CoursePolicy.edit,
+) -> CourseAccess:
+    """The caller's access to the course if ``rule`` lets them act on it (by default:
+    edit it): 404 if the caller cannot even see it, 403 if they see it but the rule says
+    no."""
+    course = await load_visible_course_or_raise(session, principal=principal, course_id=course_id)
+    access = await access_to(session, principal, course)
+    authorize(rule(access))
+    return access
+
+
+async def get_course_by_slug_or_raise(session: AsyncSession, slug: str) -> CourseSummary:
+    """The course with this slug, whatever its state; 404 if there is none."""
+    course = await repository.get_course_by_slug(session, slug)
+    if course is None:
+        raise CourseNotFound("No course with this slug.")
+    return summary_of(course)
 
 
 async def get_courses(

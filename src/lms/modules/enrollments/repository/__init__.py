@@ -18,12 +18,18 @@ from lms.modules.enrollments.repository.course_changes import (
     lock_enrollments_of_course,
     recount_course,
 )
-from lms.modules.enrollments.repository.enrolling import add_progress_rows, change_status
+from lms.modules.enrollments.repository.enrolling import (
+    add_progress_rows,
+    change_status,
+    set_cohort,
+    set_status,
+)
 from lms.modules.enrollments.repository.lookups import (
     access_condition,
     accessible_enrollment_id,
     get,
     get_for,
+    in_cohorts_condition,
 )
 from lms.modules.enrollments.repository.periodic_emails import (
     inactive_enrollments,
@@ -62,6 +68,7 @@ __all__ = [
     "finish_completed",
     "get",
     "get_for",
+    "in_cohorts_condition",
     "inactive_enrollments",
     "labelled_page_for_student",
     "lock_enrollments_of_course",
@@ -73,6 +80,8 @@ __all__ = [
     "record_progress",
     "recount_course",
     "set_certificate_issued",
+    "set_cohort",
     "set_review",
+    "set_status",
     "weekly_activity",
 ]

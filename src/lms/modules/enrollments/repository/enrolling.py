@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import and_, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.enrollments.models import Enrollment, LessonProgress
@@ -57,3 +58,48 @@ async def change_status(
         .execution_options(synchronize_session="fetch")
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+_UNSET: Any = object()
+
+
+async def set_cohort(
+    session: AsyncSession,
+    enrollment_id: uuid.UUID,
+    cohort_id: uuid.UUID | None,
+    *,
+    expected: uuid.UUID | None = _UNSET,
+    enrolled_by_id: uuid.UUID | None = None,
+) -> Enrollment | None:
+    """Put the enrollment in ``cohort_id`` (and record who enrolled it); when
+    ``expected`` is given, only if it is still in that cohort. Returns it as updated,
+    or None when it is not there (or moved meanwhile)."""
+    condition = Enrollment.id == enrollment_id
+    if expected is not _UNSET:
+        condition = and_(condition, Enrollment.cohort_id.is_not_distinct_from(expected))
+    values: dict[str, Any] = {"cohort_id": cohort_id}
+    if enrolled_by_id is not None:
+        values["enrolled_by_id"] = enrolled_by_id
+    updated: Enrollment | None = await session.scalar(
+        update(Enrollment)
+        .where(condition)
+        .values(**values)
+        .returning(Enrollment)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return updated
+
+
+async def set_status(
+    session: AsyncSession, enrollment_id: uuid.UUID, *, from_status: str, to_status: str
+) -> Enrollment | None:
+    """Move the enrollment from one status to another in one statement; returns it as
+    updated, or None when it was not in ``from_status``."""
+    updated: Enrollment | None = await session.scalar(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment_id, Enrollment.status == from_status)
+        .values(status=to_status)
+        .returning(Enrollment)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return updated

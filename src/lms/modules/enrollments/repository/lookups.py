@@ -41,6 +41,17 @@ def access_condition(student_id: Any, course_id: Any) -> ColumnElement[bool]:
     )
 
 
+def in_cohorts_condition(
+    student_id: Any, course_id: uuid.UUID, cohort_ids: list[uuid.UUID]
+) -> ColumnElement[bool]:
+    """True when the student's enrollment in the course is in one of the cohorts."""
+    return exists().where(
+        ENROLLMENTS.c.student_id == student_id,
+        ENROLLMENTS.c.course_id == course_id,
+        ENROLLMENTS.c.cohort_id.in_(cohort_ids),
+    )
+
+
 def accessible_enrollment_id(student_id: Any, course_id: Any) -> ScalarSelect[uuid.UUID]:
     """The id of the student's enrollment in the course if it gives access, else NULL."""
     return (

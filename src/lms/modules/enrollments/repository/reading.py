@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.pagination import paginate
 from lms.core.session import Executor
 from lms.modules import courses
 from lms.modules.enrollments.models import Enrollment, LessonProgress
@@ -121,8 +122,25 @@ async def labelled_page_for_student(
 
 
 async def page_for_course(
-    session: AsyncSession, course_id: uuid.UUID, *, status: str | None, offset: int, limit: int
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    *,
+    status: str | None,
+    offset: int,
+    limit: int,
+    cohort_ids: Collection[uuid.UUID] | None = None,
 ) -> tuple[list[Enrollment], int]:
+    """A page of the course's enrollments, newest first (of ``cohort_ids`` only, when
+    given)."""
+    if cohort_ids is not None:
+        statement = (
+            select(Enrollment)
+            .where(Enrollment.course_id == course_id, Enrollment.cohort_id.in_(list(cohort_ids)))
+            .order_by(Enrollment.enrolled_at.desc(), Enrollment.id)
+        )
+        if status:
+            statement = statement.where(Enrollment.status == status)
+        return await paginate(session, statement, offset=offset, limit=limit)
     rows, total = await _page_rows(
         session, "course_id", course_id, status=status, offset=offset, limit=limit
     )

@@ -31,6 +31,8 @@ from lms.modules.enrollments.service.lookups import (
     get_enrollment_for,
     get_enrollment_or_raise,
     has_access,
+    student_in_cohorts,
+    teaches_student,
 )
 from lms.modules.enrollments.service.periodic_emails import COURSE_REMINDER_JOB, WEEKLY_PROGRESS_JOB
 from lms.modules.enrollments.service.progress import (
@@ -55,6 +57,14 @@ from lms.modules.enrollments.service.reading import (
     list_my_enrollments,
 )
 from lms.modules.enrollments.service.reviews import course_stats, review_enrollment
+from lms.modules.enrollments.service.staff import (
+    change_by_staff,
+    drop_by_staff,
+    enroll_by_staff,
+    enroll_from_roster,
+    enroll_person,
+    reactivate_by_staff,
+)
 
 __all__ = [
     "COURSE_REMINDER_JOB",
@@ -66,15 +76,20 @@ __all__ = [
     "PaymentRequired",
     "accessible_enrollment_id",
     "add_lesson_to_enrollments",
+    "change_by_staff",
     "complete_lesson",
     "complete_lesson_after_assignment",
     "complete_lesson_after_quiz",
     "complete_lesson_for",
     "course_stats",
     "drop_after_refund",
+    "drop_by_staff",
     "drop_enrollment",
     "enroll",
     "enroll_after_payment",
+    "enroll_by_staff",
+    "enroll_from_roster",
+    "enroll_person",
     "enroll_student",
     "enrollment_read",
     "get_enrollment_detail",
@@ -85,11 +100,14 @@ __all__ = [
     "list_course_enrollments",
     "list_my_enrollments",
     "mark_certificate_issued",
+    "reactivate_by_staff",
     "reactivate_enrollment",
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
     "review_enrollment",
+    "student_in_cohorts",
     "students_have_access",
     "students_read_course_materials",
+    "teaches_student",
     "update_progress",
 ]

@@ -112,6 +112,10 @@ async def enroll(
     402 for a paid one without paid access, 409 when already enrolled."""
     if await repository.get_for(session, student_id=principal.id, course_id=course_id):
         raise AlreadyEnrolled()
+    if await courses.is_on_team(session, course_id=course_id, user_id=principal.id):
+        raise Conflict(
+            "A member of the course's team cannot be its student.", code="staff_of_course"
+        )
     return await _enroll(
         session,
         settings=settings,

@@ -9,6 +9,7 @@ same statements).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, ColumnExpressionArgument, ScalarSelect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +41,7 @@ def summary_of(enrollment: Enrollment) -> EnrollmentSummary:
         enrolled_at=enrollment.enrolled_at,
         completed_at=enrollment.completed_at,
         certificate_issued_at=enrollment.certificate_issued_at,
+        cohort_id=enrollment.cohort_id,
     )
 
 
@@ -49,6 +51,28 @@ async def get_enrollment_for(
     """The student's enrollment in the course, whatever its status, or None."""
     enrollment = await repository.get_for(session, student_id=student_id, course_id=course_id)
     return summary_of(enrollment) if enrollment is not None else None
+
+
+async def teaches_student(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    course: courses.CourseSummary,
+    student_id: uuid.UUID,
+) -> bool:
+    """Does the caller teach this student of the course (``CoursePolicy.teach``: an
+    editor of the course, an admin, or an assistant of the student's cohort)? The rule
+    for reading and grading a student's work."""
+    access = await courses.course_access(session, principal, course)
+    if courses.CoursePolicy.edit(access):
+        return True
+    if access.role != "assistant":
+        return False
+    cohort_id = None
+    if access.cohort_ids:
+        enrollment = await repository.get_for(session, student_id=student_id, course_id=course.id)
+        cohort_id = enrollment.cohort_id if enrollment is not None else None
+    return courses.CoursePolicy.teach(access, cohort_id)
 
 
 async def get_enrollment_or_raise(
@@ -66,6 +90,18 @@ def has_access(
     (an ``EXISTS``: active or completed). The arguments are columns of the enclosing
     statement or bound parameters."""
     return repository.access_condition(student_id, course_id)
+
+
+def student_in_cohorts(
+    student_id: ColumnExpressionArgument[uuid.UUID],
+    *,
+    course_id: uuid.UUID,
+    cohort_ids: Collection[uuid.UUID],
+) -> ColumnElement[bool]:
+    """True when the student's enrollment in the course is in one of ``cohort_ids`` (an
+    ``EXISTS`` on a column of the enclosing statement): what an assistant of those
+    cohorts sees of a course's students."""
+    return repository.in_cohorts_condition(student_id, course_id, list(cohort_ids))
 
 
 def accessible_enrollment_id(
@@ -88,13 +124,15 @@ async def load_enrollment_or_raise(session: AsyncSession, enrollment_id: uuid.UU
 async def visible_enrollment(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
 ) -> Enrollment:
-    """The enrollment for its student, the course's instructor or an admin; 404 for
-    anyone else, so ids of other students' enrollments reveal nothing."""
+    """The enrollment for its student, the course's team who teach the student
+    (``CoursePolicy.teach``) or an admin; 404 for anyone else, so ids of other students'
+    enrollments reveal nothing."""
     enrollment = await load_enrollment_or_raise(session, enrollment_id)
     if enrollment.student_id == principal.id or principal.is_admin:
         return enrollment
     course = await courses.get_course_or_raise(session, enrollment.course_id)
-    if courses.is_course_owner_or_admin(principal, course):
+    access = await courses.course_access(session, principal, course)
+    if courses.CoursePolicy.teach(access, enrollment.cohort_id):
         return enrollment
     raise EnrollmentNotFound()
 

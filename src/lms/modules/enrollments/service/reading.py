@@ -90,12 +90,19 @@ async def list_course_enrollments(
     status: str | None,
     page: PageParams,
 ) -> Page[CourseEnrollmentRead]:
-    """A course's enrollments with the students' names and emails (owner or admin)."""
-    course = await courses.get_managed_course_or_raise(
-        session, principal=principal, course_id=course_id
+    """A course's enrollments with the students' names and emails (its team and
+    admins; an assistant of some cohorts sees their students only)."""
+    access = await courses.get_managed_course_or_raise(
+        session, principal=principal, course_id=course_id, rule=courses.CoursePolicy.read_roster
     )
+    course = access.course
     rows, total = await repository.page_for_course(
-        session, course.id, status=status, offset=page.offset, limit=page.page_size
+        session,
+        course.id,
+        status=status,
+        cohort_ids=access.cohort_ids or None,
+        offset=page.offset,
+        limit=page.page_size,
     )
     students = await users.get_user_summaries(session, [row.student_id for row in rows])
     items = []

@@ -39,10 +39,11 @@ async def course_stats(
     session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
 ) -> CourseEnrollmentStats:
     """Counts by status, average progress and rating, completion rate (owner or admin),
-    computed in SQL."""
-    course = await courses.get_managed_course_or_raise(
-        session, principal=principal, course_id=course_id
+    computed in SQL. For the course's team (``CoursePolicy.read_figures``) and admins."""
+    access = await courses.get_managed_course_or_raise(
+        session, principal=principal, course_id=course_id, rule=courses.CoursePolicy.read_figures
     )
+    course = access.course
     row = await repository.course_stats(
         session, course.id, active_since=utcnow() - timedelta(days=ACTIVE_STUDENT_DAYS)
     )

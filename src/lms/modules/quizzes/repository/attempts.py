@@ -249,8 +249,13 @@ async def page_attempts(
     status: str | None = None,
     offset: int,
     limit: int,
+    among: Callable[[ColumnElement[uuid.UUID]], ColumnElement[bool]] | None = None,
 ) -> tuple[list[AttemptRecord], int]:
+    """A page of the quiz's attempts, newest first; ``among`` narrows the students (a
+    condition on the attempt's ``student_id``)."""
     stmt = select(*_COLUMNS).where(_ATTEMPTS.c.quiz_id == quiz_id)
+    if among is not None:
+        stmt = stmt.where(among(_ATTEMPTS.c.student_id))
     if student_id is not None:
         stmt = stmt.where(_ATTEMPTS.c.student_id == student_id)
     if status is not None:

@@ -20,12 +20,22 @@ from lms.modules.quizzes.service.errors import NotEnrolled, QuizNotFound
 class QuizContext:
     quiz: Quiz
     course: courses.CourseSummary
-    is_manager: bool
+    access: courses.CourseAccess
+
+    @property
+    def is_manager(self) -> bool:
+        """Does the caller edit the course's quizzes (``CoursePolicy.edit``)?"""
+        return courses.CoursePolicy.edit(self.access)
 
 
-def can_manage(principal: Principal | None, course: courses.CourseSummary) -> bool:
-    """Whether the caller teaches the course (or is an admin)."""
-    return principal is not None and courses.is_course_owner_or_admin(principal, course)
+async def can_manage(
+    session: AsyncSession, principal: Principal | None, course: courses.CourseSummary
+) -> bool:
+    """Whether the caller edits the course's quizzes (its owner, a co-instructor, an
+    admin: ``CoursePolicy.edit``)."""
+    if principal is None:
+        return False
+    return courses.CoursePolicy.edit(await courses.course_access(session, principal, course))
 
 
 async def get_quiz_or_raise(session: AsyncSession, quiz_id: uuid.UUID) -> Quiz:
@@ -54,10 +64,12 @@ async def visible_quiz(
         )
     except NotFound as exc:
         raise QuizNotFound() from exc
-    manager = can_manage(principal, course)
-    if not manager and not quiz.is_published:
+    context = QuizContext(
+        quiz=quiz, course=course, access=await courses.course_access(session, principal, course)
+    )
+    if not quiz.is_published and not courses.CoursePolicy.is_staff(context.access):
         raise QuizNotFound()
-    return QuizContext(quiz=quiz, course=course, is_manager=manager)
+    return context
 
 
 async def managed_quiz(
@@ -66,23 +78,23 @@ async def managed_quiz(
     principal: Principal,
     quiz_id: uuid.UUID,
     course_id: uuid.UUID | None = None,
+    rule: courses.Rule = courses.CoursePolicy.edit,
 ) -> QuizContext:
-    """The quiz if the caller manages its course: 404 if they cannot see it, 403 if they
-    see it without managing it."""
+    """The quiz if ``rule`` (by default: editing the course) lets the caller act on it:
+    404 if they cannot see it, 403 if they see it but the rule says no."""
     context = await visible_quiz(session, principal=principal, quiz_id=quiz_id, course_id=course_id)
-    courses.require_course_manager(principal, context.course)
+    courses.authorize(rule(context.access))
     return context
 
 
 async def managed_course(
     session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
 ) -> courses.CourseSummary:
-    """The course if the caller manages it (404 / 403 as for ``managed_quiz``)."""
-    course = await courses.get_visible_course_or_raise(
+    """The course if the caller edits it (404 / 403 as for ``managed_quiz``)."""
+    access = await courses.get_managed_course_or_raise(
         session, principal=principal, course_id=course_id
     )
-    courses.require_course_manager(principal, course)
-    return course
+    return access.course
 
 
 async def enrollment_for_taking(

@@ -97,7 +97,7 @@ async def list_quizzes(
             course_ids=[course.id],
             lesson_id=lesson_id,
             quiz_type=quiz_type,
-            published_only=not access.can_manage(principal, course),
+            published_only=not await access.can_manage(session, principal, course),
         )
     elif principal is not None and principal.is_admin:
         stmt = repository.quizzes_where(lesson_id=lesson_id, quiz_type=quiz_type)
@@ -108,7 +108,9 @@ async def list_quizzes(
         stmt = repository.quizzes_where(
             lesson_id=lesson_id,
             quiz_type=quiz_type,
-            managed_course_ids=[cid for cid, c in found.items() if access.can_manage(principal, c)],
+            managed_course_ids=[
+                cid for cid, c in found.items() if await access.can_manage(session, principal, c)
+            ],
             published_course_ids=[cid for cid, c in found.items() if c.is_published],
         )
     return await repository.page_quizzes(session, stmt, offset=offset, limit=limit)

@@ -4,6 +4,7 @@ still open past its deadline."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import replace
 
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.core.errors import RuleViolation
-from lms.modules import courses
+from lms.modules import courses, enrollments
 from lms.modules.quizzes import grading, repository, service
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord
@@ -39,7 +40,9 @@ async def get_attempt(
     manager = False
     if attempt.student_id != principal.id:
         course = await courses.get_course_or_raise(session, quiz.course_id)
-        if not access.can_manage(principal, course):
+        if not await enrollments.teaches_student(
+            session, principal=principal, course=course, student_id=attempt.student_id
+        ):
             raise AttemptNotFound()
         manager = True
     questions = await questions_by_id(session, quiz.id)
@@ -100,10 +103,24 @@ async def list_quiz_attempts(
     offset: int,
     limit: int,
 ) -> tuple[list[AttemptView], int]:
-    """Every attempt at a quiz (the course's managers), filtered by status or student."""
-    context = await access.managed_quiz(session, principal=principal, quiz_id=quiz_id)
+    """Every attempt at a quiz (the course's team; an assistant of some cohorts sees
+    their students' only), filtered by status or student."""
+    context = await access.managed_quiz(
+        session, principal=principal, quiz_id=quiz_id, rule=courses.CoursePolicy.read_roster
+    )
+    cohorts = context.access.cohort_ids if context.access.role == "assistant" else None
     attempts, total = await repository.page_attempts(
-        session, quiz_id=quiz_id, student_id=student_id, status=status, offset=offset, limit=limit
+        session,
+        quiz_id=quiz_id,
+        student_id=student_id,
+        status=status,
+        offset=offset,
+        limit=limit,
+        among=functools.partial(
+            enrollments.student_in_cohorts, course_id=context.course.id, cohort_ids=cohorts
+        )
+        if cohorts
+        else None,
     )
     views = await _views(
         session, settings=settings, quiz=context.quiz, attempts=attempts, manager=True
@@ -123,10 +140,16 @@ async def grade_attempt(
     """Give points and feedback by hand (essays, short answers without accepted answers,
     or to override an automatic mark). When every question has points the attempt is
     ``graded``; a passed graded quiz then completes its lesson."""
-    context = await access.managed_quiz(session, principal=principal, quiz_id=quiz_id)
+    context = await access.managed_quiz(
+        session, principal=principal, quiz_id=quiz_id, rule=courses.CoursePolicy.read_roster
+    )
     quiz = context.quiz
     attempt = await repository.get_attempt_for_update(session, attempt_id)
     if attempt is None or attempt.quiz_id != quiz_id:
+        raise AttemptNotFound()
+    if not await enrollments.teaches_student(
+        session, principal=principal, course=context.course, student_id=attempt.student_id
+    ):
         raise AttemptNotFound()
     questions = await questions_by_id(session, quiz_id)
     at = service.now()

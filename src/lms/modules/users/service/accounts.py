@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +75,7 @@ def summary_of(user: User) -> UserSummary:
         full_name=user.full_name,
         role=user.role,
         is_active=user.is_active,
+        invited=user.password_hash is None,
     )
 
 
@@ -176,6 +178,64 @@ async def create_user(
         ),
     )
     return account_of(session, user)
+
+
+async def find_by_external_id(session: AsyncSession, external_id: str) -> UserSummary | None:
+    """The account with this id in the school's information system, or None."""
+    user = await session.scalar(select(User).where(User.external_id == external_id))
+    return summary_of(user) if user is not None else None
+
+
+async def update_imported_profile(
+    session: AsyncSession, *, user_id: uuid.UUID, full_name: str | None, external_id: str | None
+) -> bool:
+    """Set the name and the external id an import gives (empty values leave the field
+    alone); True when something changed."""
+    user = await get_user_or_raise(session, user_id)
+    changed = False
+    if full_name and user.full_name != full_name:
+        user.full_name = full_name
+        changed = True
+    if external_id and user.external_id != external_id:
+        user.external_id = external_id
+        changed = True
+    if changed:
+        await session.flush()
+    return changed
+
+
+async def invite_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    full_name: str,
+    role: str = "student",
+    external_id: str | None = None,
+) -> tuple[UserSummary, bool]:
+    """The account using ``email`` (compared without case), or a new invited one: active,
+    without a password until its owner sets one through an invitation link. The flag
+    says whether the account was created now."""
+    existing = await repository.get_by_email(session, email)
+    if existing is not None:
+        return summary_of(existing), False
+    user = User(
+        email=email.lower(),
+        password_hash=None,
+        full_name=full_name,
+        role=role,
+        is_active=True,
+        external_id=external_id,
+    )
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:  # invited by another request at the same moment
+        raced = await repository.get_by_email(session, email)
+        if raced is None:
+            raise
+        return summary_of(raced), False
+    return summary_of(user), True
 
 
 async def admin_create_user(

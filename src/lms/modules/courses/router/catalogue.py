@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from lms.core.conditional import require_current
 from lms.core.deps import (
     CacheDep,
+    CurrentPrincipal,
     OptionalPrincipal,
     ReadConnectionDep,
     SessionDep,
@@ -58,7 +59,8 @@ async def _filters(
         Query(description="false: the drafts you may see (yours; every draft for admins)"),
     ] = None,
     mine: Annotated[
-        bool, Query(description="Only your own courses, drafts included (needs sign-in)")
+        bool,
+        Query(description="Only the courses you own or teach, drafts included (needs sign-in)"),
     ] = False,
 ) -> CourseFilters:
     return CourseFilters(
@@ -183,11 +185,12 @@ async def update_course(
     data: CourseUpdate,
     session: SessionDep,
     cache: CacheDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
 ) -> CourseRead:
-    """Change a course (its instructor or an admin). The slug stays unless
-    `regenerate_slug` is true; `is_published` publishes or unpublishes. With `If-Match`
-    (the course's `ETag`) a change made since you read it is 412 `precondition_failed`."""
+    """Change a course (its owner, co-instructors or an admin; the price and currency
+    only the owner and admins). The slug stays unless `regenerate_slug` is true;
+    `is_published` publishes or unpublishes. With `If-Match` (the course's `ETag`) a
+    change made since you read it is 412 `precondition_failed`."""
     await _require_current_course(request, session, cache, principal, course_id)
     course = await service.update_course(
         session, cache=cache, principal=principal, course_id=course_id, data=data
@@ -201,17 +204,17 @@ async def delete_course(
     course_id: uuid.UUID,
     session: SessionDep,
     cache: CacheDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
 ) -> None:
-    """Delete a course and its lessons. Refused with 409 while students are enrolled:
-    unpublish it instead. Honours `If-Match` like `PATCH`."""
+    """Delete a course and its lessons (its owner or an admin). Refused with 409 while
+    students are enrolled: unpublish it instead. Honours `If-Match` like `PATCH`."""
     await _require_current_course(request, session, cache, principal, course_id)
     await service.delete_course(session, cache=cache, principal=principal, course_id=course_id)
 
 
 @courses_router.post("/{course_id}/publish", response_model=CourseRead)
 async def publish_course(
-    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> CourseRead:
     """Draft → published. Needs at least one lesson (422 otherwise)."""
     course = await service.publish_course(
@@ -222,7 +225,7 @@ async def publish_course(
 
 @courses_router.post("/{course_id}/unpublish", response_model=CourseRead)
 async def unpublish_course(
-    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    course_id: uuid.UUID, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> CourseRead:
     """Published → draft. Enrolled students keep their enrollment and access."""
     course = await service.unpublish_course(
@@ -259,9 +262,9 @@ async def create_lesson(
     data: LessonCreate,
     session: SessionDep,
     cache: CacheDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
 ) -> LessonRead:
-    """Add a lesson (the course's instructor or an admin). `content_type` is accepted for
+    """Add a lesson (the course's owner, co-instructors or an admin). `content_type` is accepted for
     `lesson_type`; without `order_index` it goes last; `parent_lesson_id` nests it under
     another lesson of the same course."""
     lesson = await service.create_lesson(
@@ -273,7 +276,7 @@ async def create_lesson(
 # Declared before /lessons/{lesson_id}, which would otherwise take "reorder" for an id.
 @lessons_router.patch("/reorder", response_model=list[LessonRead])
 async def reorder_lessons(
-    data: LessonReorder, session: SessionDep, cache: CacheDep, principal: StaffPrincipal
+    data: LessonReorder, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> list[LessonRead]:
     """Set the order of a course's lessons at once: `lesson_ids` lists every lesson of the
     course in the new order. Returns the lessons in that order."""
@@ -303,10 +306,10 @@ async def update_lesson(
     data: LessonUpdate,
     session: SessionDep,
     cache: CacheDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
 ) -> LessonRead:
-    """Change a lesson (the course's instructor or an admin). With `If-Match` (the
-    lesson's `ETag`) a change made since you read it is 412 `precondition_failed`."""
+    """Change a lesson (the course's owner, co-instructors or an admin). With `If-Match`
+    (the lesson's `ETag`) a change made since you read it is 412 `precondition_failed`."""
     await _require_current_lesson(request, session, principal, lesson_id)
     lesson = await service.update_lesson(
         session, cache=cache, principal=principal, lesson_id=lesson_id, data=data
@@ -320,14 +323,9 @@ async def delete_lesson(
     lesson_id: uuid.UUID,
     session: SessionDep,
     cache: CacheDep,
-    principal: StaffPrincipal,
+    principal: CurrentPrincipal,
 ) -> None:
-    """Delete a lesson (the course's instructor or an admin). Enrolled students' counters
-    and percentages are recomputed. Honours `If-Match` like `PATCH`."""
+    """Delete a lesson (the course's owner, co-instructors or an admin). Enrolled
+    students' counters and percentages are recomputed. Honours `If-Match` like `PATCH`."""
     await _require_current_lesson(request, session, principal, lesson_id)
     await service.delete_lesson(session, cache=cache, principal=principal, lesson_id=lesson_id)
-
-
-# Included by the application one by one: each level of router nesting is matched again
-# on every request.
-routers = [courses_router, lessons_router]
