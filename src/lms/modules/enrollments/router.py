@@ -179,6 +179,8 @@ course_router = APIRouter(
     status_code=status.HTTP_201_CREATED,
     responses={200: {"description": "Already enrolled: the enrollment as it is"}},
 )
+@creates("/enrollments/{id}")
+@idempotent
 async def enroll_by_staff(
     course_id: uuid.UUID,
     data: StaffEnrollmentCreate,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
+from lms.core.conditional import require_current
 from lms.core.deps import CurrentPrincipal, SessionDep
 from lms.core.errors import problem_responses
-from lms.core.routing import TransactionalRoute
+from lms.core.routing import TransactionalRoute, creates
 from lms.modules.courses import service
 from lms.modules.courses.schemas import (
     CohortCreate,
@@ -38,6 +39,7 @@ async def list_staff(
 
 
 @team_router.post("/staff", response_model=StaffRead, status_code=status.HTTP_201_CREATED)
+@creates("/courses/{course_id}/staff")
 async def add_staff(
     course_id: uuid.UUID, data: StaffCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> StaffRead:
@@ -95,6 +97,7 @@ async def list_cohorts(
 
 
 @team_router.post("/cohorts", response_model=CohortRead, status_code=status.HTTP_201_CREATED)
+@creates("/courses/{course_id}/cohorts/{id}")
 async def create_cohort(
     course_id: uuid.UUID, data: CohortCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> CohortRead:
@@ -118,15 +121,37 @@ async def get_cohort(
     return CohortRead.model_validate(cohort)
 
 
+async def _require_current_cohort(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    course_id: uuid.UUID,
+    cohort_id: uuid.UUID,
+) -> None:
+    """412 unless ``If-Match`` names the cohort as its GET shows it to the caller."""
+
+    async def current() -> CohortRead:
+        cohort = await service.get_cohort(
+            session, principal=principal, course_id=course_id, cohort_id=cohort_id
+        )
+        return CohortRead.model_validate(cohort)
+
+    await require_current(request, current)
+
+
 @team_router.patch("/cohorts/{cohort_id}", response_model=CohortRead)
 async def update_cohort(
+    request: Request,
     course_id: uuid.UUID,
     cohort_id: uuid.UUID,
     data: CohortUpdate,
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> CohortRead:
-    """Rename a cohort or change its dates or capacity (not below its students: 409)."""
+    """Rename a cohort or change its dates or capacity (not below its students: 409).
+    With `If-Match` (the cohort's `ETag`) a change made since you read it is 412
+    `precondition_failed`."""
+    await _require_current_cohort(request, session, principal, course_id, cohort_id)
     cohort = await service.update_cohort(
         session, principal=principal, course_id=course_id, cohort_id=cohort_id, data=data
     )
@@ -135,9 +160,15 @@ async def update_cohort(
 
 @team_router.delete("/cohorts/{cohort_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_cohort(
-    course_id: uuid.UUID, cohort_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal
+    request: Request,
+    course_id: uuid.UUID,
+    cohort_id: uuid.UUID,
+    session: SessionDep,
+    principal: CurrentPrincipal,
 ) -> None:
-    """Delete an empty cohort (409 `cohort_not_empty` while it has students)."""
+    """Delete an empty cohort (409 `cohort_not_empty` while it has students). Honours
+    `If-Match` like `PATCH`."""
+    await _require_current_cohort(request, session, principal, course_id, cohort_id)
     await service.delete_cohort(
         session, principal=principal, course_id=course_id, cohort_id=cohort_id
     )
