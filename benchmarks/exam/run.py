@@ -84,6 +84,21 @@ def pids_named(name: str) -> list[int]:
     return [pid for pid, command, _parent in _processes() if command == name]
 
 
+def postgres_cpu_ms() -> float:
+    """PostgreSQL's CPU so far: its live processes' own, plus what its backends that
+    have exited used (the postmaster's children's time)."""
+    processes = _processes()
+    live = [pid for pid, command, _parent in processes if command == "postgres"]
+    postmasters = [
+        pid for pid, command, parent in processes if command == "postgres" and parent not in live
+    ]
+    exited = 0.0
+    for pid in postmasters:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        exited += (int(fields[13]) + int(fields[14])) * TICK_MS  # cutime + cstime
+    return cpu_ms(live) + exited
+
+
 def children(pid: int) -> list[int]:
     return [child for child, _command, parent in _processes() if parent == pid]
 
@@ -200,9 +215,9 @@ def measure(build: str, src: Path, scenario: str, args: argparse.Namespace) -> d
         wait_for(args.port, server)
         time.sleep(2)
         api = children(server.pid)
-        postgres, redis_server = pids_named("postgres"), pids_named("redis-server")
+        redis_server = pids_named("redis-server")
         load_before = load_average()
-        cpu_before = [cpu_ms(api), cpu_ms(postgres), cpu_ms(redis_server)]
+        cpu_before = [cpu_ms(api), postgres_cpu_ms(), cpu_ms(redis_server)]
         plan = generator.Plan(
             arrivals=generator.uniform_arrivals(students, window),
             steps=steps,
@@ -220,8 +235,7 @@ def measure(build: str, src: Path, scenario: str, args: argparse.Namespace) -> d
                 answers=manifest["answers"],
             )
         )
-        postgres = pids_named("postgres")
-        cpu_after = [cpu_ms(api), cpu_ms(postgres), cpu_ms(redis_server)]
+        cpu_after = [cpu_ms(api), postgres_cpu_ms(), cpu_ms(redis_server)]
         used = [after - before for after, before in zip(cpu_after, cpu_before, strict=True)]
     finally:
         server.terminate()

@@ -140,4 +140,5 @@ async def test_every_event_type_comes_from_its_action_and_matches_its_schema(
     assert data("enrollment.dropped.v1")[0]["course_id"] == paid_course["id"]
     statuses = [d["status"] for d in data("subscription.updated.v1")]
     assert "active" in statuses
-    assert data("subscription.updated.v1")[-1]["cancel_at_period_end"] is True
+    # Deliveries are not ordered: the cancellation's event is one of them, not the last.
+    assert any(d["cancel_at_period_end"] is True for d in data("subscription.updated.v1"))
