@@ -233,6 +233,11 @@ class Bench:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.worker == "celery":  # the run's own queue, with any task left in it
+            import kombu
+
+            with kombu.Connection(BROKER_URL) as connection:
+                kombu.Queue(QUEUE, channel=connection.channel()).delete()
 
 
 async def commit_events(bench: Bench, count: int) -> None:
