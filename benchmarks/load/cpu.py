@@ -96,7 +96,7 @@ def api_environment(db: str, redis_db: str, secret: str) -> dict[str, str]:
         "LMS_DATABASE_URL": f"postgresql+asyncpg://postgres@127.0.0.1:5432/{db}",
         "LMS_REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
         "LMS_CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
-        "LMS_CELERY_QUEUE": "lms_bench_load",
+        "LMS_CELERY_QUEUE": os.environ.get("BENCH_QUEUE", "lms_bench_load"),
         "LMS_ENABLE_DOCS": "false",
         "LMS_EMAIL_BACKEND": "console",
         "LMS_AUTH_RATE_LIMIT_PER_MINUTE": "100000000",

@@ -1,15 +1,19 @@
 """Outbound webhook delivery benchmark (benchmarks/README.md, "Webhooks").
 
-    throughput: N events already in the outbox; one worker delivers them to a loopback
-                receiver; events/s between the first and the last receipt.
+    throughput: N events already in the outbox, each committed in its own transaction
+                (as N requests would) and dispatched as the API dispatches; one worker
+                delivers them to a loopback receiver; events/s between the first and
+                the last receipt.
     latency:    events committed at a steady rate (each a real domain event published in
                 its own transaction, as a request would); time from the commit's return
                 to the receiver's receipt, p50 / p99 / max.
 
 The worker is the in-process drainer (``--worker inprocess``, the embedded default)
 or one ``lms worker`` Celery worker on RabbitMQ (``--worker celery``, production;
-``--concurrency`` pool processes, 2 by default as for ``lms worker``). PostgreSQL
-only: ``BENCH_DATABASE_URL``.
+``--concurrency`` pool processes, 2 by default as for ``lms worker``), which shares
+Redis (``BENCH_REDIS_URL``) with the dispatcher as in production, or not
+(``--no-shared-redis``: one drain task per transaction). PostgreSQL only:
+``BENCH_DATABASE_URL``.
 
     python -m benchmarks.webhooks.run throughput --events 5000 --worker inprocess
     python -m benchmarks.webhooks.run latency --rate 100 --seconds 30 --worker celery
@@ -34,6 +38,7 @@ DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/lms_bench_webhooks"
 )
 BROKER_URL = os.environ.get("BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 QUEUE = f"lms-bench-webhooks-{uuid.uuid4().hex[:8]}"
 
 os.environ.update(
@@ -53,6 +58,8 @@ os.environ.pop("LMS_REDIS_URL", None)
 from sqlalchemy import select, text  # noqa: E402
 
 from lms.core import events, jobs  # noqa: E402
+from lms.core.cache import RedisStore  # noqa: E402
+from lms.core.celery_app import WAKE_KEY, celery_dispatcher  # noqa: E402
 from lms.core.config import get_settings  # noqa: E402
 from lms.core.engine import create_engine  # noqa: E402
 from lms.core.jobs import OutboxMessage  # noqa: E402
@@ -107,9 +114,11 @@ def event(n: int) -> users.UserCreated:
 
 
 class Bench:
-    def __init__(self, worker: str, tmp: Path, concurrency: int) -> None:
+    def __init__(self, worker: str, tmp: Path, concurrency: int, shared_redis: bool) -> None:
         self.worker = worker
         self.concurrency = concurrency
+        self.store = RedisStore(REDIS_URL) if shared_redis else None
+        self.tasks_sent = 0
         self.tmp = tmp
         self.settings = get_settings()
         self.engine = create_engine(self.settings)
@@ -148,15 +157,21 @@ class Bench:
             )
             await commit(session)
         webhooks.forget_subscriptions()
+        if self.store is not None:
+            await self.store.delete(WAKE_KEY)
         await asyncio.sleep(0.5)  # the receiver starts
 
     @property
     def label(self) -> str:
-        return f" (concurrency {self.concurrency})" if self.worker == "celery" else ""
+        if self.worker != "celery":
+            return ""
+        shared = "shared Redis" if self.store is not None else "no shared Redis"
+        return f" (concurrency {self.concurrency}, {shared}, drain tasks sent {self.tasks_sent})"
 
     def start_celery_worker(self) -> None:
         env = {
             **os.environ,
+            **({"LMS_REDIS_URL": REDIS_URL} if self.store is not None else {}),
             "LMS_CELERY_BROKER_URL": BROKER_URL,
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
         }
@@ -178,10 +193,20 @@ class Bench:
             )
         )
 
-    def celery(self) -> Any:
+    def dispatcher(self) -> jobs.Dispatcher:
+        """The API's dispatcher (``lms.main``): a drain task after a commit, unless the
+        shared Redis says one is queued; counts the tasks it sends."""
         from lms.core.celery_app import create_celery
 
-        return create_celery(self.settings.model_copy(update={"celery_broker_url": BROKER_URL}))
+        celery = create_celery(self.settings.model_copy(update={"celery_broker_url": BROKER_URL}))
+        send_task = celery.send_task
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.tasks_sent += 1
+            return send_task(*args, **kwargs)
+
+        celery.send_task = counted
+        return celery_dispatcher(celery, self.store)
 
     def read_receipts(self) -> dict[str, float]:
         found: dict[str, float] = {}
@@ -208,26 +233,31 @@ class Bench:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if self.worker == "celery":  # the run's own queue, with any task left in it
+            import kombu
+
+            with kombu.Connection(BROKER_URL) as connection:
+                kombu.Queue(QUEUE, channel=connection.channel()).delete()
+
+
+async def commit_events(bench: Bench, count: int) -> None:
+    """``count`` events, each published and committed in its own transaction, the
+    dispatcher called after each commit (as a request does)."""
+    for n in range(count):
+        async with bench.sessionmaker() as session:
+            await events.publish(session, event(n))
+            await commit(session)
 
 
 async def throughput(bench: Bench, count: int) -> None:
-    jobs.set_dispatcher(None)
-    ids: list[str] = []
-    for start in range(0, count, 500):
-        async with bench.sessionmaker() as session:
-            for n in range(start, min(start + 500, count)):
-                await events.publish(session, event(n))
-            await commit(session)
+    # Celery: the tasks the API would have queued meanwhile; in-process: drained below.
+    jobs.set_dispatcher(bench.dispatcher() if bench.worker == "celery" else None)
+    await commit_events(bench, count)
     async with bench.sessionmaker() as session:
-        ids = [str(i) for i in await session.scalars(text("SELECT id FROM outbox_messages"))]
-    assert len(ids) == count, (len(ids), count)
+        rows = await session.scalar(text("SELECT count(*) FROM outbox_messages"))
+    assert rows == count, (rows, count)
     started = time.monotonic()
     if bench.worker == "celery":
-        celery = bench.celery()
-        from lms.core.celery_app import DELIVER_TASK
-
-        for message_id in ids:
-            celery.send_task(DELIVER_TASK, args=[message_id])
         bench.start_celery_worker()
         got = await bench.wait_for(count, 600)
     else:
@@ -249,13 +279,7 @@ async def latency(bench: Bench, rate: float, seconds: float) -> None:
     worker: jobs.InProcessWorker | None = None
     if bench.worker == "celery":
         bench.start_celery_worker()
-        celery = bench.celery()
-        from lms.core.celery_app import DELIVER_TASK
-
-        async def send(message_id: uuid.UUID) -> None:
-            await asyncio.to_thread(celery.send_task, DELIVER_TASK, args=[str(message_id)])
-
-        jobs.set_dispatcher(send)
+        jobs.set_dispatcher(bench.dispatcher())
         await asyncio.sleep(8)  # the worker starts
     else:
         worker = jobs.InProcessWorker(bench.sessionmaker, bench.settings)
@@ -269,15 +293,15 @@ async def latency(bench: Bench, rate: float, seconds: float) -> None:
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         async with bench.sessionmaker() as session:
             await events.publish(session, event(n))
-            # The message this transaction wrote (the newest row: it is not committed yet).
+            await session.commit()
+            at = time.time()
+            for callback in session.info.pop("after_commit", []):
+                await callback()
+            # The message this transaction wrote (the newest row), once dispatched.
             payload = await session.scalar(
                 select(OutboxMessage.payload).order_by(OutboxMessage.created_at.desc()).limit(1)
             )
-            message_id = payload["message"]["id"]
-            await session.commit()
-            committed[message_id] = time.time()
-            for callback in session.info.pop("after_commit", []):
-                await callback()
+            committed[payload["items"][0]["message"]["id"]] = at
     sent_for = time.monotonic() - start
     got = await bench.wait_for(total, 60)
     if runner is not None:
@@ -295,7 +319,7 @@ async def latency(bench: Bench, rate: float, seconds: float) -> None:
 
 async def main(args: argparse.Namespace, tmp: Path) -> None:
     load_modules()
-    bench = Bench(args.worker, tmp, args.concurrency)
+    bench = Bench(args.worker, tmp, args.concurrency, not args.no_shared_redis)
     try:
         await bench.setup()
         if args.mode == "throughput":
@@ -306,6 +330,8 @@ async def main(args: argparse.Namespace, tmp: Path) -> None:
         bench.close()
         await outbound.close_sessions()
         await bench.engine.dispose()
+        if bench.store is not None:
+            await bench.store.close()
 
 
 def arguments() -> argparse.Namespace:
@@ -314,6 +340,11 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--worker", choices=["inprocess", "celery"], default="inprocess")
     parser.add_argument(
         "--concurrency", type=int, default=2, help="pool processes of the Celery worker"
+    )
+    parser.add_argument(
+        "--no-shared-redis",
+        action="store_true",
+        help="the Celery dispatcher and worker without Redis: one drain task per commit",
     )
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=100.0)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,7 +18,7 @@ from starlette.types import Scope
 
 from lms import __version__
 from lms.core import health, jobs
-from lms.core.cache import Cache, create_store
+from lms.core.cache import Cache, Store, create_store
 from lms.core.config import Settings, get_settings
 from lms.core.deps import security_schemes_openapi
 from lms.core.engine import create_engine, create_read_engine
@@ -199,19 +198,12 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _dispatcher(
-    settings: Settings, worker: jobs.InProcessWorker | None
-) -> Callable[[uuid.UUID], Awaitable[None]] | None:
+    settings: Settings, worker: jobs.InProcessWorker | None, store: Store
+) -> jobs.Dispatcher | None:
     if settings.celery_broker_url:
-        from lms.core.celery_app import DELIVER_TASK, create_celery
+        from lms.core.celery_app import celery_dispatcher, create_celery
 
-        celery = create_celery(settings)
-
-        async def send_to_celery(message_id: uuid.UUID) -> None:
-            await anyio.to_thread.run_sync(
-                lambda: celery.send_task(DELIVER_TASK, args=[str(message_id)])
-            )
-
-        return send_to_celery
+        return celery_dispatcher(create_celery(settings), store if settings.redis_url else None)
     return worker.notify if worker else None
 
 
@@ -257,7 +249,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        jobs.set_dispatcher(_dispatcher(settings, worker) if run_jobs else None)
+        jobs.set_dispatcher(_dispatcher(settings, worker, store) if run_jobs else None)
         if tune_gc:
             _tune_gc()
         async with anyio.create_task_group() as tg:

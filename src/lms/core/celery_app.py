@@ -1,9 +1,14 @@
 """Celery application that delivers the outbox and runs the periodic jobs.
 
-Tasks carry only an outbox message id; the row is the source of truth, so a lost or
-repeated task message changes nothing (delivery locks the row and skips done ones).
-Beat sweeps the outbox every few seconds, which also delivers whatever was written while
-the broker was down.
+Tasks carry no payload (a drain) or only an outbox message id; the rows are the source
+of truth, so a lost or repeated task message changes nothing (delivery locks a row and
+skips done ones). A transaction that wrote due rows queues one drain task after it
+commits, and with a shared Redis (``LMS_REDIS_URL``) only when none is already waiting:
+the API sets a wake-up key in Redis when it sends one, and the drain clears the key
+before it looks for due rows, so a row committed while a drain is waiting is found by
+that drain and a backlog costs one task, not one per transaction. Beat sweeps the
+outbox every few seconds, which also delivers whatever was written while the broker was
+down.
 """
 
 from __future__ import annotations
@@ -18,15 +23,51 @@ from celery.signals import worker_process_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from lms.core import jobs
-from lms.core.cache import create_store
+from lms.core.cache import Store, create_store
 from lms.core.config import Settings, get_settings
 from lms.core.engine import create_engine
 from lms.core.session import create_sessionmaker
 from lms.core.tracing import trace_statements
 
 DELIVER_TASK = "lms.outbox.deliver"
+DRAIN_TASK = "lms.outbox.drain"
 SWEEP_TASK = "lms.outbox.sweep"
 PERIODIC_TASK = "lms.periodic.run"
+# The Redis key that says a drain task is queued and has not started. It expires, so a
+# task lost after the key was set only holds the next ones back this long (and the
+# sweep delivers meanwhile).
+WAKE_KEY = "lms:outbox:drain-queued"
+WAKE_TTL_SECONDS = 10
+
+
+def celery_dispatcher(celery: Celery, store: Store | None) -> jobs.Dispatcher:
+    """What a process that writes outbox rows calls after a commit: queue a drain task,
+    unless ``store`` (Redis, shared with the workers) says one is already queued."""
+
+    async def dispatch() -> None:
+        if store is not None and not await store.add(WAKE_KEY, "1", WAKE_TTL_SECONDS):
+            return
+        try:
+            await anyio.to_thread.run_sync(lambda: celery.send_task(DRAIN_TASK))
+        except Exception:
+            if store is not None:
+                await store.delete(WAKE_KEY)
+            raise
+
+    return dispatch
+
+
+async def drain_all(
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, store: Store | None
+) -> int:
+    """A drain task: clear the wake-up key first (a row committed from now on queues a
+    new task), then deliver until nothing is due."""
+    if store is not None:
+        await store.delete(WAKE_KEY)
+    delivered = 0
+    while count := await jobs.drain(sessionmaker, settings):
+        delivered += count
+    return delivered
 
 
 class _WorkerRuntime:
@@ -38,13 +79,8 @@ class _WorkerRuntime:
         self.sessionmaker: async_sessionmaker[AsyncSession] | None = None
         self.settings: Settings | None = None
         self.celery: Celery | None = None
-
-    async def _dispatch(self, message_id: uuid.UUID) -> None:
-        celery = self.celery
-        if celery is not None:
-            await anyio.to_thread.run_sync(
-                lambda: celery.send_task(DELIVER_TASK, args=[str(message_id)])
-            )
+        # Redis shared with the API (None without LMS_REDIS_URL): the wake-up key.
+        self.shared_store: Store | None = None
 
     def run(self, coro_factory: Any) -> Any:
         if self.loop is None:
@@ -53,12 +89,15 @@ class _WorkerRuntime:
             self.engine = create_engine(self.settings)
             if self.settings.opentelemetry:
                 trace_statements(self.engine)
+            store = create_store(self.settings)
+            self.shared_store = store if self.settings.redis_url else None
             self.sessionmaker = create_sessionmaker(
-                self.engine, store=create_store(self.settings), settings=self.settings
+                self.engine, store=store, settings=self.settings
             )
             # A job that queues another (the reset job queues its email) sends it on
             # at once, without waiting for the sweep.
-            jobs.set_dispatcher(self._dispatch)
+            if self.celery is not None:
+                jobs.set_dispatcher(celery_dispatcher(self.celery, self.shared_store))
         return self.loop.run_until_complete(coro_factory(self.sessionmaker, self.settings))
 
     def close(self) -> None:
@@ -102,6 +141,11 @@ def create_celery(settings: Settings) -> Celery:
     def deliver_task(message_id: str) -> str:
         result: str = runtime.run(lambda sm, st: jobs.deliver(sm, st, uuid.UUID(message_id)))
         return result
+
+    @app.task(name=DRAIN_TASK)
+    def drain_task() -> int:
+        count: int = runtime.run(lambda sm, st: drain_all(sm, st, runtime.shared_store))
+        return count
 
     @app.task(name=SWEEP_TASK)
     def sweep_task() -> int:

@@ -1,9 +1,12 @@
 """Transactional outbox and the workers that deliver it.
 
 A side effect (an email, a certificate, a webhook call) is written as an outbox row in
-the same transaction as the change that causes it. After the commit it is handed to
-Celery (``LMS_CELERY_BROKER_URL`` set) or to the in-process drainer. Delivery locks the
-row, runs the handler and marks the row done in one transaction, so a handler's database
+the same transaction as the change that causes it. Work that many events of one
+transaction share (webhook messages) is collected into one row of that transaction
+(``enqueue_together``), written as the transaction commits. After the commit the
+dispatcher is woken once per transaction, whatever it wrote: Celery
+(``LMS_CELERY_BROKER_URL`` set) or the in-process drainer. Delivery locks a due row,
+runs the handler and marks the row done in one transaction, so a handler's database
 effects happen exactly once; a failure is retried with exponential backoff and, after
 ``outbox_max_attempts``, the row is kept as ``failed`` for an operator to see.
 """
@@ -19,9 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy import Index, String, Text, and_, func, or_, select, update
+from sqlalchemy import Index, String, Text, and_, event, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
 from lms.core.config import Settings
 from lms.core.db import Base, JSONType, UUIDPrimaryKey, utcnow
@@ -61,8 +64,14 @@ _handlers: dict[str, JobHandler] = {}
 # ``session.info`` key of the message a delivery's session is delivering.
 DELIVERING_INFO_KEY = "lms.outbox.delivering"
 _periodic: dict[str, PeriodicJob] = {}
-# Set by the application at start-up: called with a message id after its row commits.
-_dispatch: Callable[[uuid.UUID], Awaitable[None]] | None = None
+# Set by the application at start-up: called once after a transaction that wrote due
+# outbox rows commits ("there is work"); it wakes the drainer or queues a drain task.
+Dispatcher = Callable[[], Awaitable[None]]
+_dispatch: Dispatcher | None = None
+# ``session.info`` keys: the items collected for this transaction's rows, per task, and
+# the transaction whose commit already wakes the dispatcher.
+_TOGETHER_INFO_KEY = "lms.outbox.together"
+_DISPATCHING_INFO_KEY = "lms.outbox.dispatching"
 
 
 def job(name: str) -> Callable[[JobHandler], JobHandler]:
@@ -89,7 +98,7 @@ def periodic_jobs() -> dict[str, PeriodicJob]:
     return dict(_periodic)
 
 
-def set_dispatcher(dispatch: Callable[[uuid.UUID], Awaitable[None]] | None) -> None:
+def set_dispatcher(dispatch: Dispatcher | None) -> None:
     global _dispatch
     _dispatch = dispatch
 
@@ -124,8 +133,60 @@ async def enqueue(
     session.add(message)
     await session.flush()
     if delay_seconds <= 0:
-        _dispatch_after_commit(session, message.id)
+        _dispatch_after_commit(session)
     return message
+
+
+def enqueue_together(session: AsyncSession, task: str, item: dict[str, Any]) -> None:
+    """Add ``item`` to this transaction's one outbox row of ``task`` (payload
+    ``{"items": [...]}``), inserted as the transaction commits and dispatched after:
+    the events of one request cost one insert and one dispatch however many they are.
+    An item added inside a savepoint that rolls back is dropped with it."""
+    if task not in _handlers:
+        raise LookupError(f"no job handler registered for {task!r}")
+    sync = session.sync_session
+    current = sync.get_nested_transaction() or sync.get_transaction()
+    collected: dict[str, list[tuple[SessionTransaction | None, dict[str, Any]]]]
+    collected = session.info.setdefault(_TOGETHER_INFO_KEY, {})
+    collected.setdefault(task, []).append((current, item))
+    _dispatch_after_commit(session)
+
+
+def _within(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is ended:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back_items(session: Session, previous_transaction: SessionTransaction) -> None:
+    collected = session.info.get(_TOGETHER_INFO_KEY)
+    if not collected:
+        return
+    for task, items in list(collected.items()):
+        kept = [(tx, item) for tx, item in items if not _within(tx, previous_transaction)]
+        if kept:
+            collected[task] = kept
+        else:
+            del collected[task]
+
+
+@event.listens_for(Session, "before_commit")
+def _write_collected_items(session: Session) -> None:
+    collected = session.info.pop(_TOGETHER_INFO_KEY, None)
+    if not collected:
+        return
+    for task, items in collected.items():
+        session.add(
+            OutboxMessage(
+                id=uuid.uuid4(),
+                task=task,
+                payload={"items": [item for _tx, item in items]},
+                available_at=utcnow(),
+            )
+        )
 
 
 async def take_due(session: AsyncSession, task: str, *, limit: int) -> list[dict[str, Any]]:
@@ -160,20 +221,26 @@ def backoff_seconds(settings: Settings, attempts: int) -> float:
 
 
 async def deliver(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, message_id: uuid.UUID
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    message_id: uuid.UUID | None = None,
 ) -> str:
-    """Deliver one outbox message. Returns its resulting status (or ``skipped``)."""
+    """Deliver one outbox message: ``message_id``, or (None) the next due one no other
+    worker holds. Returns its resulting status (``skipped``: nothing to deliver)."""
     async with sessionmaker() as session:
         stmt = select(OutboxMessage).where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == "pending",
-            OutboxMessage.available_at <= utcnow(),
+            OutboxMessage.status == "pending", OutboxMessage.available_at <= utcnow()
         )
+        if message_id is not None:
+            stmt = stmt.where(OutboxMessage.id == message_id)
+        else:
+            stmt = stmt.order_by(OutboxMessage.available_at).limit(1)
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         message = await session.scalar(stmt)
         if message is None:
             return "skipped"
+        message_id = message.id
         task = message.task  # the rollback below expires the row; keep what the log needs
         handler = _handlers.get(task)
         try:
@@ -232,19 +299,16 @@ async def _record_failure(
 async def drain(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, *, limit: int = 100
 ) -> int:
-    """Deliver every due message (up to ``limit``); returns how many were delivered."""
-    async with sessionmaker() as session:
-        ids = list(
-            await session.scalars(
-                select(OutboxMessage.id)
-                .where(OutboxMessage.status == "pending", OutboxMessage.available_at <= utcnow())
-                .order_by(OutboxMessage.created_at)
-                .limit(limit)
-            )
-        )
+    """Deliver due messages, oldest first, until none is left or ``limit`` deliveries
+    were tried; returns how many succeeded. Workers draining side by side each take rows
+    the others do not hold (PostgreSQL), and a handler may take more rows with its own
+    (``take_due``)."""
     delivered = 0
-    for message_id in ids:
-        if await deliver(sessionmaker, settings, message_id) == "done":
+    for _ in range(limit):
+        status = await deliver(sessionmaker, settings)
+        if status == "skipped":
+            break
+        if status == "done":
             delivered += 1
     return delivered
 
@@ -256,11 +320,19 @@ async def run_periodic(sessionmaker: async_sessionmaker[AsyncSession], name: str
         await commit(session)
 
 
-def _dispatch_after_commit(session: AsyncSession, message_id: uuid.UUID) -> None:
+def _dispatch_after_commit(session: AsyncSession) -> None:
+    """Wake the dispatcher once this transaction commits: once, however many rows it
+    wrote."""
+    transaction = session.sync_session.get_transaction()
+    if transaction is not None and session.info.get(_DISPATCHING_INFO_KEY) is transaction:
+        return
+    session.info[_DISPATCHING_INFO_KEY] = transaction
+
     async def dispatch() -> None:
+        session.info.pop(_DISPATCHING_INFO_KEY, None)
         if _dispatch is not None:
             try:
-                await _dispatch(message_id)
+                await _dispatch()
             except Exception:  # the periodic sweep delivers it later
                 log.warning("outbox dispatch failed; left for the sweep", exc_info=True)
 
@@ -278,7 +350,7 @@ async def requeue_failed(session: AsyncSession, message_id: uuid.UUID) -> bool:
     )
     if not result.rowcount:  # type: ignore[attr-defined]
         return False
-    _dispatch_after_commit(session, message_id)
+    _dispatch_after_commit(session)
     return True
 
 
@@ -327,7 +399,7 @@ class InProcessWorker:
         self._wake = asyncio.Event()
         self._task_group: anyio.abc.TaskGroup | None = None
 
-    async def notify(self, _message_id: uuid.UUID) -> None:
+    async def notify(self) -> None:
         self._wake.set()
 
     async def _drain_forever(self) -> None:

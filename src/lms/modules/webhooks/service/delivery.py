@@ -34,8 +34,8 @@ from lms.modules.webhooks.service.subscriptions import EVERY_TYPE, SEND_TASK, fo
 log = logging.getLogger("lms.webhooks")
 
 RETRY_TASK = "webhooks.retry"
-# A send job takes up to this many due messages at once, and sends at most this many
-# requests side by side.
+# A send job takes up to this many due rows (one transaction's messages each) at once,
+# and sends at most this many requests side by side.
 SEND_BATCH = 200
 SEND_CONCURRENCY = 16
 
@@ -161,11 +161,13 @@ async def disable(
 @jobs.job(SEND_TASK)
 async def _send_job(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Fan messages out to the enabled endpoints that want them (or to one endpoint,
-    for a ping) and send them side by side. The job takes the other due messages with
-    it (up to ``SEND_BATCH``), so a backlog is sent in batches of one transaction each;
-    their own jobs then find them done."""
+    for a ping) and send them side by side. A row carries the messages of one
+    transaction (``{"items": [{"message": ..., "endpoint_id"?: ...}]}``; a row of the
+    earlier form is one item). The job takes the other due rows with it (up to
+    ``SEND_BATCH``), so a backlog is sent in batches of one transaction each."""
     settings = get_settings()
-    batch = [payload, *await jobs.take_due(session, SEND_TASK, limit=SEND_BATCH - 1)]
+    rows = [payload, *await jobs.take_due(session, SEND_TASK, limit=SEND_BATCH - 1)]
+    batch = [item for row in rows for item in row.get("items", [row])]
     enabled: list[WebhookEndpoint] | None = None
     sends: list[tuple[dict[str, Any], WebhookEndpoint]] = []
     for item in batch:

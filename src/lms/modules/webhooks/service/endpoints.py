@@ -185,7 +185,8 @@ async def ping(session: AsyncSession, *, endpoint_id: uuid.UUID) -> PingRead:
     delivery shows in the endpoint's deliveries."""
     endpoint = await _endpoint_or_raise(session, endpoint_id)
     message = message_of(PING_TYPE, {"endpoint_id": str(endpoint.id)})
-    await jobs.enqueue(session, SEND_TASK, {"message": message, "endpoint_id": str(endpoint.id)})
+    item = {"message": message, "endpoint_id": str(endpoint.id)}
+    await jobs.enqueue(session, SEND_TASK, {"items": [item]})
     return PingRead(message_id=message["id"])
 
 

@@ -3,8 +3,9 @@
 Each process keeps which event types some enabled endpoint subscribes to (per
 database), read again at most every ``LMS_WEBHOOK_SUBSCRIPTIONS_REFRESH_SECONDS`` and
 at once when an endpoint changes in this process. An event nobody wants costs nothing;
-one that some endpoint wants costs one insert (the outbox row of its message), in the
-transaction of the change; the worker fans it out to the endpoints after the commit."""
+the events some endpoint wants cost one insert per transaction however many they are
+(one outbox row carrying their messages, ``jobs.enqueue_together``), written as the
+change commits; the worker fans them out to the endpoints after the commit."""
 
 from __future__ import annotations
 
@@ -84,8 +85,8 @@ def message_of(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
 
 async def record_event(session: AsyncSession, event: Event) -> None:
     """Subscriber of every event of the catalogue (``lms/wiring.py``): when an enabled
-    endpoint wants it, its message is written to the outbox in this transaction."""
+    endpoint wants it, its message joins this transaction's outbox row of messages."""
     types = await subscribed_types(session)
     if not types or (event.name not in types and EVERY_TYPE not in types):
         return
-    await jobs.enqueue(session, SEND_TASK, {"message": message_of(event.name, event.payload())})
+    jobs.enqueue_together(session, SEND_TASK, {"message": message_of(event.name, event.payload())})
