@@ -161,9 +161,13 @@ async def test_completing_every_lesson_completes_the_enrollment_once(
     assert all(
         p["completed"] and p["completion_percentage"] == 100 for p in detail["lesson_progress"]
     )
-    await drain()
+    await drain()  # runs what the drained jobs queue too: the certificate's issue
     subjects = sorted(m["Subject"] for m in mailbox.messages(student.email))
-    assert subjects == ["You are enrolled in Watercolours", "You completed Watercolours"]
+    assert subjects == [
+        "You are enrolled in Watercolours",
+        "You completed Watercolours",
+        "Your certificate for Watercolours",
+    ]
 
 
 async def test_completion_is_refused_where_it_must_be(
