@@ -13,7 +13,7 @@ import pytest
 
 from lms.core.config import Settings
 from lms.main import create_app
-from tests.conftest import IS_POSTGRES, REDIS_URL
+from tests.conftest import IS_POSTGRES, REDIS_URL, reset_state
 from tests.factories.accounts import create_account
 from tests.factories.enrollments import enroll
 from tests.factories.quizzes import make_classroom
@@ -33,6 +33,10 @@ async def app_with(settings: Settings) -> AsyncIterator[Callable[..., Any]]:
         return application
 
     yield make
+    if made:
+        # What these applications wrote (accounts, enrollments, their queued emails)
+        # must not reach the next test's worker.
+        await reset_state(made[0])
     for application in made:
         await application.state.store.close()
         await application.state.engine.dispose()
