@@ -111,3 +111,29 @@ async def test_unknown_user_is_404(client: httpx.AsyncClient, admin: Account) ->
     )
     assert response.status_code == 404
     assert (await client.get("/users/not-a-uuid", headers=admin.headers)).status_code == 422
+
+
+async def test_time_zone_and_locale_are_the_accounts_own(
+    client: httpx.AsyncClient, student: Account, admin: Account
+) -> None:
+    fresh = await client.get("/users/me", headers=student.headers)
+    assert fresh.json()["time_zone"] == "UTC" and fresh.json()["locale"] is None
+    for bad in ({"time_zone": "Mars/Olympus"}, {"time_zone": ""}, {"locale": "fr"}):
+        refused = await client.patch("/users/me", headers=student.headers, json=bad)
+        assert refused.status_code == 422, bad
+        assert refused.headers["content-type"].startswith("application/problem+json")
+    changed = await client.patch(
+        "/users/me", headers=student.headers, json={"time_zone": "Africa/Cairo", "locale": "ar"}
+    )
+    assert changed.status_code == 200
+    assert (changed.json()["time_zone"], changed.json()["locale"]) == ("Africa/Cairo", "ar")
+    again = await client.get("/users/me", headers=student.headers)
+    assert (again.json()["time_zone"], again.json()["locale"]) == ("Africa/Cairo", "ar")
+    # An admin can set them too, and clear the locale back to "as the request asks".
+    cleared = await client.patch(
+        f"/users/{student.id}",
+        headers=admin.headers,
+        json={"locale": None, "time_zone": "Asia/Kuwait"},
+    )
+    assert cleared.status_code == 200
+    assert (cleared.json()["time_zone"], cleared.json()["locale"]) == ("Asia/Kuwait", None)

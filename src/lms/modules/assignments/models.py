@@ -4,7 +4,16 @@ import uuid
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.db import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -42,6 +51,10 @@ class AssignmentSubmission(UUIDPrimaryKey, Timestamps, Base):
     score: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     is_passed: Mapped[bool | None] = mapped_column()
     feedback: Mapped[str | None] = mapped_column(Text)
+    # Submitted after the lesson's due date, and the late penalty its policy applied, in
+    # percent of the score (NULL: none).
+    is_late: Mapped[bool] = mapped_column(default=False, server_default=false())
+    late_penalty_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     graded_at: Mapped[datetime | None] = mapped_column()
     graded_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -139,6 +140,10 @@ class QuizAttempt(UUIDPrimaryKey, Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     closed_at_deadline: Mapped[bool] = mapped_column(default=False)
+    # Submitted after the quiz's due date (its schedule or the student's override), and
+    # the late penalty its policy applied, in percent of the score (NULL: none).
+    is_late: Mapped[bool] = mapped_column(default=False, server_default=false())
+    late_penalty_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # Optimistic lock: of two concurrent changes to one attempt, the second fails
     # instead of overwriting the first (SQLite has no SELECT ... FOR UPDATE).

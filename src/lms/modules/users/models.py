@@ -30,6 +30,11 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     totp_secret_encrypted: Mapped[str | None] = mapped_column(String(500))
     totp_last_step: Mapped[int | None] = mapped_column()
     profile_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # IANA time zone name: due dates, reminders and calendars are shown in it.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # The language the person reads (emails, error messages); NULL means "as the request
+    # asks" (Accept-Language), then the deployment's default.
+    locale: Mapped[str | None] = mapped_column(String(10))
     last_login_at: Mapped[datetime | None] = mapped_column()
     email_verified_at: Mapped[datetime | None] = mapped_column()
     # Access tokens issued before this instant are refused (password change, reset,

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import functools
 import uuid
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -13,6 +15,26 @@ Role = Literal["admin", "instructor", "student"]
 
 
 FullName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(no_nul)]
+LOCALES = ("en", "ar")
+Locale = Literal["en", "ar"]
+
+
+def check_time_zone(value: str) -> str:
+    if value not in _time_zones():
+        raise ValueError("not an IANA time zone name (e.g. 'Africa/Cairo', 'UTC')")
+    return value
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) | {"UTC"}
+
+
+TimeZone = Annotated[
+    str,
+    Field(min_length=1, max_length=64, examples=["Africa/Cairo"]),
+    AfterValidator(check_time_zone),
+]
 ProfileMetadata = Annotated[dict[str, Any], Field(max_length=100), AfterValidator(storable_json)]
 
 
@@ -39,6 +61,8 @@ class UserRead(BaseModel):
     is_active: bool
     mfa_enabled: bool
     profile_metadata: dict[str, Any] | None = None
+    time_zone: str = "UTC"
+    locale: Locale | None = None
     email_verified_at: datetime | None = None
     last_login_at: datetime | None = None
     created_at: datetime
@@ -79,6 +103,8 @@ class Account:
     profile_metadata: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+    time_zone: str = "UTC"
+    locale: str | None = None
 
 
 class UserCreate(StrictModel):
@@ -98,6 +124,8 @@ class UserAdminUpdate(StrictModel):
     role: Role | None = None
     is_active: bool | None = None
     profile_metadata: ProfileMetadata | None = None
+    time_zone: TimeZone | None = None
+    locale: Locale | None = None
 
 
 class ProfileUpdate(StrictModel):
@@ -105,6 +133,9 @@ class ProfileUpdate(StrictModel):
 
     full_name: FullName | None = None
     profile_metadata: ProfileMetadata | None = None
+    time_zone: TimeZone | None = None
+    # null: follow the request's Accept-Language.
+    locale: Locale | None = None
 
 
 class PasswordChange(StrictModel):

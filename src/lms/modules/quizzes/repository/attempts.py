@@ -72,6 +72,9 @@ class AttemptRecord:
     feedback: str | None = None
     graded_by_id: uuid.UUID | None = None
     closed_at_deadline: bool = False
+    # Submitted after the due date, and the late penalty applied (percent of the score).
+    is_late: bool = False
+    late_penalty_percent: Decimal | None = None
     # Moves on with every write: a write of a record read at an older version fails.
     version_id: int = 1
 

@@ -65,6 +65,8 @@ def account_of(session: AsyncSession, user: User) -> Account:
         profile_metadata=user.profile_metadata,
         created_at=user.created_at,
         updated_at=user.updated_at,
+        time_zone=user.time_zone,
+        locale=user.locale,
     )
 
 
@@ -268,9 +270,11 @@ async def admin_update_user(
     ):
         raise RuleViolation("Admins cannot deactivate or demote themselves.", code="self_lockout")
     deactivating = user.is_active and changes.get("is_active") is False
-    for field in ("full_name", "role", "is_active", "profile_metadata"):
+    for field in ("full_name", "role", "is_active", "profile_metadata", "time_zone"):
         if field in changes and changes[field] is not None:
             setattr(user, field, changes[field])
+    if "locale" in changes:
+        user.locale = changes["locale"]
     if changes.get("is_active") is False or "role" in changes:
         end_sessions(user)
     await session.flush()
@@ -288,5 +292,9 @@ async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, data: Pro
         user.full_name = changes["full_name"]
     if "profile_metadata" in changes:
         user.profile_metadata = changes["profile_metadata"]
+    if changes.get("time_zone"):
+        user.time_zone = changes["time_zone"]
+    if "locale" in changes:
+        user.locale = changes["locale"]
     await session.flush()
     return user
