@@ -15,7 +15,11 @@ from tests.factories.accounts import Account
 from tests.factories.courses import published_course
 
 CSV = {"Content-Type": "text/csv"}
-ROSTER = b"email,full_name,role\r\nnadia@example.com,Nadia,student\r\nkarim@example.com,Karim,student\r\n"
+ROSTER = (
+    b"email,full_name,role\r\n"
+    b"nadia@example.com,Nadia,student\r\n"
+    b"karim@example.com,Karim,student\r\n"
+)
 
 
 async def _jobs(db: AsyncSession) -> int:
