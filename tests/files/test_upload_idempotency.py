@@ -5,6 +5,7 @@ body streams: a 50 MB upload and its replay leave memory flat."""
 
 from __future__ import annotations
 
+import asyncio
 import tracemalloc
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -170,3 +171,32 @@ async def test_a_50_mb_upload_and_its_replay_are_hashed_as_they_stream(
     [stored] = list(upload_root.rglob(first.json()["filename"]))
     assert stored.stat().st_size == SIZE
     stored.unlink()
+
+
+async def test_a_retry_while_the_upload_still_streams_is_told_to_wait(
+    client: httpx.AsyncClient, student: Account, settings: Settings
+) -> None:
+    content = png(4000)
+    form = _form("b", content)
+    halfway = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def slow_body() -> AsyncIterator[bytes]:
+        yield form[:1000]
+        halfway.set()
+        await go_on.wait()
+        yield form[1000:]
+
+    first = asyncio.create_task(
+        client.post("/files/upload", headers=_headers(student, "b"), content=slow_body())
+    )
+    await asyncio.wait_for(halfway.wait(), 10)
+    retry = await client.post("/files/upload", headers=_headers(student, "b"), content=form)
+    assert (retry.status_code, retry.json()["code"]) == (409, "idempotency_request_in_progress")
+    go_on.set()
+    answered = await first
+    assert answered.status_code == 201, answered.text
+    replay = await client.post("/files/upload", headers=_headers(student, "b"), content=form)
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == answered.json()
+    assert (await client.get("/files/my-files", headers=student.headers)).json()["total"] == 1
