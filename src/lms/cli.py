@@ -95,6 +95,15 @@ def worker(
     concurrency: int = 2,
     beat: Annotated[bool, typer.Option(help="Also run the periodic scheduler.")] = True,
     loglevel: str = "INFO",
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            "-n",
+            help="The worker's node name (Celery's -n; %h is the host name). Default "
+            "lms-<pid>@%h: unique, so several workers can run on one host.",
+        ),
+    ] = None,
 ) -> None:
     """Run a Celery worker (and beat) that delivers the outbox and runs periodic jobs."""
     settings = get_settings()
@@ -110,7 +119,16 @@ def worker(
 
     load_modules()
     celery = create_celery(settings)
-    argv = ["worker", f"--concurrency={concurrency}", f"--loglevel={loglevel}"]
+    # Celery's default node name (celery@host) is the same for every worker of a host:
+    # a second one then fails to take its control queue on RabbitMQ (RESOURCE_LOCKED)
+    # and stops, and the workers' remote control mixes them up.
+    node = name or f"lms-{os.getpid()}@%h"
+    argv = [
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+        f"--hostname={node}",
+    ]
     if beat:
         argv.append("--beat")
         argv.append("--schedule=/tmp/lms-celerybeat-schedule")

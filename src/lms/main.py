@@ -291,9 +291,11 @@ def create_app(
     app.state.store = store
     app.state.cache = Cache(store, settings.cache_ttl_seconds)
 
-    from lms.modules import users
+    from lms.modules import users, webhooks
 
     app.state.principal_loader = users.load_principal
+    # What /metrics reads from the modules' tables at each scrape.
+    app.state.metrics_readers = (webhooks.read_backlog,)
 
     install_error_handlers(app)
     app.include_router(health.router, prefix=API_PREFIX)

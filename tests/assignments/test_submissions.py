@@ -269,3 +269,24 @@ async def test_racing_first_submissions_keep_one_row(
     assert len({r.json()["id"] for r in responses if r.status_code < 300}) == 1
     listed = await client.get(f"/lessons/{lesson_id}/submissions", headers=instructor.headers)
     assert listed.json()["total"] == 1
+
+
+async def test_a_retried_submission_is_handed_in_once(
+    client: httpx.AsyncClient, instructor: Account, student: Account
+) -> None:
+    """A retry with the Idempotency-Key replays the first answer: the work is not
+    counted as resubmitted."""
+    _course_id, lesson_id, _enrollment_id = await _room(client, instructor, student)
+    url = f"/lessons/{lesson_id}/submissions"
+    headers = {**student.headers, "Idempotency-Key": "essay-1"}
+    first = await client.post(url, headers=headers, json={"text": "My essay"})
+    retry = await client.post(url, headers=headers, json={"text": "My essay"})
+    assert first.status_code == retry.status_code == 201, first.text
+    assert retry.json() == first.json() and retry.json()["submission_count"] == 1
+    assert retry.headers["location"] == first.headers["location"]
+    assert retry.headers["location"].endswith(f"/api/v1/submissions/{first.json()['id']}")
+    assert retry.headers["idempotent-replayed"] == "true"
+    reused = await client.post(url, headers=headers, json={"text": "Another essay"})
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    mine = await client.get(f"{url}/my", headers=student.headers)
+    assert (mine.json()["text"], mine.json()["submission_count"]) == ("My essay", 1)

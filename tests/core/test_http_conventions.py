@@ -383,7 +383,16 @@ class TestIdempotencyKeys:
             ("post", f"{API}/payments/create-payment-intent"),
             ("post", f"{API}/payments/create-subscription"),
             ("post", f"{API}/payments/{{payment_id}}/refund"),
+            ("post", f"{API}/lessons/{{lesson_id}}/submissions"),
+            ("post", f"{API}/courses/{{course_id}}/enrollments"),
+            ("post", f"{API}/courses/{{course_id}}/staff"),
+            ("post", f"{API}/files/upload"),
+            ("post", f"{API}/courses/{{course_id}}/roster/imports"),
+            ("post", f"{API}/admin/imports/users"),
+            ("post", f"{API}/webhooks/endpoints"),
         } <= honouring
+        # Only unsafe methods honour it.
+        assert {method for method, _path in honouring} == {"post"}
 
 
 class TestDocumentation:

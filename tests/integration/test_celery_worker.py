@@ -128,3 +128,31 @@ async def test_worker_process_sends_the_welcome_email_over_smtp(
     finally:
         # stop the worker (and its own engine) before the tables are emptied
         await anyio.to_thread.run_sync(_stop, worker)
+
+
+async def test_two_workers_on_one_host_both_start_under_names_of_their_own(
+    queue_name: str, tmp_path: Path
+) -> None:
+    """Celery names a worker ``celery@<host>`` unless told; two of them on one host then
+    collide on RabbitMQ's exclusive control queue and the second stops. ``lms worker``
+    names each after its process."""
+    problem = await anyio.to_thread.run_sync(broker_error, BROKER_URL)
+    require("the Celery broker", problem is None, problem or "")
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    started = [_start_worker(queue_name, 25, log) for log in logs]
+    try:
+        with anyio.fail_after(90):
+            while not all(" ready." in log.read_text(errors="replace") for log in logs):
+                assert all(process.poll() is None for process in started), [
+                    log.read_text(errors="replace")[-3000:] for log in logs
+                ]
+                await anyio.sleep(0.2)
+        await anyio.sleep(2)  # past mingle, when a clash of names would show
+        texts = [log.read_text(errors="replace") for log in logs]
+        assert all(process.poll() is None for process in started), texts
+        for process, text in zip(started, texts, strict=True):
+            assert f"lms-{process.pid}@" in text
+            assert "RESOURCE_LOCKED" not in text
+    finally:
+        for process in started:
+            _stop(process)

@@ -1,6 +1,6 @@
 """HTTP conventions on the team's routes: a cohort honours If-Match, a created cohort
-names itself in Location, and a staff enrollment retried with its Idempotency-Key is
-answered as the first time, once."""
+names itself in Location, and a staff enrollment or a staff addition retried with its
+Idempotency-Key is answered as the first time, once."""
 
 from __future__ import annotations
 
@@ -65,3 +65,25 @@ async def test_a_retried_staff_enrollment_is_answered_once(
     assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
     full = await client.post(url, headers=instructor.headers, json=other)
     assert (full.status_code, full.json()["code"]) == (409, "cohort_full")
+
+
+async def test_a_retried_staff_addition_is_answered_once(
+    client: httpx.AsyncClient, instructor: Account, other_instructor: Account, admin: Account
+) -> None:
+    course, _ = await published_course(client, instructor, lessons=1)
+    url = f"/courses/{course['id']}/staff"
+    headers = {**instructor.headers, "Idempotency-Key": "team-co-1"}
+    body = {"user_id": str(other_instructor.id), "role": "co_instructor"}
+    first = await client.post(url, headers=headers, json=body)
+    assert first.status_code == 201, first.text
+    again = await client.post(url, headers=headers, json=body)
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["location"] == first.headers["location"]
+    assert again.headers["idempotent-replayed"] == "true"
+    reused = await client.post(
+        url, headers=headers, json={"user_id": str(admin.id), "role": "assistant"}
+    )
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    team = ok(await client.get(url, headers=instructor.headers))
+    assert sorted(member["role"] for member in team) == ["co_instructor", "owner"]

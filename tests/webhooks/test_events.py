@@ -5,11 +5,14 @@ correct answer."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 import jsonschema
+from sqlalchemy import select
 
+from lms.modules.enrollments.models import Enrollment
 from tests.factories.accounts import Account
 from tests.factories.api import ok
 from tests.factories.courses import add_lesson
@@ -137,7 +140,16 @@ async def test_every_event_type_comes_from_its_action_and_matches_its_schema(
     assert data("certificate.revoked.v1")[0]["reason"] == "Issued by mistake"
     assert data("payment.succeeded.v1")[0]["amount"] == paid_course["price"]
     assert data("payment.refunded.v1")[0]["payment_id"] == payment["id"]
-    assert data("enrollment.dropped.v1")[0]["course_id"] == paid_course["id"]
+    [dropped] = data("enrollment.dropped.v1")
+    dropped_schema = schemas["enrollment.dropped.v1"]["properties"]["data"]
+    assert {"enrollment_id", "student_id", "course_id"} <= set(dropped_schema["required"])
+    assert dropped["course_id"] == paid_course["id"]
+    assert dropped["student_id"] == str(student.id)
+    seat = await db.scalar(
+        select(Enrollment).where(Enrollment.id == uuid.UUID(dropped["enrollment_id"]))
+    )
+    assert seat is not None and seat.status == "dropped"
+    assert (str(seat.student_id), str(seat.course_id)) == (str(student.id), paid_course["id"])
     statuses = [d["status"] for d in data("subscription.updated.v1")]
     assert "active" in statuses
     # Delivery is not ordered (a batch is sent side by side): the latest by its timestamp.

@@ -3,8 +3,9 @@
 With ``LMS_METRICS_ENABLED=true`` the application counts requests by route template,
 method and status with their latency, the database pool's connections in use and
 requests waiting for one, cache hits and misses, failed jobs, provider webhooks by
-outcome and certificate renders; the outbox backlog, the age of its oldest pending
-message and its failed messages are read from the database when scraped. ``/metrics``
+outcome, outbound webhook attempts by result with their duration, and certificate
+renders; the outbox backlog, the age of its oldest pending message, its failed messages
+and the outbound webhooks' backlog are read from the database when scraped. ``/metrics``
 answers only clients in ``LMS_METRICS_ALLOWED_NETWORKS`` (loopback by default), and 404
 to anyone else or when metrics are off.
 
@@ -22,7 +23,7 @@ import ipaddress
 import os
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -34,6 +35,7 @@ from prometheus_client import (
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -74,6 +76,30 @@ WEBHOOKS = Counter(
     "Webhook deliveries by provider (or endpoint) and outcome.",
     ["provider", "outcome"],
 )
+OUTBOUND_ATTEMPTS = Counter(
+    "lms_webhook_outbound_attempts_total",
+    "Outbound webhook delivery attempts by result: delivered (a 2xx), retrying (failed, a "
+    "retry is queued), failed (failed, no retry left), endpoint_disabled (not sent: the "
+    "endpoint is disabled).",
+    ["result"],
+)
+OUTBOUND_DURATION = Histogram(
+    "lms_webhook_outbound_duration_seconds",
+    "Time an outbound webhook delivery attempt took, from connecting to the answer read.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+OUTBOUND_ENDPOINTS_DISABLED = Counter(
+    "lms_webhook_outbound_endpoints_disabled_total",
+    "Webhook endpoints disabled after failing for LMS_WEBHOOK_DISABLE_AFTER_HOURS.",
+)
+OUTBOUND_PENDING = Gauge(
+    "lms_webhook_outbound_pending",
+    "Outbound webhook backlog (read when scraped): stage=unsent, outbox messages of "
+    "committed events not sent yet (one per transaction); stage=retrying, deliveries "
+    "waiting for their next attempt.",
+    ["stage"],
+    multiprocess_mode="mostrecent",
+)
 CERTIFICATE_RENDERS = Counter(
     "lms_certificate_renders_total", "Certificate PDFs rendered.", ["outcome"]
 )
@@ -108,6 +134,12 @@ def _pool_counts(engine: Any) -> tuple[int, int]:
     queue = getattr(pool, "_pool", None)
     waiting = len(getattr(queue, "_waiters", ()))
     return in_use, waiting
+
+
+class ScrapeReader(Protocol):
+    """A module's reading of its tables at each scrape (it sets its gauges)."""
+
+    async def __call__(self, session: AsyncSession) -> None: ...
 
 
 class MetricsMiddleware:
@@ -154,19 +186,28 @@ def _allowed(client: str | None, networks: Iterable[str]) -> bool:
     return any(address in ipaddress.ip_network(network, strict=False) for network in networks)
 
 
-async def _read_outbox(request: Request) -> None:
+async def _read_tables(request: Request) -> None:
+    """The gauges read from the database: the outbox's, then the modules' (the
+    ``ScrapeReader``s in ``app.state.metrics_readers``)."""
+    readers: Iterable[ScrapeReader] = getattr(request.app.state, "metrics_readers", ())
+    async with request.app.state.read_sessionmaker() as session:
+        await _read_outbox(session)
+        for read in readers:
+            await read(session)
+
+
+async def _read_outbox(session: AsyncSession) -> None:
     from lms.core.db import utcnow
     from lms.core.jobs import OutboxMessage
 
-    async with request.app.state.read_sessionmaker() as session:
-        pending, oldest = (
-            await session.execute(
-                select(func.count(), func.min(OutboxMessage.created_at)).where(
-                    OutboxMessage.status == "pending"
-                )
+    pending, oldest = (
+        await session.execute(
+            select(func.count(), func.min(OutboxMessage.created_at)).where(
+                OutboxMessage.status == "pending"
             )
-        ).one()
-        failed = await session.scalar(select(func.count()).where(OutboxMessage.status == "failed"))
+        )
+    ).one()
+    failed = await session.scalar(select(func.count()).where(OutboxMessage.status == "failed"))
     OUTBOX_PENDING.set(pending or 0)
     if oldest is not None and oldest.tzinfo is None:
         from datetime import UTC
@@ -184,7 +225,7 @@ async def metrics_endpoint(request: Request) -> Response:
         from lms.core.errors import problem
 
         return problem(404, "Not Found", code="not_found")
-    await _read_outbox(request)
+    await _read_tables(request)
     if os.environ.get(MULTIPROCESS_ENV):
         registry = CollectorRegistry()
         prometheus_multiprocess.MultiProcessCollector(registry)

@@ -140,27 +140,27 @@ class TransactionalRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         self.read_only: bool = getattr(endpoint, _READ_ONLY_ATTRIBUTE, False)
         self.single_statements: bool = getattr(endpoint, _SINGLE_STATEMENTS_ATTRIBUTE, False)
-        self.idempotent = idempotency.is_idempotent(endpoint)
+        self.idempotency = idempotency.policy_of(endpoint)
         self.location: str | None = getattr(endpoint, _CREATES_ATTRIBUTE, None)
         super().__init__(path, endpoint, **kwargs)
         model = self.response_model
         self.paged = isinstance(model, type) and issubclass(model, (Page, CursorPage))
         self.uses_connection = _depends_on(self.dependant, request_connection)
         documented = operation_openapi(self.dependant)
-        if self.idempotent:
+        if self.idempotency is not None:
             documented.setdefault("parameters", []).append(idempotency.IDEMPOTENCY_OPENAPI)
         if documented:
             self.openapi_extra = {**documented, **(self.openapi_extra or {})}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         run_in_transaction = self._transactional_handler()
-        idempotent = self.idempotent
+        policy = self.idempotency
 
         async def run(request: Request) -> Response:
-            if idempotent:
+            if policy is not None:
                 key = idempotency.request_key(request)
                 if key is not None:
-                    response = await idempotency.run_once(request, key, run_in_transaction)
+                    response = await idempotency.run_once(request, key, run_in_transaction, policy)
                     return self._conventions(request, response)
             return self._conventions(request, await run_in_transaction(request))
 

@@ -50,6 +50,7 @@ class EnrollmentDropped(Event):
     """An active enrollment lost its access (a refunded purchase)."""
 
     name: ClassVar[str] = "enrollment.dropped.v1"
+    enrollment_id: uuid.UUID
     student_id: uuid.UUID
     course_id: uuid.UUID
 

@@ -16,6 +16,7 @@ from lms.core.deps import (
     StoreDep,
 )
 from lms.core.errors import problem_responses
+from lms.core.idempotency import idempotent
 from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute, creates
 from lms.modules.files import service, upload
@@ -109,6 +110,7 @@ def _page(files: list[UploadedFile], total: int, pagination: Any) -> Page[FileRe
     },
 )
 @creates("/files/{id}")
+@idempotent(streamed=True)
 async def upload_file(
     request: Request,
     principal: CurrentPrincipal,

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from lms.core.deps import AdminPrincipal, CurrentPrincipal, SessionDep, SettingsDep
 from lms.core.errors import UnsupportedMediaType, problem_responses
+from lms.core.idempotency import idempotent
 from lms.core.routing import TransactionalRoute
 from lms.modules.imports import repository, service
 from lms.modules.imports.schemas import ImportJobRead, ImportPlan
@@ -79,6 +80,7 @@ async def _import(
     },
     openapi_extra=BODY_DOC,
 )
+@idempotent(streamed=True)
 async def import_roster(
     course_id: uuid.UUID,
     request: Request,
@@ -107,6 +109,7 @@ async def import_roster(
     },
     openapi_extra=BODY_DOC,
 )
+@idempotent(streamed=True)
 async def import_users(
     request: Request,
     session: SessionDep,

@@ -5,17 +5,19 @@ from the outbox.
 It sits above every module whose events it carries and nothing imports it. Public
 surface: its subscriber to every event of the catalogue (``record_event`` and the
 classes, ``EVENT_CLASSES``, for ``lms/wiring.py``); ``openapi_webhooks`` (the OpenAPI
-``webhooks`` section) and ``routers`` for the application; ``forget_subscriptions``
-(read the subscriptions again, after tables are emptied)."""
+``webhooks`` section), ``routers`` and ``read_backlog`` (a gauge of ``/metrics``) for
+the application; ``forget_subscriptions`` (read the subscriptions again, after tables
+are emptied)."""
 
 from lms.modules.webhooks.catalogue import EVENT_CLASSES, openapi_webhooks
 from lms.modules.webhooks.router import routers
-from lms.modules.webhooks.service import forget_subscriptions, record_event
+from lms.modules.webhooks.service import forget_subscriptions, read_backlog, record_event
 
 __all__ = [
     "EVENT_CLASSES",
     "forget_subscriptions",
     "openapi_webhooks",
+    "read_backlog",
     "record_event",
     "routers",
 ]

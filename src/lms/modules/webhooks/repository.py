@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.jobs import OutboxMessage
 from lms.modules.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
@@ -74,3 +75,15 @@ async def get_delivery(
         stmt = stmt.with_for_update(skip_locked=True)
     delivery: WebhookDelivery | None = await session.scalar(stmt)
     return delivery
+
+
+async def pending_jobs(session: AsyncSession, tasks: tuple[str, ...]) -> dict[str, int]:
+    """How many outbox jobs of each of ``tasks`` wait (on the outbox's status index)."""
+    rows = await session.execute(
+        select(OutboxMessage.task, func.count())
+        .where(OutboxMessage.status == "pending", OutboxMessage.task.in_(tasks))
+        .group_by(OutboxMessage.task)
+    )
+    counts = {task: 0 for task in tasks}
+    counts.update({task: int(count) for task, count in rows.all()})
+    return counts

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 
 from lms.core.deps import AdminPrincipal, SessionDep, SettingsDep
 from lms.core.errors import problem_responses
+from lms.core.idempotency import idempotent
 from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute
 from lms.modules.webhooks import service
@@ -44,6 +45,7 @@ async def list_event_types(_admin: AdminPrincipal) -> EventTypeList:
 
 
 @router.post("/endpoints", response_model=EndpointWithSecret, status_code=status.HTTP_201_CREATED)
+@idempotent(encrypted=True)
 async def create_endpoint(
     data: EndpointCreate,
     admin: AdminPrincipal,

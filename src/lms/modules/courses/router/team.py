@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, status
 from lms.core.conditional import require_current
 from lms.core.deps import CurrentPrincipal, SessionDep
 from lms.core.errors import problem_responses
+from lms.core.idempotency import idempotent
 from lms.core.routing import TransactionalRoute, creates
 from lms.modules.courses import service
 from lms.modules.courses.schemas import (
@@ -40,6 +41,7 @@ async def list_staff(
 
 @team_router.post("/staff", response_model=StaffRead, status_code=status.HTTP_201_CREATED)
 @creates("/courses/{course_id}/staff")
+@idempotent
 async def add_staff(
     course_id: uuid.UUID, data: StaffCreate, session: SessionDep, principal: CurrentPrincipal
 ) -> StaffRead:

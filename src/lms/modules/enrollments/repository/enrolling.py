@@ -44,10 +44,10 @@ async def change_status(
     course_id: uuid.UUID,
     from_status: str,
     to_status: str,
-) -> bool:
-    """Move the student's enrollment from one status to another in one statement; False
-    when it is not in ``from_status`` (so concurrent changes cannot cross)."""
-    result = await session.execute(
+) -> uuid.UUID | None:
+    """Move the student's enrollment from one status to another in one statement; its
+    id, or None when it is not in ``from_status`` (so concurrent changes cannot cross)."""
+    changed: uuid.UUID | None = await session.scalar(
         update(Enrollment)
         .where(
             Enrollment.student_id == student_id,
@@ -55,9 +55,10 @@ async def change_status(
             Enrollment.status == from_status,
         )
         .values(status=to_status)
+        .returning(Enrollment.id)
         .execution_options(synchronize_session="fetch")
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return changed
 
 
 _UNSET: Any = object()

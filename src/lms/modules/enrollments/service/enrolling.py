@@ -165,19 +165,24 @@ async def drop_enrollment(
         from_status="active",
         to_status="dropped",
     )
-    if dropped:
-        await events.publish(session, EnrollmentDropped(student_id=student_id, course_id=course_id))
-    return dropped
+    if dropped is None:
+        return False
+    await events.publish(
+        session,
+        EnrollmentDropped(enrollment_id=dropped, student_id=student_id, course_id=course_id),
+    )
+    return True
 
 
 async def reactivate_enrollment(
     session: AsyncSession, *, student_id: uuid.UUID, course_id: uuid.UUID
 ) -> bool:
     """Give a dropped enrollment its access back (paid for again). True if it changed."""
-    return await repository.change_status(
+    changed = await repository.change_status(
         session,
         student_id=student_id,
         course_id=course_id,
         from_status="dropped",
         to_status="active",
     )
+    return changed is not None

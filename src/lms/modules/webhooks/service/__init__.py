@@ -1,6 +1,6 @@
 """The webhooks service: endpoints (admins), the publishing subscriber, the delivery jobs."""
 
-from lms.modules.webhooks.service.delivery import RETRY_TASK
+from lms.modules.webhooks.service.delivery import RETRY_TASK, read_backlog
 from lms.modules.webhooks.service.endpoints import (
     DeliveryNotFound,
     EndpointNotFound,
@@ -32,6 +32,7 @@ __all__ = [
     "list_deliveries",
     "list_endpoints",
     "ping",
+    "read_backlog",
     "record_event",
     "redeliver",
     "rotate_secret",

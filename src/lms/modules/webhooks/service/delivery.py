@@ -25,6 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core import jobs
 from lms.core.config import Settings, get_settings
 from lms.core.db import utcnow
+from lms.core.metrics import (
+    OUTBOUND_ATTEMPTS,
+    OUTBOUND_DURATION,
+    OUTBOUND_ENDPOINTS_DISABLED,
+    OUTBOUND_PENDING,
+)
 from lms.core.security import decrypt_secret
 from lms.modules import emails, users
 from lms.modules.webhooks import outbound, repository, signing
@@ -101,7 +107,9 @@ async def record(
     delivery.response_excerpt = outcome.excerpt
     delivery.error = outcome.error[:1000] if outcome.error else None
     delivery.duration_ms = outcome.duration_ms
+    OUTBOUND_DURATION.observe(outcome.duration_ms / 1000)
     if outcome.ok:
+        OUTBOUND_ATTEMPTS.labels("delivered").inc()
         delivery.status = "succeeded"
         delivery.next_attempt_at = None
         if endpoint.failing_since is not None:
@@ -119,9 +127,11 @@ async def record(
         endpoint.failing_since = now
     delay = _retry_delay(settings, delivery.attempts)
     if delay is None:
+        OUTBOUND_ATTEMPTS.labels("failed").inc()
         delivery.status = "failed"
         delivery.next_attempt_at = None
     else:
+        OUTBOUND_ATTEMPTS.labels("retrying").inc()
         delivery.status = "pending"
         delivery.next_attempt_at = now + timedelta(seconds=delay)
         await session.flush()
@@ -139,6 +149,7 @@ async def disable(
     """Stop sending to a failing endpoint and tell every active admin."""
     endpoint.enabled = False
     endpoint.disabled_reason = reason[:500]
+    OUTBOUND_ENDPOINTS_DISABLED.inc()
     forget_subscriptions(session)
     log.warning(
         "webhook endpoint disabled", extra={"endpoint_id": str(endpoint.id), "reason": reason}
@@ -224,8 +235,17 @@ async def _retry_job(session: AsyncSession, payload: dict[str, Any]) -> None:
     if endpoint is None:
         return
     if not endpoint.enabled:
+        OUTBOUND_ATTEMPTS.labels("endpoint_disabled").inc()
         delivery.status = "failed"
         delivery.next_attempt_at = None
         delivery.error = "the endpoint is disabled"
         return
     await attempt(session, delivery, endpoint, settings)
+
+
+async def read_backlog(session: AsyncSession) -> None:
+    """The outbound backlog, for a scrape of ``/metrics``: messages committed and not
+    sent yet (their send jobs), deliveries waiting for a retry (each has its retry job)."""
+    counts = await repository.pending_jobs(session, (SEND_TASK, RETRY_TASK))
+    OUTBOUND_PENDING.labels("unsent").set(counts[SEND_TASK])
+    OUTBOUND_PENDING.labels("retrying").set(counts[RETRY_TASK])
