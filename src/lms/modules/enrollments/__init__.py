@@ -49,8 +49,11 @@ from lms.modules.enrollments.service import (
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
     student_in_cohorts,
+    students_cohort,
+    students_complete_lessons,
     students_have_access,
     students_read_course_materials,
+    students_start_at_enrollment,
     teaches_student,
 )
 
@@ -80,7 +83,10 @@ __all__ = [
     "refuse_deleting_course_with_students",
     "routers",
     "student_in_cohorts",
+    "students_cohort",
+    "students_complete_lessons",
     "students_have_access",
     "students_read_course_materials",
+    "students_start_at_enrollment",
     "teaches_student",
 ]
