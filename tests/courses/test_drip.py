@@ -28,6 +28,8 @@ from tests.factories.enrollments import enroll
 from tests.factories.files import pdf, upload_file
 from tests.factories.quizzes import make_classroom
 from tests.factories.teams import add_staff, create_cohort, enroll_by_staff
+from tests.performance.counting import counting_statements
+from tests.performance.test_query_counts import data_statements
 
 # 2026-03-08 07:00 UTC: New York moves its clocks from EST (-5) to EDT (-4).
 BEFORE_DST = datetime(2026, 3, 7, 15, 0, tzinfo=UTC)
@@ -656,7 +658,10 @@ class TestLockedWorkIsRefused:
         )
         await enroll(client, student, course["id"])
         download = await client.get(f"/files/{material['id']}/download", headers=student.headers)
-        assert_locked(download, "not_yet_available")
+        body = assert_locked(download, "not_yet_available")
+        assert body["title"] == "Forbidden" and body["type"] == "urn:lms:problem:lesson_locked"
+        meta = await client.get(f"/files/{material['id']}", headers=student.headers)
+        assert_locked(meta, "not_yet_available")
         clock.at = datetime(2026, 2, 1, tzinfo=UTC)
         download = await client.get(f"/files/{material['id']}/download", headers=student.headers)
         assert download.status_code == 200 and download.content.startswith(b"%PDF-")
@@ -717,3 +722,76 @@ class TestCalendarUnlocks:
         assert await courses.lesson_unlocks_between(db, student.id, end, start) == []
         with pytest.raises(ValueError):
             await courses.lesson_unlocks_between(db, student.id, start.replace(tzinfo=None), end)
+
+
+class TestStatements:
+    """A listing reads every lock in one statement, and only a quiz whose lesson has rules
+    pays for them when it starts."""
+
+    async def test_a_students_listing_costs_the_same_for_two_lessons_or_eight(
+        self,
+        app: Any,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        instructor: Account,
+        student: Account,
+    ) -> None:
+        clock.at = datetime.now(UTC) + timedelta(minutes=5)  # just after the enrollments
+        counts = []
+        for size in (2, 8):
+            course, lessons = await course_with_lessons(
+                client, instructor, *({"unlock_after_days": n} for n in range(size))
+            )
+            for later in lessons[1:]:
+                ok(
+                    await client.patch(
+                        f"/lessons/{later['id']}",
+                        headers=instructor.headers,
+                        json={"prerequisite_ids": [lessons[0]["id"]]},
+                    )
+                )
+            await enroll(client, student, course["id"])
+            with counting_statements(app) as statements:
+                items = await listed(client, student, course["id"])
+            assert sum(item["locked"] for item in items) == size - 1
+            counts.append(data_statements(statements))
+            with counting_statements(app) as statements:
+                detail = ok(
+                    await client.get(
+                        "/enrollments/my-courses?page=1&page_size=20", headers=student.headers
+                    )
+                )
+            assert detail["total"] >= 1
+        assert counts[0] == counts[1], counts
+
+    async def test_only_a_quiz_with_rules_pays_one_more_statement_to_start(
+        self,
+        app: Any,
+        client: httpx.AsyncClient,
+        clock: Clock,
+        instructor: Account,
+        student: Account,
+        other_student: Account,
+    ) -> None:
+        counts = {}
+        for name, rule in (("plain", {}), ("dated", {"unlock_at": "2025-01-01T00:00:00Z"})):
+            room = await make_classroom(client, instructor, student)
+            if rule:
+                ok(
+                    await client.patch(
+                        f"/lessons/{room.lesson_id}", headers=instructor.headers, json=rule
+                    )
+                )
+            # A first start reads the quiz's content into the process's cache; the
+            # second student's start is the one measured.
+            await enroll(client, other_student, room.course_id)
+            ok(await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers), 201)
+            with counting_statements(app) as statements:
+                ok(
+                    await client.post(
+                        f"/quizzes/{room.quiz_id}/attempts", headers=other_student.headers
+                    ),
+                    201,
+                )
+            counts[name] = data_statements(statements)
+        assert counts["dated"] == counts["plain"] + 1, counts
