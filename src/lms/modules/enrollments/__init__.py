@@ -14,7 +14,8 @@ Public surface:
   ``LessonCompleted``, ``EnrollmentCompleted``) and the question it asks
   (``PaidAccessAsked``);
 - its subscribers, for ``lms/wiring.py``: to the courses module's ``MaterialAccess``,
-  ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, to the files module's
+  ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, its drip-release
+  questions in SQL (``LessonDone``, ``LearnerStartedAt``, ``LearnerCohort``), to the files module's
   ``FileReadAsked``, and to the workflows of payments (``payment.succeeded.v1``,
   ``payment.refunded.v1``), assignments (``assignment.graded.v1``) and quizzes
   (``quiz.attempt.graded.v1``);
