@@ -553,6 +553,18 @@ class TestRulesRefused:
                 json={"lessons_in_order": True},
             )
         )
+        placed_first = await client.post(
+            f"/courses/{course['id']}/lessons",
+            headers=instructor.headers,
+            json={
+                "title": "Before everything",
+                "lesson_type": "text",
+                "order_index": 0,
+                "prerequisite_ids": [first["id"]],
+            },
+        )
+        assert placed_first.status_code == 422
+        assert placed_first.json()["code"] == "prerequisite_cycle"
         back = await client.patch(
             "/lessons/reorder",
             headers=instructor.headers,
@@ -615,6 +627,23 @@ class TestLockedWorkIsRefused:
         assert_locked(started, "not_yet_available", lesson_id=room.lesson_id)
         clock.at = datetime(2026, 2, 1, tzinfo=UTC)
         ok(await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers), 201)
+
+    async def test_an_open_attempt_resumes_after_its_lesson_is_locked(
+        self, client: httpx.AsyncClient, clock: Clock, instructor: Account, student: Account
+    ) -> None:
+        room = await make_classroom(client, instructor, student)
+        first = ok(
+            await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers), 201
+        )
+        ok(
+            await client.patch(
+                f"/lessons/{room.lesson_id}",
+                headers=instructor.headers,
+                json={"unlock_at": "2026-02-01T00:00:00Z"},
+            )
+        )
+        again = await client.post(f"/quizzes/{room.quiz_id}/attempts", headers=student.headers)
+        assert again.status_code == 200 and again.json()["id"] == first["id"]
 
     async def test_a_quiz_waiting_for_its_prerequisite(
         self, client: httpx.AsyncClient, clock: Clock, instructor: Account, student: Account

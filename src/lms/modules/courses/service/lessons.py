@@ -287,6 +287,8 @@ async def _insert_lesson(
     await flush_or_slug_taken(session)
     if data.prerequisite_ids:
         await repository.set_prerequisites(session, lesson.id, data.prerequisite_ids)
+        # Placed before a prerequisite in a course taken in order, it would wait forever.
+        await check_prerequisites_acyclic(session, course_id)
     await events.publish(session, LessonCreated(course_id=course_id, lesson_id=lesson.id))
     invalidate_after_commit(session, cache)
     return lesson
