@@ -19,6 +19,9 @@ lesson that issues a certificate), read it here from top to bottom.
 | lesson.deleted.v1            | courses       | enrollments (recount, completions)   |
 | course.deleting.v1 (guard)   | courses       | enrollments, payments (refuse)       |
 | course.material_access.v1 ?  | courses (SQL) | enrollments                          |
+| course.lesson_done.v1 ?      | courses (SQL) | enrollments                          |
+| course.learner_started_at.v1 | courses (SQL) | enrollments (a value)                |
+| course.learner_cohort.v1     | courses (SQL) | enrollments (a value)                |
 | file.read.v1 ?               | files         | enrollments, assignments             |
 | file.lesson_attachment.v1 ?  | files         | courses                              |
 | every event of the webhook   | users, courses, enrollments, quizzes, assignments,   |
@@ -68,6 +71,12 @@ def wire(bus: events.EventBus = events.bus) -> None:
     # Who may read a course's material (and see it while it is a draft): its students,
     # asked inside the statement that reads the lesson.
     bus.answer_in_sql(courses.MaterialAccess, enrollments.students_have_access)
+    # Drip release: what a student has completed, when their access started and their
+    # cohort (whose start date some lessons count from), asked inside the statement that
+    # reads a course's unlock rules.
+    bus.answer_in_sql(courses.LessonDone, enrollments.students_complete_lessons)
+    bus.answer_value_in_sql(courses.LearnerStartedAt, enrollments.students_start_at_enrollment)
+    bus.answer_value_in_sql(courses.LearnerCohort, enrollments.students_cohort)
     # A new lesson: every enrolled student gets a progress row for it.
     bus.subscribe(courses.LessonCreated, enrollments.add_lesson_to_enrollments)
     # A deleted lesson: the enrollments are recounted; some may complete by it.

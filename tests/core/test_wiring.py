@@ -8,7 +8,7 @@ import inspect
 import pkgutil
 
 import lms.modules
-from lms.core.events import Condition, Event, EventBus, Question
+from lms.core.events import Condition, Event, EventBus, Lookup, Question
 from lms.modules import assignments, courses, enrollments, files, payments
 from lms.wiring import wire
 
@@ -27,7 +27,7 @@ def declared_messages() -> list[type]:
         found += [
             cls
             for _, cls in inspect.getmembers(events_module, inspect.isclass)
-            if cls.__module__ == name and issubclass(cls, Event | Question | Condition)
+            if cls.__module__ == name and issubclass(cls, Event | Question | Condition | Lookup)
         ]
     return found
 

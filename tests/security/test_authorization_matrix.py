@@ -600,7 +600,7 @@ MATRIX: dict[str, Rule] = {
         MISSING, MISSING, MISSING, MISSING, OK, OK, OK, OK, OK, params=DRAFT
     ),
     "PATCH /api/v1/courses/{course_id}": staff_on_own_course(
-        OK, params=COURSE, json=const({"description": "Updated"})
+        OK, params=COURSE, json=const({"description": "Updated", "lessons_in_order": False})
     ),
     "DELETE /api/v1/courses/{course_id}": staff_on_own_course(
         NO_CONTENT,
@@ -693,12 +693,14 @@ MATRIX: dict[str, Rule] = {
     ),
     "GET /api/v1/courses/{course_id}/lessons": everyone(OK, params=COURSE),
     "POST /api/v1/courses/{course_id}/lessons": staff_on_own_course(
-        CREATED, params=COURSE, json=const({"title": "Extra", "lesson_type": "text"})
+        CREATED,
+        params=COURSE,
+        json=const({"title": "Extra", "lesson_type": "text", "unlock_at": "2020-01-01T00:00:00Z"}),
     ),
     "PATCH /api/v1/lessons/reorder": staff_on_own_course(OK, json=body(_reorder_body)),
     "GET /api/v1/lessons/{lesson_id}": everyone(OK, params=LESSON),
     "PATCH /api/v1/lessons/{lesson_id}": staff_on_own_course(
-        OK, params=LESSON, json=const({"duration_minutes": 5})
+        OK, params=LESSON, json=const({"duration_minutes": 5, "unlock_after_days": 0})
     ),
     "DELETE /api/v1/lessons/{lesson_id}": staff_on_own_course(
         NO_CONTENT, params=fresh("lesson_id", _lesson), outsider=MISSING

@@ -19,7 +19,10 @@ another must apply (may this caller read this file? has this student paid for th
 course?). ``await events.ask(session, question)`` is true when any subscriber answers
 true, false when none does. A **condition** is a question answered in SQL, for a rule
 that must sit inside the statement that reads the rows (``events.condition(question)``:
-the subscribers' boolean expressions joined with OR).
+the subscribers' boolean expressions joined with OR). A **lookup** is a question
+answered in SQL with a value rather than a yes or no (when did this student enroll?):
+``events.value(question)`` is the first subscriber's non-NULL answer (``COALESCE``),
+NULL when none answers.
 
 Every subscription is listed in one file, ``lms/wiring.py``, which the application and
 the worker both load; nothing subscribes when a module is imported.
@@ -35,7 +38,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, false, func, null, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -67,6 +70,15 @@ class Condition:
     name: ClassVar[str]
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Lookup:
+    """A question answered in SQL with a value: its fields are column expressions or
+    bound parameters, and each subscriber returns a scalar expression over them (NULL
+    when it does not know)."""
+
+    name: ClassVar[str]
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
@@ -82,9 +94,11 @@ def _plain(value: Any) -> Any:
 EventT = TypeVar("EventT", bound=Event)
 QuestionT = TypeVar("QuestionT", bound=Question)
 ConditionT = TypeVar("ConditionT", bound=Condition)
+LookupT = TypeVar("LookupT", bound=Lookup)
 Subscriber = Callable[[AsyncSession, EventT], Awaitable[None]]
 Answerer = Callable[[AsyncSession, QuestionT], Awaitable[bool]]
 ConditionAnswerer = Callable[[ConditionT], ColumnElement[bool]]
+LookupAnswerer = Callable[[LookupT], ColumnElement[Any]]
 
 
 class EventBus:
@@ -109,6 +123,11 @@ class EventBus:
         self, condition_type: type[ConditionT], answerer: ConditionAnswerer[ConditionT]
     ) -> None:
         self._add(condition_type, answerer)
+
+    def answer_value_in_sql(
+        self, lookup_type: type[LookupT], answerer: LookupAnswerer[LookupT]
+    ) -> None:
+        self._add(lookup_type, answerer)
 
     def _add(self, key: type[Any], handler: Callable[..., Any]) -> None:
         handlers = self._subscribers.setdefault(key, [])
@@ -146,6 +165,12 @@ class EventBus:
         answers = [answerer(condition) for answerer in self._subscribers.get(type(condition), ())]
         return or_(*answers) if answers else false()
 
+    def value(self, lookup: Lookup) -> ColumnElement[Any]:
+        answers = [answerer(lookup) for answerer in self._subscribers.get(type(lookup), ())]
+        if not answers:
+            return null()
+        return answers[0] if len(answers) == 1 else func.coalesce(*answers)
+
 
 bus = EventBus()
 
@@ -163,3 +188,8 @@ async def ask(session: AsyncSession, question: Question) -> bool:
 def condition(question: Condition) -> ColumnElement[bool]:
     """The subscribers' SQL answers to ``question``, joined with OR (false when none)."""
     return bus.condition(question)
+
+
+def value(lookup: Lookup) -> ColumnElement[Any]:
+    """The subscribers' SQL answers to ``lookup``: the first that is not NULL."""
+    return bus.value(lookup)

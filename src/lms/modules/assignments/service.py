@@ -125,7 +125,8 @@ async def submit_assignment(
     session: AsyncSession, *, principal: Principal, lesson_id: uuid.UUID, data: SubmissionCreate
 ) -> tuple[AssignmentSubmission, bool]:
     """Hand in (or replace) the caller's work for an assignment lesson. Returns the
-    submission and whether it is the first one."""
+    submission and whether it is the first one. 403 ``lesson_locked`` while drip
+    release keeps the lesson locked for the student."""
     context = await _lesson_context(session, principal=principal, lesson_id=lesson_id)
     if context.lesson.lesson_type != "assignment":
         raise NotAnAssignment()
@@ -134,6 +135,7 @@ async def submit_assignment(
     )
     if enrollment is None or not enrollment.gives_access:
         raise NotEnrolled()
+    await courses.require_lesson_unlocked(session, student_id=principal.id, lesson_id=lesson_id)
     await _check_handed_in_file(session, principal=principal, file_id=data.file_id)
     existing = await repository.get_for_student(
         session, enrollment_id=enrollment.id, lesson_id=lesson_id, lock=True

@@ -15,9 +15,15 @@ Public surface:
   ``course_is_published``, ``lesson_title``, ``lesson_order_index``);
 - authoring for seeding (``add_course``, ``add_lesson``, ``publish``, ``find_course``
   with ``CourseCreate`` and ``LessonCreate``);
+- drip release: a student's locks (``lesson_locks`` of ``LessonLock``), the refusal of
+  a locked lesson (``require_lesson_unlocked`` or 403 ``LessonLocked``), whether a
+  lesson has rules at all, as SQL for a hot statement (``lesson_is_gated``), and the
+  lessons that open at a date for a calendar (``lesson_unlocks_between`` of
+  ``LessonUnlock``);
 - the events it publishes (``CoursePublished``, ``CourseUnpublished``,
   ``LessonCreated``, ``LessonDeleted``, the guard
-  ``CourseDeleting``) and the condition it asks in SQL (``MaterialAccess``); its answer
+  ``CourseDeleting``) and what it asks in SQL (the conditions ``MaterialAccess`` and
+  ``LessonDone``, the lookups ``LearnerStartedAt`` and ``LearnerCohort``); its answer
   to the files module's ``LessonAttachmentAsked`` (``course_managers_attach_files``);
 - the errors ``CourseNotFound`` and ``LessonNotFound``; ``CACHE_NAMESPACE``, the
   response-cache namespace of its public pages; ``routers`` for the application.
@@ -27,8 +33,11 @@ from lms.modules.courses.events import (
     CourseDeleting,
     CoursePublished,
     CourseUnpublished,
+    LearnerCohort,
+    LearnerStartedAt,
     LessonCreated,
     LessonDeleted,
+    LessonDone,
     MaterialAccess,
 )
 from lms.modules.courses.router import routers
@@ -47,7 +56,10 @@ from lms.modules.courses.service import (
     CohortNotFound,
     CourseNotFound,
     CoursePolicy,
+    LessonLock,
+    LessonLocked,
     LessonNotFound,
+    LessonUnlock,
     Rule,
     add_course,
     add_lesson,
@@ -70,13 +82,17 @@ from lms.modules.courses.service import (
     get_managed_course_or_raise,
     get_visible_course_or_raise,
     is_on_team,
+    lesson_is_gated,
+    lesson_locks,
     lesson_order_index,
     lesson_title,
+    lesson_unlocks_between,
     list_lesson_ids,
     lock_course,
     publish,
     put_on_team,
     release_cohort_seat,
+    require_lesson_unlocked,
     take_cohort_seat,
 )
 
@@ -94,11 +110,17 @@ __all__ = [
     "CoursePublished",
     "CourseSummary",
     "CourseUnpublished",
+    "LearnerCohort",
+    "LearnerStartedAt",
     "LessonCreate",
     "LessonCreated",
     "LessonDeleted",
+    "LessonDone",
+    "LessonLock",
+    "LessonLocked",
     "LessonNotFound",
     "LessonSummary",
+    "LessonUnlock",
     "MaterialAccess",
     "Rule",
     "add_course",
@@ -122,13 +144,17 @@ __all__ = [
     "get_managed_course_or_raise",
     "get_visible_course_or_raise",
     "is_on_team",
+    "lesson_is_gated",
+    "lesson_locks",
     "lesson_order_index",
     "lesson_title",
+    "lesson_unlocks_between",
     "list_lesson_ids",
     "lock_course",
     "publish",
     "put_on_team",
     "release_cohort_seat",
+    "require_lesson_unlocked",
     "routers",
     "take_cohort_seat",
 ]

@@ -1,4 +1,5 @@
-"""What the courses module tells other modules (events) and asks them (a condition).
+"""What the courses module tells other modules (events) and asks them (conditions and
+lookups in SQL).
 
 Published inside the transaction of the change, with the course row locked, so a
 subscriber's writes commit or roll back with it (see ``lms.core.events``). The modules
@@ -15,7 +16,7 @@ from typing import ClassVar
 
 from sqlalchemy import ColumnExpressionArgument
 
-from lms.core.events import Condition, Event
+from lms.core.events import Condition, Event, Lookup
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -55,6 +56,38 @@ class MaterialAccess(Condition):
     fields are column expressions or bound parameters."""
 
     name: ClassVar[str] = "course.material_access.v1"
+    user_id: ColumnExpressionArgument[uuid.UUID]
+    course_id: ColumnExpressionArgument[uuid.UUID]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LessonDone(Condition):
+    """Has this user completed this lesson of this course (drip release: prerequisites
+    and lessons taken in order)? Answered in SQL; the fields are column expressions or
+    bound parameters."""
+
+    name: ClassVar[str] = "course.lesson_done.v1"
+    user_id: ColumnExpressionArgument[uuid.UUID]
+    course_id: ColumnExpressionArgument[uuid.UUID]
+    lesson_id: ColumnExpressionArgument[uuid.UUID]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LearnerStartedAt(Lookup):
+    """When did this user's access to this course's material start (their enrollment's
+    date)? NULL when they have no such access. What ``unlock_after_days`` counts from."""
+
+    name: ClassVar[str] = "course.learner_started_at.v1"
+    user_id: ColumnExpressionArgument[uuid.UUID]
+    course_id: ColumnExpressionArgument[uuid.UUID]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LearnerCohort(Lookup):
+    """Which of this course's cohorts is this user in (NULL: none)? The cohort's start
+    date is what ``unlock_relative_to: cohort_start`` counts from."""
+
+    name: ClassVar[str] = "course.learner_cohort.v1"
     user_id: ColumnExpressionArgument[uuid.UUID]
     course_id: ColumnExpressionArgument[uuid.UUID]
 

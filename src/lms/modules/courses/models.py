@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,6 +23,9 @@ from lms.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey
 
 DIFFICULTY_LEVELS = ("beginner", "intermediate", "advanced")
 LESSON_TYPES = ("video", "text", "document", "quiz", "assignment")
+# What ``Lesson.unlock_after_days`` counts from.
+UNLOCK_ANCHORS = ("enrollment", "cohort_start")
+MAX_UNLOCK_AFTER_DAYS = 3650
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -54,6 +58,8 @@ class Course(UUIDPrimaryKey, Timestamps, Base):
     price: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0.00"))
     currency: Mapped[str] = mapped_column(String(3), default="EGP")
     course_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Drip release: each lesson needs the one before it (by order) completed first.
+    lessons_in_order: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Lesson(UUIDPrimaryKey, Timestamps, Base):
@@ -65,6 +71,16 @@ class Lesson(UUIDPrimaryKey, Timestamps, Base):
             "parent_lesson_id IS NULL OR parent_lesson_id <> id", name="not_own_parent"
         ),
         Index("ix_lessons_course_order", "course_id", "order_index"),
+        CheckConstraint(
+            "unlock_at IS NULL OR unlock_after_days IS NULL", name="one_unlock_date_rule"
+        ),
+        CheckConstraint(
+            f"unlock_after_days IS NULL OR unlock_after_days BETWEEN 0 AND {MAX_UNLOCK_AFTER_DAYS}",
+            name="unlock_after_days_range",
+        ),
+        CheckConstraint(
+            _one_of("unlock_relative_to", UNLOCK_ANCHORS), name="unlock_relative_to_known"
+        ),
     )
 
     course_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
@@ -82,6 +98,28 @@ class Lesson(UUIDPrimaryKey, Timestamps, Base):
     video_url: Mapped[str | None] = mapped_column(String(500))
     is_preview: Mapped[bool] = mapped_column(default=False)
     lesson_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Drip release (see service.drip): available from an instant, or some days after the
+    # student's enrollment or cohort start; and after its prerequisites are completed.
+    unlock_at: Mapped[datetime | None] = mapped_column()
+    unlock_after_days: Mapped[int | None] = mapped_column()
+    unlock_relative_to: Mapped[str] = mapped_column(
+        String(20), default="enrollment", server_default="enrollment"
+    )
+
+
+class LessonPrerequisite(Base):
+    """A lesson that must be completed before another lesson of the same course opens
+    (the service keeps both in one course and the graph without cycles)."""
+
+    __tablename__ = "lesson_prerequisites"
+    __table_args__ = (CheckConstraint("lesson_id <> prerequisite_id", name="not_own_prerequisite"),)
+
+    lesson_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True
+    )
+    prerequisite_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 STAFF_ROLES = ("co_instructor", "assistant")

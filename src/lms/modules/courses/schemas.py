@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -13,6 +13,7 @@ from pydantic import (
     AfterValidator,
     AliasChoices,
     AnyHttpUrl,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -48,6 +49,41 @@ Price = Annotated[
 ]
 Minutes = Annotated[int, Field(ge=0, le=1_000_000)]
 OrderIndex = Annotated[int, Field(ge=0, le=1_000_000)]
+UnlockAnchor = Literal["enrollment", "cohort_start"]
+LockReason = Literal["not_yet_available", "prerequisites", "in_order"]
+UnlockAt = Annotated[
+    AwareDatetime,
+    AfterValidator(lambda v: v.astimezone(UTC)),
+    Field(description="The lesson opens at this instant (with a UTC offset; kept in UTC)."),
+]
+UnlockAfterDays = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=3650,
+        description="The lesson opens this many days (of 24 hours, counted in UTC) after "
+        "the student's enrollment or cohort start (`unlock_relative_to`).",
+    ),
+]
+PrerequisiteIds = Annotated[
+    list[uuid.UUID],
+    Field(
+        max_length=100,
+        description="Lessons of the same course to complete before this one opens.",
+    ),
+]
+
+
+def _distinct_ids(value: list[uuid.UUID] | None) -> list[uuid.UUID] | None:
+    if value is not None and len(set(value)) != len(value):
+        raise ValueError("a lesson is listed twice")
+    return value
+
+
+def _one_date_rule(model: Any) -> Any:
+    if model.unlock_at is not None and model.unlock_after_days is not None:
+        raise ValueError("give unlock_at or unlock_after_days, not both")
+    return model
 
 
 class StrictModel(CoreStrictModel):
@@ -74,6 +110,10 @@ class CourseCreate(StrictModel):
     instructor_id: uuid.UUID | None = Field(
         default=None, description="Admins only: create the course for this instructor."
     )
+    lessons_in_order: bool = Field(
+        default=False,
+        description="Drip release: each lesson opens once the one before it is completed.",
+    )
 
 
 class CourseUpdate(StrictModel):
@@ -93,9 +133,13 @@ class CourseUpdate(StrictModel):
         default=None, validation_alias=AliasChoices("course_metadata", "metadata")
     )
     is_published: bool | None = None
+    lessons_in_order: bool | None = Field(
+        default=None,
+        description="Drip release: each lesson opens once the one before it is completed.",
+    )
     regenerate_slug: bool = False
 
-    @field_validator("title", "price", "currency", "is_published")
+    @field_validator("title", "price", "currency", "is_published", "lessons_in_order")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
@@ -121,6 +165,7 @@ class CourseRead(BaseModel):
     price: Decimal
     currency: str
     course_metadata: dict[str, Any] | None
+    lessons_in_order: bool = False
     lessons_count: int = 0
     created_at: datetime
     updated_at: datetime
@@ -184,8 +229,14 @@ class LessonCreate(StrictModel):
     is_preview: bool = False
     parent_lesson_id: uuid.UUID | None = None
     lesson_metadata: Metadata | None = None
+    unlock_at: UnlockAt | None = None
+    unlock_after_days: UnlockAfterDays | None = None
+    unlock_relative_to: UnlockAnchor = "enrollment"
+    prerequisite_ids: PrerequisiteIds = []
 
     _synonyms = model_validator(mode="before")(_lesson_synonyms)
+    _distinct = field_validator("prerequisite_ids")(_distinct_ids)
+    _one_date_rule = model_validator(mode="after")(_one_date_rule)
 
 
 class LessonUpdate(StrictModel):
@@ -199,11 +250,24 @@ class LessonUpdate(StrictModel):
     is_preview: bool | None = None
     parent_lesson_id: uuid.UUID | None = None
     lesson_metadata: Metadata | None = None
+    unlock_at: UnlockAt | None = None
+    unlock_after_days: UnlockAfterDays | None = None
+    unlock_relative_to: UnlockAnchor | None = None
+    prerequisite_ids: PrerequisiteIds | None = None
     regenerate_slug: bool = False
 
     _synonyms = model_validator(mode="before")(_lesson_synonyms)
+    _distinct = field_validator("prerequisite_ids")(_distinct_ids)
+    _one_date_rule = model_validator(mode="after")(_one_date_rule)
 
-    @field_validator("title", "lesson_type", "order_index", "is_preview")
+    @field_validator(
+        "title",
+        "lesson_type",
+        "order_index",
+        "is_preview",
+        "unlock_relative_to",
+        "prerequisite_ids",
+    )
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         if value is None:
@@ -231,6 +295,22 @@ class LessonRead(BaseModel):
     is_preview: bool
     lesson_metadata: dict[str, Any] | None
     content_locked: bool = False
+    # Drip release: the rules (everyone sees them) ...
+    unlock_at: datetime | None = None
+    unlock_after_days: int | None = None
+    unlock_relative_to: UnlockAnchor = "enrollment"
+    prerequisite_ids: list[uuid.UUID] = []
+    # ... and, for an enrolled student, whether they hold it closed now.
+    locked: bool = Field(
+        default=False, description="Closed for you now (students only; staff never)."
+    )
+    unlocks_at: datetime | None = Field(
+        default=None, description="When the date rule opens it for you (UTC), if later."
+    )
+    lock_reason: LockReason | None = None
+    blocking_lesson_ids: list[uuid.UUID] = Field(
+        default=[], description="The lessons to complete before it opens."
+    )
     created_at: datetime
     updated_at: datetime
 

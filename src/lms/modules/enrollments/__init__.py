@@ -14,7 +14,8 @@ Public surface:
   ``LessonCompleted``, ``EnrollmentCompleted``) and the question it asks
   (``PaidAccessAsked``);
 - its subscribers, for ``lms/wiring.py``: to the courses module's ``MaterialAccess``,
-  ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, to the files module's
+  ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, its drip-release
+  questions in SQL (``LessonDone``, ``LearnerStartedAt``, ``LearnerCohort``), to the files module's
   ``FileReadAsked``, and to the workflows of payments (``payment.succeeded.v1``,
   ``payment.refunded.v1``), assignments (``assignment.graded.v1``) and quizzes
   (``quiz.attempt.graded.v1``);
@@ -49,8 +50,11 @@ from lms.modules.enrollments.service import (
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
     student_in_cohorts,
+    students_cohort,
+    students_complete_lessons,
     students_have_access,
     students_read_course_materials,
+    students_start_at_enrollment,
     teaches_student,
 )
 
@@ -80,7 +84,10 @@ __all__ = [
     "refuse_deleting_course_with_students",
     "routers",
     "student_in_cohorts",
+    "students_cohort",
+    "students_complete_lessons",
     "students_have_access",
     "students_read_course_materials",
+    "students_start_at_enrollment",
     "teaches_student",
 ]

@@ -87,8 +87,19 @@ class LessonProgressRead(BaseModel):
         return self.status == "completed"
 
 
+class LessonProgressWithLock(LessonProgressRead):
+    """A lesson's progress in the enrollment's detail, with whether drip release keeps
+    the lesson locked for the enrollment's student (its reason, when it opens by date,
+    the lessons to complete first)."""
+
+    locked: bool = False
+    unlocks_at: datetime | None = None
+    lock_reason: Literal["not_yet_available", "prerequisites", "in_order"] | None = None
+    blocking_lesson_ids: list[uuid.UUID] = []
+
+
 class EnrollmentDetail(EnrollmentRead):
-    lesson_progress: list[LessonProgressRead]
+    lesson_progress: list[LessonProgressWithLock]
 
 
 class CourseEnrollmentRead(EnrollmentRead):

@@ -189,8 +189,10 @@ async def update_course(
 ) -> CourseRead:
     """Change a course (its owner, co-instructors or an admin; the price and currency
     only the owner and admins). The slug stays unless `regenerate_slug` is true;
-    `is_published` publishes or unpublishes. With `If-Match` (the course's `ETag`) a
-    change made since you read it is 412 `precondition_failed`."""
+    `is_published` publishes or unpublishes; `lessons_in_order: true` makes each lesson
+    wait for the one before it (422 `prerequisite_cycle` if a prerequisite comes later
+    in the order). With `If-Match` (the course's `ETag`) a change made since you read it
+    is 412 `precondition_failed`."""
     await _require_current_course(request, session, cache, principal, course_id)
     course = await service.update_course(
         session, cache=cache, principal=principal, course_id=course_id, data=data
@@ -245,7 +247,9 @@ async def list_lessons(
 ) -> Page[LessonRead]:
     """The course's lessons in order. The material (`content`, `video_url`) of a
     non-preview lesson is only for enrolled students, the instructor and admins; others
-    see it as null with `content_locked: true`."""
+    see it as null with `content_locked: true`. Every lesson shows its unlock rules; for
+    an enrolled student each shows `locked`, and when locked `unlocks_at`,
+    `lock_reason` and `blocking_lesson_ids` (the team never sees a lock)."""
     page = await service.list_lessons(
         session, principal=principal, course_id=course_id, page=pagination
     )
@@ -266,11 +270,14 @@ async def create_lesson(
 ) -> LessonRead:
     """Add a lesson (the course's owner, co-instructors or an admin). `content_type` is accepted for
     `lesson_type`; without `order_index` it goes last; `parent_lesson_id` nests it under
-    another lesson of the same course."""
+    another lesson of the same course. Drip release: `unlock_at` (an instant) or
+    `unlock_after_days` (after the student's `enrollment` or `cohort_start`, as
+    `unlock_relative_to` says), and `prerequisite_ids` (lessons of the same course;
+    422 `prerequisite_not_in_course` otherwise)."""
     lesson = await service.create_lesson(
         session, cache=cache, principal=principal, course_id=course_id, data=data
     )
-    return service.lesson_read(lesson, full_access=True)
+    return service.lesson_read(lesson, full_access=True, prerequisite_ids=data.prerequisite_ids)
 
 
 # Declared before /lessons/{lesson_id}, which would otherwise take "reorder" for an id.
@@ -279,9 +286,15 @@ async def reorder_lessons(
     data: LessonReorder, session: SessionDep, cache: CacheDep, principal: CurrentPrincipal
 ) -> list[LessonRead]:
     """Set the order of a course's lessons at once: `lesson_ids` lists every lesson of the
-    course in the new order. Returns the lessons in that order."""
+    course in the new order. Returns the lessons in that order. In a course taken in
+    order, an order that puts a lesson before one of its prerequisites is 422
+    `prerequisite_cycle`."""
     lessons = await service.reorder_lessons(session, cache=cache, principal=principal, data=data)
-    return [service.lesson_read(lesson, full_access=True) for lesson in lessons]
+    prerequisites = await service.prerequisites_in_course(session, data.course_id)
+    return [
+        service.lesson_read(lesson, full_access=True, prerequisite_ids=prerequisites.get(lesson.id))
+        for lesson in lessons
+    ]
 
 
 @lessons_router.get("/{lesson_id}", response_model=LessonRead)
@@ -293,7 +306,9 @@ async def get_lesson(
     principal: OptionalPrincipal,
 ) -> LessonRead:
     """One lesson. Without access to its material (not enrolled, not a preview) the lesson
-    comes back with `content` and `video_url` null and `content_locked: true`."""
+    comes back with `content` and `video_url` null and `content_locked: true`. For an
+    enrolled student a lesson locked by drip release is 403 `lesson_locked`, with
+    `lock_reason`, `unlocks_at` and `blocking_lesson_ids` in the problem details."""
     read = await service.get_lesson_view(connection, principal=principal, lesson_id=lesson_id)
     _public(request, principal)
     return read
@@ -309,12 +324,21 @@ async def update_lesson(
     principal: CurrentPrincipal,
 ) -> LessonRead:
     """Change a lesson (the course's owner, co-instructors or an admin). With `If-Match`
-    (the lesson's `ETag`) a change made since you read it is 412 `precondition_failed`."""
+    (the lesson's `ETag`) a change made since you read it is 412 `precondition_failed`.
+    Drip release: `unlock_at`, `unlock_after_days`, `unlock_relative_to` and
+    `prerequisite_ids` (replaced as a whole; `[]` removes them). 422
+    `unlock_rule_conflict` when both date rules would be set, `prerequisite_cycle` when
+    lessons would wait for each other, `prerequisite_not_in_course` for another
+    course's lesson."""
     await _require_current_lesson(request, session, principal, lesson_id)
     lesson = await service.update_lesson(
         session, cache=cache, principal=principal, lesson_id=lesson_id, data=data
     )
-    return service.lesson_read(lesson, full_access=True)
+    return service.lesson_read(
+        lesson,
+        full_access=True,
+        prerequisite_ids=await service.prerequisites_of(session, lesson.id),
+    )
 
 
 @lessons_router.delete("/{lesson_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,8 @@ One file per use case: ``lookups`` (finding, visibility), ``policy`` (who may do
 rights), ``team`` (staff, ownership), ``cohorts``,
 ``answers`` (to other modules' questions), ``expressions`` (what other statements may
 embed), ``access`` (the material-access condition in SQL), ``catalogue`` (cached
-reading), ``authoring`` (courses), ``lessons``. This package re-exports what the router
+reading), ``authoring`` (courses), ``lessons``, ``drip`` (when a lesson opens for a
+student). This package re-exports what the router
 and the surface use.
 """
 
@@ -45,6 +46,15 @@ from lms.modules.courses.service.cohorts import (
     take_cohort_seat,
     update_cohort,
 )
+from lms.modules.courses.service.drip import (
+    LessonLock,
+    LessonLocked,
+    LessonUnlock,
+    lesson_is_gated,
+    lesson_locks,
+    lesson_unlocks_between,
+    require_lesson_unlocked,
+)
 from lms.modules.courses.service.expressions import (
     course_is_published,
     course_slug,
@@ -59,6 +69,8 @@ from lms.modules.courses.service.lessons import (
     get_lesson_view,
     lesson_read,
     list_lessons,
+    prerequisites_in_course,
+    prerequisites_of,
     reorder_lessons,
     update_lesson,
 )
@@ -99,7 +111,10 @@ __all__ = [
     "CohortNotFound",
     "CourseNotFound",
     "CoursePolicy",
+    "LessonLock",
+    "LessonLocked",
     "LessonNotFound",
+    "LessonUnlock",
     "Rule",
     "add_course",
     "add_lesson",
@@ -133,21 +148,27 @@ __all__ = [
     "get_managed_course_or_raise",
     "get_visible_course_or_raise",
     "is_on_team",
+    "lesson_is_gated",
+    "lesson_locks",
     "lesson_order_index",
     "lesson_read",
     "lesson_title",
+    "lesson_unlocks_between",
     "list_cohorts",
     "list_courses",
     "list_lesson_ids",
     "list_lessons",
     "list_staff",
     "lock_course",
+    "prerequisites_in_course",
+    "prerequisites_of",
     "publish",
     "publish_course",
     "put_on_team",
     "release_cohort_seat",
     "remove_staff",
     "reorder_lessons",
+    "require_lesson_unlocked",
     "take_cohort_seat",
     "transfer_ownership",
     "unpublish_course",

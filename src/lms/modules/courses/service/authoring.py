@@ -19,6 +19,7 @@ from lms.modules.courses.events import CourseDeleting, CoursePublished, CourseUn
 from lms.modules.courses.models import Course
 from lms.modules.courses.schemas import CourseCreate, CourseSummary, CourseUpdate
 from lms.modules.courses.service.catalogue import invalidate_after_commit
+from lms.modules.courses.service.drip import check_prerequisites_acyclic
 from lms.modules.courses.service.lookups import (
     access_to,
     load_course_or_raise,
@@ -92,6 +93,7 @@ async def _insert_course(
         price=data.price,
         currency=data.currency,
         course_metadata=data.course_metadata,
+        lessons_in_order=data.lessons_in_order,
         is_published=False,
     )
     session.add(course)
@@ -176,6 +178,9 @@ async def update_course(
         else:
             await _unpublish(session, course)
     await flush_or_slug_taken(session)
+    if changes.get("lessons_in_order"):
+        await repository.lock_course(session, course.id)
+        await check_prerequisites_acyclic(session, course.id)
     invalidate_after_commit(session, cache)
     return course
 

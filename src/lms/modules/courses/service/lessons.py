@@ -4,6 +4,11 @@ them (owner or admin).
 Content rule: anyone who may see the course sees its lesson outline; the ``content``
 and ``video_url`` of a non-preview lesson are withheld (null, with
 ``content_locked: true``) unless the caller is enrolled, owns the course or is an admin.
+
+Drip release (``drip``): a lesson's unlock rules are set with the lesson (create and
+PATCH: ``unlock_at`` or ``unlock_after_days`` with ``unlock_relative_to``, and
+``prerequisite_ids``); an enrolled student sees each lesson's lock in a listing and is
+refused a locked lesson's page with 403 ``lesson_locked``.
 """
 
 from __future__ import annotations
@@ -33,6 +38,14 @@ from lms.modules.courses.schemas import (
 from lms.modules.courses.service.access import access_statement
 from lms.modules.courses.service.authoring import flush_or_slug_taken
 from lms.modules.courses.service.catalogue import invalidate_after_commit
+from lms.modules.courses.service.drip import (
+    CourseLocks,
+    LessonLock,
+    LessonLocked,
+    check_prerequisites_acyclic,
+    course_locks,
+    lesson_lock,
+)
 from lms.modules.courses.service.lookups import (
     CourseNotFound,
     LessonNotFound,
@@ -47,27 +60,71 @@ from lms.modules.courses.service.policy import CoursePolicy, authorize
 from lms.modules.courses.slugs import first_free, slugify
 
 
-def lesson_read(lesson: Lesson | Row[Any], *, full_access: bool) -> LessonRead:
-    """The lesson (an object or a row of its columns) as the caller may see it."""
+def lesson_read(
+    lesson: Lesson | Row[Any],
+    *,
+    full_access: bool,
+    prerequisite_ids: list[uuid.UUID] | None = None,
+    lock: LessonLock | None = None,
+) -> LessonRead:
+    """The lesson (an object or a row of its columns) as the caller may see it, with its
+    prerequisites and the caller's lock (a student's; none for everyone else)."""
     read = LessonRead.model_validate(lesson)
     if not (full_access or lesson.is_preview):
         read.content = None
         read.video_url = None
         read.content_locked = True
+    read.prerequisite_ids = list(prerequisite_ids or [])
+    if lock is not None and lock.locked:
+        read.locked = True
+        read.unlocks_at = lock.unlocks_at
+        read.lock_reason = lock.lock_reason
+        read.blocking_lesson_ids = list(lock.blocking_lesson_ids)
     return read
 
 
 async def list_lessons(
     session: AsyncSession, *, principal: Principal | None, course_id: uuid.UUID, page: PageParams
 ) -> Page[LessonRead]:
-    """A course's lessons in order, for anyone who may see the course."""
+    """A course's lessons in order, for anyone who may see the course; an enrolled
+    student sees each lesson's lock (one statement for all of them)."""
     course = await load_visible_course_or_raise(session, principal=principal, course_id=course_id)
     full_access = await has_full_content_access(session, principal, course)
+    is_staff = principal is not None and CoursePolicy.is_staff(
+        await access_to(session, principal, course)
+    )
     lessons, total = await repository.page_lessons(
         session, course.id, offset=page.offset, limit=page.page_size
     )
+    locks: CourseLocks | None = None
+    if principal is not None and full_access and not is_staff:
+        locks = await course_locks(session, student_id=principal.id, course_id=course.id)
+        prerequisites = locks.prerequisites
+    else:
+        prerequisites = await repository.prerequisites_of_course(session, course.id)
     return page_of(
-        [lesson_read(lesson, full_access=full_access) for lesson in lessons], total, page
+        [
+            lesson_read(
+                lesson,
+                full_access=full_access,
+                prerequisite_ids=prerequisites.get(lesson.id),
+                lock=locks.lock_of(lesson.id) if locks is not None else None,
+            )
+            for lesson in lessons
+        ],
+        total,
+        page,
+    )
+
+
+def _is_gated(row: Row[Any]) -> bool:
+    """May a rule lock this lesson (read with the lesson, so an ungated lesson costs
+    nothing more)?"""
+    return not row.is_preview and bool(
+        row.unlock_at is not None
+        or row.unlock_after_days is not None
+        or row.course_lessons_in_order
+        or row.has_prerequisites
     )
 
 
@@ -75,7 +132,7 @@ async def get_lesson_view(
     session: Executor, *, principal: Principal | None, lesson_id: uuid.UUID
 ) -> LessonRead:
     """One lesson; 404 if its course is invisible to the caller, material withheld as
-    the module docstring says."""
+    the module docstring says; 403 ``lesson_locked`` for a student it is locked for."""
     row = (
         await session.execute(
             access_statement("lesson_with_course"),
@@ -91,7 +148,21 @@ async def get_lesson_view(
     )
     if not (row.course_is_published or full_access):
         raise LessonNotFound()
-    return lesson_read(row, full_access=full_access)
+    is_staff = bool(row.on_team) or (
+        principal is not None and (principal.is_admin or principal.id == row.course_instructor_id)
+    )
+    prerequisites: list[uuid.UUID] = []
+    lock = None
+    if principal is not None and row.enrolled and not is_staff and _is_gated(row):
+        # A student's page of a lesson with rules: one statement says whether it is open.
+        locks = await lesson_lock(session, student_id=principal.id, lesson_id=row.id)
+        lock = locks.lock_of(row.id)
+        if lock.locked:
+            raise LessonLocked(lock)
+        prerequisites = locks.prerequisites.get(row.id, [])
+    elif row.has_prerequisites:
+        prerequisites = await repository.prerequisites_of_lesson(session, row.id)
+    return lesson_read(row, full_access=full_access, prerequisite_ids=prerequisites)
 
 
 async def _managed_lesson(
@@ -160,12 +231,38 @@ async def add_lesson(
     )
 
 
+async def _check_prerequisites(
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    prerequisite_ids: list[uuid.UUID],
+    *,
+    lesson_id: uuid.UUID | None = None,
+) -> None:
+    """Prerequisites are other lessons of the same course (422 otherwise)."""
+    if lesson_id is not None and lesson_id in prerequisite_ids:
+        raise RuleViolation(
+            "A lesson cannot be its own prerequisite.",
+            code="prerequisite_cycle",
+            extra={"lesson_ids": [str(lesson_id)]},
+        )
+    current = set(await repository.lesson_ids_of(session, course_id))
+    strangers = [str(i) for i in prerequisite_ids if i not in current]
+    if strangers:
+        raise RuleViolation(
+            "Prerequisites must be lessons of the same course.",
+            code="prerequisite_not_in_course",
+            extra={"lesson_ids": strangers},
+        )
+
+
 async def _insert_lesson(
     session: AsyncSession, *, cache: Cache, course_id: uuid.UUID, data: LessonCreate
 ) -> Lesson:
     await repository.lock_course(session, course_id)
     if data.parent_lesson_id is not None:
         await _check_parent(session, course_id, data.parent_lesson_id)
+    if data.prerequisite_ids:
+        await _check_prerequisites(session, course_id, data.prerequisite_ids)
     order_index = data.order_index
     if order_index is None:
         order_index = await repository.next_order_index(session, course_id)
@@ -182,9 +279,16 @@ async def _insert_lesson(
         video_url=data.video_url,
         is_preview=data.is_preview,
         lesson_metadata=data.lesson_metadata,
+        unlock_at=data.unlock_at,
+        unlock_after_days=data.unlock_after_days,
+        unlock_relative_to=data.unlock_relative_to,
     )
     session.add(lesson)
     await flush_or_slug_taken(session)
+    if data.prerequisite_ids:
+        await repository.set_prerequisites(session, lesson.id, data.prerequisite_ids)
+        # Placed before a prerequisite in a course taken in order, it would wait forever.
+        await check_prerequisites_acyclic(session, course_id)
     await events.publish(session, LessonCreated(course_id=course_id, lesson_id=lesson.id))
     invalidate_after_commit(session, cache)
     return lesson
@@ -200,18 +304,48 @@ async def update_lesson(
 ) -> Lesson:
     """Change a lesson (owner or admin). The slug follows the title only when asked."""
     lesson, course = await _managed_lesson(session, principal, lesson_id)
-    changes: dict[str, Any] = data.model_dump(exclude_unset=True, exclude={"regenerate_slug"})
+    changes: dict[str, Any] = data.model_dump(
+        exclude_unset=True, exclude={"regenerate_slug", "prerequisite_ids"}
+    )
     if changes.get("parent_lesson_id") is not None:
         await _check_parent(session, course.id, changes["parent_lesson_id"], lesson_id=lesson.id)
+    prerequisites = data.prerequisite_ids if "prerequisite_ids" in data.model_fields_set else None
+    reordered = "order_index" in changes and changes["order_index"] != lesson.order_index
+    if prerequisites is not None or reordered:
+        await repository.lock_course(session, course.id)
+    if prerequisites is not None:
+        await _check_prerequisites(session, course.id, prerequisites, lesson_id=lesson.id)
     for field, value in changes.items():
         setattr(lesson, field, value)
+    if lesson.unlock_at is not None and lesson.unlock_after_days is not None:
+        raise RuleViolation(
+            "A lesson opens at a date (unlock_at) or some days after the student's start "
+            "(unlock_after_days), not both: set the other one to null.",
+            code="unlock_rule_conflict",
+        )
     if data.regenerate_slug:
         lesson.slug = await _unique_lesson_slug(
             session, course.id, lesson.title, current=lesson.slug
         )
     await flush_or_slug_taken(session)
+    if prerequisites is not None:
+        await repository.set_prerequisites(session, lesson.id, prerequisites)
+    if prerequisites or reordered:
+        await check_prerequisites_acyclic(session, course.id)
     invalidate_after_commit(session, cache)
     return lesson
+
+
+async def prerequisites_of(session: AsyncSession, lesson_id: uuid.UUID) -> list[uuid.UUID]:
+    """The lesson's prerequisites (for the team's view of a lesson just written)."""
+    return await repository.prerequisites_of_lesson(session, lesson_id)
+
+
+async def prerequisites_in_course(
+    session: AsyncSession, course_id: uuid.UUID
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Each lesson of the course with prerequisites -> their ids."""
+    return await repository.prerequisites_of_course(session, course_id)
 
 
 async def delete_lesson(
@@ -253,5 +387,6 @@ async def reorder_lessons(
             extra={"lesson_ids": sorted(missing)},
         )
     await repository.set_order(session, course.id, data.lesson_ids)
+    await check_prerequisites_acyclic(session, course.id)
     invalidate_after_commit(session, cache)
     return await repository.lessons_of(session, course.id)

@@ -26,10 +26,12 @@ from lms.modules.enrollments.repository.enrolling import (
 )
 from lms.modules.enrollments.repository.lookups import (
     access_condition,
+    accessible_enrollment_column,
     accessible_enrollment_id,
     get,
     get_for,
     in_cohorts_condition,
+    lesson_done_condition,
 )
 from lms.modules.enrollments.repository.periodic_emails import (
     inactive_enrollments,
@@ -55,6 +57,7 @@ from lms.modules.enrollments.repository.reviews import course_stats, set_review
 
 __all__ = [
     "access_condition",
+    "accessible_enrollment_column",
     "accessible_enrollment_id",
     "add_lessons_to_totals",
     "add_progress_rows",
@@ -71,6 +74,7 @@ __all__ = [
     "in_cohorts_condition",
     "inactive_enrollments",
     "labelled_page_for_student",
+    "lesson_done_condition",
     "lock_enrollments_of_course",
     "log_learning_time",
     "mark_lesson_completed",

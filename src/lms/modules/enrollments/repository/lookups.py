@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
+    Table,
     exists,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.modules.enrollments.models import Enrollment
+from lms.modules.enrollments.models import Enrollment, LessonProgress
 from lms.modules.enrollments.repository.expressions import ENROLLMENTS, gives_access
+
+_PROGRESS = cast(Table, LessonProgress.__table__)
 
 
 async def get(session: AsyncSession, enrollment_id: uuid.UUID) -> Enrollment | None:
@@ -62,4 +65,29 @@ def accessible_enrollment_id(student_id: Any, course_id: Any) -> ScalarSelect[uu
             gives_access(),
         )
         .scalar_subquery()
+    )
+
+
+def accessible_enrollment_column(column: str, student_id: Any, course_id: Any) -> ScalarSelect[Any]:
+    """One column of the student's enrollment in the course if it gives access, else
+    NULL (a scalar subquery on the unique student and course)."""
+    return (
+        select(ENROLLMENTS.c[column])
+        .where(
+            ENROLLMENTS.c.student_id == student_id,
+            ENROLLMENTS.c.course_id == course_id,
+            gives_access(),
+        )
+        .scalar_subquery()
+    )
+
+
+def lesson_done_condition(student_id: Any, course_id: Any, lesson_id: Any) -> ColumnElement[bool]:
+    """True when the student's enrollment in the course has the lesson completed."""
+    return exists().where(
+        _PROGRESS.c.enrollment_id == ENROLLMENTS.c.id,
+        _PROGRESS.c.lesson_id == lesson_id,
+        _PROGRESS.c.status == "completed",
+        ENROLLMENTS.c.student_id == student_id,
+        ENROLLMENTS.c.course_id == course_id,
     )

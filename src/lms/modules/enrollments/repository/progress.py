@@ -227,6 +227,13 @@ _COMPLETE_IF_DONE = (
 _MARK_OWN_LESSON_COMPLETED = _MARK_LESSON_COMPLETED.where(_OWNED_AND_OPEN)
 
 
+@functools.cache
+def _mark_own_ungated_lesson_completed() -> Any:
+    """The student's mark, for a lesson without unlock rules only (a lesson with rules
+    is checked first: ``courses.require_lesson_unlocked``)."""
+    return _MARK_OWN_LESSON_COMPLETED.where(~courses.lesson_is_gated(_PROGRESS.c.lesson_id))
+
+
 async def mark_lesson_completed(
     session: AsyncSession,
     *,
@@ -234,16 +241,19 @@ async def mark_lesson_completed(
     lesson_id: uuid.UUID,
     now: datetime,
     student_id: uuid.UUID | None = None,
+    ungated_only: bool = False,
 ) -> bool:
     """Flip the lesson to completed; True only for the one request that flipped it. With
-    ``student_id``, only if the enrollment is that student's and gives access."""
+    ``student_id``, only if the enrollment is that student's and gives access; with
+    ``ungated_only`` too, only if the lesson has no unlock rule (drip release)."""
     params = {"enrollment": enrollment_id, "lesson": lesson_id, "now": now}
     if student_id is None:
         result = await session.execute(_MARK_LESSON_COMPLETED, params)
     else:
-        result = await session.execute(
-            _MARK_OWN_LESSON_COMPLETED, {**params, "student_id": student_id}
+        statement = (
+            _mark_own_ungated_lesson_completed() if ungated_only else _MARK_OWN_LESSON_COMPLETED
         )
+        result = await session.execute(statement, {**params, "student_id": student_id})
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

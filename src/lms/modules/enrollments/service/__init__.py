@@ -47,8 +47,11 @@ from lms.modules.enrollments.service.reactions import (
     add_lesson_to_enrollments,
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
+    students_cohort,
+    students_complete_lessons,
     students_have_access,
     students_read_course_materials,
+    students_start_at_enrollment,
 )
 from lms.modules.enrollments.service.reading import (
     enrollment_read,
@@ -106,8 +109,11 @@ __all__ = [
     "refuse_deleting_course_with_students",
     "review_enrollment",
     "student_in_cohorts",
+    "students_cohort",
+    "students_complete_lessons",
     "students_have_access",
     "students_read_course_materials",
+    "students_start_at_enrollment",
     "teaches_student",
     "update_progress",
 ]

@@ -140,13 +140,35 @@ async def _complete_lesson(
             raise EnrollmentClosed()
     now = utcnow()
     counted = None
-    if await repository.mark_lesson_completed(
+    student_id = student.id if student is not None else None
+    # A student's mark skips a lesson with unlock rules: that one is checked first.
+    marked = await repository.mark_lesson_completed(
         session,
         enrollment_id=enrollment_id,
         lesson_id=lesson_id,
         now=now,
-        student_id=student.id if student is not None else None,
-    ):
+        student_id=student_id,
+        ungated_only=student is not None,
+    )
+    if not marked:
+        if student is not None:  # 404, 403 or 409 unless it is the student's, and open
+            await own_enrollment(session, student, enrollment_id)
+        if not await repository.progress_exists(
+            session, enrollment_id=enrollment_id, lesson_id=lesson_id
+        ):
+            raise LessonNotInCourse()
+        if student is not None:  # drip release: 403 lesson_locked while it is locked
+            await courses.require_lesson_unlocked(
+                session, student_id=student.id, lesson_id=lesson_id
+            )
+            marked = await repository.mark_lesson_completed(
+                session,
+                enrollment_id=enrollment_id,
+                lesson_id=lesson_id,
+                now=now,
+                student_id=student.id,
+            )
+    if marked:
         # The usual case is one statement: the count, returning the enrollment.
         counted = await repository.count_lesson_completed(
             session, enrollment_id=enrollment_id, now=now
@@ -164,13 +186,6 @@ async def _complete_lesson(
                     completed_at=now,
                 ),
             )
-    else:
-        if student is not None:  # 404, 403 or 409 unless it is the student's, and open
-            await own_enrollment(session, student, enrollment_id)
-        if not await repository.progress_exists(
-            session, enrollment_id=enrollment_id, lesson_id=lesson_id
-        ):
-            raise LessonNotInCourse()
     if counted is not None and not _looks_done(counted):
         return EnrollmentRead.model_validate(counted) if read else None
     # Every lesson done (or the lesson was completed before: lessons may have been
@@ -198,7 +213,8 @@ def _looks_done(enrollment: Enrollment | Row[*tuple[Any, ...]]) -> bool:
 async def complete_lesson_for(
     session: AsyncSession, *, principal: Principal, enrollment_id: uuid.UUID, lesson_id: uuid.UUID
 ) -> EnrollmentRead:
-    """The enrolled student marks a lesson completed."""
+    """The enrolled student marks a lesson completed; 403 ``lesson_locked`` while drip
+    release keeps it locked for them."""
     view = await _complete_lesson(
         session, enrollment_id=enrollment_id, lesson_id=lesson_id, read=True, student=principal
     )

@@ -6,10 +6,15 @@
   ``courses.LessonDeleted``);
 - a course with students is not deleted (the guard on ``courses.CourseDeleting``);
 - the students of a course read the files attached to its lessons
-  (``files.FileReadAsked``).
+  (``files.FileReadAsked``) once the lesson is unlocked for them;
+- drip release learns from enrollments what a student has completed, when their access
+  started and their cohort (``courses.LessonDone``, ``courses.LearnerStartedAt``,
+  ``courses.LearnerCohort``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +37,25 @@ def students_have_access(condition: courses.MaterialAccess) -> ColumnElement[boo
     """An enrollment that gives access (active or completed) opens the course's
     material to its student."""
     return has_access(condition.user_id, condition.course_id)
+
+
+def students_complete_lessons(condition: courses.LessonDone) -> ColumnElement[bool]:
+    """A lesson is done for a student when its progress row in their enrollment in the
+    course is completed."""
+    return repository.lesson_done_condition(
+        condition.user_id, condition.course_id, condition.lesson_id
+    )
+
+
+def students_start_at_enrollment(lookup: courses.LearnerStartedAt) -> ColumnElement[Any]:
+    """A student's access starts at their enrollment's date (``enrolled_at``), while the
+    enrollment gives access."""
+    return repository.accessible_enrollment_column("enrolled_at", lookup.user_id, lookup.course_id)
+
+
+def students_cohort(lookup: courses.LearnerCohort) -> ColumnElement[Any]:
+    """The cohort of a student's enrollment that gives access (NULL: none)."""
+    return repository.accessible_enrollment_column("cohort_id", lookup.user_id, lookup.course_id)
 
 
 async def add_lesson_to_enrollments(session: AsyncSession, event: courses.LessonCreated) -> None:
@@ -69,7 +93,8 @@ async def students_read_course_materials(
     session: AsyncSession, question: files.FileReadAsked
 ) -> bool:
     """A private file attached to a lesson is readable by the course's students (with
-    an enrollment that gives access)."""
+    an enrollment that gives access) once the lesson is unlocked for them (403
+    ``lesson_locked`` before)."""
     if question.lesson_id is None:
         return False
     lesson = await courses.find_lesson(session, question.lesson_id)
@@ -78,4 +103,10 @@ async def students_read_course_materials(
     enrollment = await repository.get_for(
         session, student_id=question.principal.id, course_id=lesson.course_id
     )
-    return enrollment is not None and enrollment.status in ACCESS_STATUSES
+    if enrollment is None or enrollment.status not in ACCESS_STATUSES:
+        return False
+    # A locked lesson's files stay closed to the student: 403 lesson_locked.
+    await courses.require_lesson_unlocked(
+        session, student_id=question.principal.id, lesson_id=lesson.id
+    )
+    return True

@@ -18,6 +18,7 @@ from lms.modules.enrollments.schemas import (
     EnrollmentDetail,
     EnrollmentRead,
     LessonProgressRead,
+    LessonProgressWithLock,
 )
 from lms.modules.enrollments.service.lookups import visible_enrollment
 
@@ -56,16 +57,33 @@ async def get_enrollment_detail(
     session: AsyncSession, *, principal: Principal, enrollment_id: uuid.UUID
 ) -> EnrollmentDetail:
     """The enrollment with every lesson's progress, in course order (its student, the
-    course's instructor, admins)."""
+    course's instructor, admins), and each lesson's drip-release lock for the student."""
     enrollment = await visible_enrollment(session, principal, enrollment_id)
     course = await courses.get_course_or_raise(session, enrollment.course_id)
     rows = await repository.progress_of(session, enrollment.id)
     lessons = await courses.get_lessons(session, [row.lesson_id for row in rows])
+    # The student's locks, whoever reads their enrollment (one statement).
+    locks = await courses.lesson_locks(
+        session, student_id=enrollment.student_id, course_id=enrollment.course_id
+    )
     progress = sorted(
-        (progress_read(row, lessons.get(row.lesson_id)) for row in rows),
+        (_with_lock(progress_read(row, lessons.get(row.lesson_id)), locks) for row in rows),
         key=lambda p: (p.lesson_order_index or 0, str(p.lesson_id)),
     )
     return EnrollmentDetail(**_read(enrollment, course).model_dump(), lesson_progress=progress)
+
+
+def _with_lock(
+    read: LessonProgressRead, locks: dict[uuid.UUID, courses.LessonLock]
+) -> LessonProgressWithLock:
+    lock = locks.get(read.lesson_id)
+    with_lock = LessonProgressWithLock(**read.model_dump(exclude={"completed"}))
+    if lock is not None and lock.locked:
+        with_lock.locked = True
+        with_lock.unlocks_at = lock.unlocks_at
+        with_lock.lock_reason = lock.lock_reason
+        with_lock.blocking_lesson_ids = list(lock.blocking_lesson_ids)
+    return with_lock
 
 
 async def list_my_enrollments(

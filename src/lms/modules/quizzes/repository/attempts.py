@@ -291,13 +291,15 @@ def taking_state(
     *,
     course_published: Callable[[ColumnElement[uuid.UUID]], ColumnElement[bool]],
     enrollment_id: Callable[[ColumnElement[uuid.UUID]], ScalarSelect[uuid.UUID]],
+    lesson_gated: Callable[[ColumnElement[uuid.UUID]], ColumnElement[bool]],
 ) -> Select[Any]:
     """The key of the quiz's content (``:quiz``) with what starting an attempt at it
     depends on, in one row:
     whether its course is published, the caller's enrollment in the course if it gives
-    access (else NULL), the highest attempt number of that enrollment at the quiz and
-    whether an attempt is open. The two callables are the courses and enrollments
-    modules' named expressions, given the quiz's course column."""
+    access (else NULL), the highest attempt number of that enrollment at the quiz,
+    whether an attempt is open and whether the quiz's lesson has unlock rules. The
+    callables are the courses and enrollments modules' named expressions, given the
+    quiz's course (or lesson) column."""
     course_id = QUIZZES.c.course_id
     enrollment = enrollment_id(course_id)
     # Nested one level deeper, the enrollment subquery is correlated to the quiz explicitly.
@@ -314,6 +316,7 @@ def taking_state(
         .scalar_subquery()
         .label("last_number"),
         exists().where(*of_enrollment, _ATTEMPTS.c.status == "in_progress").label("has_open"),
+        lesson_gated(QUIZZES.c.lesson_id).label("lesson_gated"),
     ).where(QUIZZES.c.id == bindparam("quiz"))
 
 
@@ -324,6 +327,7 @@ class TakingState:
     enrollment_id: uuid.UUID | None  # only an enrollment that gives access
     last_number: int
     has_open: bool
+    lesson_gated: bool  # the quiz's lesson has an unlock rule (drip release)
 
 
 async def read_taking_state(
@@ -340,6 +344,7 @@ async def read_taking_state(
         enrollment_id=row["enrollment_id"],
         last_number=row["last_number"] or 0,
         has_open=bool(row["has_open"]),
+        lesson_gated=bool(row["lesson_gated"]),
     )
 
 

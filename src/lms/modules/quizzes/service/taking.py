@@ -114,6 +114,7 @@ def _taking_state() -> Select[Any]:
     return repository.taking_state(
         course_published=courses.course_is_published,
         enrollment_id=functools.partial(enrollments.accessible_enrollment_id, bindparam("student")),
+        lesson_gated=courses.lesson_is_gated,
     )
 
 
@@ -133,6 +134,11 @@ async def _start_fresh_attempt(
     number, enrollment_id = state.last_number, state.enrollment_id
     if not (state.course_published and enrollment_id is not None and not state.has_open):
         return None  # an enrollment that gives access, in a published course, no open attempt
+    if state.lesson_gated and state.quiz.lesson_id is not None:
+        # Drip release: only a quiz whose lesson has unlock rules pays this statement.
+        await courses.require_lesson_unlocked(
+            session, student_id=principal.id, lesson_id=state.quiz.lesson_id
+        )
     version = await quiz_version(session, state.quiz)
     quiz, questions = version.quiz, version.questions
     if not (
@@ -165,7 +171,9 @@ async def start_attempt(
     session: AsyncSession, *, settings: Settings, principal: Principal, quiz_id: uuid.UUID
 ) -> tuple[AttemptView, bool]:
     """Open an attempt for an enrolled student, or resume the open one. Returns the
-    attempt and whether it was created now.
+    attempt and whether it was created now. A new attempt at the quiz of a lesson
+    locked for the student (drip release) is 403 ``lesson_locked``; an open attempt
+    resumes.
 
     The question order, option order and deadline are fixed here. ``max_attempts`` holds
     under concurrent starts: attempt numbers are unique per student and quiz and at most
@@ -200,6 +208,13 @@ async def start_attempt(
         closed_one = True
     if quiz.max_attempts is not None and number >= quiz.max_attempts:
         raise _refusal(AttemptsExhausted(), closed_one=closed_one)
+    if quiz.lesson_id is not None:
+        try:
+            await courses.require_lesson_unlocked(
+                session, student_id=principal.id, lesson_id=quiz.lesson_id
+            )
+        except courses.LessonLocked as locked:
+            raise _refusal(locked, closed_one=closed_one) from None
     if not questions:
         raise _refusal(
             Conflict("This quiz has no questions yet.", code="quiz_empty"), closed_one=closed_one
