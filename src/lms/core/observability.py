@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms.core.errors import PROBLEM_JSON, problem
+from lms.core.i18n import request_locale
 from lms.core.problem_codes import problem_type
 from lms.core.tracing import current_trace_ids
 
@@ -93,11 +94,12 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = None
+        incoming = accept_language = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
         request_id = (
             incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         )
@@ -117,6 +119,11 @@ class RequestContextMiddleware:
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"x-frame-options", b"DENY"))
                 headers.append((b"referrer-policy", b"no-referrer"))
+                # Problem details, emails and certificates speak it; read when the
+                # response starts, after the principal (and its locale) is known.
+                headers.append(
+                    (b"content-language", request_locale(scope, accept_language or "").encode())
+                )
                 if is_tls:
                     headers.append(
                         (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
@@ -146,7 +153,12 @@ class RequestContextMiddleware:
             if status_holder["started"]:
                 raise
             logging.getLogger("lms.errors").exception("unhandled error", exc_info=exc)
-            response = problem(500, "An unexpected error occurred.", code="internal_error")
+            response = problem(
+                500,
+                "An unexpected error occurred.",
+                code="internal_error",
+                locale=request_locale(scope, accept_language or ""),
+            )
             await response(scope, receive, send_with_headers)
         finally:
             self.log.info(
