@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_date as _format_date
 from babel.dates import format_datetime as _format_datetime
+from babel.dates import format_time as _format_time
+from babel.dates import get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency as _format_currency
@@ -208,14 +210,20 @@ def _as_datetime(value: datetime | str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def format_datetime(
-    value: datetime | str, locale: str, time_zone: str | None, *, fmt: str = "long"
-) -> str:
-    """A moment (aware, or ISO 8601 as stored in a job's payload) in ``time_zone``,
-    written the way ``locale`` writes dates, with the zone: ``December 7, 2026 at
-    2:00:00 PM GMT+2`` (en), ``7 ديسمبر 2026، 2:00:00 م غرينتش+2`` (ar; Babel writes
-    Arabic with Latin digits)."""
-    return _format_datetime(_as_datetime(value), fmt, tzinfo=zone(time_zone), locale=locale)
+def format_datetime(value: datetime | str, locale: str, time_zone: str | None) -> str:
+    """A moment (aware, or ISO 8601 as stored in a job's payload) as the reader's clock
+    shows it, in ``locale``'s words and with its offset or zone: ``December 1, 2026, 7:00 PM
+    +0200`` (en, Africa/Cairo), ``1 ديسمبر 2026، 7:00 م +0200`` (ar; Babel writes Arabic
+    with Latin digits), ``July 1, 2026, 1:00 PM EDT`` (en, America/New_York)."""
+    local = _as_datetime(value).astimezone(zone(time_zone))
+    day = _format_date(local, "long", locale=locale)
+    clock = _format_time(local, "short", locale=locale)
+    named = _format_datetime(local, "z", locale=locale)
+    return (
+        str(get_datetime_format("long", locale=locale))
+        .replace("{1}", day)
+        .replace("{0}", f"{clock} {named}")
+    )
 
 
 def format_date(value: date | datetime | str, locale: str, *, fmt: str = "long") -> str:

@@ -91,8 +91,8 @@ def _environment(locale: str, autoescape: bool) -> Environment:
 # ``{{ day|date }}``, ``{{ count|number }}``, ``{{ amount|money(currency) }}``, each as
 # the email's language writes it.
 @pass_context
-def _datetime_filter(context: Any, value: Any, fmt: str = "long") -> str:
-    return i18n.format_datetime(value, context["locale"], context["time_zone"], fmt=fmt)
+def _datetime_filter(context: Any, value: Any) -> str:
+    return i18n.format_datetime(value, context["locale"], context["time_zone"])
 
 
 @pass_context
