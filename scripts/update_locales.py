@@ -66,7 +66,18 @@ def main() -> None:
         locale = folder.name
         po = folder / "LC_MESSAGES" / "messages.po"
         if po.exists():
-            pybabel("update", "-i", str(TEMPLATE), "-o", str(po), "-l", locale, "-w", WIDTH)
+            pybabel(
+                "update",
+                "-i",
+                str(TEMPLATE),
+                "-o",
+                str(po),
+                "-l",
+                locale,
+                "-w",
+                WIDTH,
+                "--ignore-obsolete",
+            )
         else:
             pybabel("init", "-i", str(TEMPLATE), "-o", str(po), "-l", locale, "-w", WIDTH)
         if locale == SOURCE_LOCALE:

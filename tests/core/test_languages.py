@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
@@ -21,6 +21,16 @@ from lms.core.problem_codes import problem_codes
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}|…")
+
+
+def forms(message: Message) -> list[str]:
+    """A translation's text, or each of its plural forms."""
+    string = message.string
+    return [str(f) for f in string] if isinstance(string, list | tuple) else [str(string or "")]
+
+
+def singular(message: Message) -> str:
+    return str(message.id[0] if isinstance(message.id, list | tuple) else message.id)
 
 
 def plain(text: str) -> str:
@@ -51,9 +61,9 @@ def messages_in_the_source() -> frozenset[str]:
 @pytest.mark.parametrize("locale", i18n.SUPPORTED_LOCALES)
 def test_every_message_of_the_source_has_a_translation_in_every_language(locale: str) -> None:
     translated = {
-        " ".join(str(m.id).split())
+        " ".join(singular(m).split())
         for m in catalogue(locale)
-        if m.id and m.string and str(m.string).strip() and not m.fuzzy
+        if m.id and all(form.strip() for form in forms(m)) and not m.fuzzy
     }
     missing = sorted(messages_in_the_source() - translated)
     assert missing == [], (
@@ -64,29 +74,41 @@ def test_every_message_of_the_source_has_a_translation_in_every_language(locale:
 
 @pytest.mark.parametrize("locale", i18n.SUPPORTED_LOCALES)
 def test_no_entry_of_a_catalogue_is_empty_or_fuzzy(locale: str) -> None:
-    bad = [m.id for m in catalogue(locale) if m.id and (not m.string or m.fuzzy)]
+    bad = [m.id for m in catalogue(locale) if m.id and (not all(forms(m)) or m.fuzzy)]
     assert bad == []
+    # Arabic has six plural forms (zero, one, two, few, many, other); English two
+    plurals = [m for m in catalogue(locale) if m.pluralizable]
+    assert plurals and all(len(forms(m)) == catalogue(locale).num_plurals for m in plurals)
 
 
 def test_translations_keep_every_placeholder_of_their_message() -> None:
     for message in catalogue("ar"):
-        if message.id:
-            expected = sorted(PLACEHOLDER.findall(str(message.id)))
-            assert sorted(PLACEHOLDER.findall(str(message.string))) == expected, message.id
+        if not message.id:
+            continue
+        expected = sorted(PLACEHOLDER.findall(singular(message)))
+        tags = sorted(re.findall(r"</?[a-z]+>", singular(message)))
+        for form in forms(message):
+            found = sorted(PLACEHOLDER.findall(form))
+            if message.pluralizable:
+                # "one" and "two" may say the number in words ("يومين": two days)
+                counts = {"%(count)s", "%(num)s"}
+                found = sorted(set(found) | (counts & set(expected)))
+            assert found == expected, (message.id, form)
             # HTML in an email sentence keeps its tags
-            tags = sorted(re.findall(r"</?[a-z]+>", str(message.id)))
-            assert sorted(re.findall(r"</?[a-z]+>", str(message.string))) == tags, message.id
+            assert sorted(re.findall(r"</?[a-z]+>", form)) == tags, message.id
 
 
 def test_english_is_the_source_language_and_arabic_is_really_arabic() -> None:
     for message in catalogue("en"):
         if message.id:
-            assert message.string == message.id
+            assert forms(message) == (
+                [message.id] if isinstance(message.id, str) else list(message.id)
+            )
     arabic_letters = re.compile(r"[\u0600-\u06ff]")
     untranslated = [
         m.id
         for m in catalogue("ar")
-        if m.id and not arabic_letters.search(str(m.string)) and PLACEHOLDER.sub("", str(m.id))
+        if m.id and not all(arabic_letters.search(form) for form in forms(m))
     ]
     # Only messages made of placeholders (a list item "title: progress %") stay as they are.
     assert untranslated == ["%(title)s: %(progress)s %%"]

@@ -48,8 +48,25 @@ def test_numbers_in_the_arabic_email_are_its_own() -> None:
     arabic = render(
         "weekly_progress", {**CONTEXTS["weekly_progress"], "to": "z@example.com"}, locale="ar"
     )
-    assert "أسبوعك: 7 درس مكتمل، و185 دقيقة من التعلّم." in arabic.text
+    assert "أسبوعك: 7 دروس مكتملة، و185 دقيقة من التعلّم." in arabic.text
     assert "SQL Basics: 100 %" in arabic.text
+
+
+@pytest.mark.parametrize(
+    ("days", "english", "arabic"),
+    [
+        (1, "for 1 day.", "منذ يوم واحد."),
+        (2, "for 2 days.", "منذ يومين."),
+        (5, "for 5 days.", "منذ 5 أيام."),
+        (12, "for 12 days.", "منذ 12 يومًا."),
+        (100, "for 100 days.", "منذ 100 يوم."),
+    ],
+)
+def test_counts_take_the_plural_form_of_each_language(days: int, english: str, arabic: str) -> None:
+    """Arabic has six plural forms (Babel's plural rule in the catalogue's header)."""
+    context = {**CONTEXTS["course_reminder"], "days": days, "to": "z@example.com"}
+    assert english in render("course_reminder", context, locale="en").text
+    assert arabic in render("course_reminder", context, locale="ar").text
 
 
 @pytest.mark.parametrize(

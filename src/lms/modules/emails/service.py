@@ -67,13 +67,19 @@ def use_recipient_lookup(lookup: RecipientLookup | None) -> None:
     _recipients = lookup
 
 
+class _Undefined(StrictUndefined):
+    # A missing count reaches gettext's plural rule, which rounds it: fail there as
+    # everywhere else (UndefinedError, when the email is queued), not with a TypeError.
+    __round__ = StrictUndefined._fail_with_undefined_error
+
+
 @lru_cache
 def _environment(locale: str, autoescape: bool) -> Environment:
     environment = Environment(
         loader=PackageLoader("lms.modules.emails", "templates"),
         # Plain-text bodies are not HTML: escaping them would garble names like "O'Brien".
         autoescape=select_autoescape(["html"]) if autoescape else False,  # noqa: S701
-        undefined=StrictUndefined,
+        undefined=_Undefined,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
