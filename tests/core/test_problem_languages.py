@@ -139,3 +139,17 @@ def test_a_detail_built_from_the_request_falls_back_to_its_code_s_meaning() -> N
     assert problem_detail("ar", "This requires the role admin.", "role_required") == (
         "يتطلب هذا دور المسؤول (admin)."
     )
+
+
+async def test_a_body_refused_before_the_routes_is_refused_in_arabic(
+    client: httpx.AsyncClient,
+) -> None:
+    payload = {"email": "a@example.com", "password": "x" * 10, "full_name": "y" * 2_000_000}
+    refused = await client.post("/auth/register", json=payload, headers={"Accept-Language": "ar"})
+    assert refused.status_code == 413
+    body = refused.json()
+    assert body["code"] == "payload_too_large"
+    assert (body["title"], body["detail"]) == ("المحتوى كبير جدًا", "جسم الطلب كبير جدًا.")
+    assert refused.headers["content-language"] == "ar"
+    english = await client.post("/auth/register", json=payload)
+    assert english.json()["detail"].startswith("The request body exceeds")

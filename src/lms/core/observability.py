@@ -17,8 +17,8 @@ from typing import Any
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lms.core.errors import PROBLEM_JSON, problem
-from lms.core.i18n import request_locale
+from lms.core.errors import PROBLEM_JSON, problem, problem_detail
+from lms.core.i18n import gettext, request_locale
 from lms.core.problem_codes import problem_type
 from lms.core.tracing import current_trace_ids
 
@@ -206,7 +206,7 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     declared = 0
                 if declared > self.max_bytes:
-                    await _send_413(send, self.max_bytes)
+                    await _send_413(scope, send, self.max_bytes)
                     return
         received = 0
         response_started = False
@@ -230,7 +230,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not response_started:
-                await _send_413(send, self.max_bytes)
+                await _send_413(scope, send, self.max_bytes)
 
 
 class _BodyTooLarge(StarletteHTTPException):
@@ -240,15 +240,19 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(413, "The request body is too large.")
 
 
-async def _send_413(send: Send, max_bytes: int) -> None:
+async def _send_413(scope: Scope, send: Send, max_bytes: int) -> None:
+    locale = request_locale(scope)
     body = json.dumps(
         {
             "type": problem_type("payload_too_large"),
-            "title": "Content Too Large",
+            "title": gettext(locale, "Content Too Large"),
             "status": 413,
-            "detail": f"The request body exceeds {max_bytes} bytes.",
+            "detail": problem_detail(
+                locale, f"The request body exceeds {max_bytes} bytes.", "payload_too_large"
+            ),
             "code": "payload_too_large",
-        }
+        },
+        ensure_ascii=False,
     ).encode()
     await send(
         {
