@@ -4,13 +4,19 @@ by HarfBuzz), its completion date written the student's way."""
 from __future__ import annotations
 
 import io
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import pytest
 from pypdf import PdfReader
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.session import commit
 from lms.modules.certificates.rendering import CertificateDocument, render_certificate_pdf
+from lms.modules.enrollments.models import Enrollment
 from tests.conftest import Mailbox
 from tests.factories.accounts import Account, AccountFactory
 from tests.factories.certificates import my_certificates
@@ -78,3 +84,44 @@ async def test_a_student_reading_arabic_gets_an_arabic_certificate_and_email(
     subjects = [m["Subject"] for m in mailbox.messages(student.email)]
     assert "شهادتك في Tides" in subjects
     assert "أتممت Tides" in subjects  # the course-completed email too
+
+
+@pytest.mark.parametrize(
+    ("zone", "locale", "day"),
+    [
+        # completed at 23:30 UTC on 8 March 2026, the day New York moves its clocks
+        # already 9 March (02:30, UTC+3); pypdf reads the mixed line in visual order
+        ("Asia/Kuwait", "ar", "2026  مارس9 أُنجزت في"),  # noqa: RUF001
+        ("Africa/Cairo", "en", "Completed on March 9, 2026"),  # 01:30, UTC+2
+        ("America/New_York", "en", "Completed on March 8, 2026"),  # 19:30 EDT
+        ("UTC", "en", "Completed on March 8, 2026"),
+    ],
+)
+async def test_the_completion_date_is_the_day_it_was_where_the_student_lives(
+    client: httpx.AsyncClient,
+    instructor: Account,
+    make_account: AccountFactory,
+    db: AsyncSession,
+    drain: Any,
+    zone: str,
+    locale: str,
+    day: str,
+) -> None:
+    student = await make_account("student")
+    await client.patch(
+        "/users/me", headers=student.headers, json={"locale": locale, "time_zone": zone}
+    )
+    _course, enrollment = await complete_course(client, instructor, student, title="Tides")
+    # the certificate is issued by the job after the commit: move the completion first
+    await db.execute(
+        update(Enrollment)
+        .where(Enrollment.id == uuid.UUID(enrollment["id"]))
+        .values(completed_at=datetime(2026, 3, 8, 23, 30, tzinfo=UTC))
+    )
+    await commit(db)
+    while await drain():
+        pass
+    [certificate] = await my_certificates(client, student)
+    pdf = await client.get(f"/certificates/{certificate['id']}/download", headers=student.headers)
+    text = text_of(pdf.content)
+    assert day in text
