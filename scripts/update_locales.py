@@ -58,6 +58,8 @@ def main() -> None:
         WIDTH,
         "--project",
         "lms",
+        "--copyright-holder",
+        "the LMS contributors",
         "--add-comments",
         "TRANSLATORS:",
         str(ROOT),
