@@ -26,6 +26,7 @@ async def test_a_problem_comes_back_in_arabic_for_accept_language_ar(
     assert english.status_code == arabic.status_code == 404
     assert english.headers["content-language"] == "en"
     assert arabic.headers["content-language"] == "ar"
+    assert arabic.headers["vary"] == english.headers["vary"] == "Accept-Language"
     assert english.json()["title"] == "Not Found"
     assert english.json()["detail"] == "No course with this id."
     body = arabic.json()

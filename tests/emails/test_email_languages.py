@@ -4,6 +4,7 @@ written in the recipient's language and time zone when the job sends it."""
 from __future__ import annotations
 
 import re
+from importlib import resources
 from typing import Any
 
 import httpx
@@ -161,3 +162,17 @@ def test_an_email_for_an_unknown_language_falls_back_to_the_default() -> None:
     assert render("welcome", context, locale="fr") == render("welcome", context, locale="en")
     assert render("welcome", context, locale="ar-EG") == render("welcome", context, locale="ar")
     assert i18n.resolve(None) == "en"
+
+
+def test_no_template_has_text_outside_a_translated_block() -> None:
+    """Every sentence of every template is inside ``{% trans %}`` (or is the subject, in
+    SUBJECTS): what remains once the blocks, expressions, tags and styles are taken out
+    has no words. A new template written in plain English fails here."""
+    folder = resources.files("lms.modules.emails") / "templates"
+    for entry in folder.iterdir():
+        source = entry.read_text(encoding="utf-8")
+        rest = re.sub(r"{% trans.*?%}.*?{% endtrans %}", "", source, flags=re.S)
+        rest = re.sub(r"<style>.*?</style>|<title>.*?</title>", "", rest, flags=re.S)
+        rest = re.sub(r"{%.*?%}|{{.*?}}|<[^>]+>|&[a-z]+;", "", rest, flags=re.S)
+        words = re.findall(r"[A-Za-z]{2,}", rest)
+        assert words == [], (entry.name, words)

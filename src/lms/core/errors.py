@@ -256,6 +256,9 @@ def problem(
     if locale is not None:
         title = gettext(locale, title)
         detail = problem_detail(locale, detail, code)
+        # The body depends on the header (for a caller without an account locale): a
+        # shared cache keeps one copy per language.
+        headers = {**(headers or {}), "Vary": "Accept-Language"}
     body: dict[str, Any] = {
         "type": problem_type(code),
         "title": title,
