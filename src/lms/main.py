@@ -17,7 +17,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from lms import __version__
-from lms.core import health, jobs
+from lms.core import health, i18n, jobs
 from lms.core.cache import Cache, Store, create_store
 from lms.core.config import Settings, get_settings
 from lms.core.deps import security_schemes_openapi
@@ -190,6 +190,7 @@ def load_modules() -> None:
     other's events (``lms.wiring``), without building an app: what the worker needs."""
     module_routers()
     wire()
+    i18n.load_catalogues()  # read the .po files now, not in the first request
 
 
 def _operation_id(route: APIRoute) -> str:

@@ -24,6 +24,7 @@ lesson that issues a certificate), read it here from top to bottom.
 | course.learner_cohort.v1     | courses (SQL) | enrollments (a value)                |
 | file.read.v1 ?               | files         | enrollments, assignments             |
 | file.lesson_attachment.v1 ?  | files         | courses                              |
+| email recipient's language   | emails        | users (locale and time zone by email)|
 | every event of the webhook   | users, courses, enrollments, quizzes, assignments,   |
 | catalogue (user.created.v1…) | certificates, payments → webhooks (last: outbox row) |
 """
@@ -35,10 +36,12 @@ from lms.modules import (
     assignments,
     certificates,
     courses,
+    emails,
     enrollments,
     files,
     payments,
     quizzes,
+    users,
     webhooks,
 )
 
@@ -99,3 +102,7 @@ def wire(bus: events.EventBus = events.bus) -> None:
     # transaction; otherwise nothing is written.
     for event_type in webhooks.EVENT_CLASSES:
         bus.subscribe(event_type, webhooks.record_event)
+
+    # Emails are written in their recipient's language and time zone, which the users
+    # module knows by address (read by the send job, after the commit).
+    emails.use_recipient_lookup(users.recipient_preferences)

@@ -103,6 +103,6 @@ async def test_weekly_summary_reports_the_week_once(
     weekly = [m for m in mailbox.messages() if m["Subject"] == "Your week of learning"]
     assert [m["To"] for m in weekly] == [student.email]
     text = mailbox.text_of(weekly[0])
-    assert "1 lessons completed, 15 minutes of learning" in text
+    assert "1 lesson completed, 15 minutes of learning" in text  # one lesson: singular
     assert "Baking: 33.33 %" in text
     assert mailbox.messages(bystander.email) == []

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     celery_queue: str = "lms"
     secret_key: str = ""
     public_base_url: str = "http://localhost:8000"
+    # The language of emails, problem details and certificates when neither the account's
+    # locale nor the request's Accept-Language names one we speak (lms.core.i18n).
+    default_locale: Literal["en", "ar"] = "en"
     access_token_minutes: int = 15
     refresh_token_days: int = 30
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from lms.core.cache import Cache, Store
 from lms.core.config import Settings
 from lms.core.errors import Forbidden, ServiceUnavailable, Unauthorized
+from lms.core.i18n import LOCALE_STATE_KEY
 from lms.core.openapi import EndpointT, documents_operation
 from lms.core.routing import request_connection, request_session
 from lms.core.security import AccessClaims, decode_access_token
@@ -59,6 +60,8 @@ class Principal:
     id: uuid.UUID
     role: str
     claims: AccessClaims
+    # The account's language ('en', 'ar'), or None to follow Accept-Language.
+    locale: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -182,6 +185,8 @@ async def _resolve_principal(request: Request) -> Principal | None:
     loader: PrincipalLoader = request.app.state.principal_loader
     principal = await loader(lambda: request_session(request), store, claims, cached)
     state[_PRINCIPAL_STATE_KEY] = principal
+    if principal.locale:
+        state[LOCALE_STATE_KEY] = principal.locale
     return principal
 
 

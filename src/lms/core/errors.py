@@ -15,28 +15,31 @@ from sqlalchemy.exc import TimeoutError as PoolWaitTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lms.core.engine import is_database_unavailable
+from lms.core.i18n import N_, SOURCE_LOCALE, gettext, has_translation, request_locale
 from lms.core.methods import PathMethods, allow_header, route_path
-from lms.core.problem_codes import problem_type
+from lms.core.problem_codes import problem_codes, problem_type
 
 log = logging.getLogger("lms.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
 _TITLES = {
-    400: "Bad Request",
-    401: "Unauthorized",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    412: "Precondition Failed",
-    413: "Content Too Large",
-    415: "Unsupported Media Type",
-    416: "Range Not Satisfiable",
-    422: "Unprocessable Content",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
+    400: N_("Bad Request"),
+    401: N_("Unauthorized"),
+    402: N_("Payment Required"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    409: N_("Conflict"),
+    412: N_("Precondition Failed"),
+    413: N_("Content Too Large"),
+    415: N_("Unsupported Media Type"),
+    416: N_("Range Not Satisfiable"),
+    422: N_("Unprocessable Content"),
+    429: N_("Too Many Requests"),
+    500: N_("Internal Server Error"),
+    502: N_("Bad Gateway"),
+    503: N_("Service Unavailable"),
 }
 
 
@@ -150,10 +153,16 @@ class ProblemDetails(BaseModel):
         default="urn:lms:problem:bad_request",
         description="`urn:lms:problem:` and the code: names the kind of problem",
     )
-    title: str = Field(description="The HTTP status's name")
+    title: str = Field(
+        description="The HTTP status's name, in the response's language (Content-Language)"
+    )
     status: int = Field(description="The HTTP status code")
-    detail: str = Field(description="What went wrong, for a person")
-    code: str = Field(description="What went wrong, for a program (e.g. `not_found`)")
+    detail: str = Field(
+        description="What went wrong, for a person, in the response's language (Content-Language)"
+    )
+    code: str = Field(
+        description="What went wrong, for a program (e.g. `not_found`); never translated"
+    )
     errors: list[FieldError] | None = Field(
         default=None, description="Every invalid field (validation errors only)"
     )
@@ -218,6 +227,19 @@ def document_problem_details(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def problem_detail(locale: str, detail: str, code: str) -> str:
+    """``detail`` in ``locale``. A detail the catalogue lacks (one built from the request,
+    e.g. with a number in it) is replaced by its code's meaning in that language, so an
+    Arabic reader never gets English; in the source language it stays as written."""
+    if has_translation(locale, detail):
+        return gettext(locale, detail)
+    if locale != SOURCE_LOCALE:
+        meaning = problem_codes().get(code)
+        if meaning and has_translation(locale, meaning):
+            return gettext(locale, meaning)
+    return detail
+
+
 def problem(
     status: int,
     detail: str,
@@ -225,11 +247,21 @@ def problem(
     code: str,
     title: str | None = None,
     headers: dict[str, str] | None = None,
+    locale: str | None = None,
     **extra: Any,
 ) -> JSONResponse:
+    """A problem-details response. With ``locale``, ``title`` and ``detail`` are
+    translated (``code`` never is)."""
+    title = title or _TITLES.get(status, "Error")
+    if locale is not None:
+        title = gettext(locale, title)
+        detail = problem_detail(locale, detail, code)
+        # The body depends on the header (for a caller without an account locale): a
+        # shared cache keeps one copy per language.
+        headers = {**(headers or {}), "Vary": "Accept-Language"}
     body: dict[str, Any] = {
         "type": problem_type(code),
-        "title": title or _TITLES.get(status, "Error"),
+        "title": title,
         "status": status,
         "detail": detail,
         "code": code,
@@ -242,12 +274,23 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
     return [part if isinstance(part, int) else str(part) for part in loc]
 
 
-async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem(exc.status, exc.detail, code=exc.code, headers=exc.headers, **exc.extra)
+    return problem(
+        exc.status,
+        exc.detail,
+        code=exc.code,
+        headers=exc.headers,
+        locale=request_locale(request.scope),
+        **exc.extra,
+    )
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+_INVALID_AT = N_("Invalid input at {where}: {message}")
+_INVALID = N_("Invalid input: {message}")
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"loc": _location(err.get("loc", ())), "msg": str(err.get("msg", "invalid"))}
@@ -255,10 +298,15 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     ]
     first = errors[0] if errors else {"loc": [], "msg": "invalid input"}
     where = ".".join(str(p) for p in first["loc"])
+    # The sentence is translated; Pydantic's per-field messages (``msg``, also quoted in
+    # ``detail``) stay in English as Pydantic writes them.
+    locale = request_locale(request.scope)
+    template = gettext(locale, _INVALID_AT if where else _INVALID)
     return problem(
         422,
-        f"Invalid input at {where}: {first['msg']}" if where else str(first["msg"]),
+        template.format(where=where, message=first["msg"]),
         code="validation_error",
+        title=gettext(locale, _TITLES[422]),
         errors=errors,
     )
 
@@ -285,10 +333,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         str(exc.detail) if exc.detail else _TITLES.get(exc.status_code, "Error"),
         code=codes.get(exc.status_code, "http_error"),
         headers=headers,
+        locale=request_locale(request.scope),
     )
 
 
-async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
     # Redis is down where no fallback is safe (revoking a token, counting second-factor
     # tries): refuse, and say it is temporary. Cache and rate limits never get here.
     log.warning("store unavailable", extra={"error": type(exc).__name__})
@@ -297,6 +346,7 @@ async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
         "A service this request needs is not available; retry shortly.",
         code="store_unavailable",
         headers={"Retry-After": "5"},
+        locale=request_locale(request.scope),
     )
 
 
@@ -311,11 +361,12 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
             "The database is not available right now; retry shortly.",
             code="database_unavailable",
             headers={"Retry-After": "1"},
+            locale=request_locale(request.scope),
         )
     return await _unhandled(request, exc)
 
 
-async def _pool_wait_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _pool_wait_error(request: Request, exc: Exception) -> JSONResponse:
     # Every pooled database connection stayed busy for LMS_DATABASE_POOL_WAIT_SECONDS:
     # overloaded, not broken. Say when to come back.
     log.warning("database pool wait exceeded", extra={"error": type(exc).__name__})
@@ -324,10 +375,11 @@ async def _pool_wait_error(_request: Request, exc: Exception) -> JSONResponse:
         "The service is busy right now; retry shortly.",
         code="database_busy",
         headers={"Retry-After": "1"},
+        locale=request_locale(request.scope),
     )
 
 
-async def _connection_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _connection_error(request: Request, exc: Exception) -> JSONResponse:
     # A backing service refused or dropped the connection outright (e.g. PostgreSQL
     # restarting): temporary, not a bug.
     log.warning("service connection failed", extra={"error": type(exc).__name__})
@@ -336,21 +388,28 @@ async def _connection_error(_request: Request, exc: Exception) -> JSONResponse:
         "A service this request needs is not available; retry shortly.",
         code="service_unavailable",
         headers={"Retry-After": "5"},
+        locale=request_locale(request.scope),
     )
 
 
-async def _integrity_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     log.info("integrity error turned into 409", extra={"error": type(exc).__name__})
     return problem(
         409,
         "The change conflicts with existing data (a duplicate or a missing reference).",
         code="conflict",
+        locale=request_locale(request.scope),
     )
 
 
-async def _unhandled(_request: Request, exc: Exception) -> JSONResponse:
+async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return problem(500, "An unexpected error occurred.", code="internal_error")
+    return problem(
+        500,
+        "An unexpected error occurred.",
+        code="internal_error",
+        locale=request_locale(request.scope),
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lms.core.errors import PROBLEM_JSON, problem
+from lms.core.errors import PROBLEM_JSON, problem, problem_detail
+from lms.core.i18n import gettext, request_locale
 from lms.core.problem_codes import problem_type
 from lms.core.tracing import current_trace_ids
 
@@ -93,11 +94,12 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = None
+        incoming = accept_language = None
         for name, value in scope["headers"]:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
-                break
+            elif name == b"accept-language":
+                accept_language = value.decode("latin-1")
         request_id = (
             incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         )
@@ -117,6 +119,11 @@ class RequestContextMiddleware:
                 headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"x-frame-options", b"DENY"))
                 headers.append((b"referrer-policy", b"no-referrer"))
+                # Problem details, emails and certificates speak it; read when the
+                # response starts, after the principal (and its locale) is known.
+                headers.append(
+                    (b"content-language", request_locale(scope, accept_language or "").encode())
+                )
                 if is_tls:
                     headers.append(
                         (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
@@ -146,7 +153,12 @@ class RequestContextMiddleware:
             if status_holder["started"]:
                 raise
             logging.getLogger("lms.errors").exception("unhandled error", exc_info=exc)
-            response = problem(500, "An unexpected error occurred.", code="internal_error")
+            response = problem(
+                500,
+                "An unexpected error occurred.",
+                code="internal_error",
+                locale=request_locale(scope, accept_language or ""),
+            )
             await response(scope, receive, send_with_headers)
         finally:
             self.log.info(
@@ -194,7 +206,7 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     declared = 0
                 if declared > self.max_bytes:
-                    await _send_413(send, self.max_bytes)
+                    await _send_413(scope, send, self.max_bytes)
                     return
         received = 0
         response_started = False
@@ -218,7 +230,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not response_started:
-                await _send_413(send, self.max_bytes)
+                await _send_413(scope, send, self.max_bytes)
 
 
 class _BodyTooLarge(StarletteHTTPException):
@@ -228,15 +240,19 @@ class _BodyTooLarge(StarletteHTTPException):
         super().__init__(413, "The request body is too large.")
 
 
-async def _send_413(send: Send, max_bytes: int) -> None:
+async def _send_413(scope: Scope, send: Send, max_bytes: int) -> None:
+    locale = request_locale(scope)
     body = json.dumps(
         {
             "type": problem_type("payload_too_large"),
-            "title": "Content Too Large",
+            "title": gettext(locale, "Content Too Large"),
             "status": 413,
-            "detail": f"The request body exceeds {max_bytes} bytes.",
+            "detail": problem_detail(
+                locale, f"The request body exceeds {max_bytes} bytes.", "payload_too_large"
+            ),
             "code": "payload_too_large",
-        }
+        },
+        ensure_ascii=False,
     ).encode()
     await send(
         {

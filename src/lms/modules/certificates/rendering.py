@@ -3,7 +3,8 @@ verification URL.
 
 fpdf2 with the HarfBuzz text-shaping engine (uharfbuzz) joins Arabic letters and lays
 right-to-left text out correctly; DejaVu Sans (shipped beside this file, under its own
-permissive licence) covers Latin, Greek, Cyrillic, Arabic and Hebrew."""
+permissive licence) covers Latin, Greek, Cyrillic, Arabic and Hebrew. The fixed text is
+in the student's language (the message catalogues of ``lms.core.i18n``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 
 import segno
 from fpdf import FPDF
+
+from lms.core import i18n
 
 FONT_DIR = Path(__file__).parent / "fonts"
 ACCENT = (79, 70, 229)
@@ -29,6 +32,7 @@ class CertificateDocument:
     instructor_name: str
     completion_date: date
     verification_url: str
+    locale: str = "en"
 
 
 def _qr_png(url: str) -> io.BytesIO:
@@ -40,8 +44,11 @@ def _qr_png(url: str) -> io.BytesIO:
 
 def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     """Render the certificate; CPU-bound, so callers run it in a worker thread."""
+    _ = i18n.translator(doc.locale)
+    rtl = i18n.direction(doc.locale) == "rtl"
     pdf = FPDF(orientation="landscape", unit="mm", format="A4")
-    pdf.set_title(f"Certificate {doc.certificate_number}")
+    pdf.set_lang(doc.locale)
+    pdf.set_title(_("Certificate {number}").format(number=doc.certificate_number))
     pdf.set_author("LMS")
     pdf.set_creator("LMS")
     pdf.set_auto_page_break(auto=False)
@@ -69,13 +76,14 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
         pdf.set_xy(20, y)
         pdf.cell(width - 40, size * 0.5, text, align="C")
 
-    line("CERTIFICATE OF COMPLETION", size=28, y=32, bold=True, color=ACCENT)
-    line("This certifies that", size=14, y=56, color=MUTED)
+    completed_on = i18n.format_date(doc.completion_date, doc.locale)
+    line(_("CERTIFICATE OF COMPLETION"), size=28, y=32, bold=True, color=ACCENT)
+    line(_("This certifies that"), size=14, y=56, color=MUTED)
     line(doc.student_name, size=30, y=70, bold=True)
-    line("has successfully completed the course", size=14, y=92, color=MUTED)
+    line(_("has successfully completed the course"), size=14, y=92, color=MUTED)
     line(doc.course_title, size=22, y=104, bold=True)
-    line(f"Instructor: {doc.instructor_name}", size=13, y=126)
-    line(f"Completed on {doc.completion_date.isoformat()}", size=13, y=136)
+    line(_("Instructor: {name}").format(name=doc.instructor_name), size=13, y=126)
+    line(_("Completed on {date}").format(date=completed_on), size=13, y=136)
 
     qr_size = 34.0
     pdf.image(
@@ -87,8 +95,15 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
     )
     pdf.set_font("DejaVu", "", 10)
     pdf.set_text_color(*MUTED)
+    # Right-to-left text reads from the right edge of its cell.
+    align = "R" if rtl else "L"
     pdf.set_xy(26, height - 40)
-    pdf.cell(150, 6, f"Certificate number: {doc.certificate_number}")
+    pdf.cell(
+        150,
+        6,
+        _("Certificate number: {number}").format(number=doc.certificate_number),
+        align=align,
+    )
     pdf.set_xy(26, height - 33)
-    pdf.cell(150, 6, f"Verify at: {doc.verification_url}")
+    pdf.cell(150, 6, _("Verify at: {url}").format(url=doc.verification_url), align=align)
     return bytes(pdf.output())

@@ -17,7 +17,7 @@ import anyio
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core import events, jobs
+from lms.core import events, i18n, jobs
 from lms.core.config import Settings, get_settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
@@ -98,8 +98,10 @@ async def issue_certificate(
         student_name=student.full_name,
         course_title=course.title,
         instructor_name=instructor.full_name if instructor else "",
-        completion_date=enrollment.completed_at.date(),
+        # The day it was completed where the student lives, in the student's language.
+        completion_date=enrollment.completed_at.astimezone(i18n.zone(student.time_zone)).date(),
         verification_url=verification_url(settings, certificate.certificate_number),
+        locale=i18n.resolve(student.locale),
     )
     pdf = await anyio.to_thread.run_sync(render_certificate_pdf, document)
     CERTIFICATE_RENDERS.labels("rendered").inc()

@@ -1,8 +1,16 @@
-"""Transactional emails: Jinja2 templates rendered and sent through the outbox.
+"""Transactional emails: Jinja2 templates rendered and sent through the outbox, in the
+recipient's language (English or Arabic, right-to-left).
 
 Public surface: ``queue_email`` (write an email to the outbox in the caller's
-transaction) and the names of the templates (``Template``)."""
+transaction), the names of the templates (``Template``), and ``use_recipient_lookup``
+with its ``RecipientLookup`` (how the send job finds a recipient's locale and time
+zone; installed by ``lms.wiring``)."""
 
-from lms.modules.emails.service import Template, queue_email
+from lms.modules.emails.service import (
+    RecipientLookup,
+    Template,
+    queue_email,
+    use_recipient_lookup,
+)
 
-__all__ = ["Template", "queue_email"]
+__all__ = ["RecipientLookup", "Template", "queue_email", "use_recipient_lookup"]

@@ -56,7 +56,12 @@ def etag_of(file: UploadedFile) -> str:
 
 
 async def file_response(
-    file: UploadedFile, *, settings: Settings, range_header: str | None, if_range: str | None
+    file: UploadedFile,
+    *,
+    settings: Settings,
+    range_header: str | None,
+    if_range: str | None,
+    locale: str | None = None,
 ) -> Response:
     storage = get_storage(settings, file.storage_provider)
     inline = formats.shows_inline(file.file_type, file.mime_type)
@@ -88,6 +93,7 @@ async def file_response(
             code="range_not_satisfiable",
             title="Range Not Satisfiable",
             headers={"Content-Range": f"bytes */{size}"},
+            locale=locale,
         )
 
     offset, length, status = 0, size, 200

@@ -16,6 +16,7 @@ from lms.core.deps import (
     StoreDep,
 )
 from lms.core.errors import problem_responses
+from lms.core.i18n import request_locale
 from lms.core.idempotency import idempotent
 from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute, creates
@@ -179,6 +180,7 @@ async def list_my_files(
 
 @router.get("/download/{file_id}", responses=DOWNLOAD_RESPONSES, response_class=Response)
 async def download_file_alias(
+    request: Request,
     file_id: uuid.UUID,
     principal: OptionalPrincipal,
     session: SessionDep,
@@ -187,7 +189,9 @@ async def download_file_alias(
     if_range: Annotated[str | None, Header(alias="If-Range")] = None,
 ) -> Response:
     """Same as `GET /files/{file_id}/download`."""
-    return await download_file(file_id, principal, session, settings, range_header, if_range)
+    return await download_file(
+        request, file_id, principal, session, settings, range_header, if_range
+    )
 
 
 @router.get("/{file_id}", response_model=FileRead)
@@ -202,6 +206,7 @@ async def get_file(
 
 @router.get("/{file_id}/download", responses=DOWNLOAD_RESPONSES, response_class=Response)
 async def download_file(
+    request: Request,
     file_id: uuid.UUID,
     principal: OptionalPrincipal,
     session: SessionDep,
@@ -213,7 +218,11 @@ async def download_file(
     `Range` support (206, 416); S3 and Azure answer 307 with a short-lived URL."""
     file = await service.load_readable_file_or_raise(session, principal=principal, file_id=file_id)
     return await file_response(
-        file, settings=settings, range_header=range_header, if_range=if_range
+        file,
+        settings=settings,
+        range_header=range_header,
+        if_range=if_range,
+        locale=request_locale(request.scope),
     )
 
 

@@ -17,14 +17,17 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 
 async def access_state(
     session: AsyncSession, user_id: uuid.UUID
-) -> tuple[bool, str, datetime | None] | None:
-    """What authorisation needs of an account: active, role, tokens valid after."""
+) -> tuple[bool, str, datetime | None, str | None] | None:
+    """What authorisation needs of an account: active, role, tokens valid after; and
+    the account's locale (the language of its responses), read in the same row."""
     row = (
         await session.execute(
-            select(User.is_active, User.role, User.tokens_valid_after).where(User.id == user_id)
+            select(User.is_active, User.role, User.tokens_valid_after, User.locale).where(
+                User.id == user_id
+            )
         )
     ).first()
-    return (row[0], row[1], row[2]) if row is not None else None
+    return (row[0], row[1], row[2], row[3]) if row is not None else None
 
 
 async def get_many(session: AsyncSession, user_ids: list[uuid.UUID]) -> list[User]:

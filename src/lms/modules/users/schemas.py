@@ -80,6 +80,10 @@ class UserSummary:
     is_active: bool
     # An invited account that has not chosen a password yet.
     invited: bool = False
+    # The language ('en', 'ar'; None: the server's default) and the IANA time zone of
+    # what is written to them (emails, certificates).
+    locale: str | None = None
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)

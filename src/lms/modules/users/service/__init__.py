@@ -22,6 +22,7 @@ from lms.modules.users.service.accounts import (
     get_user_summary_or_raise,
     invite_user,
     list_users,
+    recipient_preferences,
     update_imported_profile,
     update_profile,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "list_users",
     "load_principal",
     "mark_email_verified",
+    "recipient_preferences",
     "record_login",
     "set_password",
     "set_pending_totp_secret",

@@ -78,6 +78,8 @@ def summary_of(user: User) -> UserSummary:
         role=user.role,
         is_active=user.is_active,
         invited=user.password_hash is None,
+        locale=user.locale,
+        time_zone=user.time_zone,
     )
 
 
@@ -108,6 +110,13 @@ async def find_account_by_email(session: AsyncSession, email: str) -> Account | 
     """The account using ``email`` (compared without case), or None."""
     user = await repository.get_by_email(session, email)
     return account_of(session, user) if user is not None else None
+
+
+async def recipient_preferences(session: AsyncSession, email: str) -> tuple[str | None, str] | None:
+    """The locale and time zone of the account using ``email`` (for the emails written
+    to it), or None."""
+    user = await repository.get_by_email(session, email)
+    return (user.locale, user.time_zone) if user is not None else None
 
 
 async def get_user_summary(session: AsyncSession, user_id: uuid.UUID) -> UserSummary | None:

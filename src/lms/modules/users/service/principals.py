@@ -43,13 +43,23 @@ _STALE = ""  # the marker: read the database, store nothing
 _CHANGES_KEY = "users.access_changes"
 
 
-def _encode_access(active: bool, role: str, valid_after: datetime | None) -> str:
-    return json.dumps([active, role, valid_after.isoformat() if valid_after else None])
+AccessState = tuple[bool, str, datetime | None, str | None]
 
 
-def _decode_access(raw: str) -> tuple[bool, str, datetime | None]:
-    active, role, valid_after = json.loads(raw)
-    return bool(active), str(role), datetime.fromisoformat(valid_after) if valid_after else None
+def _encode_access(
+    active: bool, role: str, valid_after: datetime | None, locale: str | None
+) -> str:
+    return json.dumps([active, role, valid_after.isoformat() if valid_after else None, locale])
+
+
+def _decode_access(raw: str) -> AccessState:
+    active, role, valid_after, *rest = json.loads(raw)  # copies from before locales: 3
+    return (
+        bool(active),
+        str(role),
+        datetime.fromisoformat(valid_after) if valid_after else None,
+        rest[0] if rest else None,
+    )
 
 
 async def load_principal(
@@ -62,17 +72,17 @@ async def load_principal(
     ``cached`` is what the store holds at ``principal_key(user_id)``; only without it is
     the request's session opened."""
     if cached:
-        active, role, valid_after = _decode_access(cached)
+        active, role, valid_after, locale = _decode_access(cached)
     else:
         state = await repository.access_state(await open_session(), claims.user_id)
         if state is None:
             raise Unauthorized("The account is not active.", code="account_inactive")
-        active, role, valid_after = state
+        active, role, valid_after, locale = state
         if cached is None:
             try:
                 await store.add(
                     principal_key(claims.user_id),
-                    _encode_access(active, role, valid_after),
+                    _encode_access(active, role, valid_after, locale),
                     PRINCIPAL_TTL_SECONDS,
                 )
             except (RedisError, OSError):
@@ -81,7 +91,7 @@ async def load_principal(
         raise Unauthorized("The account is not active.", code="account_inactive")
     if valid_after is not None and claims.issued_at < valid_after:
         raise Unauthorized("The session has ended; log in again.", code="token_revoked")
-    return Principal(id=claims.user_id, role=role, claims=claims)
+    return Principal(id=claims.user_id, role=role, claims=claims, locale=locale)
 
 
 def _note_access_change(target: User, _value: Any, _old: Any, _initiator: Any) -> None:
@@ -91,7 +101,9 @@ def _note_access_change(target: User, _value: Any, _old: Any, _initiator: Any) -
             session.info.setdefault(_CHANGES_KEY, set()).add(target.id)
 
 
-for _attribute in (User.is_active, User.role, User.tokens_valid_after):
+# The locale rides along (the language of the account's responses), so a change to it
+# expires the copy too.
+for _attribute in (User.is_active, User.role, User.tokens_valid_after, User.locale):
     event.listen(_attribute, "set", _note_access_change)
 
 
