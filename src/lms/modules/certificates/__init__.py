@@ -6,8 +6,15 @@ its subscriber to ``enrollments.EnrollmentCompleted``
 (``queue_certificate``, for ``lms/wiring.py``); ``routers`` for the application.
 """
 
+from lms.modules.certificates.privacy import PERSONAL_DATA
 from lms.modules.certificates.events import CertificateIssued, CertificateRevoked
 from lms.modules.certificates.router import routers
 from lms.modules.certificates.service import queue_certificate
 
-__all__ = ["CertificateIssued", "CertificateRevoked", "queue_certificate", "routers"]
+__all__ = [
+    "PERSONAL_DATA",
+    "CertificateIssued",
+    "CertificateRevoked",
+    "queue_certificate",
+    "routers",
+]

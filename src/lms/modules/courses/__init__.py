@@ -23,6 +23,7 @@ Public surface:
   response-cache namespace of its public pages; ``routers`` for the application.
 """
 
+from lms.modules.courses.privacy import PERSONAL_DATA
 from lms.modules.courses.events import (
     CourseDeleting,
     CoursePublished,
@@ -81,6 +82,7 @@ from lms.modules.courses.service import (
 )
 
 __all__ = [
+    "PERSONAL_DATA",
     "CACHE_NAMESPACE",
     "CohortFull",
     "CohortNotFound",

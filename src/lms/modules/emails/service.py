@@ -27,6 +27,8 @@ Template = Literal[
     "course_reminder",
     "invitation",
     "webhook_endpoint_disabled",
+    "data_export_ready",
+    "erasure_scheduled",
 ]
 
 SUBJECTS: dict[str, str] = {
@@ -41,6 +43,8 @@ SUBJECTS: dict[str, str] = {
     "course_reminder": "Continue {course_title}",
     "invitation": "Choose your password for {site_name}",
     "webhook_endpoint_disabled": "A webhook endpoint was disabled",
+    "data_export_ready": "Your personal data is ready to download",
+    "erasure_scheduled": "Your account will be erased on {due_date}",
 }
 
 SEND_EMAIL_TASK = "email.send"

@@ -21,6 +21,7 @@ Public surface:
 - ``routers`` for the application.
 """
 
+from lms.modules.enrollments.privacy import PERSONAL_DATA
 from lms.modules.enrollments.events import (
     EnrollmentCompleted,
     EnrollmentCreated,
@@ -55,6 +56,7 @@ from lms.modules.enrollments.service import (
 )
 
 __all__ = [
+    "PERSONAL_DATA",
     "EnrollmentClosed",
     "EnrollmentCompleted",
     "EnrollmentCreated",

@@ -5,7 +5,8 @@ Uses the surfaces of users (finding and inviting accounts), auth (invitations),
 courses (cohorts, the team) and enrollments (enrolling). Public surface: ``routers``
 for the application, and ``run_file`` for the ``lms import`` command."""
 
+from lms.modules.imports.privacy import PERSONAL_DATA
 from lms.modules.imports.router import routers
 from lms.modules.imports.service.cli import ImportSummary, run_file
 
-__all__ = ["ImportSummary", "routers", "run_file"]
+__all__ = ["PERSONAL_DATA", "ImportSummary", "routers", "run_file"]

@@ -56,6 +56,8 @@ class UserSummary:
     is_active: bool
     # An invited account that has not chosen a password yet.
     invited: bool = False
+    # An erased account: its name and email are placeholders, never to be shown.
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)

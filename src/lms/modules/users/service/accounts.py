@@ -76,6 +76,7 @@ def summary_of(user: User) -> UserSummary:
         role=user.role,
         is_active=user.is_active,
         invited=user.password_hash is None,
+        erased=user.erased_at is not None,
     )
 
 
@@ -267,6 +268,8 @@ async def admin_update_user(
         changes.get("is_active") is False or changes.get("role", "admin") != "admin"
     ):
         raise RuleViolation("Admins cannot deactivate or demote themselves.", code="self_lockout")
+    if user.erased_at is not None and changes:
+        raise Conflict("This account was erased; it cannot change.", code="account_erased")
     deactivating = user.is_active and changes.get("is_active") is False
     for field in ("full_name", "role", "is_active", "profile_metadata"):
         if field in changes and changes[field] is not None:
