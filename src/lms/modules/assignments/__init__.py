@@ -7,8 +7,8 @@ module's ``FileReadAsked`` (``graders_read_handed_in_files``), for ``lms/wiring.
 ``routers`` for the application.
 """
 
-from lms.modules.assignments.privacy import PERSONAL_DATA
 from lms.modules.assignments.events import AssignmentGraded, AssignmentSubmitted
+from lms.modules.assignments.privacy import PERSONAL_DATA
 from lms.modules.assignments.router import routers
 from lms.modules.assignments.service import graders_read_handed_in_files
 

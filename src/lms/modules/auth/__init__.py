@@ -7,10 +7,10 @@ import) choose its password; ``confirm_identity``: the password, or a current se
 code when MFA is on, before an irreversible step; ``PERSONAL_DATA``: how it exports and
 erases an account's tokens and codes."""
 
+from lms.modules.auth.privacy import PERSONAL_DATA
 from lms.modules.auth.router import router as _router
 from lms.modules.auth.service.invitations import queue_invitation
 from lms.modules.auth.service.mfa import confirm_identity
-from lms.modules.auth.privacy import PERSONAL_DATA
 
 routers = [_router]
 

@@ -6,8 +6,8 @@ its subscriber to ``enrollments.EnrollmentCompleted``
 (``queue_certificate``, for ``lms/wiring.py``); ``routers`` for the application.
 """
 
-from lms.modules.certificates.privacy import PERSONAL_DATA
 from lms.modules.certificates.events import CertificateIssued, CertificateRevoked
+from lms.modules.certificates.privacy import PERSONAL_DATA
 from lms.modules.certificates.router import routers
 from lms.modules.certificates.service import queue_certificate
 

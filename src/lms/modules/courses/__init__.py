@@ -23,7 +23,6 @@ Public surface:
   response-cache namespace of its public pages; ``routers`` for the application.
 """
 
-from lms.modules.courses.privacy import PERSONAL_DATA
 from lms.modules.courses.events import (
     CourseDeleting,
     CoursePublished,
@@ -32,6 +31,7 @@ from lms.modules.courses.events import (
     LessonDeleted,
     MaterialAccess,
 )
+from lms.modules.courses.privacy import PERSONAL_DATA
 from lms.modules.courses.router import routers
 from lms.modules.courses.schemas import (
     CohortSummary,
@@ -82,8 +82,8 @@ from lms.modules.courses.service import (
 )
 
 __all__ = [
-    "PERSONAL_DATA",
     "CACHE_NAMESPACE",
+    "PERSONAL_DATA",
     "CohortFull",
     "CohortNotFound",
     "CohortSummary",

@@ -21,7 +21,6 @@ Public surface:
 - ``routers`` for the application.
 """
 
-from lms.modules.enrollments.privacy import PERSONAL_DATA
 from lms.modules.enrollments.events import (
     EnrollmentCompleted,
     EnrollmentCreated,
@@ -29,6 +28,7 @@ from lms.modules.enrollments.events import (
     LessonCompleted,
     PaidAccessAsked,
 )
+from lms.modules.enrollments.privacy import PERSONAL_DATA
 from lms.modules.enrollments.router import routers
 from lms.modules.enrollments.schemas import EnrollmentSummary
 from lms.modules.enrollments.service import (

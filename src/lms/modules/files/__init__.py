@@ -7,8 +7,8 @@ private file?, ``LessonAttachmentAsked``: may this instructor attach files to th
 lesson?); ``routers`` for the application.
 """
 
-from lms.modules.files.privacy import PERSONAL_DATA
 from lms.modules.files.events import FileReadAsked, LessonAttachmentAsked
+from lms.modules.files.privacy import PERSONAL_DATA
 from lms.modules.files.router import routers
 from lms.modules.files.schemas import FileSummary
 from lms.modules.files.service import FileNotFound, get_readable_file_or_raise

@@ -8,8 +8,8 @@ and its guard on the courses module's ``CourseDeleting``
 application.
 """
 
-from lms.modules.payments.privacy import PERSONAL_DATA
 from lms.modules.payments.events import PaymentRefunded, PaymentSucceeded, SubscriptionUpdated
+from lms.modules.payments.privacy import PERSONAL_DATA
 from lms.modules.payments.router import routers
 from lms.modules.payments.service import has_paid_for_course, refuse_deleting_paid_course
 

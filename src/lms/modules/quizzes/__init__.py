@@ -6,8 +6,8 @@ Public surface: the events it publishes (``QuizAttemptSubmitted``, ``QuizAttempt
 ``lms/wiring.py``)
 and ``routers`` for the application."""
 
-from lms.modules.quizzes.privacy import PERSONAL_DATA
 from lms.modules.quizzes.events import QuizAttemptGraded, QuizAttemptSubmitted
+from lms.modules.quizzes.privacy import PERSONAL_DATA
 from lms.modules.quizzes.router import routers
 
 __all__ = ["PERSONAL_DATA", "QuizAttemptGraded", "QuizAttemptSubmitted", "routers"]

@@ -8,14 +8,14 @@ classes, ``EVENT_CLASSES``, for ``lms/wiring.py``); ``openapi_webhooks`` (the Op
 ``webhooks`` section) and ``routers`` for the application; ``forget_subscriptions``
 (read the subscriptions again, after tables are emptied)."""
 
-from lms.modules.webhooks.privacy import PERSONAL_DATA
 from lms.modules.webhooks.catalogue import EVENT_CLASSES, openapi_webhooks
+from lms.modules.webhooks.privacy import PERSONAL_DATA
 from lms.modules.webhooks.router import routers
 from lms.modules.webhooks.service import forget_subscriptions, record_event
 
 __all__ = [
-    "PERSONAL_DATA",
     "EVENT_CLASSES",
+    "PERSONAL_DATA",
     "forget_subscriptions",
     "openapi_webhooks",
     "record_event",
