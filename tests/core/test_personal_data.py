@@ -36,7 +36,9 @@ def refers_to_an_account(table: Table) -> list[str]:
     """The columns of ``table`` that refer to an account."""
     found = []
     for column in table.columns:
-        if any(fk.column.table.name == "users" for fk in column.foreign_keys) or PERSON_COLUMN.search(column.name):
+        if any(
+            fk.column.table.name == "users" for fk in column.foreign_keys
+        ) or PERSON_COLUMN.search(column.name):
             found.append(column.name)
     return found
 
