@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.session import commit
-from lms.modules.privacy import carry_out_due_erasures
+from lms.modules.privacy import carry_out_due_erasures, erase_account
 from lms.modules.privacy.models import ErasureRequest
 from lms.modules.users.models import User
 from tests.factories.accounts import PASSWORD, Account, AccountFactory, login
@@ -247,6 +247,17 @@ class TestAskingForErasure:
             202,
         )
 
+    async def test_the_only_admin_cannot_ask(
+        self, client: httpx.AsyncClient, admin: Account, make_account: AccountFactory
+    ) -> None:
+        alone = await client.post("/me/erasure", headers=admin.headers, json={"password": PASSWORD})
+        assert alone.status_code == 409 and alone.json()["code"] == "last_admin"
+        await make_account("admin")
+        ok(
+            await client.post("/me/erasure", headers=admin.headers, json={"password": PASSWORD}),
+            202,
+        )
+
     async def test_anonymous_callers_are_refused(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/me/erasure")).status_code == 401
         assert (await client.post("/me/erasure", json={"password": PASSWORD})).status_code == 401
@@ -293,6 +304,16 @@ class TestDueErasures:
         assert users[later.id].erased_at is None
         assert (await login(client, due.email)).status_code == 401
         assert (await login(client, later.email)).status_code == 200
+
+        # Running an erasure again (a retry after a crash) changes nothing more.
+        first = (users[due.id].erased_at, users[due.id].email)
+        async with app.state.sessionmaker() as session:
+            await erase_account(session, due.id)
+            await commit(session)
+        again = await db.scalar(
+            select(User).where(User.id == due.id).execution_options(populate_existing=True)
+        )
+        assert (again.erased_at, again.email) == first
         assert ok(await client.get("/me/erasure", headers=later.headers))["state"] == "scheduled"
 
 

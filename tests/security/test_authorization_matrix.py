@@ -1096,8 +1096,15 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/admin/users/{user_id}/data-export": admin_only(ACCEPTED, params=SPARE_USER),
     "GET /api/v1/privacy/export-schemas": everyone(OK),
     "GET /api/v1/me/erasure": signed_in(OK),
-    "POST /api/v1/me/erasure": signed_in(ACCEPTED, json=const({"password": PASSWORD})),
-    "DELETE /api/v1/me/erasure": signed_in(NO_CONTENT),
+    # (the world's admin is its only admin: it may not ask to be erased)
+    "POST /api/v1/me/erasure": R(
+        UNAUTH, ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED, CONFLICT, ACCEPTED, ACCEPTED, ACCEPTED,
+        json=const({"password": PASSWORD}),
+    ),
+    "DELETE /api/v1/me/erasure": R(
+        UNAUTH, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, MISSING, NO_CONTENT,
+        NO_CONTENT, NO_CONTENT,
+    ),
     "POST /api/v1/admin/users/{user_id}/erasure": admin_only(
         OK,
         params=fresh("user_id", _erasable_account),

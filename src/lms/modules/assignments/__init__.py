@@ -5,6 +5,9 @@ Public surface: the events it publishes (``AssignmentSubmitted``,
 ``AssignmentGraded``); its answer to the files
 module's ``FileReadAsked`` (``graders_read_handed_in_files``), for ``lms/wiring.py``;
 ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
 """
 
 from lms.modules.assignments.events import AssignmentGraded, AssignmentSubmitted

@@ -21,6 +21,9 @@ Public surface:
   to the files module's ``LessonAttachmentAsked`` (``course_managers_attach_files``);
 - the errors ``CourseNotFound`` and ``LessonNotFound``; ``CACHE_NAMESPACE``, the
   response-cache namespace of its public pages; ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
 """
 
 from lms.modules.courses.events import (

@@ -19,6 +19,9 @@ Public surface:
   ``payment.refunded.v1``), assignments (``assignment.graded.v1``) and quizzes
   (``quiz.attempt.graded.v1``);
 - ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
 """
 
 from lms.modules.enrollments.events import (

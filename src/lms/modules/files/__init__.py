@@ -5,6 +5,9 @@ who may read it (``get_readable_file_or_raise``, else ``FileNotFound``); the que
 this module asks the modules that know (``FileReadAsked``: may this caller read this
 private file?, ``LessonAttachmentAsked``: may this instructor attach files to this
 lesson?); ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
 """
 
 from lms.modules.files.events import FileReadAsked, LessonAttachmentAsked

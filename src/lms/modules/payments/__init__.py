@@ -6,6 +6,9 @@ its answer to the enrollments module's ``PaidAccessAsked`` (``has_paid_for_cours
 and its guard on the courses module's ``CourseDeleting``
 (``refuse_deleting_paid_course``), for ``lms/wiring.py``; ``routers`` for the
 application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
 """
 
 from lms.modules.payments.events import PaymentRefunded, PaymentSucceeded, SubscriptionUpdated

@@ -4,7 +4,11 @@ graded quiz of a lesson completes the lesson.
 
 Public surface: the events it publishes (``QuizAttemptSubmitted``, ``QuizAttemptGraded``, for
 ``lms/wiring.py``)
-and ``routers`` for the application."""
+and ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
+"""
 
 from lms.modules.quizzes.events import QuizAttemptGraded, QuizAttemptSubmitted
 from lms.modules.quizzes.privacy import PERSONAL_DATA

@@ -6,7 +6,11 @@ It sits above every module whose events it carries and nothing imports it. Publi
 surface: its subscriber to every event of the catalogue (``record_event`` and the
 classes, ``EVENT_CLASSES``, for ``lms/wiring.py``); ``openapi_webhooks`` (the OpenAPI
 ``webhooks`` section) and ``routers`` for the application; ``forget_subscriptions``
-(read the subscriptions again, after tables are emptied)."""
+(read the subscriptions again, after tables are emptied).
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
+"""
 
 from lms.modules.webhooks.catalogue import EVENT_CLASSES, openapi_webhooks
 from lms.modules.webhooks.privacy import PERSONAL_DATA

@@ -40,6 +40,11 @@ class ErasureNotScheduled(NotFound):
     detail = "No erasure of this account is scheduled."
 
 
+class LastAdmin(Conflict):
+    code = "last_admin"
+    detail = "The only active admin cannot be erased; make another admin first."
+
+
 class CannotEraseSelf(RuleViolation):
     code = "cannot_erase_self"
     detail = "Admins erase their own account through /me/erasure, not at once."
@@ -99,6 +104,10 @@ async def request_own_erasure(
     """Schedule the caller's erasure, proven by their password (or a current second
     factor code when MFA is on)."""
     person = await users.get_user_summary_or_raise(session, principal.id)
+    if person.role == "admin" and [a.id for a in await users.get_active_admins(session)] == [
+        person.id
+    ]:
+        raise LastAdmin()
     await auth.confirm_identity(
         session, settings=settings, user_id=principal.id, password=password, code=code
     )
