@@ -7,7 +7,7 @@ certificate's verification are unchanged."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -199,8 +199,6 @@ class TestAskingForErasure:
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         monkeypatch.setattr(settings, "erasure_cool_off_days", 3)
-        from datetime import datetime
-
         body = ok(
             await client.post("/me/erasure", headers=student.headers, json={"password": PASSWORD}),
             202,

@@ -10,7 +10,7 @@ import json
 import re
 import uuid
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.session import commit
 from lms.modules.privacy.models import DataExport
+from lms.modules.privacy.service import expire_exports
 from tests.factories.accounts import Account
 from tests.factories.api import ok
 from tests.factories.webhooks import Receiver
@@ -205,8 +206,6 @@ class TestExportArchive:
         asked = await _ask(client, student)
         await drain()
         job = ok(await client.get(f"/data-exports/{asked['id']}", headers=student.headers))
-        from datetime import datetime
-
         lifetime = datetime.fromisoformat(job["expires_at"]) - datetime.fromisoformat(
             job["finished_at"]
         )
@@ -222,8 +221,6 @@ class TestExportArchive:
         await commit(db)
         expired = await client.get(download, headers=student.headers)
         assert expired.status_code == 410 and expired.json()["code"] == "export_expired"
-
-        from lms.modules.privacy.service import expire_exports
 
         async with app.state.sessionmaker() as session:
             assert await expire_exports(session) == 1

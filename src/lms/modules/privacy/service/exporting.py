@@ -71,9 +71,13 @@ async def request_export(
         raise AccountErased()
     if await repository.unfinished_export(session, account_id) is not None:
         raise ExportInProgress()
-    export = DataExport(id=uuid.uuid4(), account_id=account_id, requested_by_id=requested_by.id)
-    export.state = "queued"
-    export.created_at = utcnow()
+    export = DataExport(
+        id=uuid.uuid4(),
+        account_id=account_id,
+        requested_by_id=requested_by.id,
+        state="queued",
+        created_at=utcnow(),
+    )
     session.add(export)
     await session.flush()
     await jobs.enqueue(session, EXPORT_TASK, {"export_id": str(export.id)})
