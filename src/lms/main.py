@@ -72,6 +72,7 @@ def module_routers() -> list[APIRouter]:
         files,
         imports,
         payments,
+        privacy,
         quizzes,
         users,
         webhooks,
@@ -91,6 +92,7 @@ def module_routers() -> list[APIRouter]:
         *analytics.routers,
         *webhooks.routers,
         *imports.routers,
+        *privacy.routers,
     ]
 
 
@@ -114,6 +116,8 @@ DOCUMENTATION_GROUPS = {
     "certificates": "Certificates of completion: issuing, PDF, public verification.",
     "analytics": "Figures for students, instructors and admins.",
     "imports": "Bulk roster and account imports from CSV, run as jobs.",
+    "privacy": "Your data: a copy of it (export) and its erasure; their admin "
+    "counterparts and the JSON Schemas of an export's files.",
     "webhooks": "Outbound webhooks: endpoints that receive the school's events, signed, "
     "and their deliveries (admins); the catalogue of event types.",
 }

@@ -27,27 +27,39 @@ lesson that issues a certificate), read it here from top to bottom.
 | email recipient's language   | emails        | users (locale and time zone by email)|
 | every event of the webhook   | users, courses, enrollments, quizzes, assignments,   |
 | catalogue (user.created.v1…) | certificates, payments → webhooks (last: outbox row) |
+
+Personal data (``lms.core.privacy``): every module that holds some about a person
+registers its exporter and eraser in ``personal_data``, in the order an erasure runs
+them (see the end of ``wire``).
 """
 
 from __future__ import annotations
 
-from lms.core import events
+from lms.core import events, privacy
 from lms.modules import (
     assignments,
+    auth,
     certificates,
     courses,
     emails,
     enrollments,
     files,
+    imports,
     payments,
     quizzes,
     users,
     webhooks,
 )
+from lms.modules import privacy as privacy_module
 
 
-def wire(bus: events.EventBus = events.bus) -> None:
-    """Subscribe every module's subscribers (once per bus)."""
+def wire(
+    bus: events.EventBus = events.bus,
+    personal_data: privacy.PersonalDataRegistry = privacy.registry,
+) -> None:
+    """Subscribe every module's subscribers (once per bus) and register every module's
+    personal data handler."""
+    register_personal_data(personal_data)
     if bus.wired:
         return
     bus.wired = True
@@ -106,3 +118,28 @@ def wire(bus: events.EventBus = events.bus) -> None:
     # Emails are written in their recipient's language and time zone, which the users
     # module knows by address (read by the send job, after the commit).
     emails.use_recipient_lookup(users.recipient_preferences)
+
+
+def register_personal_data(personal_data: privacy.PersonalDataRegistry) -> None:
+    """Who exports and erases what a module holds about a person, in the order an
+    erasure runs them: the modules that find the person's rows by their email or name
+    (payments' provider events, imports' refused lines, webhook payloads, the emails
+    addressed to them, an admin's reason) run before the users module, which anonymises
+    the account last; the export writes the modules' files in this order too. The audit
+    log's handler goes before users as well."""
+    for handler in (
+        courses.PERSONAL_DATA,
+        enrollments.PERSONAL_DATA,
+        quizzes.PERSONAL_DATA,
+        assignments.PERSONAL_DATA,
+        certificates.PERSONAL_DATA,
+        files.PERSONAL_DATA,
+        payments.PERSONAL_DATA,
+        imports.PERSONAL_DATA,
+        webhooks.PERSONAL_DATA,
+        privacy_module.OUTBOX_EMAILS,
+        privacy_module.PERSONAL_DATA,
+        auth.PERSONAL_DATA,
+        users.PERSONAL_DATA,
+    ):
+        personal_data.register(handler)

@@ -66,6 +66,12 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "days": 7,
         "accept_url": "https://lms.example.com/accept-invitation?token=invite-token-123",
     },
+    "data_export_ready": {
+        "full_name": NAME,
+        "download_url": "https://lms.example.com/api/v1/data-exports/7e2a/download",
+        "hours": 48,
+    },
+    "erasure_scheduled": {"full_name": NAME, "due_date": "2026-12-21"},
 }
 # What each email must tell its reader, in both bodies.
 ESSENTIALS: dict[str, list[str]] = {
@@ -80,6 +86,8 @@ ESSENTIALS: dict[str, list[str]] = {
     "course_reminder": ["9 days", "35 %", COURSE_URL],
     "webhook_endpoint_disabled": ["https://crm.example.com/hooks", "3f1c", "/deliveries"],
     "invitation": ["7 days", "accept-invitation?token=invite-token-123", "invite-token-123"],
+    "data_export_ready": ["48 hours", "/data-exports/7e2a/download"],
+    "erasure_scheduled": ["2026-12-21", "cancel"],
 }
 
 
@@ -94,7 +102,13 @@ def test_the_eight_required_emails_and_the_operational_ones_have_both_bodies() -
         "weekly_progress",
         "course_reminder",
     }
-    operational = {"mfa_code", "webhook_endpoint_disabled", "invitation"}
+    operational = {
+        "mfa_code",
+        "webhook_endpoint_disabled",
+        "invitation",
+        "data_export_ready",
+        "erasure_scheduled",
+    }
     assert set(SUBJECTS) == required | operational == set(CONTEXTS)
     folder = resources.files("lms.modules.emails") / "templates"
     for name in SUBJECTS:

@@ -29,7 +29,10 @@ from typing import Any
 
 import httpx
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from lms.core.session import commit
+from lms.modules.privacy.service import build_export
 from tests.factories.accounts import PASSWORD, AccountFactory, login
 from tests.factories.api import ok
 from tests.factories.certificates import generate_certificate
@@ -329,6 +332,23 @@ async def _failed_webhook_delivery(ctx: Ctx) -> str:
 
 
 WEBHOOK_ENDPOINT = fresh("endpoint_id", _webhook_endpoint)
+
+
+async def _ready_export_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    """The student's data export, built (once for the table)."""
+    if "export_id" not in ctx.cache:
+        export = ok(await ctx.client.post("/me/data-export", headers=ctx.w.headers("student")), 202)
+        sessionmaker = async_sessionmaker(ctx.db.bind, expire_on_commit=False)
+        async with sessionmaker() as session:
+            await build_export(session, {"export_id": export["id"]})
+            await commit(session)
+        ctx.cache["export_id"] = export["id"]
+    return {"export_id": ctx.cache["export_id"]}
+
+
+async def _erasable_account(ctx: Ctx) -> str:
+    account = await ctx.make_account("student", full_name="Erin Erasable")
+    return str(account.id)
 
 
 # --- bodies ------------------------------------------------------------------------------
@@ -1063,7 +1083,36 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/webhooks/deliveries/{delivery_id}/redeliver": admin_only(
         ACCEPTED, params=fresh("delivery_id", _failed_webhook_delivery)
     ),
-}
+    # privacy: an export job is its account's and admins' (404 for anyone else); its
+    # archive is the account's only (an admin who can see the job gets 403); erasure
+    # is asked for oneself with the password, or done by an admin with a reason
+    "GET /api/v1/data-exports/{export_id}": R(
+        UNAUTH, OK, MISSING, MISSING, MISSING, OK, MISSING, MISSING, MISSING,
+        params=_ready_export_params,
+    ),
+    "GET /api/v1/data-exports/{export_id}/download": R(
+        UNAUTH, OK, MISSING, MISSING, MISSING, FORBID, MISSING, MISSING, MISSING,
+        params=_ready_export_params,
+    ),
+    "POST /api/v1/me/data-export": signed_in(ACCEPTED),
+    "POST /api/v1/admin/users/{user_id}/data-export": admin_only(ACCEPTED, params=SPARE_USER),
+    "GET /api/v1/privacy/export-schemas": everyone(OK),
+    "GET /api/v1/me/erasure": signed_in(OK),
+    # (the world's admin is its only admin: it may not ask to be erased)
+    "POST /api/v1/me/erasure": R(
+        UNAUTH, ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED, CONFLICT, ACCEPTED, ACCEPTED, ACCEPTED,
+        json=const({"password": PASSWORD}),
+    ),
+    "DELETE /api/v1/me/erasure": R(
+        UNAUTH, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, MISSING, NO_CONTENT,
+        NO_CONTENT, NO_CONTENT,
+    ),
+    "POST /api/v1/admin/users/{user_id}/erasure": admin_only(
+        OK,
+        params=fresh("user_id", _erasable_account),
+        json=const({"reason": "Asked in writing", "immediate": True}),
+    ),
+}  # fmt: skip
 
 
 def route_table(app: Any) -> list[tuple[str, str]]:

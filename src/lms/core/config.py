@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     import_max_mb: int = 50
     import_chunk_rows: int = 500
     email_verify_hours: int = 48
+    # Personal data: how long the link to a data export works, and how long an erasure
+    # the person asked for waits (they may cancel it meanwhile).
+    export_link_hours: int = Field(default=48, ge=1)
+    erasure_cool_off_days: int = Field(default=14, ge=0)
     otp_minutes: int = 10
     otp_max_tries: int = 5
     otp_resend_seconds: int = 60

@@ -5,10 +5,20 @@ Public surface: the events it publishes (``AssignmentSubmitted``,
 ``AssignmentGraded``); its answer to the files
 module's ``FileReadAsked`` (``graders_read_handed_in_files``), for ``lms/wiring.py``;
 ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
 """
 
 from lms.modules.assignments.events import AssignmentGraded, AssignmentSubmitted
+from lms.modules.assignments.privacy import PERSONAL_DATA
 from lms.modules.assignments.router import routers
 from lms.modules.assignments.service import graders_read_handed_in_files
 
-__all__ = ["AssignmentGraded", "AssignmentSubmitted", "graders_read_handed_in_files", "routers"]
+__all__ = [
+    "PERSONAL_DATA",
+    "AssignmentGraded",
+    "AssignmentSubmitted",
+    "graders_read_handed_in_files",
+    "routers",
+]

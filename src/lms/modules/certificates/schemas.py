@@ -32,7 +32,10 @@ class CertificateVerification(BaseModel):
 
     valid: bool
     certificate_number: str
-    student_name: str
+    # None when the student's personal data was erased: the certificate stays valid,
+    # the name is withheld (``name_withheld``).
+    student_name: str | None
+    name_withheld: bool = False
     course_title: str
     issued_at: datetime
     completion_date: datetime

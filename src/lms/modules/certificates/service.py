@@ -221,7 +221,7 @@ async def to_read(
         course = course_map.get(certificate.course_id)
         student = people.get(certificate.student_id)
         read.course_title = course.title if course else None
-        read.student_name = student.full_name if student else None
+        read.student_name = student.full_name if student and not student.erased else None
         read.download_url = download_url(settings, certificate.id)
         read.verification_url = verification_url(settings, certificate.certificate_number)
         reads.append(read)
@@ -250,7 +250,8 @@ async def pdf_of(
 
 
 async def verify(session: AsyncSession, *, number: str) -> CertificateVerification:
-    """Public verification: the student's name and the course, nothing more."""
+    """Public verification: the student's name and the course, nothing more (the name
+    is withheld once the student's personal data was erased)."""
     certificate = await repository.get_by_number(session, number.strip().upper())
     if certificate is None:
         raise CertificateNotFound()
@@ -259,7 +260,8 @@ async def verify(session: AsyncSession, *, number: str) -> CertificateVerificati
     return CertificateVerification(
         valid=not certificate.is_revoked,
         certificate_number=certificate.certificate_number,
-        student_name=student.full_name,
+        student_name=None if student.erased else student.full_name,
+        name_withheld=student.erased,
         course_title=course.title,
         issued_at=certificate.issued_at,
         completion_date=certificate.completion_date,

@@ -27,6 +27,9 @@ Public surface:
   to the files module's ``LessonAttachmentAsked`` (``course_managers_attach_files``);
 - the errors ``CourseNotFound`` and ``LessonNotFound``; ``CACHE_NAMESPACE``, the
   response-cache namespace of its public pages; ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
 """
 
 from lms.modules.courses.events import (
@@ -40,6 +43,7 @@ from lms.modules.courses.events import (
     LessonDone,
     MaterialAccess,
 )
+from lms.modules.courses.privacy import PERSONAL_DATA
 from lms.modules.courses.router import routers
 from lms.modules.courses.schemas import (
     CohortSummary,
@@ -98,6 +102,7 @@ from lms.modules.courses.service import (
 
 __all__ = [
     "CACHE_NAMESPACE",
+    "PERSONAL_DATA",
     "CohortFull",
     "CohortNotFound",
     "CohortSummary",

@@ -28,6 +28,8 @@ Template = Literal[
     "course_reminder",
     "invitation",
     "webhook_endpoint_disabled",
+    "data_export_ready",
+    "erasure_scheduled",
 ]
 
 # Subjects are ``str.format`` templates; their translations keep the same {names}.
@@ -43,6 +45,8 @@ SUBJECTS: dict[str, str] = {
     "course_reminder": N_("Continue {course_title}"),
     "invitation": N_("Choose your password for {site_name}"),
     "webhook_endpoint_disabled": N_("A webhook endpoint was disabled"),
+    "data_export_ready": N_("Your personal data is ready to download"),
+    "erasure_scheduled": N_("Your account will be erased on {due_date}"),
 }
 
 SEND_EMAIL_TASK = "email.send"

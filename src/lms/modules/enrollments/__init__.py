@@ -20,6 +20,9 @@ Public surface:
   ``payment.refunded.v1``), assignments (``assignment.graded.v1``) and quizzes
   (``quiz.attempt.graded.v1``);
 - ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
 """
 
 from lms.modules.enrollments.events import (
@@ -29,6 +32,7 @@ from lms.modules.enrollments.events import (
     LessonCompleted,
     PaidAccessAsked,
 )
+from lms.modules.enrollments.privacy import PERSONAL_DATA
 from lms.modules.enrollments.router import routers
 from lms.modules.enrollments.schemas import EnrollmentSummary
 from lms.modules.enrollments.service import (
@@ -59,6 +63,7 @@ from lms.modules.enrollments.service import (
 )
 
 __all__ = [
+    "PERSONAL_DATA",
     "EnrollmentClosed",
     "EnrollmentCompleted",
     "EnrollmentCreated",

@@ -4,9 +4,14 @@ graded quiz of a lesson completes the lesson.
 
 Public surface: the events it publishes (``QuizAttemptSubmitted``, ``QuizAttemptGraded``, for
 ``lms/wiring.py``)
-and ``routers`` for the application."""
+and ``routers`` for the application.
+
+``PERSONAL_DATA``: how it exports and erases what it holds about a person
+(``lms.core.privacy``; registered in ``lms/wiring.py``).
+"""
 
 from lms.modules.quizzes.events import QuizAttemptGraded, QuizAttemptSubmitted
+from lms.modules.quizzes.privacy import PERSONAL_DATA
 from lms.modules.quizzes.router import routers
 
-__all__ = ["QuizAttemptGraded", "QuizAttemptSubmitted", "routers"]
+__all__ = ["PERSONAL_DATA", "QuizAttemptGraded", "QuizAttemptSubmitted", "routers"]

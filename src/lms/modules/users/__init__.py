@@ -9,9 +9,11 @@ a TOTP step); ``create_user``; ``load_principal`` for the application factory; t
 schemas other modules answer or validate with (``UserRead``, ``UserCreate``, ``Role``,
 ``FullName``, ``Password`` and its strength check); the errors ``EmailTaken`` and
 ``UserNotFound``; the events it publishes (``UserCreated``,
-``UserDeactivated``); and ``routers`` for the application factory."""
+``UserDeactivated``, ``UserErased``); ``PERSONAL_DATA``, how it
+exports and erases an account's personal data; and ``routers`` for the application factory."""
 
-from lms.modules.users.events import UserCreated, UserDeactivated
+from lms.modules.users.events import UserCreated, UserDeactivated, UserErased
+from lms.modules.users.privacy import PERSONAL_DATA
 from lms.modules.users.router import router as _router
 from lms.modules.users.schemas import (
     Account,
@@ -53,6 +55,7 @@ from lms.modules.users.service import (
 routers = [_router]
 
 __all__ = [
+    "PERSONAL_DATA",
     "Account",
     "EmailTaken",
     "FullName",
@@ -61,6 +64,7 @@ __all__ = [
     "UserCreate",
     "UserCreated",
     "UserDeactivated",
+    "UserErased",
     "UserNotFound",
     "UserRead",
     "UserSummary",

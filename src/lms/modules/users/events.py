@@ -32,3 +32,12 @@ class UserDeactivated(Event):
     user_id: uuid.UUID
     email: str
     role: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserErased(Event):
+    """An account's personal data was erased: the row that remains is anonymised, it
+    can never sign in again and its email is free. Ids only."""
+
+    name: ClassVar[str] = "user.erased.v1"
+    user_id: uuid.UUID

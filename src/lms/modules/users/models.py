@@ -40,3 +40,6 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     # Access tokens issued before this instant are refused (password change, reset,
     # deactivation): sessions end at once, not when the token expires.
     tokens_valid_after: Mapped[datetime | None] = mapped_column()
+    # When the account's personal data was erased (``lms.modules.users.privacy``): the
+    # row stays, anonymised, so that what must outlive the person still points at it.
+    erased_at: Mapped[datetime | None] = mapped_column()

@@ -84,6 +84,8 @@ class UserSummary:
     # what is written to them (emails, certificates).
     locale: str | None = None
     time_zone: str = "UTC"
+    # An erased account: its name and email are placeholders, never to be shown.
+    erased: bool = False
 
 
 @dataclass(frozen=True, slots=True)

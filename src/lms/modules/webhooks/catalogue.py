@@ -19,6 +19,7 @@ PING_TYPE = "webhook.ping.v1"
 EVENT_CLASSES: tuple[type[Event], ...] = (
     users.UserCreated,
     users.UserDeactivated,
+    users.UserErased,
     courses.CoursePublished,
     courses.CourseUnpublished,
     enrollments.EnrollmentCreated,
@@ -49,6 +50,8 @@ class EventType:
 DESCRIPTIONS = {
     "user.created.v1": "An account was created, by self-registration or by an admin.",
     "user.deactivated.v1": "An admin deactivated an account; it can no longer sign in.",
+    "user.erased.v1": "An account's personal data was erased (ids only): forget what "
+    "you hold about this user.",
     "course.published.v1": "A draft course was published in the catalogue.",
     "course.unpublished.v1": "A published course went back to draft; enrollments are kept.",
     "enrollment.created.v1": "A student was enrolled in a course (by enrolling or paying).",

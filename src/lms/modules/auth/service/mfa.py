@@ -271,3 +271,29 @@ async def disable_mfa(
     await users.disable_mfa(session, user_id=account.id)
     for purpose in (codes.RECOVERY_PURPOSE, MFA_LOGIN, MFA_ENABLE):
         await codes.revoke(session, user_id=account.id, purpose=purpose)
+
+
+async def confirm_identity(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    user_id: uuid.UUID,
+    password: str | None,
+    code: str | None,
+) -> None:
+    """Proof that the signed-in person is at the keyboard before an irreversible step:
+    a current code of their second factor (authenticator or recovery code) when MFA is
+    on, else their password. ``wrong_password_or_code`` (422) otherwise."""
+    account = await users.get_account_or_raise(session, user_id)
+    if account.mfa_enabled:
+        ok = code is not None and await _verify_second_factor(
+            session, settings=settings, account=account, code=code, email_purpose=None
+        )
+        detail = "A current code of your second factor is needed and this one is wrong."
+    else:
+        ok = password is not None and await users.check_password(
+            session, user_id=account.id, password=password
+        )
+        detail = "The password is wrong."
+    if not ok:
+        raise RuleViolation(detail, code="wrong_password_or_code").keeping_changes()

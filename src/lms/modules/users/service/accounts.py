@@ -80,6 +80,7 @@ def summary_of(user: User) -> UserSummary:
         invited=user.password_hash is None,
         locale=user.locale,
         time_zone=user.time_zone,
+        erased=user.erased_at is not None,
     )
 
 
@@ -278,6 +279,8 @@ async def admin_update_user(
         changes.get("is_active") is False or changes.get("role", "admin") != "admin"
     ):
         raise RuleViolation("Admins cannot deactivate or demote themselves.", code="self_lockout")
+    if user.erased_at is not None and changes:
+        raise Conflict("This account was erased; it cannot change.", code="account_erased")
     deactivating = user.is_active and changes.get("is_active") is False
     for field in ("full_name", "role", "is_active", "profile_metadata", "time_zone"):
         if field in changes and changes[field] is not None:
