@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
-from sqlalchemy import Index, String, Text, and_, event, func, or_, select, update
+from sqlalchemy import Index, String, Text, and_, event, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column
 
@@ -135,6 +135,39 @@ async def enqueue(
     if delay_seconds <= 0:
         _dispatch_after_commit(session)
     return message
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    task: str,
+    payloads: list[dict[str, Any]],
+    *,
+    sensitive: bool = False,
+) -> None:
+    """One outbox row of ``task`` per payload, written in one multi-row INSERT in the
+    caller's transaction (a bulk import's invitations and emails); dispatched once
+    after commit. No ``dedupe_key``: the caller's transaction decides what is new."""
+    if task not in _handlers:
+        raise LookupError(f"no job handler registered for {task!r}")
+    if not payloads:
+        return
+    now = utcnow()
+    await session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "id": uuid.uuid4(),
+                "task": task,
+                "payload": {**payload, "_sensitive": True} if sensitive else payload,
+                "status": "pending",
+                "attempts": 0,
+                "available_at": now,
+                "created_at": now,
+            }
+            for payload in payloads
+        ],
+    )
+    _dispatch_after_commit(session)
 
 
 def enqueue_together(session: AsyncSession, task: str, item: dict[str, Any]) -> None:

@@ -7,8 +7,10 @@ functions that return them by id or email; the credential functions authenticati
 uses, all by user id (checking a password, recording a login, the MFA state, spending
 a TOTP step); ``create_user``; ``load_principal`` for the application factory; the
 schemas other modules answer or validate with (``UserRead``, ``UserCreate``, ``Role``,
-``FullName``, ``Password`` and its strength check); the errors ``EmailTaken`` and
-``UserNotFound``; the events it publishes (``UserCreated``,
+``FullName``, ``Password`` and its strength check); bulk imports' matching, inviting
+and profile updates (``find_imported_accounts``, ``invite_users``,
+``update_imported_profiles``, with ``ImportedAccount`` and ``Invitee``); the errors
+``EmailTaken`` and ``UserNotFound``; the events it publishes (``UserCreated``,
 ``UserDeactivated``); and ``routers`` for the application factory."""
 
 from lms.modules.users.events import UserCreated, UserDeactivated
@@ -16,6 +18,8 @@ from lms.modules.users.router import router as _router
 from lms.modules.users.schemas import (
     Account,
     FullName,
+    ImportedAccount,
+    Invitee,
     Password,
     Role,
     UserCreate,
@@ -33,6 +37,7 @@ from lms.modules.users.service import (
     enable_mfa,
     find_account_by_email,
     find_by_external_id,
+    find_imported_accounts,
     get_account,
     get_account_or_raise,
     get_active_admins,
@@ -40,12 +45,14 @@ from lms.modules.users.service import (
     get_user_summary,
     get_user_summary_or_raise,
     invite_user,
+    invite_users,
     load_principal,
     mark_email_verified,
     record_login,
     set_password,
     set_pending_totp_secret,
     update_imported_profile,
+    update_imported_profiles,
     verify_credentials,
 )
 
@@ -55,6 +62,8 @@ __all__ = [
     "Account",
     "EmailTaken",
     "FullName",
+    "ImportedAccount",
+    "Invitee",
     "Password",
     "Role",
     "UserCreate",
@@ -71,6 +80,7 @@ __all__ = [
     "enable_mfa",
     "find_account_by_email",
     "find_by_external_id",
+    "find_imported_accounts",
     "get_account",
     "get_account_or_raise",
     "get_active_admins",
@@ -78,6 +88,7 @@ __all__ = [
     "get_user_summary",
     "get_user_summary_or_raise",
     "invite_user",
+    "invite_users",
     "load_principal",
     "mark_email_verified",
     "record_login",
@@ -85,5 +96,6 @@ __all__ = [
     "set_password",
     "set_pending_totp_secret",
     "update_imported_profile",
+    "update_imported_profiles",
     "verify_credentials",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey
@@ -35,3 +35,7 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     # Access tokens issued before this instant are refused (password change, reset,
     # deactivation): sessions end at once, not when the token expires.
     tokens_valid_after: Mapped[datetime | None] = mapped_column()
+
+
+# Accounts are found by email without case (sign-in, invitations, roster imports).
+Index("ix_users_email_lower", func.lower(User.email))

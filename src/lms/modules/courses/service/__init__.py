@@ -43,6 +43,7 @@ from lms.modules.courses.service.cohorts import (
     list_cohorts,
     release_cohort_seat,
     take_cohort_seat,
+    take_cohort_seats,
     update_cohort,
 )
 from lms.modules.courses.service.expressions import (
@@ -83,6 +84,7 @@ from lms.modules.courses.service.policy import (
     authorize,
     course_access,
     is_on_team,
+    team_user_ids,
 )
 from lms.modules.courses.service.team import (
     add_staff,
@@ -149,6 +151,8 @@ __all__ = [
     "remove_staff",
     "reorder_lessons",
     "take_cohort_seat",
+    "take_cohort_seats",
+    "team_user_ids",
     "transfer_ownership",
     "unpublish_course",
     "update_cohort",

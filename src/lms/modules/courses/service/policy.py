@@ -68,6 +68,12 @@ async def is_on_team(session: AsyncSession, *, course_id: uuid.UUID, user_id: uu
     return await repository.staff_role(session, course_id=course_id, user_id=user_id) is not None
 
 
+async def team_user_ids(session: AsyncSession, course_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """Everyone on the course's team, its owner included (none of them may be its
+    student), in one round trip per table."""
+    return frozenset(await repository.team_user_ids(session, course_id))
+
+
 class CoursePolicy:
     """The rules, each a question on a ``CourseAccess``; ``authorize`` turns a no into
     a 403."""

@@ -21,6 +21,8 @@ from lms.modules.enrollments.repository.course_changes import (
 from lms.modules.enrollments.repository.enrolling import (
     add_progress_rows,
     change_status,
+    insert_enrollments,
+    places_in_course,
     set_cohort,
     set_status,
 )
@@ -70,11 +72,13 @@ __all__ = [
     "get_for",
     "in_cohorts_condition",
     "inactive_enrollments",
+    "insert_enrollments",
     "labelled_page_for_student",
     "lock_enrollments_of_course",
     "log_learning_time",
     "mark_lesson_completed",
     "page_for_course",
+    "places_in_course",
     "progress_exists",
     "progress_of",
     "record_progress",

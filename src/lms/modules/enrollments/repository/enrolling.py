@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, update
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.enrollments.models import Enrollment, LessonProgress
@@ -103,3 +104,35 @@ async def set_status(
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     return updated
+
+
+async def places_in_course(
+    session: AsyncSession, course_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID | None, str]]:
+    """(student_id, cohort_id, status) of those students' enrollments in the course."""
+    if not student_ids:
+        return []
+    rows = await session.execute(
+        select(Enrollment.student_id, Enrollment.cohort_id, Enrollment.status).where(
+            Enrollment.course_id == course_id, Enrollment.student_id.in_(list(student_ids))
+        )
+    )
+    return [(row.student_id, row.cohort_id, row.status) for row in rows]
+
+
+async def insert_enrollments(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> set[uuid.UUID]:
+    """Insert enrollment rows in one statement; a student enrolled meanwhile by another
+    transaction (the unique student and course) skips its row. The student ids
+    inserted."""
+    if not rows:
+        return set()
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    result = await session.execute(
+        dialect.insert(Enrollment)
+        .on_conflict_do_nothing(index_elements=["student_id", "course_id"])
+        .returning(Enrollment.student_id),
+        list(rows),
+    )
+    return set(result.scalars())
