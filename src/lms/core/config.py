@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     invitation_days: int = 7
     # The largest roster or users file an import accepts, and the rows it commits at once.
     import_max_mb: int = 50
-    import_chunk_rows: int = 500
+    import_chunk_rows: int = 1000
     email_verify_hours: int = 48
     otp_minutes: int = 10
     otp_max_tries: int = 5
