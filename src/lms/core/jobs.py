@@ -153,11 +153,14 @@ async def enqueue_many(
         return
     now = utcnow()
     await session.execute(
-        insert(OutboxMessage),
+        insert(OutboxMessage.__table__),
         [
             {
                 "id": uuid.uuid4(),
                 "task": task,
+                "dedupe_key": None,
+                "last_error": None,
+                "completed_at": None,
                 "payload": {**payload, "_sensitive": True} if sensitive else payload,
                 "status": "pending",
                 "attempts": 0,

@@ -75,7 +75,7 @@ async def add_errors(
     if not errors:
         return
     await session.execute(
-        insert(ImportJobError),
+        insert(ImportJobError.__table__),
         [
             {
                 "id": uuid.uuid4(),

@@ -7,10 +7,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Uuid, and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.db import where_one_of
 from lms.modules.enrollments.models import Enrollment, LessonProgress
 
 
@@ -21,7 +22,7 @@ async def add_progress_rows(
     if not pairs:
         return
     await session.execute(
-        insert(LessonProgress),
+        insert(LessonProgress.__table__),
         [
             {
                 "id": uuid.uuid4(),
@@ -106,17 +107,26 @@ async def set_status(
     return updated
 
 
+ENROLLMENT_TABLE = Enrollment.__table__
+
+
 async def places_in_course(
     session: AsyncSession, course_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
 ) -> list[tuple[uuid.UUID, uuid.UUID | None, str]]:
     """(student_id, cohort_id, status) of those students' enrollments in the course."""
     if not student_ids:
         return []
-    rows = await session.execute(
-        select(Enrollment.student_id, Enrollment.cohort_id, Enrollment.status).where(
-            Enrollment.course_id == course_id, Enrollment.student_id.in_(list(student_ids))
-        )
+    statement = select(Enrollment.student_id, Enrollment.cohort_id, Enrollment.status).where(
+        Enrollment.course_id == course_id
     )
+    statement = where_one_of(
+        statement,
+        Enrollment.student_id,
+        sorted(set(student_ids)),
+        Uuid(),
+        dialect=session.get_bind().dialect.name,
+    )
+    rows = await session.execute(statement)
     return [(row.student_id, row.cohort_id, row.status) for row in rows]
 
 
@@ -130,9 +140,11 @@ async def insert_enrollments(
         return set()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     result = await session.execute(
-        dialect.insert(Enrollment)
+        # The table, not the entity: the ORM's bulk insert would split the rows into
+        # one statement per run of rows with the same non-null columns.
+        dialect.insert(ENROLLMENT_TABLE)
         .on_conflict_do_nothing(index_elements=["student_id", "course_id"])
-        .returning(Enrollment.student_id),
+        .returning(ENROLLMENT_TABLE.c.student_id),
         list(rows),
     )
     return set(result.scalars())

@@ -5,39 +5,43 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import String, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.db import utcnow
+from lms.core.db import utcnow, where_one_of
 from lms.modules.users.models import User
 from lms.modules.users.schemas import ImportedAccount, Invitee
+
+USERS = User.__table__
 
 
 async def find_imported_accounts(
     session: AsyncSession, *, emails: Sequence[str], external_ids: Sequence[str]
 ) -> list[ImportedAccount]:
     """Every account whose email (compared without case; ``emails`` in lower case) or
-    external id is among those given, in one query (``ix_users_email_lower``)."""
-    conditions = []
-    if emails:
-        conditions.append(func.lower(User.email).in_(list(emails)))
-    if external_ids:
-        conditions.append(User.external_id.in_(list(external_ids)))
-    if not conditions:
-        return []
-    rows = await session.execute(
-        select(
-            User.id,
-            User.email,
-            User.full_name,
-            User.external_id,
-            User.role,
-            User.is_active,
-            User.password_hash.is_(None).label("invited"),
-        ).where(or_(*conditions))
-    )
+    external id is among those given: one index probe per value
+    (``ix_users_email_lower``, ``uq_users_external_id``)."""
+    columns = select(
+        USERS.c.id,
+        USERS.c.email,
+        USERS.c.full_name,
+        USERS.c.external_id,
+        USERS.c.role,
+        USERS.c.is_active,
+        USERS.c.password_hash.is_(None).label("invited"),
+    ).select_from(USERS)
+    dialect = session.get_bind().dialect.name
+    rows: dict[uuid.UUID, Any] = {}
+    for expression, values in (
+        (func.lower(USERS.c.email), emails),
+        (USERS.c.external_id, external_ids),
+    ):
+        if values:
+            statement = where_one_of(columns, expression, values, String(), dialect=dialect)
+            rows.update((row.id, row) for row in await session.execute(statement))
     return [
         ImportedAccount(
             id=row.id,
@@ -48,7 +52,7 @@ async def find_imported_accounts(
             is_active=row.is_active,
             invited=bool(row.invited),
         )
-        for row in rows
+        for row in rows.values()
     ]
 
 
@@ -61,7 +65,9 @@ async def invite_users(session: AsyncSession, invitees: Sequence[Invitee]) -> se
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = utcnow()
     result = await session.execute(
-        dialect.insert(User).on_conflict_do_nothing().returning(User.id),
+        # The table, not the entity: the ORM's bulk insert would split the rows into
+        # one statement per run of rows with the same non-null columns.
+        dialect.insert(USERS).on_conflict_do_nothing().returning(USERS.c.id),
         [
             {
                 "id": invitee.id,
@@ -87,7 +93,7 @@ async def update_imported_profiles(
     """Set (id, full_name, external_id) on each account, in one executemany UPDATE."""
     if not changes:
         return
-    table = User.__table__
+    table = USERS
     await session.execute(
         update(table)
         .where(table.c.id == bindparam("user_id"))
