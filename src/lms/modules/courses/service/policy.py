@@ -104,16 +104,10 @@ class CoursePolicy:
         return not access.cohort_ids or cohort_id in access.cohort_ids
 
     @staticmethod
-    def read_figures(access: CourseAccess) -> bool:
-        """Read figures over the whole course (its analytics and enrollment stats):
-        editors, and assistants of the whole course (an assistant of some cohorts
-        reads their students one by one, through the roster)."""
-        return CoursePolicy.edit(access) or (access.role == "assistant" and not access.cohort_ids)
-
-    @staticmethod
     def read_roster(access: CourseAccess) -> bool:
-        """Read the course's roster, attempts, submissions and analytics (an assistant
-        sees its cohorts' part of them)."""
+        """Read the course's roster, attempts, submissions, analytics and enrollment
+        figures (an assistant of some cohorts sees its cohorts' part of them:
+        ``CourseAccess.within_cohorts``)."""
         return CoursePolicy.is_staff(access)
 
 
