@@ -20,6 +20,7 @@ from lms.modules.enrollments.repository.course_changes import (
 )
 from lms.modules.enrollments.repository.enrolling import (
     add_progress_rows,
+    add_progress_rows_for,
     change_status,
     insert_enrollments,
     places_in_course,
@@ -60,6 +61,7 @@ __all__ = [
     "accessible_enrollment_id",
     "add_lessons_to_totals",
     "add_progress_rows",
+    "add_progress_rows_for",
     "add_time",
     "change_status",
     "complete_if_done",

@@ -76,9 +76,7 @@ async def enroll_many_from_roster(
     ]
     if len(await repository.insert_enrollments(session, rows)) != len(rows):
         return False
-    await repository.add_progress_rows(
-        session, [(row["id"], lesson_id) for row in rows for lesson_id in lesson_ids]
-    )
+    await repository.add_progress_rows_for(session, [row["id"] for row in rows], lesson_ids)
     for row in rows:
         await events.publish(
             session,

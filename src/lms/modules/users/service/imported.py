@@ -7,8 +7,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, select, update
+from sqlalchemy import DateTime, String, Text, Uuid, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.db import utcnow, where_one_of
@@ -62,8 +63,22 @@ async def invite_users(session: AsyncSession, invitees: Sequence[Invitee]) -> se
     inserted (the caller compares them with what it asked for)."""
     if not invitees:
         return set()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        # One array per column: a parameter each whatever the number of rows.
+        result = await session.execute(
+            _INVITE_POSTGRESQL,
+            {
+                "now": now,
+                "ids": [invitee.id for invitee in invitees],
+                "emails": [invitee.email.lower() for invitee in invitees],
+                "names": [invitee.full_name for invitee in invitees],
+                "external_ids": [invitee.external_id for invitee in invitees],
+                "roles": [invitee.role for invitee in invitees],
+            },
+        )
+        return set(result.scalars())
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     result = await session.execute(
         # The table, not the entity: the ORM's bulk insert would split the rows into
         # one statement per run of rows with the same non-null columns.
@@ -85,6 +100,24 @@ async def invite_users(session: AsyncSession, invitees: Sequence[Invitee]) -> se
         ],
     )
     return set(result.scalars())
+
+
+_INVITE_POSTGRESQL = text(
+    "INSERT INTO users (id, email, password_hash, full_name, external_id, role, is_active, "
+    "mfa_enabled, created_at, updated_at) "
+    "SELECT id, email, NULL, full_name, external_id, role, true, false, :now, :now "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:emails AS text[]), CAST(:names AS text[]), "
+    "CAST(:external_ids AS text[]), CAST(:roles AS text[])) "
+    "AS rows (id, email, full_name, external_id, role) "
+    "ON CONFLICT DO NOTHING RETURNING id"
+).bindparams(
+    bindparam("now", type_=DateTime(timezone=True)),
+    bindparam("ids", type_=ARRAY(Uuid())),
+    bindparam("emails", type_=ARRAY(Text())),
+    bindparam("names", type_=ARRAY(Text())),
+    bindparam("external_ids", type_=ARRAY(Text())),
+    bindparam("roles", type_=ARRAY(Text())),
+)
 
 
 async def update_imported_profiles(
