@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -101,6 +102,12 @@ def status_kb(pid: int, field: str) -> int:
     raise LookupError(field)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -127,10 +134,8 @@ def stop_worker(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=20)
     except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=10)
 
 
@@ -139,7 +144,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--chunk-rows", type=int, default=1000)
     parser.add_argument(
-        "--broker", default=os.environ.get("LMS_CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1//")
+        "--broker",
+        default=os.environ.get("LMS_CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1//"),
     )
     return parser.parse_args()
 
@@ -180,6 +186,7 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
         assert len(pool) == 1, pool
         child = pool[0]
         rss_before = status_kb(child, "VmRSS")
+        cpu_before = cpu_seconds(child)
         load_before = os.getloadavg()
 
         token, _ = create_access_token(settings, user_id=owner_id, role="instructor")
@@ -216,6 +223,7 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
                 await asyncio.sleep(0.25)
             done = time.perf_counter()
         peak = status_kb(child, "VmHWM")
+        cpu = cpu_seconds(child) - cpu_before
         load_after = os.getloadavg()
     finally:
         stop_worker(worker)
@@ -235,6 +243,7 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
         f"import: {done - sent:.1f} s from the task's sending to `succeeded` seen "
         f"({args.rows / (done - sent):.0f} rows/s)"
     )
+    print(f"worker pool process CPU during the import: {cpu:.1f} s")
     print(
         f"worker pool process: {rss_before / 1024:.0f} MB before, peak {peak / 1024:.0f} MB, "
         f"growth {(peak - rss_before) / 1024:.0f} MB"
