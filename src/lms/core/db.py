@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, DateTime, MetaData, Select, TypeDecorator, func, literal
+from sqlalchemy import JSON, DateTime, MetaData, Select, TypeDecorator, func, literal
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -31,14 +31,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
+
+
 def where_one_of(
-    statement: Select[Any],
-    expression: ColumnElement[Any],
+    statement: SelectT,
+    expression: Any,
     values: Sequence[Any],
     type_: TypeEngine[Any],
     *,
     dialect: str,
-) -> Select[Any]:
+) -> SelectT:
     """``statement`` limited to the rows whose indexed ``expression`` is one of
     ``values`` (distinct; hundreds of them): on PostgreSQL a join with ``unnest`` of one
     array parameter, which the planner answers with an index probe per value where it

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import orjson
@@ -27,6 +27,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     String,
+    Table,
     Text,
     and_,
     bindparam,
@@ -180,7 +181,7 @@ async def enqueue_many(
         _dispatch_after_commit(session)
         return
     await session.execute(
-        insert(OutboxMessage.__table__),
+        insert(cast(Table, OutboxMessage.__table__)),
         [
             {
                 "id": uuid.uuid4(),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.db import utcnow
@@ -75,7 +76,7 @@ async def add_errors(
     if not errors:
         return
     await session.execute(
-        insert(ImportJobError.__table__),
+        insert(cast(Table, ImportJobError.__table__)),
         [
             {
                 "id": uuid.uuid4(),

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Uuid, and_, bindparam, insert, select, text, update
+from sqlalchemy import DateTime, Table, Uuid, and_, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,7 @@ async def add_progress_rows(
     if not pairs:
         return
     await session.execute(
-        insert(LessonProgress.__table__),
+        insert(cast(Table, LessonProgress.__table__)),
         [
             {
                 "id": uuid.uuid4(),
@@ -138,7 +138,7 @@ async def set_status(
     return updated
 
 
-ENROLLMENT_TABLE = Enrollment.__table__
+ENROLLMENT_TABLE = cast(Table, Enrollment.__table__)
 
 
 async def places_in_course(

@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,9 +59,10 @@ async def enroll_many_from_roster(
             return False
     lesson_ids = await courses.list_lesson_ids(session, course.id)
     now = utcnow()
-    rows = [
+    enrolled = [(uuid.uuid4(), student) for student in students]
+    rows: list[dict[str, Any]] = [
         {
-            "id": uuid.uuid4(),
+            "id": enrollment_id,
             "student_id": student.id,
             "course_id": course.id,
             "cohort_id": student.cohort_id,
@@ -72,17 +74,17 @@ async def enroll_many_from_roster(
             "total_lessons_count": len(lesson_ids),
             "total_time_spent_seconds": 0,
         }
-        for student in students
+        for enrollment_id, student in enrolled
     ]
     if len(await repository.insert_enrollments(session, rows)) != len(rows):
         return False
-    await repository.add_progress_rows_for(session, [row["id"] for row in rows], lesson_ids)
-    for row in rows:
+    await repository.add_progress_rows_for(session, [e for e, _ in enrolled], lesson_ids)
+    for enrollment_id, student in enrolled:
         await events.publish(
             session,
             EnrollmentCreated(
-                enrollment_id=row["id"],
-                student_id=row["student_id"],
+                enrollment_id=enrollment_id,
+                student_id=student.id,
                 course_id=course.id,
                 enrolled_at=now,
             ),

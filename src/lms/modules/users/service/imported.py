@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, String, Text, Uuid, bindparam, func, select, text, update
+from sqlalchemy import DateTime, String, Table, Text, Uuid, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ from lms.core.db import utcnow, where_one_of
 from lms.modules.users.models import User
 from lms.modules.users.schemas import ImportedAccount, Invitee
 
-USERS = User.__table__
+USERS = cast(Table, User.__table__)
 
 
 async def find_imported_accounts(
