@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from lms.core.celery_app import DELIVER_TASK, create_celery
 from lms.core.config import Settings, get_settings
@@ -106,6 +106,22 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time of the process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def backends_cpu(app: Any) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving this database (the server
+    runs on this machine)."""
+    async with app.state.engine.connect() as connection:
+        pids = (
+            await connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            )
+        ).scalars()
+        found = {}
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                found[int(pid)] = cpu_seconds(int(pid))
+        return found
 
 
 def children(pid: int) -> list[int]:
@@ -187,6 +203,7 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
         child = pool[0]
         rss_before = status_kb(child, "VmRSS")
         cpu_before = cpu_seconds(child)
+        database_before = await backends_cpu(app)
         load_before = os.getloadavg()
 
         token, _ = create_access_token(settings, user_id=owner_id, role="instructor")
@@ -224,6 +241,10 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
             done = time.perf_counter()
         peak = status_kb(child, "VmHWM")
         cpu = cpu_seconds(child) - cpu_before
+        database_after = await backends_cpu(app)
+        database_cpu = sum(
+            used - database_before.get(pid, 0.0) for pid, used in database_after.items()
+        )
         load_after = os.getloadavg()
     finally:
         stop_worker(worker)
@@ -244,6 +265,7 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
         f"({args.rows / (done - sent):.0f} rows/s)"
     )
     print(f"worker pool process CPU during the import: {cpu:.1f} s")
+    print(f"PostgreSQL CPU of this database's backends during the import: {database_cpu:.1f} s")
     print(
         f"worker pool process: {rss_before / 1024:.0f} MB before, peak {peak / 1024:.0f} MB, "
         f"growth {(peak - rss_before) / 1024:.0f} MB"
