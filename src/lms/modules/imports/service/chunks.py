@@ -24,6 +24,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.errors import AppError
 from lms.modules import auth, courses, enrollments, users
 from lms.modules.imports.csvfile import Record
 from lms.modules.imports.service.rows import (
@@ -240,7 +241,7 @@ async def apply_chunk(
             return True
         try:
             await _write(session, context, written)
-        except _Raced:
+        except (_Raced, AppError):  # one by one, each row gets its own answer
             for index, record, _outcome in written.rows:
                 outcomes[index] = await _one(session, context, record)
             return False
