@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,7 @@ from lms.modules.courses.models import Cohort, CourseStaff
 from lms.modules.enrollments.models import Enrollment, LessonProgress
 from lms.modules.imports import service
 from lms.modules.imports.csvfile import Record
+from lms.modules.imports.service import chunks
 from lms.modules.imports.service.chunks import apply_chunk
 from lms.modules.imports.service.rows import ImportContext, Refused, apply_row
 from lms.modules.users.models import User
@@ -121,6 +123,7 @@ async def test_a_chunk_at_once_gives_the_rows_outcomes_and_state_one_by_one(
     make_account: AccountFactory,
     settings: Settings,
     db: AsyncSession,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     course, _ = await published_course(client, instructor, lessons=2)
     course_id = uuid.UUID(course["id"])
@@ -168,7 +171,18 @@ async def test_a_chunk_at_once_gives_the_rows_outcomes_and_state_one_by_one(
             await session.rollback()
         return [_plain(outcome) for outcome in outcomes], state
 
+    one_at_a_time: list[int] = []
+
+    async def counted(session: AsyncSession, context: ImportContext, record: Record) -> str:
+        one_at_a_time.append(record.line)
+        return await apply_row(session, context, record)
+
+    monkeypatch.setattr(chunks, "apply_row", counted)
     bulk, bulk_state = await run(one_by_one=False)
+    monkeypatch.undo()
+    # One by one: the first four rows (Morning filled up under them), the move to
+    # another cohort and the assistant; every other row was written in bulk.
+    assert one_at_a_time == [2, 3, 4, 5, 6, 10]
     single, single_state = await run(one_by_one=True)
     assert bulk == single
     assert bulk_state == single_state

@@ -183,6 +183,12 @@ async def _write(session: AsyncSession, context: ImportContext, batch: _Batch) -
     """Write what the batch decided, in its own savepoint; ``_Raced`` (rolled back) when
     another transaction changed what it was decided on."""
     async with session.begin_nested():
+        # Profiles first: an external id a row moved from one account to another is free
+        # before a new account takes it.
+        await users.update_imported_profiles(
+            session,
+            [(a.id, a.full_name, a.external_id) for a in batch.profiles.values()],
+        )
         invitees = [
             users.Invitee(
                 id=account.id,
@@ -195,10 +201,6 @@ async def _write(session: AsyncSession, context: ImportContext, batch: _Batch) -
         ]
         if len(await users.invite_users(session, invitees)) != len(invitees):
             raise _Raced()
-        await users.update_imported_profiles(
-            session,
-            [(a.id, a.full_name, a.external_id) for a in batch.profiles.values()],
-        )
         await auth.queue_invitations(
             session,
             user_ids=list(batch.invitees),
