@@ -3,7 +3,7 @@
 the job's `succeeded`, and how much the worker's pool process grew in memory.
 
     LMS_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/lms_bench_imports \\
-        python -m benchmarks.imports.run [--rows 100000] [--chunk-rows 1000]
+        python -m benchmarks.imports.run [--rows 100000] [--chunk-rows 1000] [--twice]
 
 Seeds an owner and a course (two lessons, cohorts A and B) of its own per run, writes a
 file of ``--rows`` new accounts (UTF-8 with a BOM, CRLF, Arabic and Latin names, a
@@ -160,6 +160,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--chunk-rows", type=int, default=1000)
     parser.add_argument(
+        "--twice", action="store_true", help="then import the same file again (all unchanged)"
+    )
+    parser.add_argument(
         "--broker",
         default=os.environ.get("LMS_CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1//"),
     )
@@ -182,6 +185,74 @@ def configure(args: argparse.Namespace, run: str, work: Path) -> dict[str, str]:
     return env
 
 
+def log_text(log: Path) -> str:
+    return log.read_text(errors="replace") if log.exists() else ""
+
+
+async def wait_ready(worker: subprocess.Popen[bytes], log: Path, seen: int = 0) -> None:
+    """Until the worker's log says ``ready.`` (after ``seen`` such lines)."""
+    deadline = time.monotonic() + 60
+    while log_text(log).count("ready.") <= seen:
+        if time.monotonic() > deadline or worker.poll() is not None:
+            raise RuntimeError(log_text(log)[-2000:])
+        await asyncio.sleep(0.2)
+
+
+async def import_again(
+    app: Any,
+    settings: Settings,
+    env: dict[str, str],
+    log: Path,
+    course_id: uuid.UUID,
+    owner_id: uuid.UUID,
+    path: Path,
+) -> None:
+    """The same file imported again by a fresh worker (the queue emptied of the first
+    run's drain tasks first): every row unchanged, nothing written."""
+    from kombu import Connection
+
+    with Connection(env["LMS_CELERY_BROKER_URL"]) as connection:
+        connection.default_channel.queue_purge(env["LMS_CELERY_QUEUE"])
+    worker = start_worker(settings, env, log)
+    try:
+        await wait_ready(worker, log, seen=1)
+        token, _ = create_access_token(settings, user_id=owner_id, role="instructor")
+        headers = {"Authorization": f"Bearer {token}"}
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench/api/v1", timeout=120
+        ) as client:
+            response = await client.post(
+                f"/courses/{course_id}/roster/imports",
+                headers={**headers, "Content-Type": "text/csv"},
+                content=await asyncio.to_thread(path.read_bytes),
+            )
+            assert response.status_code == 202, response.text
+            job = response.json()
+            async with app.state.sessionmaker() as session:
+                message_id = await session.scalar(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.task == "imports.run",
+                        OutboxMessage.payload["job_id"].as_string() == job["id"],
+                    )
+                )
+            celery = create_celery(settings)
+            await asyncio.to_thread(celery.send_task, DELIVER_TASK, args=[str(message_id)])
+            sent = time.perf_counter()
+            while True:
+                state = (await client.get(f"/jobs/{job['id']}", headers=headers)).json()
+                if state["state"] in ("succeeded", "failed"):
+                    break
+                await asyncio.sleep(0.25)
+            elapsed = time.perf_counter() - sent
+    finally:
+        stop_worker(worker)
+    print(
+        f"the same file again: {state['state']} in {elapsed:.1f} s; created {state['created']}, "
+        f"updated {state['updated']}, unchanged {state['unchanged']}, failed {state['failed']}"
+    )
+
+
 async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, str]) -> None:
     settings = get_settings()
     app = create_app(settings, run_jobs=False)
@@ -193,11 +264,7 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
     log = work / "worker.log"
     worker = start_worker(settings, env, log)
     try:
-        deadline = time.monotonic() + 60
-        while b"ready." not in (log.read_bytes() if log.exists() else b""):
-            if time.monotonic() > deadline or worker.poll() is not None:
-                raise RuntimeError(log.read_text(errors="replace")[-2000:])
-            await asyncio.sleep(0.2)
+        await wait_ready(worker, log)
         pool = children(worker.pid)
         assert len(pool) == 1, pool
         child = pool[0]
@@ -272,6 +339,10 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
     )
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*load_before))
     print("load average after:  {:.2f} {:.2f} {:.2f}".format(*load_after))
+    if args.twice:
+        app = create_app(settings, run_jobs=False)
+        await import_again(app, settings, env, log, course_id, owner_id, path)
+        await app.state.engine.dispose()
 
 
 if __name__ == "__main__":
