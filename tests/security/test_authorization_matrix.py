@@ -744,7 +744,7 @@ MATRIX: dict[str, Rule] = {
         OK, params=COURSE, team=(OK, OK, OK)
     ),
     "GET /api/v1/enrollments/courses/{course_id}/stats": staff_on_own_course(
-        OK, params=COURSE, team=(OK, FORBID, FORBID)
+        OK, params=COURSE, team=(OK, OK, OK)
     ),
     "GET /api/v1/enrollments/{enrollment_id}": R(
         UNAUTH, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=ENROLLMENT
@@ -992,16 +992,17 @@ MATRIX: dict[str, Rule] = {
         UNAUTH, OK, MISSING, MISSING, MISSING, OK, MISSING, MISSING, MISSING, params=PAYMENT
     ),
     "POST /api/v1/payments/{payment_id}/refund": admin_only(OK, params=PAYMENT),
-    # analytics: one's own dashboard; a course's figures for its instructor and admins;
+    # analytics: one's own dashboard; a course's figures for its team and admins (an
+    # assistant of some cohorts reads its cohorts' students' figures only);
     # an instructor's overview for that instructor and admins; the system for admins
     "GET /api/v1/analytics/my-progress": signed_in(OK),
     "GET /api/v1/analytics/my-dashboard": signed_in(OK),
     "GET /api/v1/analytics/student": signed_in(OK),
     "GET /api/v1/analytics/courses/{course_id}": staff_on_own_course(
-        OK, params=COURSE, team=(OK, FORBID, FORBID)
+        OK, params=COURSE, team=(OK, OK, OK)
     ),
     "GET /api/v1/analytics/courses/{course_id}/analytics": staff_on_own_course(
-        OK, params=COURSE, team=(OK, FORBID, FORBID)
+        OK, params=COURSE, team=(OK, OK, OK)
     ),
     "GET /api/v1/analytics/instructors/{instructor_id}/overview": staff_on_own_course(
         OK, params=fixed(instructor_id=lambda w: str(w.owner.id)), team=(FORBID, FORBID, FORBID)

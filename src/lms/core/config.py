@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     invitation_days: int = 7
     # The largest roster or users file an import accepts, and the rows it commits at once.
     import_max_mb: int = 50
-    import_chunk_rows: int = 500
+    import_chunk_rows: int = 1000
     email_verify_hours: int = 48
     # Personal data: how long the link to a data export works, and how long an erasure
     # the person asked for waits (they may cancel it meanwhile).

@@ -8,12 +8,15 @@ The engine and its pool are in ``lms.core.engine``, sessions and the unit of wor
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import JSON, DateTime, MetaData, Select, TypeDecorator, func, literal
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,6 +29,32 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+SelectT = TypeVar("SelectT", bound="Select[*tuple[Any, ...]]")
+
+
+def where_one_of(
+    statement: SelectT,
+    expression: Any,
+    values: Sequence[Any],
+    type_: TypeEngine[Any],
+    *,
+    dialect: str,
+) -> SelectT:
+    """``statement`` limited to the rows whose indexed ``expression`` is one of
+    ``values`` (distinct; hundreds of them): on PostgreSQL a join with ``unnest`` of one
+    array parameter, which the planner answers with an index probe per value where it
+    answers an ``IN`` list of a thousand with a sequential scan of the table; ``IN``
+    elsewhere."""
+    if dialect == "postgresql":
+        keys = (
+            func.unnest(literal(list(values), ARRAY(type_)))
+            .table_valued("key")
+            .render_derived("keys")
+        )
+        return statement.join(keys, expression == keys.c.key)
+    return statement.where(expression.in_(list(values)))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

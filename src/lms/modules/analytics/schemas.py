@@ -192,6 +192,11 @@ class CourseAnalytics(BaseModel):
     course_id: uuid.UUID
     title: str
     is_published: bool
+    cohort_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        description="The cohorts every figure is limited to (an assistant of some cohorts "
+        "reads its students' figures only); null: the whole course",
+    )
     total_enrollments: int
     enrollments_by_status: EnrollmentStatusCounts
     active_students: int = Field(description="Students with activity in the last 30 days")

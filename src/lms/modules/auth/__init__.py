@@ -3,15 +3,15 @@ reset, email verification and MFA enrolment, over the accounts of the users modu
 
 Public surface: ``routers`` for the application factory, and ``queue_invitation``: the
 single-use link that lets an account created for someone (staff enrollment, a roster
-import) choose its password; ``confirm_identity``: the password, or a current second-factor
-code when MFA is on, before an irreversible step; ``PERSONAL_DATA``: how it exports and
-erases an account's tokens and codes."""
+import) choose its password (``queue_invitations``: many at once); ``confirm_identity``:
+the password, or a current second-factor code when MFA is on, before an irreversible
+step; ``PERSONAL_DATA``: how it exports and erases an account's tokens and codes."""
 
 from lms.modules.auth.privacy import PERSONAL_DATA
 from lms.modules.auth.router import router as _router
-from lms.modules.auth.service.invitations import queue_invitation
+from lms.modules.auth.service.invitations import queue_invitation, queue_invitations
 from lms.modules.auth.service.mfa import confirm_identity
 
 routers = [_router]
 
-__all__ = ["PERSONAL_DATA", "confirm_identity", "queue_invitation", "routers"]
+__all__ = ["PERSONAL_DATA", "confirm_identity", "queue_invitation", "queue_invitations", "routers"]

@@ -7,9 +7,10 @@ Public surface:
   ``find_lesson``, ``get_lessons``, ``list_lesson_ids``) or with the caller's rights
   (``get_visible_course_or_raise``, ``get_managed_course_or_raise``);
 - who may do what (``CourseAccess`` read by ``course_access``, the rules of
-  ``CoursePolicy``, ``authorize`` for a 403) and the course row lock (``lock_course``);
+  ``CoursePolicy``, ``authorize`` for a 403, ``team_user_ids``) and the course row
+  lock (``lock_course``);
 - cohorts for enrollments (``CohortSummary``, ``get_course_cohort_or_raise``,
-  ``cohort_ids_by_name``, ``take_cohort_seat`` or 409 ``CohortFull``,
+  ``cohort_ids_by_name``, ``take_cohort_seat`` or 409 ``CohortFull``, ``take_cohort_seats``,
   ``release_cohort_seat``, ``CohortNotFound``);
 - SQL expressions for other modules' statements (``course_title``, ``course_slug``,
   ``course_is_published``, ``lesson_title``, ``lesson_order_index``);
@@ -98,6 +99,8 @@ from lms.modules.courses.service import (
     release_cohort_seat,
     require_lesson_unlocked,
     take_cohort_seat,
+    take_cohort_seats,
+    team_user_ids,
 )
 
 __all__ = [
@@ -162,4 +165,6 @@ __all__ = [
     "require_lesson_unlocked",
     "routers",
     "take_cohort_seat",
+    "take_cohort_seats",
+    "team_user_ids",
 ]

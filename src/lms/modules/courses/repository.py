@@ -450,6 +450,30 @@ async def take_cohort_seat(session: AsyncSession, cohort_id: uuid.UUID) -> bool:
     return result.first() is not None
 
 
+async def take_cohort_seats(session: AsyncSession, cohort_id: uuid.UUID, count: int) -> bool:
+    """``count`` more members at once, only if they all fit (as ``take_cohort_seat``)."""
+    result = await session.execute(
+        update(Cohort)
+        .where(
+            Cohort.id == cohort_id,
+            or_(Cohort.capacity.is_(None), Cohort.member_count + count <= Cohort.capacity),
+        )
+        .values(member_count=Cohort.member_count + count)
+        .returning(Cohort.id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.first() is not None
+
+
+async def team_user_ids(session: AsyncSession, course_id: uuid.UUID) -> set[uuid.UUID]:
+    """The owner's and every staff member's user id."""
+    owner = await session.scalar(select(Course.instructor_id).where(Course.id == course_id))
+    staff = await session.scalars(
+        select(CourseStaff.user_id).where(CourseStaff.course_id == course_id)
+    )
+    return {*staff, *([owner] if owner is not None else [])}
+
+
 async def release_cohort_seat(session: AsyncSession, cohort_id: uuid.UUID) -> None:
     await session.execute(
         update(Cohort)

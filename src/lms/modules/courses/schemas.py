@@ -500,3 +500,9 @@ class CourseAccess:
     is_admin: bool
     role: CourseRole | None
     cohort_ids: frozenset[uuid.UUID] = frozenset()
+
+    @property
+    def within_cohorts(self) -> frozenset[uuid.UUID] | None:
+        """The cohorts the caller's reads of students are limited to (an assistant of
+        some cohorts), or None for the whole course."""
+        return self.cohort_ids if self.role == "assistant" and self.cohort_ids else None

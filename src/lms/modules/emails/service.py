@@ -172,6 +172,22 @@ async def queue_email(
     )
 
 
+async def queue_emails(
+    session: AsyncSession, *, template: Template, messages: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Queue ``template`` for each (to, context) of ``messages`` in the caller's
+    transaction, in one insert (a bulk import's emails)."""
+    if not messages:
+        return
+    to, context = messages[0]
+    render(template, {**context, "to": to})  # a missing variable fails here, not later
+    await jobs.enqueue_many(
+        session,
+        SEND_EMAIL_TASK,
+        [{"to": to, "template": template, "context": context} for to, context in messages],
+    )
+
+
 @jobs.job(SEND_EMAIL_TASK)
 async def send_queued_email(session: AsyncSession, payload: dict[str, Any]) -> None:
     locale, time_zone = payload.get("locale"), None

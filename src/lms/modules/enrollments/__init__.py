@@ -5,7 +5,9 @@ reviews, rosters, statistics and the periodic emails.
 Public surface:
 - ``EnrollmentSummary``, the read model (with the access rule, ``gives_access``), found
   with ``get_enrollment_for`` and ``get_enrollment_or_raise``; who teaches a student
-  (``teaches_student``); a roster import's enrollment (``enroll_from_roster``);
+  (``teaches_student``); a roster import's enrollment (``enroll_from_roster``), and a
+  chunk's at once (``roster_places``, ``enroll_many_from_roster``, with
+  ``RosterPlace`` and ``RosterStudent``);
 - the access rule as SQL for other modules' statements (``has_access``,
   ``accessible_enrollment_id``);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
@@ -34,7 +36,7 @@ from lms.modules.enrollments.events import (
 )
 from lms.modules.enrollments.privacy import PERSONAL_DATA
 from lms.modules.enrollments.router import routers
-from lms.modules.enrollments.schemas import EnrollmentSummary
+from lms.modules.enrollments.schemas import EnrollmentSummary, RosterPlace, RosterStudent
 from lms.modules.enrollments.service import (
     EnrollmentClosed,
     EnrollmentNotFound,
@@ -47,12 +49,14 @@ from lms.modules.enrollments.service import (
     drop_after_refund,
     enroll_after_payment,
     enroll_from_roster,
+    enroll_many_from_roster,
     get_enrollment_for,
     get_enrollment_or_raise,
     has_access,
     mark_certificate_issued,
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
+    roster_places,
     student_in_cohorts,
     students_cohort,
     students_complete_lessons,
@@ -73,6 +77,8 @@ __all__ = [
     "LessonCompleted",
     "LessonNotInCourse",
     "PaidAccessAsked",
+    "RosterPlace",
+    "RosterStudent",
     "accessible_enrollment_id",
     "add_lesson_to_enrollments",
     "complete_lesson",
@@ -81,12 +87,14 @@ __all__ = [
     "drop_after_refund",
     "enroll_after_payment",
     "enroll_from_roster",
+    "enroll_many_from_roster",
     "get_enrollment_for",
     "get_enrollment_or_raise",
     "has_access",
     "mark_certificate_issued",
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
+    "roster_places",
     "routers",
     "student_in_cohorts",
     "students_cohort",

@@ -171,6 +171,24 @@ class EnrollmentSummary:
         return self.status in ACCESS_STATUSES
 
 
+@dataclass(frozen=True, slots=True)
+class RosterPlace:
+    """A student's enrollment in a course as a roster import reads it."""
+
+    cohort_id: uuid.UUID | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class RosterStudent:
+    """A student a bulk import enrolls: who, and into which cohort of the course."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    cohort_id: uuid.UUID | None
+
+
 class StaffEnrollmentCreate(StrictModel):
     """Enroll someone (the course's owner, co-instructors, admins): by ``user_id`` or
     ``email``. An email without an account creates an invited account (``full_name``

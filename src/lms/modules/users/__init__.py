@@ -7,10 +7,12 @@ functions that return them by id or email; the credential functions authenticati
 uses, all by user id (checking a password, recording a login, the MFA state, spending
 a TOTP step); ``create_user``; ``load_principal`` for the application factory; the
 schemas other modules answer or validate with (``UserRead``, ``UserCreate``, ``Role``,
-``FullName``, ``Password`` and its strength check); the errors ``EmailTaken`` and
-``UserNotFound``; the events it publishes (``UserCreated``,
-``UserDeactivated``, ``UserErased``); ``PERSONAL_DATA``, how it
-exports and erases an account's personal data; and ``routers`` for the application factory."""
+``FullName``, ``Password`` and its strength check); bulk imports' matching, inviting
+and profile updates (``find_imported_accounts``, ``invite_users``,
+``update_imported_profiles``, with ``ImportedAccount`` and ``Invitee``); the errors
+``EmailTaken`` and ``UserNotFound``; the events it publishes (``UserCreated``,
+``UserDeactivated``, ``UserErased``); ``PERSONAL_DATA``, how it exports and erases an
+account's personal data; and ``routers`` for the application factory."""
 
 from lms.modules.users.events import UserCreated, UserDeactivated, UserErased
 from lms.modules.users.privacy import PERSONAL_DATA
@@ -18,6 +20,8 @@ from lms.modules.users.router import router as _router
 from lms.modules.users.schemas import (
     Account,
     FullName,
+    ImportedAccount,
+    Invitee,
     Password,
     Role,
     UserCreate,
@@ -35,6 +39,7 @@ from lms.modules.users.service import (
     enable_mfa,
     find_account_by_email,
     find_by_external_id,
+    find_imported_accounts,
     get_account,
     get_account_or_raise,
     get_active_admins,
@@ -42,6 +47,7 @@ from lms.modules.users.service import (
     get_user_summary,
     get_user_summary_or_raise,
     invite_user,
+    invite_users,
     load_principal,
     mark_email_verified,
     recipient_preferences,
@@ -49,6 +55,7 @@ from lms.modules.users.service import (
     set_password,
     set_pending_totp_secret,
     update_imported_profile,
+    update_imported_profiles,
     verify_credentials,
 )
 
@@ -59,6 +66,8 @@ __all__ = [
     "Account",
     "EmailTaken",
     "FullName",
+    "ImportedAccount",
+    "Invitee",
     "Password",
     "Role",
     "UserCreate",
@@ -76,6 +85,7 @@ __all__ = [
     "enable_mfa",
     "find_account_by_email",
     "find_by_external_id",
+    "find_imported_accounts",
     "get_account",
     "get_account_or_raise",
     "get_active_admins",
@@ -83,6 +93,7 @@ __all__ = [
     "get_user_summary",
     "get_user_summary_or_raise",
     "invite_user",
+    "invite_users",
     "load_principal",
     "mark_email_verified",
     "recipient_preferences",
@@ -91,5 +102,6 @@ __all__ = [
     "set_password",
     "set_pending_totp_secret",
     "update_imported_profile",
+    "update_imported_profiles",
     "verify_credentials",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey
@@ -43,3 +43,7 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     # When the account's personal data was erased (``lms.modules.users.privacy``): the
     # row stays, anonymised, so that what must outlive the person still points at it.
     erased_at: Mapped[datetime | None] = mapped_column()
+
+
+# Accounts are found by email without case (sign-in, invitations, roster imports).
+Index("ix_users_email_lower", func.lower(User.email))

@@ -89,6 +89,30 @@ class UserSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ImportedAccount:
+    """An account as a roster import matches it: by ``external_id``, then by email."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    external_id: str | None
+    role: str
+    is_active: bool
+    invited: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Invitee:
+    """A new invited account of a bulk import (its id chosen by the caller)."""
+
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: str
+    external_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """A user as authentication sees it: the second factor's state and when sessions
     end, plus every field of ``UserRead`` (``UserRead.model_validate(account)``). Never

@@ -4,6 +4,7 @@ and the scores of its quizzes."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -26,22 +27,41 @@ from lms.modules.enrollments.models import Enrollment, LessonProgress
 from lms.modules.quizzes.models import Quiz, QuizAttempt
 
 
+def in_cohorts(cohorts: Collection[uuid.UUID] | None) -> list[ColumnElement[bool]]:
+    """The enrollments of ``cohorts`` only (an assistant's part of a course); none
+    (every enrollment) for None."""
+    return [] if cohorts is None else [Enrollment.cohort_id.in_(sorted(cohorts))]
+
+
+def _cohorts_enrollment_ids(course_id: uuid.UUID, cohorts: Collection[uuid.UUID]) -> Any:
+    return select(Enrollment.id).where(Enrollment.course_id == course_id, *in_cohorts(cohorts))
+
+
 async def course_enrollments(
-    session: AsyncSession, course_id: uuid.UUID, *, active_since: datetime
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    *,
+    active_since: datetime,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> dict[str, Any]:
-    """Counts by status, recent activity, progress, ratings and time of one course."""
+    """Counts by status, recent activity, progress, ratings and time of one course (of
+    its ``cohorts`` only, when given)."""
     stmt = select(
         *enrollment_figures(active_since),
         count_of(Enrollment.status == "active", Enrollment.status).label("active"),
         count_of(Enrollment.status == "dropped", Enrollment.status).label("dropped"),
         count_of(Enrollment.status == "expired", Enrollment.status).label("expired"),
         func.coalesce(func.sum(Enrollment.total_time_spent_seconds), 0).label("seconds"),
-    ).where(Enrollment.course_id == course_id)
+    ).where(Enrollment.course_id == course_id, *in_cohorts(cohorts))
     return await fetch_one(session, stmt)
 
 
 async def course_lessons(
-    session: AsyncSession, course_id: uuid.UUID, *, enrolled: int
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    *,
+    enrolled: int,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
     """Per lesson in course order: students who started and who completed it, its
     popularity rank (most starts, then most completions), the completions of the step
@@ -55,12 +75,14 @@ async def course_lessons(
     def progress_count(status: str) -> ColumnElement[int]:
         # A correlated count(*) per lesson and status: a range of the index, counted
         # without evaluating anything per row (no FILTER, no hashing of the groups).
-        return (
-            select(func.count())
-            .where(LessonProgress.lesson_id == Lesson.id, LessonProgress.status == status)
-            .correlate(Lesson)
-            .scalar_subquery()
+        counted = select(func.count()).where(
+            LessonProgress.lesson_id == Lesson.id, LessonProgress.status == status
         )
+        if cohorts is not None:  # an assistant's cohorts: their students' rows only
+            counted = counted.where(
+                LessonProgress.enrollment_id.in_(_cohorts_enrollment_ids(course_id, cohorts))
+            )
+        return counted.correlate(Lesson).scalar_subquery()
 
     counts = (
         select(
@@ -107,7 +129,17 @@ async def course_lessons(
     return await fetch_all(session, stmt)
 
 
-async def course_scores(session: AsyncSession, course_id: uuid.UUID) -> dict[str, Any]:
+def _attempts_of(
+    course_id: uuid.UUID, cohorts: Collection[uuid.UUID] | None
+) -> list[ColumnElement[bool]]:
+    if cohorts is None:
+        return []
+    return [QuizAttempt.enrollment_id.in_(_cohorts_enrollment_ids(course_id, cohorts))]
+
+
+async def course_scores(
+    session: AsyncSession, course_id: uuid.UUID, *, cohorts: Collection[uuid.UUID] | None = None
+) -> dict[str, Any]:
     """The finished attempts at the course's quizzes: counts, average, extremes, passes
     and the number of graded percentages in each ten-point bucket (90-100 includes 100).
 
@@ -125,7 +157,7 @@ async def course_scores(session: AsyncSession, course_id: uuid.UUID) -> dict[str
         )
         .select_from(QuizAttempt)
         .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
-        .where(Quiz.course_id == course_id, finished_attempts())
+        .where(Quiz.course_id == course_id, finished_attempts(), *_attempts_of(course_id, cohorts))
         .group_by(bucket)
         .subquery("buckets")
     )
@@ -147,9 +179,13 @@ async def course_scores(session: AsyncSession, course_id: uuid.UUID) -> dict[str
     return await fetch_one(session, stmt)
 
 
-async def course_quizzes(session: AsyncSession, course_id: uuid.UUID) -> list[dict[str, Any]]:
+async def course_quizzes(
+    session: AsyncSession, course_id: uuid.UUID, *, cohorts: Collection[uuid.UUID] | None = None
+) -> list[dict[str, Any]]:
     """Per quiz of the course: finished attempts, graded ones, their sum and passes."""
-    finished = and_(QuizAttempt.quiz_id == Quiz.id, finished_attempts())
+    finished = and_(
+        QuizAttempt.quiz_id == Quiz.id, finished_attempts(), *_attempts_of(course_id, cohorts)
+    )
     stmt = (
         select(Quiz.id.label("quiz_id"), Quiz.title, *score_figures(), passed_count())
         .select_from(Quiz)

@@ -5,6 +5,7 @@ overview by currency, provider and month. Sums of NUMERIC columns come back as
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from lms.modules.analytics.repository.aggregates import (
 )
 from lms.modules.analytics.repository.dialect import period_of_day, utc_day
 from lms.modules.courses.models import Course
+from lms.modules.enrollments.models import Enrollment
 from lms.modules.payments.models import Payment
 
 
@@ -41,9 +43,11 @@ async def revenue(
     course_id: uuid.UUID | None = None,
     instructor_id: uuid.UUID | None = None,
     per_course: bool = False,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
     """Collected money per currency (and per course with ``per_course``) of one course
-    or of one instructor's courses: payments, gross, refunded and net, summed in SQL."""
+    or of one instructor's courses: payments, gross, refunded and net, summed in SQL.
+    With ``cohorts`` (one course's), the payments of those cohorts' students only."""
     groups = [Payment.course_id.label("course_id")] if per_course else []
     stmt = select(
         *groups,
@@ -53,6 +57,11 @@ async def revenue(
     ).where(Payment.status.in_(COLLECTED_PAYMENTS))
     if course_id is not None:
         stmt = stmt.where(Payment.course_id == course_id)
+    if cohorts is not None:
+        students = select(Enrollment.student_id).where(
+            Enrollment.course_id == Payment.course_id, Enrollment.cohort_id.in_(sorted(cohorts))
+        )
+        stmt = stmt.where(Payment.user_id.in_(students))
     if instructor_id is not None:
         stmt = stmt.join(Course, Course.id == Payment.course_id).where(
             Course.instructor_id == instructor_id

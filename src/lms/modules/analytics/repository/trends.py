@@ -8,6 +8,7 @@ the same figures; the days are then folded into weeks or months.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -28,8 +29,13 @@ from lms.modules.analytics.repository.dialect import dialect_of, period_of_day, 
 from lms.modules.enrollments.models import Enrollment
 
 
-def _trend_conditions(course_id: uuid.UUID | None) -> list[Any]:
-    return [Enrollment.course_id == course_id] if course_id is not None else []
+def _trend_conditions(
+    course_id: uuid.UUID | None, cohorts: Collection[uuid.UUID] | None = None
+) -> list[Any]:
+    conditions: list[Any] = [Enrollment.course_id == course_id] if course_id is not None else []
+    if cohorts is not None:
+        conditions.append(Enrollment.cohort_id.in_(sorted(cohorts)))
+    return conditions
 
 
 def _days_grouped(
@@ -39,13 +45,14 @@ def _days_grouped(
     course_id: uuid.UUID | None,
     since: datetime,
     until: datetime,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> Select[Any]:
     """(day, count) of the days in [since, until) with at least one row: the rows in
     the window grouped by their UTC day (a cast per row). The portable form."""
     day = utc_day(session, column)
     return (
         select(day.label("day"), func.count().label("count"))
-        .where(column >= since, column < until, *_trend_conditions(course_id))
+        .where(column >= since, column < until, *_trend_conditions(course_id, cohorts))
         .group_by(day)
     )
 
@@ -57,6 +64,7 @@ def _days_counted(
     course_id: uuid.UUID | None,
     since: datetime,
     until: datetime,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> Select[Any]:
     """(day, count) of every UTC day in [since, until), zero days included (PostgreSQL).
 
@@ -72,7 +80,7 @@ def _days_counted(
     count = (
         select(func.count())
         .where(
-            *_trend_conditions(course_id),
+            *_trend_conditions(course_id, cohorts),
             column >= days.c.start,
             column < days.c.start + step,
         )
@@ -90,13 +98,15 @@ async def enrollment_trend(
     since: datetime,
     until: datetime,
     interval: str,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
     """Enrollments (by ``enrolled_at``) and completions (by ``completed_at``) per period
-    in [since, until), for one course or all: rows of (period, kind, count)."""
+    in [since, until), for one course (of its ``cohorts`` only, when given) or all: rows
+    of (period, kind, count)."""
 
     def per_period(column: Any, kind: str) -> Select[Any]:
         days = (_days_counted if dialect_of(session) == "postgresql" else _days_grouped)(
-            session, column, course_id=course_id, since=since, until=until
+            session, column, course_id=course_id, since=since, until=until, cohorts=cohorts
         ).subquery(f"{kind}_days")
         # Days first, then the few days folded into weeks or months: far cheaper than
         # truncating every row's timestamp.

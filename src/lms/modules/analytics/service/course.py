@@ -4,6 +4,7 @@ popularity, drop-off), quiz scores, the enrollment trend and revenue."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -105,16 +106,26 @@ def _quiz_scores(totals: dict[str, Any], per_quiz: list[dict[str, Any]]) -> Quiz
 
 
 async def compute_course_analytics(
-    session: AsyncSession, *, course: courses.CourseSummary, window: Window
+    session: AsyncSession,
+    *,
+    course: courses.CourseSummary,
+    window: Window,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> CourseAnalytics:
-    """The figures of one course over ``window``, uncached and without an access check."""
-    figures = await repository.course_enrollments(session, course.id, active_since=active_since())
+    """The figures of one course over ``window``, uncached and without an access check;
+    with ``cohorts``, every figure counts the students of those cohorts only (their
+    enrollments, progress, attempts and payments)."""
+    figures = await repository.course_enrollments(
+        session, course.id, active_since=active_since(), cohorts=cohorts
+    )
     total = int(figures["enrollments"])
-    lesson_rows = await repository.course_lessons(session, course.id, enrolled=total)
-    score_totals = await repository.course_scores(session, course.id)
-    per_quiz = await repository.course_quizzes(session, course.id)
-    trend = await enrollment_trend(session, course_id=course.id, window=window)
-    revenue = await repository.revenue(session, course_id=course.id)
+    lesson_rows = await repository.course_lessons(
+        session, course.id, enrolled=total, cohorts=cohorts
+    )
+    score_totals = await repository.course_scores(session, course.id, cohorts=cohorts)
+    per_quiz = await repository.course_quizzes(session, course.id, cohorts=cohorts)
+    trend = await enrollment_trend(session, course_id=course.id, window=window, cohorts=cohorts)
+    revenue = await repository.revenue(session, course_id=course.id, cohorts=cohorts)
 
     completed = int(figures["completed"])
     ratings = int(figures["ratings"])
@@ -123,6 +134,7 @@ async def compute_course_analytics(
         course_id=course.id,
         title=course.title,
         is_published=course.is_published,
+        cohort_ids=sorted(cohorts) if cohorts is not None else None,
         total_enrollments=total,
         enrollments_by_status=EnrollmentStatusCounts(
             active=int(figures["active"]),
@@ -160,19 +172,24 @@ async def course_analytics(
     query: TrendQuery,
     fresh: bool = False,
 ) -> CourseAnalytics:
-    """A course's figures for its team (``CoursePolicy.read_figures``) or an admin: 404
+    """A course's figures for its team (``CoursePolicy.read_roster``) or an admin: 404
     for a course the caller cannot see (a draft of someone else), 403 for one they see
-    but do not teach."""
+    but are not on the team of. An assistant of some cohorts gets the figures of those
+    cohorts' students only."""
     access = await courses.get_managed_course_or_raise(
-        session, principal=principal, course_id=course_id, rule=courses.CoursePolicy.read_figures
+        session, principal=principal, course_id=course_id, rule=courses.CoursePolicy.read_roster
     )
     course = access.course
+    cohorts = access.within_cohorts
+    scope = ",".join(sorted(str(c) for c in cohorts)) if cohorts is not None else "all"
     window = resolve_window(query, default=COURSE_WINDOW, today=utcnow().date())
     return await cached(
         cache,
         settings,
-        key=f"course:{course.id}:{window.date_from}:{window.date_to}:{window.interval}",
+        key=f"course:{course.id}:{scope}:{window.date_from}:{window.date_to}:{window.interval}",
         fresh=fresh,
         model=CourseAnalytics,
-        compute=lambda: compute_course_analytics(session, course=course, window=window),
+        compute=lambda: compute_course_analytics(
+            session, course=course, window=window, cohorts=cohorts
+        ),
     )

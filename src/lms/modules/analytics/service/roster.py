@@ -38,11 +38,10 @@ async def roster_filter(
     access = await courses.get_managed_course_or_raise(
         session, principal=principal, course_id=course_id, rule=courses.CoursePolicy.read_roster
     )
-    within = access.cohort_ids if access.role == "assistant" and access.cohort_ids else None
     return RosterFilter(
         course_id=access.course.id,
         cohort_id=cohort_id,
-        within_cohorts=within,
+        within_cohorts=access.within_cohorts,
         status=status,
         search=search.replace("\x00", "").strip() or None if search else None,
         sort=sort.lstrip("-"),

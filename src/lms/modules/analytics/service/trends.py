@@ -4,6 +4,7 @@ default), and the enrollments and completions per period laid out on a calendar.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,14 +63,23 @@ def _next_period(start: date, interval: Interval) -> date:
 
 
 async def enrollment_trend(
-    session: AsyncSession, *, course_id: uuid.UUID | None, window: Window
+    session: AsyncSession,
+    *,
+    course_id: uuid.UUID | None,
+    window: Window,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> Trend:
-    """Enrollments and completions per period of one course (or all courses); periods
-    without any are listed with 0 (the first and last period only count the days inside
-    the window)."""
+    """Enrollments and completions per period of one course (of its ``cohorts`` only,
+    when given) or all courses; periods without any are listed with 0 (the first and
+    last period only count the days inside the window)."""
     since, until = window_bounds(window)
     rows = await repository.enrollment_trend(
-        session, course_id=course_id, since=since, until=until, interval=window.interval
+        session,
+        course_id=course_id,
+        since=since,
+        until=until,
+        interval=window.interval,
+        cohorts=cohorts,
     )
     counts: dict[tuple[date, str], int] = {
         (repository.as_date(row["period"]), row["kind"]): int(row["count"]) for row in rows

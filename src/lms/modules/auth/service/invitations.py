@@ -30,6 +30,19 @@ async def queue_invitation(
     await jobs.enqueue(session, INVITATION_TASK, payload, sensitive=True)
 
 
+async def queue_invitations(
+    session: AsyncSession, *, user_ids: list[uuid.UUID], course_title: str | None = None
+) -> None:
+    """``queue_invitation`` for many new accounts at once (a bulk import), in one
+    insert."""
+    await jobs.enqueue_many(
+        session,
+        INVITATION_TASK,
+        [{"user_id": str(user_id), "course_title": course_title} for user_id in user_ids],
+        sensitive=True,
+    )
+
+
 @jobs.job(INVITATION_TASK)
 async def send_invitation(session: AsyncSession, payload: dict[str, Any]) -> None:
     """Email the invitation link to an account that still has no password (one that

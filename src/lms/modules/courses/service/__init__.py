@@ -44,6 +44,7 @@ from lms.modules.courses.service.cohorts import (
     list_cohorts,
     release_cohort_seat,
     take_cohort_seat,
+    take_cohort_seats,
     update_cohort,
 )
 from lms.modules.courses.service.drip import (
@@ -95,6 +96,7 @@ from lms.modules.courses.service.policy import (
     authorize,
     course_access,
     is_on_team,
+    team_user_ids,
 )
 from lms.modules.courses.service.team import (
     add_staff,
@@ -170,6 +172,8 @@ __all__ = [
     "reorder_lessons",
     "require_lesson_unlocked",
     "take_cohort_seat",
+    "take_cohort_seats",
+    "team_user_ids",
     "transfer_ownership",
     "unpublish_course",
     "update_cohort",

@@ -166,5 +166,11 @@ async def take_cohort_seat(session: AsyncSession, cohort_id: uuid.UUID) -> None:
         raise CohortFull()
 
 
+async def take_cohort_seats(session: AsyncSession, cohort_id: uuid.UUID, count: int) -> bool:
+    """``count`` seats in the cohort at once if they all fit (a bulk import); False
+    (nothing taken) otherwise. Exact under concurrent calls."""
+    return await repository.take_cohort_seats(session, cohort_id, count)
+
+
 async def release_cohort_seat(session: AsyncSession, cohort_id: uuid.UUID) -> None:
     await repository.release_cohort_seat(session, cohort_id)

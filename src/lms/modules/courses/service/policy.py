@@ -68,6 +68,12 @@ async def is_on_team(session: AsyncSession, *, course_id: uuid.UUID, user_id: uu
     return await repository.staff_role(session, course_id=course_id, user_id=user_id) is not None
 
 
+async def team_user_ids(session: AsyncSession, course_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """Everyone on the course's team, its owner included (none of them may be its
+    student), in one round trip per table."""
+    return frozenset(await repository.team_user_ids(session, course_id))
+
+
 class CoursePolicy:
     """The rules, each a question on a ``CourseAccess``; ``authorize`` turns a no into
     a 403."""
@@ -98,16 +104,10 @@ class CoursePolicy:
         return not access.cohort_ids or cohort_id in access.cohort_ids
 
     @staticmethod
-    def read_figures(access: CourseAccess) -> bool:
-        """Read figures over the whole course (its analytics and enrollment stats):
-        editors, and assistants of the whole course (an assistant of some cohorts
-        reads their students one by one, through the roster)."""
-        return CoursePolicy.edit(access) or (access.role == "assistant" and not access.cohort_ids)
-
-    @staticmethod
     def read_roster(access: CourseAccess) -> bool:
-        """Read the course's roster, attempts, submissions and analytics (an assistant
-        sees its cohorts' part of them)."""
+        """Read the course's roster, attempts, submissions, analytics and enrollment
+        figures (an assistant of some cohorts sees its cohorts' part of them:
+        ``CourseAccess.within_cohorts``)."""
         return CoursePolicy.is_staff(access)
 
 

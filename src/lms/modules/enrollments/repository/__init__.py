@@ -20,7 +20,10 @@ from lms.modules.enrollments.repository.course_changes import (
 )
 from lms.modules.enrollments.repository.enrolling import (
     add_progress_rows,
+    add_progress_rows_for,
     change_status,
+    insert_enrollments,
+    places_in_course,
     set_cohort,
     set_status,
 )
@@ -61,6 +64,7 @@ __all__ = [
     "accessible_enrollment_id",
     "add_lessons_to_totals",
     "add_progress_rows",
+    "add_progress_rows_for",
     "add_time",
     "change_status",
     "complete_if_done",
@@ -73,12 +77,14 @@ __all__ = [
     "get_for",
     "in_cohorts_condition",
     "inactive_enrollments",
+    "insert_enrollments",
     "labelled_page_for_student",
     "lesson_done_condition",
     "lock_enrollments_of_course",
     "log_learning_time",
     "mark_lesson_completed",
     "page_for_course",
+    "places_in_course",
     "progress_exists",
     "progress_of",
     "record_progress",

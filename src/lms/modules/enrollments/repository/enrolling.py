@@ -5,11 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, insert, update
+from sqlalchemy import DateTime, Table, Uuid, and_, bindparam, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core.db import where_one_of
 from lms.modules.enrollments.models import Enrollment, LessonProgress
 
 
@@ -20,7 +23,7 @@ async def add_progress_rows(
     if not pairs:
         return
     await session.execute(
-        insert(LessonProgress),
+        insert(cast(Table, LessonProgress.__table__)),
         [
             {
                 "id": uuid.uuid4(),
@@ -34,6 +37,36 @@ async def add_progress_rows(
             }
             for enrollment_id, lesson_id in pairs
         ],
+    )
+
+
+_PROGRESS_ROWS_POSTGRESQL = text(
+    "INSERT INTO lesson_progress (id, enrollment_id, lesson_id, status, time_spent_seconds, "
+    "last_position_seconds, completion_percentage, attempts_count) "
+    "SELECT gen_random_uuid(), e.id, l.id, 'not_started', 0, 0, 0, 0 "
+    "FROM unnest(CAST(:enrollments AS uuid[])) AS e (id) "
+    "CROSS JOIN unnest(CAST(:lessons AS uuid[])) AS l (id)"
+).bindparams(
+    bindparam("enrollments", type_=ARRAY(Uuid())), bindparam("lessons", type_=ARRAY(Uuid()))
+)
+
+
+async def add_progress_rows_for(
+    session: AsyncSession, enrollment_ids: Sequence[uuid.UUID], lesson_ids: Sequence[uuid.UUID]
+) -> None:
+    """A progress row for every lesson of ``lesson_ids`` in every enrollment of
+    ``enrollment_ids`` (a bulk import's): on PostgreSQL one statement of two array
+    parameters, the ids made by the server."""
+    if not enrollment_ids or not lesson_ids:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        await add_progress_rows(
+            session, [(e, lesson) for e in enrollment_ids for lesson in lesson_ids]
+        )
+        return
+    await session.execute(
+        _PROGRESS_ROWS_POSTGRESQL,
+        {"enrollments": list(enrollment_ids), "lessons": list(lesson_ids)},
     )
 
 
@@ -104,3 +137,82 @@ async def set_status(
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     return updated
+
+
+ENROLLMENT_TABLE = cast(Table, Enrollment.__table__)
+
+
+async def places_in_course(
+    session: AsyncSession, course_id: uuid.UUID, student_ids: Sequence[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID | None, str]]:
+    """(student_id, cohort_id, status) of those students' enrollments in the course."""
+    if not student_ids:
+        return []
+    statement = select(Enrollment.student_id, Enrollment.cohort_id, Enrollment.status).where(
+        Enrollment.course_id == course_id
+    )
+    statement = where_one_of(
+        statement,
+        Enrollment.student_id,
+        sorted(set(student_ids)),
+        Uuid(),
+        dialect=session.get_bind().dialect.name,
+    )
+    rows = await session.execute(statement)
+    return [(row.student_id, row.cohort_id, row.status) for row in rows]
+
+
+_ENROLL_POSTGRESQL = text(
+    "INSERT INTO enrollments (id, student_id, course_id, cohort_id, enrolled_by_id, "
+    "enrolled_at, status, progress_percentage, completed_lessons_count, total_lessons_count, "
+    "total_time_spent_seconds) "
+    "SELECT id, student_id, :course_id, cohort_id, enrolled_by_id, :now, 'active', 0, 0, "
+    ":total_lessons, 0 "
+    "FROM unnest(CAST(:ids AS uuid[]), CAST(:students AS uuid[]), CAST(:cohorts AS uuid[]), "
+    "CAST(:enrollers AS uuid[])) AS rows (id, student_id, cohort_id, enrolled_by_id) "
+    "ON CONFLICT (student_id, course_id) DO NOTHING RETURNING student_id"
+).bindparams(
+    bindparam("now", type_=DateTime(timezone=True)),
+    bindparam("course_id", type_=Uuid()),
+    bindparam("enrollers", type_=ARRAY(Uuid())),
+    bindparam("ids", type_=ARRAY(Uuid())),
+    bindparam("students", type_=ARRAY(Uuid())),
+    bindparam("cohorts", type_=ARRAY(Uuid())),
+)
+
+
+async def insert_enrollments(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> set[uuid.UUID]:
+    """Insert new active enrollment rows (``id``, ``student_id``, ``course_id``,
+    ``cohort_id``, ``enrolled_by_id``, ``enrolled_at``, ``total_lessons_count``; one
+    course, one time) in one statement; a student enrolled meanwhile by
+    another transaction (the unique student and course) skips its row. The student ids
+    inserted."""
+    if not rows:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":
+        first = rows[0]
+        result = await session.execute(
+            _ENROLL_POSTGRESQL,
+            {
+                "now": first["enrolled_at"],
+                "course_id": first["course_id"],
+                "total_lessons": first["total_lessons_count"],
+                "ids": [row["id"] for row in rows],
+                "students": [row["student_id"] for row in rows],
+                "cohorts": [row["cohort_id"] for row in rows],
+                "enrollers": [row["enrolled_by_id"] for row in rows],
+            },
+        )
+        return set(result.scalars())
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    result = await session.execute(
+        # The table, not the entity: the ORM's bulk insert would split the rows into
+        # one statement per run of rows with the same non-null columns.
+        dialect.insert(ENROLLMENT_TABLE)
+        .on_conflict_do_nothing(index_elements=["student_id", "course_id"])
+        .returning(ENROLLMENT_TABLE.c.student_id),
+        list(rows),
+    )
+    return set(result.scalars())

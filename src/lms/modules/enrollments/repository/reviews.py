@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -32,9 +33,15 @@ async def set_review(
 
 
 async def course_stats(
-    session: AsyncSession, course_id: uuid.UUID, *, active_since: datetime
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    *,
+    active_since: datetime,
+    cohorts: Collection[uuid.UUID] | None = None,
 ) -> dict[str, Any]:
-    """Counts by status, averages and totals of a course's enrollments, in one query."""
+    """Counts by status, averages and totals of a course's enrollments (of its
+    ``cohorts`` only, when given), in one query."""
+    in_cohorts = [] if cohorts is None else [Enrollment.cohort_id.in_(sorted(cohorts))]
 
     def count_where(condition: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
@@ -52,7 +59,7 @@ async def course_stats(
                 func.avg(Enrollment.rating).label("average_rating"),
                 func.count(Enrollment.rating).label("ratings"),
                 func.coalesce(func.sum(Enrollment.total_time_spent_seconds), 0).label("time"),
-            ).where(Enrollment.course_id == course_id)
+            ).where(Enrollment.course_id == course_id, *in_cohorts)
         )
     ).one()
     return dict(row._mapping)

@@ -10,6 +10,7 @@ quizzes (subscribers, wired in ``lms/wiring.py``). This package re-exports what 
 router and the module's surface use.
 """
 
+from lms.modules.enrollments.service.bulk import enroll_many_from_roster, roster_places
 from lms.modules.enrollments.service.enrolling import (
     PaymentRequired,
     drop_enrollment,
@@ -92,6 +93,7 @@ __all__ = [
     "enroll_after_payment",
     "enroll_by_staff",
     "enroll_from_roster",
+    "enroll_many_from_roster",
     "enroll_person",
     "enroll_student",
     "enrollment_read",
@@ -108,6 +110,7 @@ __all__ = [
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
     "review_enrollment",
+    "roster_places",
     "student_in_cohorts",
     "students_cohort",
     "students_complete_lessons",

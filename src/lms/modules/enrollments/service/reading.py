@@ -118,7 +118,7 @@ async def list_course_enrollments(
         session,
         course.id,
         status=status,
-        cohort_ids=access.cohort_ids or None,
+        cohort_ids=access.within_cohorts,
         offset=page.offset,
         limit=page.page_size,
     )

@@ -38,14 +38,18 @@ async def review_enrollment(
 async def course_stats(
     session: AsyncSession, *, principal: Principal, course_id: uuid.UUID
 ) -> CourseEnrollmentStats:
-    """Counts by status, average progress and rating, completion rate (owner or admin),
-    computed in SQL. For the course's team (``CoursePolicy.read_figures``) and admins."""
+    """Counts by status, average progress and rating, completion rate, computed in SQL.
+    For the course's team (``CoursePolicy.read_roster``) and admins; an assistant of some
+    cohorts gets the figures of those cohorts' students only."""
     access = await courses.get_managed_course_or_raise(
-        session, principal=principal, course_id=course_id, rule=courses.CoursePolicy.read_figures
+        session, principal=principal, course_id=course_id, rule=courses.CoursePolicy.read_roster
     )
     course = access.course
     row = await repository.course_stats(
-        session, course.id, active_since=utcnow() - timedelta(days=ACTIVE_STUDENT_DAYS)
+        session,
+        course.id,
+        active_since=utcnow() - timedelta(days=ACTIVE_STUDENT_DAYS),
+        cohorts=access.within_cohorts,
     )
     total = int(row["total"])
     completed = int(row["completed"])

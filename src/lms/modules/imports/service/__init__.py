@@ -1,5 +1,6 @@
-"""Roster and users imports: ``rows`` (what one row does), ``running`` (dry runs, jobs
-and the chunked worker loop)."""
+"""Roster and users imports: ``rows`` (what one row does), ``chunks`` (a chunk of rows
+at once, each with the outcome it gets one by one), ``running`` (dry runs, jobs and the
+chunked worker loop)."""
 
 from lms.modules.imports.service.running import (
     ImportFileInvalid,

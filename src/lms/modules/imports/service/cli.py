@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from lms.core.config import Settings
 from lms.core.session import commit
 from lms.modules import courses
-from lms.modules.imports.csvfile import read_records
-from lms.modules.imports.service.rows import ImportContext, Refused, apply_row
+from lms.modules.imports.csvfile import Record, read_records
+from lms.modules.imports.service.chunks import apply_chunk
+from lms.modules.imports.service.rows import ImportContext, Refused
 
 
 @dataclass(frozen=True)
@@ -60,19 +61,26 @@ async def run_file(
                 progress(len(chunk))
                 yield chunk
 
-        pending = 0
+        async def run(chunk: list[Record]) -> None:
+            outcomes = await apply_chunk(session, context, chunk)
+            for record, outcome in zip(chunk, outcomes, strict=True):
+                if isinstance(outcome, Refused):
+                    counts["failed"] += 1
+                    if len(errors) < 100:
+                        errors.append((record.line, str(outcome)))
+                else:
+                    counts[outcome] += 1
+            if not dry_run:
+                await commit(session)
+
+        chunk: list[Record] = []
         async for record in read_records(counted()):
             counts["total"] += 1
-            try:
-                counts[await apply_row(session, context, record)] += 1
-            except Refused as exc:
-                counts["failed"] += 1
-                if len(errors) < 100:
-                    errors.append((record.line, str(exc)))
-            pending += 1
-            if pending >= settings.import_chunk_rows and not dry_run:
-                await commit(session)
-                pending = 0
+            chunk.append(record)
+            if len(chunk) >= settings.import_chunk_rows:
+                await run(chunk)
+                chunk = []
+        await run(chunk)
         if dry_run:
             await session.rollback()
         else:

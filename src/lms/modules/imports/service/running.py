@@ -24,7 +24,8 @@ from lms.modules.imports import repository
 from lms.modules.imports.csvfile import BadFile, Record, read_records
 from lms.modules.imports.models import ImportJob
 from lms.modules.imports.schemas import ImportPlan, RowError
-from lms.modules.imports.service.rows import ImportContext, Refused, apply_row
+from lms.modules.imports.service.chunks import apply_chunk
+from lms.modules.imports.service.rows import ImportContext, Refused
 
 RUN_TASK = "imports.run"
 PLAN_ERRORS = 20
@@ -80,24 +81,36 @@ async def import_context(
 async def plan_import(
     session: AsyncSession, *, context: ImportContext, chunks: AsyncIterable[bytes]
 ) -> ImportPlan:
-    """Run every row as a real import would, then the caller rolls the session back:
-    the plan is exactly what the import would do, and nothing is written."""
+    """Run every row as a real import would (a chunk at a time), then the caller rolls
+    the session back: the plan is exactly what the import would do, and nothing is
+    written."""
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     errors: list[RowError] = []
     refused = total = 0
-    try:
-        async for record in read_records(chunks):
-            total += 1
-            try:
-                counts[await apply_row(session, context, record)] += 1
-            except Refused as exc:
+
+    async def plan(chunk: list[Record]) -> None:
+        nonlocal refused
+        for record, outcome in zip(chunk, await apply_chunk(session, context, chunk), strict=True):
+            if isinstance(outcome, Refused):
                 refused += 1
                 if len(errors) < PLAN_ERRORS:
                     errors.append(
                         RowError(
-                            line=record.line, email=record.values.get("email"), reason=str(exc)
+                            line=record.line, email=record.values.get("email"), reason=str(outcome)
                         )
                     )
+            else:
+                counts[outcome] += 1
+
+    chunk: list[Record] = []
+    try:
+        async for record in read_records(chunks):
+            total += 1
+            chunk.append(record)
+            if len(chunk) >= context.settings.import_chunk_rows:
+                await plan(chunk)
+                chunk = []
+        await plan(chunk)
     except BadFile as exc:
         raise ImportFileInvalid(str(exc)) from exc
     return ImportPlan(
@@ -221,14 +234,14 @@ async def _commit_chunk(
     done_before: int,
 ) -> None:
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    for record in chunk:
-        try:
-            counts[await apply_row(session, context, record)] += 1
-        except Refused as exc:
+    refused: list[tuple[int, str | None, str]] = []
+    for record, outcome in zip(chunk, await apply_chunk(session, context, chunk), strict=True):
+        if isinstance(outcome, Refused):
             counts["failed"] += 1
-            await repository.add_error(
-                session, job_id, line=record.line, email=record.values.get("email"), reason=str(exc)
-            )
+            refused.append((record.line, record.values.get("email"), str(outcome)))
+        else:
+            counts[outcome] += 1
+    await repository.add_errors(session, job_id, refused)
     # Only the run that is where the job says commits this chunk (a second runner of
     # the same job finds the progress moved and rolls its chunk back).
     if not await repository.advance(

@@ -38,6 +38,11 @@ from lms.modules.users.service.credentials import (
     set_pending_totp_secret,
     verify_credentials,
 )
+from lms.modules.users.service.imported import (
+    find_imported_accounts,
+    invite_users,
+    update_imported_profiles,
+)
 from lms.modules.users.service.principals import load_principal
 
 __all__ = [
@@ -53,6 +58,7 @@ __all__ = [
     "enable_mfa",
     "find_account_by_email",
     "find_by_external_id",
+    "find_imported_accounts",
     "get_account",
     "get_account_or_raise",
     "get_active_admins",
@@ -61,6 +67,7 @@ __all__ = [
     "get_user_summary",
     "get_user_summary_or_raise",
     "invite_user",
+    "invite_users",
     "list_users",
     "load_principal",
     "mark_email_verified",
@@ -69,6 +76,7 @@ __all__ = [
     "set_password",
     "set_pending_totp_secret",
     "update_imported_profile",
+    "update_imported_profiles",
     "update_profile",
     "verify_credentials",
 ]
