@@ -16,7 +16,8 @@ Public surface:
 - authoring for seeding (``add_course``, ``add_lesson``, ``publish``, ``find_course``
   with ``CourseCreate`` and ``LessonCreate``);
 - the events it publishes (``CoursePublished``, ``CourseUnpublished``,
-  ``LessonCreated``, ``LessonDeleted``, the guard
+  ``LessonCreated``, ``LessonDeleted``, ``CourseStaffChanged``,
+  ``CourseOwnershipTransferred``, the guard
   ``CourseDeleting``) and the condition it asks in SQL (``MaterialAccess``); its answer
   to the files module's ``LessonAttachmentAsked`` (``course_managers_attach_files``);
 - the errors ``CourseNotFound`` and ``LessonNotFound``; ``CACHE_NAMESPACE``, the
@@ -25,7 +26,9 @@ Public surface:
 
 from lms.modules.courses.events import (
     CourseDeleting,
+    CourseOwnershipTransferred,
     CoursePublished,
+    CourseStaffChanged,
     CourseUnpublished,
     LessonCreated,
     LessonDeleted,
@@ -90,8 +93,10 @@ __all__ = [
     "CourseDeleting",
     "CourseLabel",
     "CourseNotFound",
+    "CourseOwnershipTransferred",
     "CoursePolicy",
     "CoursePublished",
+    "CourseStaffChanged",
     "CourseSummary",
     "CourseUnpublished",
     "LessonCreate",

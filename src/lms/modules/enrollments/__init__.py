@@ -11,7 +11,8 @@ Public surface:
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
 - the errors ``EnrollmentNotFound``, ``EnrollmentClosed``, ``LessonNotInCourse``;
 - the events it publishes (``EnrollmentCreated``, ``EnrollmentDropped``,
-  ``LessonCompleted``, ``EnrollmentCompleted``) and the question it asks
+  ``LessonCompleted``, ``EnrollmentCompleted``, ``StaffEnrollmentChanged``) and the
+  question it asks
   (``PaidAccessAsked``);
 - its subscribers, for ``lms/wiring.py``: to the courses module's ``MaterialAccess``,
   ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, to the files module's
@@ -27,6 +28,7 @@ from lms.modules.enrollments.events import (
     EnrollmentDropped,
     LessonCompleted,
     PaidAccessAsked,
+    StaffEnrollmentChanged,
 )
 from lms.modules.enrollments.router import routers
 from lms.modules.enrollments.schemas import EnrollmentSummary
@@ -64,6 +66,7 @@ __all__ = [
     "LessonCompleted",
     "LessonNotInCourse",
     "PaidAccessAsked",
+    "StaffEnrollmentChanged",
     "accessible_enrollment_id",
     "add_lesson_to_enrollments",
     "complete_lesson",

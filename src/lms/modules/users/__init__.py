@@ -9,9 +9,16 @@ a TOTP step); ``create_user``; ``load_principal`` for the application factory; t
 schemas other modules answer or validate with (``UserRead``, ``UserCreate``, ``Role``,
 ``FullName``, ``Password`` and its strength check); the errors ``EmailTaken`` and
 ``UserNotFound``; the events it publishes (``UserCreated``,
-``UserDeactivated``); and ``routers`` for the application factory."""
+``UserDeactivated``, ``UserActivated``, ``UserRoleChanged``, ``UserMfaDisabled``); and
+``routers`` for the application factory."""
 
-from lms.modules.users.events import UserCreated, UserDeactivated
+from lms.modules.users.events import (
+    UserActivated,
+    UserCreated,
+    UserDeactivated,
+    UserMfaDisabled,
+    UserRoleChanged,
+)
 from lms.modules.users.router import router as _router
 from lms.modules.users.schemas import (
     Account,
@@ -57,11 +64,14 @@ __all__ = [
     "FullName",
     "Password",
     "Role",
+    "UserActivated",
     "UserCreate",
     "UserCreated",
     "UserDeactivated",
+    "UserMfaDisabled",
     "UserNotFound",
     "UserRead",
+    "UserRoleChanged",
     "UserSummary",
     "check_password",
     "check_password_strength",

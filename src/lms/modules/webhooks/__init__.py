@@ -6,14 +6,17 @@ It sits above every module whose events it carries and nothing imports it. Publi
 surface: its subscriber to every event of the catalogue (``record_event`` and the
 classes, ``EVENT_CLASSES``, for ``lms/wiring.py``); ``openapi_webhooks`` (the OpenAPI
 ``webhooks`` section) and ``routers`` for the application; ``forget_subscriptions``
-(read the subscriptions again, after tables are emptied)."""
+(read the subscriptions again, after tables are emptied); the event it publishes
+(``WebhookEndpointChanged``)."""
 
 from lms.modules.webhooks.catalogue import EVENT_CLASSES, openapi_webhooks
+from lms.modules.webhooks.events import WebhookEndpointChanged
 from lms.modules.webhooks.router import routers
 from lms.modules.webhooks.service import forget_subscriptions, record_event
 
 __all__ = [
     "EVENT_CLASSES",
+    "WebhookEndpointChanged",
     "forget_subscriptions",
     "openapi_webhooks",
     "record_event",
