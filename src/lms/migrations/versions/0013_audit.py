@@ -22,7 +22,7 @@ depends_on: str | Sequence[str] | None = None
 # On PostgreSQL the table is append-only: UPDATE, DELETE and TRUNCATE raise unless the
 # transaction has set lms.audit_maintenance to 'on' (SET LOCAL, which ends with the
 # transaction): only the retention job and erasure of client addresses do.
-_GUARD = """
+_GUARD = ("""
 CREATE FUNCTION audit_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF coalesce(current_setting('lms.audit_maintenance', true), '') = 'on' THEN
@@ -37,14 +37,16 @@ BEGIN
     RAISE EXCEPTION 'audit_entries is append-only: % refused', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
-$$;
+$$
+""", """
 CREATE TRIGGER audit_entries_append_only
     BEFORE UPDATE OR DELETE ON audit_entries
-    FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only();
+    FOR EACH ROW EXECUTE FUNCTION audit_entries_append_only()
+""", """
 CREATE TRIGGER audit_entries_no_truncate
     BEFORE TRUNCATE ON audit_entries
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only();
-"""
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_entries_append_only()
+""")
 
 
 def upgrade() -> None:
@@ -71,7 +73,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_entries_acting_for_id', ['acting_for_id'], unique=False)
         batch_op.create_index('ix_audit_entries_target', ['target_type', 'target_id'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
-        op.execute(_GUARD)
+        for statement in _GUARD:  # one statement at a time (asyncpg prepares each)
+            op.execute(statement)
 
 
 def downgrade() -> None:
