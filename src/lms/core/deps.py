@@ -253,6 +253,8 @@ async def refuse_act_as(request: Request) -> None:
     except Unauthorized:
         return
     if claims.acting_admin_id is not None:
+        # Named in the request's actor context, so the refusal is in the audit log too.
+        note_caller(claims.user_id, claims.acting_admin_id, claims.expires_at)
         raise ActAsForbidden()
 
 

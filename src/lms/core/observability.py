@@ -137,12 +137,8 @@ class RequestContextMiddleware:
                     and not status_holder["recorded"]
                 ):
                     status_holder["recorded"] = 1
-                    route = scope.get("route")
                     await self.on_acting_request(
-                        actor,
-                        scope["method"],
-                        getattr(route, "path", None) or path,
-                        message["status"],
+                        actor, scope["method"], _route_template(scope), message["status"]
                     )
                 status_holder["status"] = message["status"]
                 status_holder["started"] = 1
@@ -194,6 +190,19 @@ class RequestContextMiddleware:
             )
             request_id_var.reset(token)
             end_request(actor_token)
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template under the prefixes of the routers that hold it
+    (``/api/v1/courses/{course_id}``); the request's path when no route matched. A
+    router included under a prefix matches the rest of the path, so the prefix is the
+    request path's leading segments, as many as the template does not have."""
+    path: str = scope["path"]
+    template = getattr(scope.get("route"), "path", None)
+    if not isinstance(template, str) or not template:
+        return path
+    parts = path.split("/")
+    return "/".join(parts[: max(1, len(parts) - template.count("/"))]) + template
 
 
 class BodySizeLimitMiddleware:

@@ -71,7 +71,10 @@ def create_access_token(
         role=role,
         jti=uuid.uuid4().hex,
         issued_at=now,
-        expires_at=now + timedelta(minutes=minutes or settings.access_token_minutes),
+        # Whole seconds: what the token's ``exp`` says (JWT encodes it as an integer).
+        expires_at=(now + timedelta(minutes=minutes or settings.access_token_minutes)).replace(
+            microsecond=0
+        ),
         acting_admin_id=acting_admin_id,
     )
     payload: dict[str, Any] = {
