@@ -386,3 +386,27 @@ async def test_turning_mfa_off_is_recorded(
         "before": {"mfa_enabled": True, "mfa_method": "email"},
         "after": {"mfa_enabled": False},
     }
+
+
+async def test_certificate_issue_and_revocation_are_recorded(
+    client: httpx.AsyncClient, admin: Account, instructor: Account, student: Account
+) -> None:
+    from tests.factories.certificates import generate_certificate
+    from tests.factories.enrollments import complete_course
+
+    course, enrollment = await complete_course(client, instructor, student, lessons=1)
+    certificate = await generate_certificate(client, student, enrollment["id"])
+    revoked = await client.post(
+        f"/certificates/{certificate['id']}/revoke",
+        headers=instructor.headers,
+        json={"reason": "Issued by mistake"},
+    )
+    assert revoked.status_code == 200, revoked.text
+    entries = await audit_entries(client, admin, target_type="certificate")
+    assert [e["action"] for e in reversed(entries)] == ["certificate.issued", "certificate.revoked"]
+    assert {e["course_id"] for e in entries} == {course["id"]}
+    assert entries[0]["actor_id"] == str(instructor.id)
+    assert entries[0]["change"]["after"]["reason"] == "Issued by mistake"
+    course_log = ok(await client.get(f"/courses/{course['id']}/audit", headers=instructor.headers))
+    assert "certificate.revoked" in [e["action"] for e in course_log["items"]]
+    _no_personal_data(entries, student, instructor)
