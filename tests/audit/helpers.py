@@ -9,7 +9,9 @@ import httpx
 from tests.factories.api import Caller, ok
 
 
-async def audit_entries(client: httpx.AsyncClient, admin: Caller, **params: Any) -> list[dict[str, Any]]:
+async def audit_entries(
+    client: httpx.AsyncClient, admin: Caller, **params: Any
+) -> list[dict[str, Any]]:
     """Every entry the admin's view lists under ``params``, newest first."""
     body = ok(
         await client.get("/admin/audit", headers=admin.headers, params={"page_size": 100, **params})

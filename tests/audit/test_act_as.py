@@ -122,7 +122,10 @@ async def test_an_act_as_token_cannot_touch_credentials_email_or_payments(
     assert refused.status_code == 403, refused.text
     assert refused.json()["code"] == "act_as_forbidden"
     [entry] = await audit_entries(client, admin, action="act_as.request")
-    assert entry["change"]["request"]["status"] == 403 and entry["change"]["request"]["method"] == method
+    assert (
+        entry["change"]["request"]["status"] == 403
+        and entry["change"]["request"]["method"] == method
+    )
     assert entry["change"]["request"]["route"].startswith("/api/v1/")
     assert entry["acting_for_id"] == str(student.id) and entry["actor_id"] == str(admin.id)
 
@@ -156,12 +159,16 @@ async def test_act_as_refusals(
         f"/admin/users/{other_admin.id}/act-as", headers=admin.headers, json=REASON
     )
     assert to_admin.status_code == 409 and to_admin.json()["code"] == "act_as_target_admin"
-    itself = await client.post(f"/admin/users/{admin.id}/act-as", headers=admin.headers, json=REASON)
+    itself = await client.post(
+        f"/admin/users/{admin.id}/act-as", headers=admin.headers, json=REASON
+    )
     assert itself.status_code == 409 and itself.json()["code"] == "act_as_target_admin"
 
     gone = await make_account("student")
     ok(await client.patch(f"/users/{gone.id}", headers=admin.headers, json={"is_active": False}))
-    inactive = await client.post(f"/admin/users/{gone.id}/act-as", headers=admin.headers, json=REASON)
+    inactive = await client.post(
+        f"/admin/users/{gone.id}/act-as", headers=admin.headers, json=REASON
+    )
     assert inactive.status_code == 409 and inactive.json()["code"] == "act_as_target_inactive"
 
     unknown = await client.post(
@@ -204,7 +211,11 @@ async def test_deactivating_or_demoting_the_admin_stops_the_act_as_token(
     other_admin = await make_account("admin")
     token = await act_as(client, other_admin, student.id)
     assert (await client.get("/users/me", headers=acting(token).headers)).status_code == 200
-    ok(await client.patch(f"/users/{other_admin.id}", headers=admin.headers, json={"is_active": False}))
+    ok(
+        await client.patch(
+            f"/users/{other_admin.id}", headers=admin.headers, json={"is_active": False}
+        )
+    )
     stopped = await client.get("/users/me", headers=acting(token).headers)
     assert stopped.status_code == 401 and stopped.json()["code"] == "act_as_ended"
     # the student's own session is untouched
@@ -212,9 +223,16 @@ async def test_deactivating_or_demoting_the_admin_stops_the_act_as_token(
 
     third_admin = await make_account("admin")
     token = await act_as(client, third_admin, student.id)
-    ok(await client.patch(f"/users/{third_admin.id}", headers=admin.headers, json={"role": "instructor"}))
+    ok(
+        await client.patch(
+            f"/users/{third_admin.id}", headers=admin.headers, json={"role": "instructor"}
+        )
+    )
     demoted = await client.get("/users/me", headers=acting(token).headers)
-    assert demoted.status_code == 401 and demoted.json()["code"] in ("act_as_ended", "token_revoked")
+    assert demoted.status_code == 401 and demoted.json()["code"] in (
+        "act_as_ended",
+        "token_revoked",
+    )
 
 
 async def test_the_act_as_lifetime_follows_the_setting(

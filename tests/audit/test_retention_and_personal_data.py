@@ -50,7 +50,11 @@ async def test_retention_removes_old_entries_through_one_audited_job(
 ) -> None:
     old = await _old_entry(db, 400)
     recent = await _old_entry(db, 10)
-    ok(await client.patch(f"/users/{student.id}", headers=admin.headers, json={"role": "instructor"}))
+    ok(
+        await client.patch(
+            f"/users/{student.id}", headers=admin.headers, json={"role": "instructor"}
+        )
+    )
 
     await _run_retention(app, None)  # unset: kept for ever
     assert len(await audit_entries(client, admin)) == 3
@@ -59,7 +63,7 @@ async def test_retention_removes_old_entries_through_one_audited_job(
     entries = await audit_entries(client, admin)
     ids = {e["id"] for e in entries}
     assert str(old) not in ids and str(recent) in ids
-    assert [e["action"] for e in entries][0] == "audit.retention_applied"
+    assert entries[0]["action"] == "audit.retention_applied"
     applied = entries[0]
     assert applied["actor_id"] is None and applied["context"] == "system"
     assert applied["change"]["after"]["removed"] == 1
@@ -78,12 +82,20 @@ async def test_export_lists_a_person_s_entries_and_erasure_forgets_their_address
     )
     acting = {"Authorization": f"Bearer {token['access_token']}"}
     ok(await client.get("/users/me", headers=acting))
-    ok(await client.patch(f"/users/{student.id}", headers=admin.headers, json={"role": "instructor"}))
+    ok(
+        await client.patch(
+            f"/users/{student.id}", headers=admin.headers, json={"role": "instructor"}
+        )
+    )
     other = await _old_entry(db, 1)
 
     exported = await audit.export_personal_data(db, student.id)
     json.dumps(exported)  # JSON values only
-    assert [e["action"] for e in exported] == ["act_as.started", "act_as.request", "user.role_changed"]
+    assert [e["action"] for e in exported] == [
+        "act_as.started",
+        "act_as.request",
+        "user.role_changed",
+    ]
     assert str(other) not in {e["id"] for e in exported}
     for_admin = await audit.export_personal_data(db, admin.id)
     assert len(for_admin) == 3  # the admin made all three
@@ -108,7 +120,11 @@ async def test_export_lists_a_person_s_entries_and_erasure_forgets_their_address
 async def test_the_table_refuses_update_delete_and_truncate_on_postgresql(
     client: httpx.AsyncClient, admin: Account, student: Account, app: Any
 ) -> None:
-    ok(await client.patch(f"/users/{student.id}", headers=admin.headers, json={"role": "instructor"}))
+    ok(
+        await client.patch(
+            f"/users/{student.id}", headers=admin.headers, json={"role": "instructor"}
+        )
+    )
     for statement in (
         "UPDATE audit_entries SET action = 'user.activated'",
         "UPDATE audit_entries SET client_address = NULL",

@@ -22,7 +22,9 @@ async def test_a_refund_by_an_admin_is_recorded(
     payment = await pay_with_stripe(client, student, paid_course)
     ok(await client.post(f"/payments/{payment['id']}/refund", headers=admin.headers))
     listed = ok(
-        await client.get("/admin/audit", headers=admin.headers, params={"action": "payment.refunded"})
+        await client.get(
+            "/admin/audit", headers=admin.headers, params={"action": "payment.refunded"}
+        )
     )
     [entry] = listed["items"]
     assert entry["target_type"] == "payment" and entry["target_id"] == payment["id"]

@@ -27,7 +27,7 @@ from lms.core.actor import RequestActor, current_actor
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
-from lms.core.errors import BadRequest, Conflict
+from lms.core.errors import Conflict, RuleViolation
 from lms.core.events import Event
 from lms.core.pagination import decode_cursor, encode_cursor
 from lms.core.security import create_access_token
@@ -374,6 +374,10 @@ async def record_outbox_retry(session: AsyncSession, event: admin.OutboxMessageR
 # --- reading ---------------------------------------------------------------------------
 
 
+class InvalidWindow(RuleViolation):
+    code = "invalid_window"
+
+
 def _read(entry: Any) -> AuditEntryRead:
     return AuditEntryRead.model_validate(entry)
 
@@ -393,7 +397,7 @@ async def list_entries(
         and filters.occurred_to is not None
         and filters.occurred_from > filters.occurred_to
     ):
-        raise BadRequest("`from` must not be after `to`.", code="invalid_window")
+        raise InvalidWindow("`from` must not be after `to`.")
     entries, total = await repository.list_entries(
         session,
         filters,
