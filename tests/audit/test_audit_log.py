@@ -456,3 +456,27 @@ async def test_certificate_issue_and_revocation_are_recorded(
     course_log = ok(await client.get(f"/courses/{course['id']}/audit", headers=instructor.headers))
     assert "certificate.revoked" in [e["action"] for e in course_log["items"]]
     _no_personal_data(entries, student, instructor)
+
+
+async def test_a_quiz_graded_by_hand_is_recorded(
+    client: httpx.AsyncClient, admin: Account, instructor: Account, student: Account
+) -> None:
+    from tests.factories.quizzes import ESSAY, make_classroom, start_attempt, submit_attempt
+
+    room = await make_classroom(client, instructor, student, questions=[ESSAY])
+    sheet = await start_attempt(client, student, room.quiz_id)
+    essay = {"question_id": room.questions[0]["id"], "answer": "Erosion on the outer bank."}
+    submitted = await submit_attempt(client, student, room.quiz_id, sheet["id"], [essay])
+    assert submitted.json()["status"] == "submitted"
+    assert await audit_entries(client, admin, action="quiz.attempt_graded") == []
+    graded = await client.post(
+        f"/quizzes/{room.quiz_id}/attempts/{sheet['id']}/grade",
+        headers=instructor.headers,
+        json={"grades": [{"question_id": room.questions[0]["id"], "points": 2}]},
+    )
+    assert graded.status_code == 200 and graded.json()["status"] == "graded"
+    [entry] = await audit_entries(client, admin, action="quiz.attempt_graded")
+    assert entry["target_type"] == "quiz_attempt" and entry["target_id"] == sheet["id"]
+    assert entry["actor_id"] == str(instructor.id) and entry["course_id"] == room.course_id
+    assert entry["change"]["after"]["score"] == "2.00"
+    assert entry["change"]["after"]["student_id"] == str(student.id)
