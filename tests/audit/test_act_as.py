@@ -273,3 +273,27 @@ async def test_a_request_without_act_as_writes_no_entry(
         assert (await client.get("/users/me", headers=student.headers)).status_code == 200
     assert (await client.get("/users/me", headers=admin.headers)).status_code == 200
     assert await audit_entries(client, admin) == []
+
+
+async def test_an_answer_that_cannot_be_recorded_is_not_sent(
+    app: Any, client: httpx.AsyncClient, admin: Account, student: Account
+) -> None:
+    from lms.core.observability import RequestContextMiddleware
+
+    token = await act_as(client, admin, student.id)
+    layer: Any = app.middleware_stack
+    while layer is not None and not isinstance(layer, RequestContextMiddleware):
+        layer = getattr(layer, "app", None)
+    assert layer is not None
+    recorder = layer.on_acting_request
+
+    async def broken(*_args: Any) -> None:
+        raise RuntimeError("audit table unreachable")
+
+    layer.on_acting_request = broken
+    try:
+        answer = await client.get("/users/me", headers=acting(token).headers)
+    finally:
+        layer.on_acting_request = recorder
+    assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert str(student.id) not in answer.text
