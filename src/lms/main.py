@@ -65,6 +65,7 @@ def module_routers() -> list[APIRouter]:
         admin,
         analytics,
         assignments,
+        audit,
         auth,
         certificates,
         courses,
@@ -93,6 +94,7 @@ def module_routers() -> list[APIRouter]:
         *webhooks.routers,
         *imports.routers,
         *privacy.routers,
+        *audit.routers,
     ]
 
 
@@ -120,6 +122,8 @@ DOCUMENTATION_GROUPS = {
     "counterparts and the JSON Schemas of an export's files.",
     "webhooks": "Outbound webhooks: endpoints that receive the school's events, signed, "
     "and their deliveries (admins); the catalogue of event types.",
+    "audit": "The audit log of what staff, admins and the system did (admins; a course's "
+    'editors for their course), and audited "act as" sessions for support (admins).',
 }
 
 API_DESCRIPTION = """Courses, lessons, quizzes, certificates and payments for online schools.
@@ -356,5 +360,11 @@ def create_app(
     )
     if settings.metrics_enabled:
         app.add_middleware(MetricsMiddleware, engine=engine)
-    app.add_middleware(RequestContextMiddleware, docs_paths=("/docs", "/redoc"))
+    from lms.modules import audit
+
+    app.add_middleware(
+        RequestContextMiddleware,
+        docs_paths=("/docs", "/redoc"),
+        on_acting_request=audit.acting_request_recorder(sessionmaker),
+    )
     return app

@@ -27,6 +27,22 @@ lesson that issues a certificate), read it here from top to bottom.
 | email recipient's language   | emails        | users (locale and time zone by email)|
 | every event of the webhook   | users, courses, enrollments, quizzes, assignments,   |
 | catalogue (user.created.v1…) | certificates, payments → webhooks (last: outbox row) |
+| user.role_changed.v1         | users         | audit                                |
+| user.activated.v1            | users         | audit                                |
+| user.deactivated.v1          | users         | audit (and webhooks)                 |
+| user.mfa_disabled.v1         | users         | audit                                |
+| course.published.v1, course.unpublished.v1 | courses | audit (and webhooks)         |
+| course.deleting.v1 (guard)   | courses       | audit, after the guards              |
+| course.staff_changed.v1      | courses       | audit                                |
+| course.ownership_transferred.v1 | courses    | audit                                |
+| enrollment.changed_by_staff.v1 | enrollments | audit                                |
+| quiz.attempt.graded.v1       | quizzes       | audit (staff or system grading)      |
+| assignment.graded.v1         | assignments   | audit                                |
+| payment.refunded.v1          | payments      | audit                                |
+| certificate.issued.v1, certificate.revoked.v1 | certificates | audit               |
+| import.started.v1, import.finished.v1 | imports | audit                             |
+| webhook.endpoint_changed.v1  | webhooks      | audit                                |
+| outbox.message_retried.v1    | admin         | audit                                |
 
 Personal data (``lms.core.privacy``): every module that holds some about a person
 registers its exporter and eraser in ``personal_data``, in the order an erasure runs
@@ -37,7 +53,9 @@ from __future__ import annotations
 
 from lms.core import events, privacy
 from lms.modules import (
+    admin,
     assignments,
+    audit,
     auth,
     certificates,
     courses,
@@ -115,6 +133,29 @@ def wire(
     for event_type in webhooks.EVENT_CLASSES:
         bus.subscribe(event_type, webhooks.record_event)
 
+    # The audit log: what staff, admins and the system did, written in the transaction
+    # of the change (a refused change leaves no entry). After the reactions above, so a
+    # course deletion's entry follows the guards that may refuse it.
+    bus.subscribe(users.UserRoleChanged, audit.record_user_role_changed)
+    bus.subscribe(users.UserActivated, audit.record_user_activated)
+    bus.subscribe(users.UserDeactivated, audit.record_user_deactivated)
+    bus.subscribe(users.UserMfaDisabled, audit.record_mfa_disabled)
+    bus.subscribe(courses.CoursePublished, audit.record_course_published)
+    bus.subscribe(courses.CourseUnpublished, audit.record_course_unpublished)
+    bus.subscribe(courses.CourseDeleting, audit.record_course_deleted)
+    bus.subscribe(courses.CourseStaffChanged, audit.record_staff_changed)
+    bus.subscribe(courses.CourseOwnershipTransferred, audit.record_ownership_transferred)
+    bus.subscribe(enrollments.StaffEnrollmentChanged, audit.record_staff_enrollment)
+    bus.subscribe(quizzes.QuizAttemptGraded, audit.record_quiz_graded)
+    bus.subscribe(assignments.AssignmentGraded, audit.record_assignment_graded)
+    bus.subscribe(payments.PaymentRefunded, audit.record_refund)
+    bus.subscribe(certificates.CertificateIssued, audit.record_certificate_issued)
+    bus.subscribe(certificates.CertificateRevoked, audit.record_certificate_revoked)
+    bus.subscribe(imports.ImportStarted, audit.record_import_started)
+    bus.subscribe(imports.ImportFinished, audit.record_import_finished)
+    bus.subscribe(webhooks.WebhookEndpointChanged, audit.record_webhook_endpoint_changed)
+    bus.subscribe(admin.OutboxMessageRetried, audit.record_outbox_retry)
+
     # Emails are written in their recipient's language and time zone, which the users
     # module knows by address (read by the send job, after the commit).
     emails.use_recipient_lookup(users.recipient_preferences)
@@ -139,6 +180,7 @@ def register_personal_data(personal_data: privacy.PersonalDataRegistry) -> None:
         webhooks.PERSONAL_DATA,
         privacy_module.OUTBOX_EMAILS,
         privacy_module.PERSONAL_DATA,
+        audit.PERSONAL_DATA,
         auth.PERSONAL_DATA,
         users.PERSONAL_DATA,
     ):

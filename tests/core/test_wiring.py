@@ -9,7 +9,7 @@ import pkgutil
 
 import lms.modules
 from lms.core.events import Condition, Event, EventBus, Lookup, Question
-from lms.modules import assignments, courses, enrollments, files, payments
+from lms.modules import assignments, audit, courses, enrollments, files, payments
 from lms.wiring import wire
 
 
@@ -48,10 +48,12 @@ def test_wiring_twice_subscribes_once_and_keeps_the_order() -> None:
     wire(bus)
     wire(bus)
     # The enrollments module refuses first: a course with students and payments is
-    # refused because of the students, as it always was.
+    # refused because of the students, as it always was. The audit entry comes after
+    # the guards, so a refused deletion leaves none.
     assert bus.subscribers(courses.CourseDeleting) == [
         enrollments.refuse_deleting_course_with_students,
         payments.refuse_deleting_paid_course,
+        audit.record_course_deleted,
     ]
     assert bus.subscribers(files.FileReadAsked) == [
         enrollments.students_read_course_materials,

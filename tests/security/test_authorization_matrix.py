@@ -564,6 +564,13 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/admin/outbox/{message_id}/retry": admin_only(
         OK, params=fresh("message_id", _failed_message)
     ),
+    # the audit log: admins see all of it; a course's editors see their course's (its
+    # assistants are refused); act as: admins, for an active non-admin account
+    "GET /api/v1/admin/audit": admin_only(OK),
+    "GET /api/v1/courses/{course_id}/audit": course_editors(OK, params=COURSE),
+    "POST /api/v1/admin/users/{user_id}/act-as": admin_only(
+        OK, params=STUDENT_USER, json=const({"reason": "Ticket 1: matrix check"})
+    ),
     # files: a private file is its uploader's and admins'; this one is handed in with the
     # student's assignment, so the course's instructor reads it too; outsiders get 404
     "POST /api/v1/files/upload": signed_in(CREATED, upload=True),

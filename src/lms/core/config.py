@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     metrics_enabled: bool = False
     metrics_allowed_networks: Annotated[list[str], NoDecode] = ["127.0.0.1/32", "::1/128"]
 
+    # Audit log and act as: entries older than this many days are removed by the daily
+    # retention job (unset: kept for ever); how long an "act as" token lasts.
+    audit_retention_days: int | None = Field(default=None, ge=1)
+    act_as_minutes: int = Field(default=15, ge=1, le=60)
+
     # Courses and enrollments
     cache_ttl_seconds: int = 60
     reminder_inactive_days: int = 7

@@ -13,6 +13,7 @@ from fastapi.security import HTTPBearer, OAuth2PasswordBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from lms.core.actor import note_caller
 from lms.core.cache import Cache, Store
 from lms.core.config import Settings
 from lms.core.errors import Forbidden, ServiceUnavailable, Unauthorized
@@ -66,6 +67,11 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def acting_admin_id(self) -> uuid.UUID | None:
+        """The admin behind an "act as" token (None for the account's own sessions)."""
+        return self.claims.acting_admin_id
 
 
 # Set by the application: checks that the token's user still exists, is active and
@@ -162,6 +168,7 @@ async def _resolve_principal(request: Request) -> Principal | None:
     settings: Settings = request.app.state.settings
     store: Store = request.app.state.store
     claims = decode_access_token(settings, token)
+    note_caller(claims.user_id, claims.acting_admin_id, claims.expires_at)
     counters = [
         counter
         for counted in _counters_of(request.scope.get("route"))
@@ -227,3 +234,34 @@ def client_ip(request: Request) -> str:
     """The client address as the server sees it. Behind a proxy, run uvicorn with
     ``--proxy-headers --forwarded-allow-ips`` so this is the real client, not the proxy."""
     return request.client.host if request.client else "unknown"
+
+
+class ActAsForbidden(Forbidden):
+    code = "act_as_forbidden"
+    detail = (
+        "An act-as session cannot do this (passwords, second factors, email addresses "
+        "and payments are the account holder's own)."
+    )
+
+
+async def refuse_act_as(request: Request) -> None:
+    """Refuse an "act as" token (403 ``act_as_forbidden``): the one guard of every route
+    that changes a password, a second factor, an email address or a payment. Reads the
+    token's verified claims only (no store or database round trip); an invalid token is
+    left to the route's own authentication."""
+    token = bearer_token(request)
+    if not token:
+        return
+    settings: Settings = request.app.state.settings
+    try:
+        claims = decode_access_token(settings, token)
+    except Unauthorized:
+        return
+    if claims.acting_admin_id is not None:
+        # Named in the request's actor context, so the refusal is in the audit log too.
+        note_caller(claims.user_id, claims.acting_admin_id, claims.expires_at)
+        raise ActAsForbidden()
+
+
+# For ``dependencies=[NotActingAs]`` on such a route.
+NotActingAs = Depends(refuse_act_as)

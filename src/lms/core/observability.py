@@ -11,12 +11,14 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from lms.core.actor import RequestActor, begin_request, end_request
 from lms.core.errors import PROBLEM_JSON, problem, problem_detail
 from lms.core.i18n import gettext, request_locale
 from lms.core.problem_codes import problem_type
@@ -81,13 +83,28 @@ class TraceIdFormatter(logging.Formatter):
         return f"{line} trace_id={ids[0]}" if ids is not None else line
 
 
+# Called before the answer to a request made with an "act as" token leaves: the acting
+# parties, the method, the route's path template (the path when no route matched) and
+# the status. If it raises, the client gets a 500 instead of the answer.
+ActingRequestRecorder = Callable[[RequestActor, str, str, int], Awaitable[None]]
+
+
 class RequestContextMiddleware:
     """Assigns each request an id (or keeps a well-formed incoming ``X-Request-ID``),
-    returns it in the response, logs one line per request and adds security headers."""
+    returns it in the response, logs one line per request and adds security headers.
+    Opens the request's actor context (``lms.core.actor``); an answer to a request made
+    with an "act as" token is recorded by ``on_acting_request`` before it is sent."""
 
-    def __init__(self, app: ASGIApp, *, docs_paths: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        docs_paths: tuple[str, ...] = (),
+        on_acting_request: ActingRequestRecorder | None = None,
+    ) -> None:
         self.app = app
         self.docs_paths = docs_paths
+        self.on_acting_request = on_acting_request
         self.log = logging.getLogger("lms.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -104,14 +121,27 @@ class RequestContextMiddleware:
             incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         )
         token = request_id_var.set(request_id)
+        client = scope.get("client")
+        actor_token = begin_request(request_id, client[0] if client else None)
+        actor = actor_token.var.get()
         started = time.perf_counter()
-        status_holder = {"status": 500, "started": 0}
+        status_holder = {"status": 500, "started": 0, "recorded": 0}
         path: str = scope["path"]
         is_docs = path in self.docs_paths
         is_tls = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                if (
+                    actor is not None
+                    and actor.acting_for_id is not None
+                    and self.on_acting_request is not None
+                    and not status_holder["recorded"]
+                ):
+                    status_holder["recorded"] = 1
+                    await self.on_acting_request(
+                        actor, scope["method"], _route_template(scope), message["status"]
+                    )
                 status_holder["status"] = message["status"]
                 status_holder["started"] = 1
                 headers = list(message.get("headers", []))
@@ -171,6 +201,20 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+            end_request(actor_token)
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template under the prefixes of the routers that hold it
+    (``/api/v1/courses/{course_id}``); the request's path when no route matched. A
+    router included under a prefix matches the rest of the path, so the prefix is the
+    request path's leading segments, as many as the template does not have."""
+    path: str = scope["path"]
+    template = getattr(scope.get("route"), "path", None)
+    if not isinstance(template, str) or not template:
+        return path
+    parts = path.split("/")
+    return "/".join(parts[: max(1, len(parts) - template.count("/"))]) + template
 
 
 class BodySizeLimitMiddleware:

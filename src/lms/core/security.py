@@ -50,32 +50,45 @@ class AccessClaims:
     jti: str
     issued_at: datetime
     expires_at: datetime
+    # An "act as" token (RFC 8693 ``act`` claim): the admin acting as ``user_id``.
+    acting_admin_id: uuid.UUID | None = None
 
 
 def create_access_token(
-    settings: Settings, *, user_id: uuid.UUID, role: str
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    role: str,
+    acting_admin_id: uuid.UUID | None = None,
+    minutes: int | None = None,
 ) -> tuple[str, AccessClaims]:
+    """An access token for ``user_id``. With ``acting_admin_id`` it is an "act as" token:
+    it carries ``act: {"sub": <admin id>}`` (RFC 8693, section 4.1) and lasts
+    ``minutes``."""
     now = datetime.now(UTC)
     claims = AccessClaims(
         user_id=user_id,
         role=role,
         jti=uuid.uuid4().hex,
         issued_at=now,
-        expires_at=now + timedelta(minutes=settings.access_token_minutes),
+        # Whole seconds: what the token's ``exp`` says (JWT encodes it as an integer).
+        expires_at=(now + timedelta(minutes=minutes or settings.access_token_minutes)).replace(
+            microsecond=0
+        ),
+        acting_admin_id=acting_admin_id,
     )
-    token = jwt.encode(
-        {
-            "sub": str(user_id),
-            "role": role,
-            "jti": claims.jti,
-            "type": "access",
-            # Sub-second precision so "tokens issued before this change" is exact.
-            "iat": now.timestamp(),
-            "exp": claims.expires_at,
-        },
-        settings.secret_key,
-        algorithm=JWT_ALGORITHM,
-    )
+    payload: dict[str, Any] = {
+        "sub": str(user_id),
+        "role": role,
+        "jti": claims.jti,
+        "type": "access",
+        # Sub-second precision so "tokens issued before this change" is exact.
+        "iat": now.timestamp(),
+        "exp": claims.expires_at,
+    }
+    if acting_admin_id is not None:
+        payload["act"] = {"sub": str(acting_admin_id)}
+    token = jwt.encode(payload, settings.secret_key, algorithm=JWT_ALGORITHM)
     return token, claims
 
 
@@ -135,12 +148,20 @@ def _verified_access_token(secret_key: str, token: str) -> AccessClaims:
         user_id = uuid.UUID(payload["sub"])
     except (ValueError, TypeError) as exc:
         raise Unauthorized("The token is invalid.", code="token_invalid") from exc
+    acting_admin_id = None
+    act = payload.get("act")
+    if act is not None:
+        try:
+            acting_admin_id = uuid.UUID(act["sub"])
+        except (ValueError, TypeError, KeyError) as exc:
+            raise Unauthorized("The token is invalid.", code="token_invalid") from exc
     return AccessClaims(
         user_id=user_id,
         role=str(payload.get("role", "")),
         jti=str(payload["jti"]),
         issued_at=datetime.fromtimestamp(float(payload["iat"]), UTC),
         expires_at=datetime.fromtimestamp(float(payload["exp"]), UTC),
+        acting_admin_id=acting_admin_id,
     )
 
 

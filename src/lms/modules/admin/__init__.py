@@ -1,8 +1,10 @@
 """Operations for admins: the outbox of side effects (emails, jobs) and its failures.
 
-Public surface: ``routers`` for the application; nothing for other modules.
+Public surface: ``routers`` for the application; the event it publishes
+(``OutboxMessageRetried``).
 """
 
+from lms.modules.admin.events import OutboxMessageRetried
 from lms.modules.admin.router import routers
 
-__all__ = ["routers"]
+__all__ = ["OutboxMessageRetried", "routers"]

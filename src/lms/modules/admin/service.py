@@ -6,9 +6,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core import jobs
+from lms.core import events, jobs
 from lms.core.errors import Conflict, NotFound
 from lms.core.pagination import decode_cursor, encode_cursor
+from lms.modules.admin.events import OutboxMessageRetried
 from lms.modules.admin.schemas import OutboxMessageRead, OutboxStatus
 
 
@@ -65,6 +66,7 @@ async def retry_outbox_message(
     message = await jobs.get_message(session, message_id)
     if message is None:
         raise OutboxMessageNotFound()
+    attempts_before = message.attempts
     if not await jobs.requeue_failed(session, message_id):
         raise Conflict(
             f"Only failed messages can be retried; this one is {message.status}.",
@@ -72,4 +74,10 @@ async def retry_outbox_message(
         )
     message = await jobs.get_message(session, message_id)
     assert message is not None
+    await events.publish(
+        session,
+        OutboxMessageRetried(
+            message_id=message.id, task=message.task, attempts_before=attempts_before
+        ),
+    )
     return _read(message)

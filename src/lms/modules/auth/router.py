@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from lms.core import ratelimit
 from lms.core.deps import (
     CurrentPrincipal,
+    NotActingAs,
     SessionDep,
     SettingsDep,
     StoreDep,
@@ -192,7 +193,12 @@ async def reset_password(
     )
 
 
-@router.post("/verify-email/request", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/verify-email/request",
+    response_model=Accepted,
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[NotActingAs],
+)
 async def request_email_verification(
     principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> Accepted:
@@ -201,7 +207,7 @@ async def request_email_verification(
     return Accepted(detail="A verification email is on its way.")
 
 
-@router.post("/verify-email/confirm", response_model=users.UserRead)
+@router.post("/verify-email/confirm", response_model=users.UserRead, dependencies=[NotActingAs])
 async def confirm_email(
     data: EmailTokenRequest, session: SessionDep, settings: SettingsDep
 ) -> users.UserRead:
@@ -210,10 +216,11 @@ async def confirm_email(
     return users.UserRead.model_validate(account)
 
 
-@router.post("/mfa/enable/request", response_model=MfaEnrollment)
+@router.post("/mfa/enable/request", response_model=MfaEnrollment, dependencies=[NotActingAs])
 @router.post(
     "/mfa/enable",
     response_model=MfaEnrollment,
+    dependencies=[NotActingAs],
     name="request_mfa_enrollment_alias",
     description=_alias_of("/mfa/enable/request"),
 )
@@ -232,10 +239,11 @@ async def request_mfa_enrollment(
     )
 
 
-@router.post("/mfa/enable/confirm", response_model=MfaEnabled)
+@router.post("/mfa/enable/confirm", response_model=MfaEnabled, dependencies=[NotActingAs])
 @router.post(
     "/mfa/verify",
     response_model=MfaEnabled,
+    dependencies=[NotActingAs],
     name="confirm_mfa_enrollment_alias",
     description=_alias_of("/mfa/enable/confirm"),
 )
@@ -249,7 +257,7 @@ async def confirm_mfa_enrollment(
     )
 
 
-@router.post("/mfa/disable", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/mfa/disable", status_code=status.HTTP_204_NO_CONTENT, dependencies=[NotActingAs])
 async def disable_mfa(
     data: MfaDisableRequest, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> None:

@@ -22,7 +22,8 @@ Public surface:
   lessons that open at a date for a calendar (``lesson_unlocks_between`` of
   ``LessonUnlock``);
 - the events it publishes (``CoursePublished``, ``CourseUnpublished``,
-  ``LessonCreated``, ``LessonDeleted``, the guard
+  ``LessonCreated``, ``LessonDeleted``, ``CourseStaffChanged``,
+  ``CourseOwnershipTransferred``, the guard
   ``CourseDeleting``) and what it asks in SQL (the conditions ``MaterialAccess`` and
   ``LessonDone``, the lookups ``LearnerStartedAt`` and ``LearnerCohort``); its answer
   to the files module's ``LessonAttachmentAsked`` (``course_managers_attach_files``);
@@ -35,7 +36,9 @@ Public surface:
 
 from lms.modules.courses.events import (
     CourseDeleting,
+    CourseOwnershipTransferred,
     CoursePublished,
+    CourseStaffChanged,
     CourseUnpublished,
     LearnerCohort,
     LearnerStartedAt,
@@ -114,8 +117,10 @@ __all__ = [
     "CourseDeleting",
     "CourseLabel",
     "CourseNotFound",
+    "CourseOwnershipTransferred",
     "CoursePolicy",
     "CoursePublished",
+    "CourseStaffChanged",
     "CourseSummary",
     "CourseUnpublished",
     "LearnerCohort",

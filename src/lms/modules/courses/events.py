@@ -115,3 +115,28 @@ class CourseUnpublished(Event):
     instructor_id: uuid.UUID
     title: str
     slug: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CourseStaffChanged(Event):
+    """A course's team changed: a member added (``role_before`` None), its role or
+    cohorts changed, or removed (``role_after`` None)."""
+
+    name: ClassVar[str] = "course.staff_changed.v1"
+    course_id: uuid.UUID
+    user_id: uuid.UUID
+    role_before: str | None
+    role_after: str | None
+    cohort_ids_before: tuple[uuid.UUID, ...] = ()
+    cohort_ids_after: tuple[uuid.UUID, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CourseOwnershipTransferred(Event):
+    """A co-instructor became the course's owner; the former owner stays on the team
+    as a co-instructor."""
+
+    name: ClassVar[str] = "course.ownership_transferred.v1"
+    course_id: uuid.UUID
+    previous_owner_id: uuid.UUID
+    new_owner_id: uuid.UUID

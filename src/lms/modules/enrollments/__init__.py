@@ -13,7 +13,8 @@ Public surface:
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
 - the errors ``EnrollmentNotFound``, ``EnrollmentClosed``, ``LessonNotInCourse``;
 - the events it publishes (``EnrollmentCreated``, ``EnrollmentDropped``,
-  ``LessonCompleted``, ``EnrollmentCompleted``) and the question it asks
+  ``LessonCompleted``, ``EnrollmentCompleted``, ``StaffEnrollmentChanged``) and the
+  question it asks
   (``PaidAccessAsked``);
 - its subscribers, for ``lms/wiring.py``: to the courses module's ``MaterialAccess``,
   ``LessonCreated``, ``LessonDeleted`` and ``CourseDeleting``, its drip-release
@@ -33,6 +34,7 @@ from lms.modules.enrollments.events import (
     EnrollmentDropped,
     LessonCompleted,
     PaidAccessAsked,
+    StaffEnrollmentChanged,
 )
 from lms.modules.enrollments.privacy import PERSONAL_DATA
 from lms.modules.enrollments.router import routers
@@ -79,6 +81,7 @@ __all__ = [
     "PaidAccessAsked",
     "RosterPlace",
     "RosterStudent",
+    "StaffEnrollmentChanged",
     "accessible_enrollment_id",
     "add_lesson_to_enrollments",
     "complete_lesson",

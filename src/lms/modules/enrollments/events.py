@@ -68,3 +68,19 @@ class LessonCompleted(Event):
     completed_lessons_count: int
     total_lessons_count: int
     completed_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StaffEnrollmentChanged(Event):
+    """A course's staff enrolled, dropped, reactivated or moved a student (``change``:
+    ``enrolled``, ``dropped``, ``reactivated``, ``moved``)."""
+
+    name: ClassVar[str] = "enrollment.changed_by_staff.v1"
+    enrollment_id: uuid.UUID
+    course_id: uuid.UUID
+    student_id: uuid.UUID
+    change: str
+    status_before: str | None
+    status_after: str
+    cohort_before: uuid.UUID | None
+    cohort_after: uuid.UUID | None

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from lms.core.deps import (
     AdminPrincipal,
     CurrentPrincipal,
+    NotActingAs,
     SessionDep,
     SettingsDep,
     StudentPrincipal,
@@ -60,6 +61,7 @@ Providers = Annotated[ProviderRegistry, Depends(get_provider_registry)]
     "/create-payment-intent",
     response_model=PaymentCheckoutRead,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[NotActingAs],
 )
 @creates("/payments/{id}")
 @idempotent
@@ -89,6 +91,7 @@ async def create_payment_intent(
     "/create-subscription",
     response_model=SubscriptionCheckoutRead,
     status_code=status.HTTP_201_CREATED,
+    dependencies=[NotActingAs],
 )
 @creates("/payments/my-subscriptions")
 @idempotent
@@ -142,7 +145,11 @@ async def revenue_summary(
     return await service.revenue_summary(session, date_from=date_from, date_to=date_to)
 
 
-@router.post("/subscriptions/{subscription_id}/cancel", response_model=SubscriptionRead)
+@router.post(
+    "/subscriptions/{subscription_id}/cancel",
+    response_model=SubscriptionRead,
+    dependencies=[NotActingAs],
+)
 async def cancel_subscription(
     subscription_id: uuid.UUID,
     principal: CurrentPrincipal,
@@ -246,7 +253,7 @@ async def get_payment(
     return service.payment_read(payment)
 
 
-@router.post("/{payment_id}/refund", response_model=PaymentRead)
+@router.post("/{payment_id}/refund", response_model=PaymentRead, dependencies=[NotActingAs])
 @idempotent
 async def refund_payment(
     request: Request,

@@ -11,10 +11,18 @@ schemas other modules answer or validate with (``UserRead``, ``UserCreate``, ``R
 and profile updates (``find_imported_accounts``, ``invite_users``,
 ``update_imported_profiles``, with ``ImportedAccount`` and ``Invitee``); the errors
 ``EmailTaken`` and ``UserNotFound``; the events it publishes (``UserCreated``,
-``UserDeactivated``, ``UserErased``); ``PERSONAL_DATA``, how it exports and erases an
-account's personal data; and ``routers`` for the application factory."""
+``UserDeactivated``, ``UserActivated``, ``UserRoleChanged``, ``UserMfaDisabled``,
+``UserErased``); ``PERSONAL_DATA``, how it exports and erases an account's personal
+data; and ``routers`` for the application factory."""
 
-from lms.modules.users.events import UserCreated, UserDeactivated, UserErased
+from lms.modules.users.events import (
+    UserActivated,
+    UserCreated,
+    UserDeactivated,
+    UserErased,
+    UserMfaDisabled,
+    UserRoleChanged,
+)
 from lms.modules.users.privacy import PERSONAL_DATA
 from lms.modules.users.router import router as _router
 from lms.modules.users.schemas import (
@@ -70,12 +78,15 @@ __all__ = [
     "Invitee",
     "Password",
     "Role",
+    "UserActivated",
     "UserCreate",
     "UserCreated",
     "UserDeactivated",
     "UserErased",
+    "UserMfaDisabled",
     "UserNotFound",
     "UserRead",
+    "UserRoleChanged",
     "UserSummary",
     "check_password",
     "check_password_strength",

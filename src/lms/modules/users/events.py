@@ -41,3 +41,32 @@ class UserErased(Event):
 
     name: ClassVar[str] = "user.erased.v1"
     user_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserActivated(Event):
+    """An admin activated an inactive account again."""
+
+    name: ClassVar[str] = "user.activated.v1"
+    user_id: uuid.UUID
+    role: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserRoleChanged(Event):
+    """An admin changed an account's role (its sessions ended)."""
+
+    name: ClassVar[str] = "user.role_changed.v1"
+    user_id: uuid.UUID
+    role_before: str
+    role_after: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserMfaDisabled(Event):
+    """The second factor of an account was turned off (``method_before`` says which it
+    was: ``email`` or ``totp``)."""
+
+    name: ClassVar[str] = "user.mfa_disabled.v1"
+    user_id: uuid.UUID
+    method_before: str | None

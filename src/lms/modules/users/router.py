@@ -7,12 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from lms.core.deps import AdminPrincipal, CurrentPrincipal, SessionDep, SettingsDep
+from lms.core.deps import (
+    AdminPrincipal,
+    CurrentPrincipal,
+    NotActingAs,
+    SessionDep,
+    SettingsDep,
+)
 from lms.core.errors import problem_responses
 from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute, creates, read_only
 from lms.modules.users import service
 from lms.modules.users.schemas import (
+    ActingAs,
+    MyAccountRead,
     PasswordChange,
     ProfileUpdate,
     Role,
@@ -35,12 +43,18 @@ async def _filters(
     return UserFilters(role=role, is_active=is_active, search=search)
 
 
-@router.get("/me", response_model=UserRead)
+@router.get("/me", response_model=MyAccountRead)
 @read_only
-async def get_my_profile(principal: CurrentPrincipal, session: SessionDep) -> UserRead:
-    """The caller's own account."""
+async def get_my_profile(principal: CurrentPrincipal, session: SessionDep) -> MyAccountRead:
+    """The caller's own account. With an "act as" token, `acting_as` names the admin
+    and when the token expires."""
     user = await service.get_user_or_raise(session, principal.id)
-    return UserRead.model_validate(user)
+    read = MyAccountRead.model_validate(user)
+    if principal.acting_admin_id is not None:
+        read.acting_as = ActingAs(
+            admin_id=principal.acting_admin_id, expires_at=principal.claims.expires_at
+        )
+    return read
 
 
 @router.patch("/me", response_model=UserRead)
@@ -52,7 +66,7 @@ async def update_my_profile(
     return UserRead.model_validate(user)
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT, dependencies=[NotActingAs])
 async def change_my_password(
     data: PasswordChange, principal: CurrentPrincipal, session: SessionDep, settings: SettingsDep
 ) -> None:

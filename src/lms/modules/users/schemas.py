@@ -69,6 +69,20 @@ class UserRead(BaseModel):
     updated_at: datetime
 
 
+class ActingAs(BaseModel):
+    """This session is an admin acting as the account ("act as", for support)."""
+
+    admin_id: uuid.UUID
+    expires_at: datetime
+
+
+class MyAccountRead(UserRead):
+    """The caller's own account; ``acting_as`` is set when the caller is an admin acting
+    as it (null for the account's own sessions)."""
+
+    acting_as: ActingAs | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class UserSummary:
     """What other modules show or email about a user: who they are, not how they sign in."""

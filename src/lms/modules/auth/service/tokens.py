@@ -94,6 +94,9 @@ async def logout(
     ttl = int((principal.claims.expires_at - now).total_seconds()) + 1
     if ttl > 0:
         await store.set(denylist_key(principal.claims.jti), "1", ttl)
+    if principal.acting_admin_id is not None:
+        # An "act as" token has no refresh token; the account's own sessions go on.
+        return
     token = (
         await repository.get_refresh_by_hash(session, sha256_hex(raw_refresh))
         if raw_refresh

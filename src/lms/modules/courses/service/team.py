@@ -9,10 +9,12 @@ import uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, NotFound, RuleViolation
 from lms.modules import users
 from lms.modules.courses import repository
+from lms.modules.courses.events import CourseOwnershipTransferred, CourseStaffChanged
 from lms.modules.courses.models import Course, CourseStaff
 from lms.modules.courses.schemas import (
     OwnershipTransfer,
@@ -130,6 +132,16 @@ async def add_staff(
     except IntegrityError as exc:  # added by someone else at the same moment
         raise AlreadyStaff() from exc
     await repository.set_assistant_cohorts(session, member.id, cohort_ids)
+    await events.publish(
+        session,
+        CourseStaffChanged(
+            course_id=course.id,
+            user_id=person.id,
+            role_before=None,
+            role_after=member.role,
+            cohort_ids_after=tuple(cohort_ids),
+        ),
+    )
     return _read(member, person, cohort_ids)
 
 
@@ -150,9 +162,21 @@ async def update_staff(
     if role != "assistant" and data.cohort_ids is None:
         wanted = []
     cohort_ids = await _check_cohorts(session, course.id, role, wanted)
+    role_before = member.role
     member.role = role
     await session.flush()
     await repository.set_assistant_cohorts(session, member.id, cohort_ids)
+    await events.publish(
+        session,
+        CourseStaffChanged(
+            course_id=course.id,
+            user_id=user_id,
+            role_before=role_before,
+            role_after=role,
+            cohort_ids_before=tuple(current),
+            cohort_ids_after=tuple(cohort_ids),
+        ),
+    )
     return _read(member, await users.get_user_summary(session, user_id), cohort_ids)
 
 
@@ -162,8 +186,15 @@ async def remove_staff(
     """Take a member off the team (the owner cannot be removed: hand ownership over)."""
     course = await _owned_course(session, principal, course_id)
     member = await _member_or_raise(session, course.id, user_id)
+    role_before = member.role
     await repository.delete_staff_member(session, member.id)
     session.expunge(member)
+    await events.publish(
+        session,
+        CourseStaffChanged(
+            course_id=course.id, user_id=user_id, role_before=role_before, role_after=None
+        ),
+    )
 
 
 async def transfer_ownership(
@@ -182,6 +213,12 @@ async def transfer_ownership(
     course.instructor_id = data.user_id
     session.add(CourseStaff(course_id=course.id, user_id=former, role="co_instructor"))
     await session.flush()
+    await events.publish(
+        session,
+        CourseOwnershipTransferred(
+            course_id=course.id, previous_owner_id=former, new_owner_id=data.user_id
+        ),
+    )
     return await _team(session, course)
 
 

@@ -12,11 +12,13 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.core.errors import Conflict
 from lms.modules import auth, courses, users
 from lms.modules.enrollments import repository
+from lms.modules.enrollments.events import StaffEnrollmentChanged
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.schemas import EnrollmentChange, StaffEnrollmentCreate
 from lms.modules.enrollments.service.enrolling import enroll_student
@@ -36,6 +38,29 @@ class EnrollmentNotDropped(Conflict):
 class EnrollmentNotOpen(Conflict):
     code = "enrollment_not_open"
     detail = "Only an active or completed enrollment can be dropped."
+
+
+async def _tell(
+    session: AsyncSession,
+    change: str,
+    after: Enrollment,
+    *,
+    status_before: str | None,
+    cohort_before: uuid.UUID | None,
+) -> None:
+    await events.publish(
+        session,
+        StaffEnrollmentChanged(
+            enrollment_id=after.id,
+            course_id=after.course_id,
+            student_id=after.student_id,
+            change=change,
+            status_before=status_before,
+            status_after=after.status,
+            cohort_before=cohort_before,
+            cohort_after=after.cohort_id,
+        ),
+    )
 
 
 async def _edited_course(
@@ -145,6 +170,8 @@ async def enroll_by_staff(
         )
         if not person.is_active:
             raise users.UserNotFound()
+    existing = await repository.get_for(session, student_id=person.id, course_id=course.id)
+    before = (existing.status, existing.cohort_id) if existing is not None else (None, None)
     enrollment, created = await enroll_person(
         session,
         settings=settings,
@@ -153,6 +180,14 @@ async def enroll_by_staff(
         cohort_id=data.cohort_id,
         enrolled_by=principal.id,
     )
+    if created or enrollment.cohort_id != before[1]:
+        await _tell(
+            session,
+            "enrolled" if created else "moved",
+            enrollment,
+            status_before=before[0],
+            cohort_before=before[1],
+        )
     if person.invited:
         # A new invitation replaces the previous link: re-inviting resends, never adds.
         await auth.queue_invitation(session, user_id=person.id, course_title=course.title)
@@ -167,6 +202,7 @@ async def drop_by_staff(
     enrollment = await _course_enrollment(session, course.id, enrollment_id)
     if enrollment.status not in ("active", "completed"):
         raise EnrollmentNotOpen()
+    status_before, cohort_before = enrollment.status, enrollment.cohort_id
     changed = await repository.set_status(
         session, enrollment.id, from_status=enrollment.status, to_status="dropped"
     )
@@ -174,6 +210,9 @@ async def drop_by_staff(
         raise EnrollmentNotOpen()
     if changed.cohort_id is not None:
         await courses.release_cohort_seat(session, changed.cohort_id)
+    await _tell(
+        session, "dropped", changed, status_before=status_before, cohort_before=cohort_before
+    )
     return changed
 
 
@@ -194,6 +233,9 @@ async def reactivate_by_staff(
     )
     if changed is None:
         raise EnrollmentNotDropped()
+    await _tell(
+        session, "reactivated", changed, status_before="dropped", cohort_before=changed.cohort_id
+    )
     return changed
 
 
@@ -208,9 +250,15 @@ async def change_by_staff(
     """Move a student to another cohort (or none); progress is kept."""
     course = await _edited_course(session, principal, course_id)
     enrollment = await _course_enrollment(session, course.id, enrollment_id)
-    return await place_in_cohort(
+    status_before, cohort_before = enrollment.status, enrollment.cohort_id
+    moved = await place_in_cohort(
         session, course=course, enrollment=enrollment, cohort_id=data.cohort_id
     )
+    if moved.cohort_id != cohort_before:
+        await _tell(
+            session, "moved", moved, status_before=status_before, cohort_before=cohort_before
+        )
+    return moved
 
 
 async def enroll_from_roster(

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core import jobs
+from lms.core import events, jobs
 from lms.core.config import Settings, get_settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
@@ -22,6 +22,7 @@ from lms.core.storage import get_storage
 from lms.modules import courses
 from lms.modules.imports import repository
 from lms.modules.imports.csvfile import BadFile, Record, read_records
+from lms.modules.imports.events import ImportFinished, ImportStarted
 from lms.modules.imports.models import ImportJob
 from lms.modules.imports.schemas import ImportPlan, RowError
 from lms.modules.imports.service.chunks import apply_chunk
@@ -154,6 +155,12 @@ async def start_import(
     )
     session.add(job)
     await session.flush()
+    await events.publish(
+        session,
+        ImportStarted(
+            job_id=job.id, kind=job.kind, course_id=job.course_id, created_by_id=principal.id
+        ),
+    )
     await jobs.enqueue(session, RUN_TASK, {"job_id": str(job_id)}, dedupe_key=f"import:{job_id}")
     return job
 
@@ -219,10 +226,30 @@ async def run_job(
     except BadFile as exc:
         await session.rollback()
         await repository.finish(session, job_id, state="failed", total=seen, error=str(exc))
+        await _tell_finished(session, job_id)
         await commit(session)
         return
     await repository.finish(session, job_id, state="succeeded", total=seen, error=None)
+    await _tell_finished(session, job_id)
     await commit(session)
+
+
+async def _tell_finished(session: AsyncSession, job_id: uuid.UUID) -> None:
+    job = await repository.get_job_or_fail(session, job_id)
+    await events.publish(
+        session,
+        ImportFinished(
+            job_id=job.id,
+            kind=job.kind,
+            course_id=job.course_id,
+            state=job.state,
+            total=job.total or 0,
+            created=job.created,
+            updated=job.updated,
+            unchanged=job.unchanged,
+            failed=job.failed,
+        ),
+    )
 
 
 async def _commit_chunk(

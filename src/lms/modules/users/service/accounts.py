@@ -16,7 +16,12 @@ from lms.core.deps import Principal
 from lms.core.errors import Conflict, NotFound, RuleViolation
 from lms.core.security import hash_password
 from lms.modules.users import repository
-from lms.modules.users.events import UserCreated, UserDeactivated
+from lms.modules.users.events import (
+    UserActivated,
+    UserCreated,
+    UserDeactivated,
+    UserRoleChanged,
+)
 from lms.modules.users.models import User
 from lms.modules.users.schemas import (
     Account,
@@ -282,6 +287,8 @@ async def admin_update_user(
     if user.erased_at is not None and changes:
         raise Conflict("This account was erased; it cannot change.", code="account_erased")
     deactivating = user.is_active and changes.get("is_active") is False
+    activating = not user.is_active and changes.get("is_active") is True
+    role_before = user.role
     for field in ("full_name", "role", "is_active", "profile_metadata", "time_zone"):
         if field in changes and changes[field] is not None:
             setattr(user, field, changes[field])
@@ -293,6 +300,13 @@ async def admin_update_user(
     if deactivating:
         await events.publish(
             session, UserDeactivated(user_id=user.id, email=user.email, role=user.role)
+        )
+    if activating:
+        await events.publish(session, UserActivated(user_id=user.id, role=user.role))
+    if user.role != role_before:
+        await events.publish(
+            session,
+            UserRoleChanged(user_id=user.id, role_before=role_before, role_after=user.role),
         )
     return user
 

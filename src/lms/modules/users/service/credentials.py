@@ -11,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from lms.core import events
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.errors import RuleViolation
 from lms.core.security import hash_password, verify_password
 from lms.modules.users import repository
+from lms.modules.users.events import UserMfaDisabled
 from lms.modules.users.models import User
 from lms.modules.users.schemas import Account, PasswordChange
 from lms.modules.users.service.accounts import account_of, end_sessions, get_user_or_raise
@@ -108,11 +110,14 @@ async def enable_mfa(session: AsyncSession, *, user_id: uuid.UUID, method: str) 
 async def disable_mfa(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     """Turn MFA off and forget the TOTP secret."""
     user = await get_user_or_raise(session, user_id)
+    was_enabled, method_before = user.mfa_enabled, user.mfa_method
     user.mfa_enabled = False
     user.mfa_method = None
     user.totp_secret_encrypted = None
     user.totp_last_step = None
     await session.flush()
+    if was_enabled:
+        await events.publish(session, UserMfaDisabled(user_id=user.id, method_before=method_before))
 
 
 async def claim_totp_step(session: AsyncSession, *, user_id: uuid.UUID, step: int) -> bool:

@@ -91,7 +91,27 @@ async def load_principal(
         raise Unauthorized("The account is not active.", code="account_inactive")
     if valid_after is not None and claims.issued_at < valid_after:
         raise Unauthorized("The session has ended; log in again.", code="token_revoked")
+    if claims.acting_admin_id is not None:
+        await _check_acting_admin(await open_session(), claims)
     return Principal(id=claims.user_id, role=role, claims=claims, locale=locale)
+
+
+async def _check_acting_admin(session: AsyncSession, claims: AccessClaims) -> None:
+    """An "act as" token works while its admin is an active admin whose sessions have
+    not ended since it was issued. Read from the database on every such request (never
+    from the cached copy): deactivating the admin stops it at once. Only act-as
+    requests pay for this statement."""
+    assert claims.acting_admin_id is not None
+    state = await repository.access_state(session, claims.acting_admin_id)
+    if state is None:
+        raise Unauthorized("The act-as session has ended.", code="act_as_ended")
+    active, role, valid_after, _locale = state
+    if (
+        not active
+        or role != "admin"
+        or (valid_after is not None and claims.issued_at < valid_after)
+    ):
+        raise Unauthorized("The act-as session has ended.", code="act_as_ended")
 
 
 def _note_access_change(target: User, _value: Any, _old: Any, _initiator: Any) -> None:

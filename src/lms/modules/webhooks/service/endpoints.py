@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core import jobs
+from lms.core import events, jobs
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.deps import Principal
@@ -16,6 +18,7 @@ from lms.core.errors import Conflict, NotFound, RuleViolation
 from lms.core.security import encrypt_secret
 from lms.modules.webhooks import outbound, repository, signing
 from lms.modules.webhooks.catalogue import PING_TYPE, subscribable_names
+from lms.modules.webhooks.events import WebhookEndpointChanged
 from lms.modules.webhooks.models import WebhookDelivery, WebhookEndpoint
 from lms.modules.webhooks.schemas import (
     DeliveryRead,
@@ -69,6 +72,29 @@ def _read(endpoint: WebhookEndpoint) -> EndpointRead:
     )
 
 
+def _audited(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    """What an endpoint change tells: its host only (a URL's path or query may carry a
+    credential, as some receivers' do), its event types and whether it is enabled."""
+    return {
+        "host": urlsplit(endpoint.url).hostname,
+        "event_types": list(endpoint.event_types or []),
+        "enabled": endpoint.enabled,
+    }
+
+
+async def _tell(
+    session: AsyncSession,
+    endpoint_id: uuid.UUID,
+    change: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    await events.publish(
+        session,
+        WebhookEndpointChanged(endpoint_id=endpoint_id, change=change, before=before, after=after),
+    )
+
+
 def delivery_read(delivery: WebhookDelivery) -> DeliveryRead:
     return DeliveryRead.model_validate(delivery, from_attributes=True)
 
@@ -116,6 +142,7 @@ async def create_endpoint(
     session.add(endpoint)
     await session.flush()
     forget_subscriptions(session)
+    await _tell(session, endpoint.id, "created", None, _audited(endpoint))
     return EndpointWithSecret(**_read(endpoint).model_dump(), secret=secret)
 
 
@@ -135,6 +162,7 @@ async def update_endpoint(
 ) -> EndpointRead:
     """Change an endpoint. Enabling it again clears its failure record."""
     endpoint = await _endpoint_or_raise(session, endpoint_id, lock=True)
+    before = _audited(endpoint)
     changes = data.model_dump(exclude_unset=True)
     if changes.get("url") is not None:
         endpoint.url = _check_url(changes["url"], settings)
@@ -152,15 +180,18 @@ async def update_endpoint(
     endpoint.updated_at = utcnow()
     await session.flush()
     forget_subscriptions(session)
+    await _tell(session, endpoint.id, "updated", before, _audited(endpoint))
     return _read(endpoint)
 
 
 async def delete_endpoint(session: AsyncSession, *, endpoint_id: uuid.UUID) -> None:
     """Remove an endpoint and its deliveries."""
     endpoint = await _endpoint_or_raise(session, endpoint_id, lock=True)
+    before = _audited(endpoint)
     await session.delete(endpoint)
     await session.flush()
     forget_subscriptions(session)
+    await _tell(session, endpoint_id, "deleted", before, None)
 
 
 async def rotate_secret(
@@ -177,6 +208,7 @@ async def rotate_secret(
     endpoint.secret_encrypted = encrypt_secret(settings, secret)
     endpoint.updated_at = utcnow()
     await session.flush()
+    await _tell(session, endpoint.id, "secret_rotated", None, None)
     return EndpointWithSecret(**_read(endpoint).model_dump(), secret=secret)
 
 
