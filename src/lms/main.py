@@ -73,6 +73,7 @@ def module_routers() -> list[APIRouter]:
         imports,
         payments,
         quizzes,
+        schedules,
         users,
         webhooks,
     )
@@ -91,6 +92,7 @@ def module_routers() -> list[APIRouter]:
         *analytics.routers,
         *webhooks.routers,
         *imports.routers,
+        *schedules.routers,
     ]
 
 

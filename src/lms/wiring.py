@@ -21,6 +21,8 @@ lesson that issues a certificate), read it here from top to bottom.
 | course.material_access.v1 ?  | courses (SQL) | enrollments                          |
 | file.read.v1 ?               | files         | enrollments, assignments             |
 | file.lesson_attachment.v1 ?  | files         | courses                              |
+| schedule.work_handed_in.v1 ? | schedules(SQL)| quizzes, assignments                 |
+| schedule.item_listed.v1 ?    | schedules(SQL)| quizzes, assignments                 |
 | every event of the webhook   | users, courses, enrollments, quizzes, assignments,   |
 | catalogue (user.created.v1…) | certificates, payments → webhooks (last: outbox row) |
 """
@@ -36,6 +38,7 @@ from lms.modules import (
     files,
     payments,
     quizzes,
+    schedules,
     webhooks,
 )
 
@@ -83,6 +86,14 @@ def wire(bus: events.EventBus = events.bus) -> None:
     bus.answer(files.FileReadAsked, assignments.graders_read_handed_in_files)
     # Who attaches a file to a lesson (besides admins): the course's instructor.
     bus.answer(files.LessonAttachmentAsked, courses.course_managers_attach_files)
+
+    # Schedules: a due-soon reminder goes only to a student who has not handed the item
+    # in, and calendars and reminders list only what students see (a published quiz, an
+    # assignment lesson); the items' modules answer in SQL.
+    bus.answer_in_sql(schedules.WorkHandedIn, quizzes.quiz_handed_in)
+    bus.answer_in_sql(schedules.WorkHandedIn, assignments.assignment_handed_in)
+    bus.answer_in_sql(schedules.ItemListed, quizzes.published_quiz_listed)
+    bus.answer_in_sql(schedules.ItemListed, assignments.assignment_listed)
 
     # Outbound webhooks hear every event of their catalogue, after the modules above have
     # reacted (a payment's enrollment is written before the payment's message). When an

@@ -66,6 +66,14 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "days": 7,
         "accept_url": "https://lms.example.com/accept-invitation?token=invite-token-123",
     },
+    "due_soon": {
+        "full_name": NAME,
+        "item_title": "Essay <1>",
+        "item_kind": "assignment",
+        "course_title": COURSE,
+        "due_local": "Tuesday 10 March 2026, 23:59 (America/New_York)",
+        "due_utc": "2026-03-11T03:59:00+00:00",
+    },
 }
 # What each email must tell its reader, in both bodies.
 ESSENTIALS: dict[str, list[str]] = {
@@ -80,6 +88,7 @@ ESSENTIALS: dict[str, list[str]] = {
     "course_reminder": ["9 days", "35 %", COURSE_URL],
     "webhook_endpoint_disabled": ["https://crm.example.com/hooks", "3f1c", "/deliveries"],
     "invitation": ["7 days", "accept-invitation?token=invite-token-123", "invite-token-123"],
+    "due_soon": ["Tuesday 10 March 2026, 23:59 (America/New_York)", "assignment"],
 }
 
 
@@ -94,7 +103,7 @@ def test_the_eight_required_emails_and_the_operational_ones_have_both_bodies() -
         "weekly_progress",
         "course_reminder",
     }
-    operational = {"mfa_code", "webhook_endpoint_disabled", "invitation"}
+    operational = {"mfa_code", "webhook_endpoint_disabled", "invitation", "due_soon"}
     assert set(SUBJECTS) == required | operational == set(CONTEXTS)
     folder = resources.files("lms.modules.emails") / "templates"
     for name in SUBJECTS:

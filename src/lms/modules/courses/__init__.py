@@ -8,7 +8,7 @@ Public surface:
   (``get_visible_course_or_raise``, ``get_managed_course_or_raise``);
 - who may do what (``CourseAccess`` read by ``course_access``, the rules of
   ``CoursePolicy``, ``authorize`` for a 403) and the course row lock (``lock_course``);
-- cohorts for enrollments (``CohortSummary``, ``get_course_cohort_or_raise``,
+- cohorts for enrollments (``CohortSummary``, ``get_course_cohort_or_raise``, ``get_cohorts``,
   ``cohort_ids_by_name``, ``take_cohort_seat`` or 409 ``CohortFull``,
   ``release_cohort_seat``, ``CohortNotFound``);
 - SQL expressions for other modules' statements (``course_title``, ``course_slug``,
@@ -61,6 +61,7 @@ from lms.modules.courses.service import (
     course_title,
     find_course,
     find_lesson,
+    get_cohorts,
     get_course_by_slug_or_raise,
     get_course_cohort_or_raise,
     get_course_or_raise,
@@ -113,6 +114,7 @@ __all__ = [
     "course_title",
     "find_course",
     "find_lesson",
+    "get_cohorts",
     "get_course_by_slug_or_raise",
     "get_course_cohort_or_raise",
     "get_course_or_raise",

@@ -27,6 +27,7 @@ Template = Literal[
     "course_reminder",
     "invitation",
     "webhook_endpoint_disabled",
+    "due_soon",
 ]
 
 SUBJECTS: dict[str, str] = {
@@ -41,6 +42,7 @@ SUBJECTS: dict[str, str] = {
     "course_reminder": "Continue {course_title}",
     "invitation": "Choose your password for {site_name}",
     "webhook_endpoint_disabled": "A webhook endpoint was disabled",
+    "due_soon": "Due soon: {item_title}",
 }
 
 SEND_EMAIL_TASK = "email.send"

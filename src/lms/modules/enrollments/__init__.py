@@ -7,7 +7,7 @@ Public surface:
   with ``get_enrollment_for`` and ``get_enrollment_or_raise``; who teaches a student
   (``teaches_student``); a roster import's enrollment (``enroll_from_roster``);
 - the access rule as SQL for other modules' statements (``has_access``,
-  ``accessible_enrollment_id``);
+  ``accessible_enrollment_id``, ``student_cohort_id``);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
 - the errors ``EnrollmentNotFound``, ``EnrollmentClosed``, ``LessonNotInCourse``;
 - the events it publishes (``EnrollmentCreated``, ``EnrollmentDropped``,
@@ -45,9 +45,11 @@ from lms.modules.enrollments.service import (
     get_enrollment_for,
     get_enrollment_or_raise,
     has_access,
+    list_enrollments,
     mark_certificate_issued,
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
+    student_cohort_id,
     student_in_cohorts,
     students_have_access,
     students_read_course_materials,
@@ -75,10 +77,12 @@ __all__ = [
     "get_enrollment_for",
     "get_enrollment_or_raise",
     "has_access",
+    "list_enrollments",
     "mark_certificate_issued",
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
     "routers",
+    "student_cohort_id",
     "student_in_cohorts",
     "students_have_access",
     "students_read_course_materials",

@@ -80,6 +80,8 @@ class UserSummary:
     is_active: bool
     # An invited account that has not chosen a password yet.
     invited: bool = False
+    # The IANA zone the person reads dates in (``users.time_zone``).
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,8 @@ from lms.modules.enrollments.repository.lookups import (
     get,
     get_for,
     in_cohorts_condition,
+    list_enrollments,
+    student_cohort_id,
 )
 from lms.modules.enrollments.repository.periodic_emails import (
     inactive_enrollments,
@@ -71,6 +73,7 @@ __all__ = [
     "in_cohorts_condition",
     "inactive_enrollments",
     "labelled_page_for_student",
+    "list_enrollments",
     "lock_enrollments_of_course",
     "log_learning_time",
     "mark_lesson_completed",
@@ -83,5 +86,6 @@ __all__ = [
     "set_cohort",
     "set_review",
     "set_status",
+    "student_cohort_id",
     "weekly_activity",
 ]

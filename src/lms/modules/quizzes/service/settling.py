@@ -96,6 +96,10 @@ async def settle(
         (questions[question_uuid(qid)].points for qid in attempt.question_order),
         Decimal(quiz.passing_score),
     )
+    if attempt.late_penalty_percent:
+        # Handed in late under a penalty policy (``schedules``): the score loses that
+        # percent of itself, and the percentage and the pass follow the lower score.
+        total = grading.penalised(total, attempt.late_penalty_percent, Decimal(quiz.passing_score))
     graded = replace(
         attempt,
         status="graded",

@@ -78,6 +78,7 @@ def summary_of(user: User) -> UserSummary:
         role=user.role,
         is_active=user.is_active,
         invited=user.password_hash is None,
+        time_zone=user.time_zone,
     )
 
 
