@@ -2,6 +2,8 @@
 rules they apply (``rules``), due-soon reminders (``reminders``), calendars and feeds
 (``calendar``, rendered by ``ical``)."""
 
+from datetime import datetime
+
 from lms.modules.schedules.service.calendar import (
     ENTRY_SOURCES,
     CalendarFeedNotFound,
@@ -16,7 +18,7 @@ from lms.modules.schedules.service.calendar import (
     rotate_feed,
     zone_of,
 )
-from lms.modules.schedules.service.clock import now
+from lms.modules.schedules.service import clock
 from lms.modules.schedules.service.ical import render_calendar
 from lms.modules.schedules.service.items import (
     OverrideExists,
@@ -40,6 +42,11 @@ from lms.modules.schedules.service.rules import (
     NotYetAvailable,
     PastDue,
 )
+
+
+def now() -> datetime:
+    """The time every schedule rule reads (tests replace ``clock.now``)."""
+    return clock.now()
 
 __all__ = [
     "DUE_REMINDER_JOB",

@@ -27,7 +27,7 @@ from lms.modules.schedules import repository
 from lms.modules.schedules.events import ItemListed
 from lms.modules.schedules.models import CalendarFeed, ItemSchedule, ScheduleOverride
 from lms.modules.schedules.schemas import CalendarEntry
-from lms.modules.schedules.service.clock import now
+from lms.modules.schedules.service import clock
 from lms.modules.schedules.service.items import merge
 
 
@@ -211,7 +211,7 @@ def calendar_range(
     """The asked range in UTC: by default the next 30 days; 422
     ``calendar_range_invalid`` when ``from`` is not before ``to`` or the range is wider
     than ``LMS_CALENDAR_MAX_RANGE_DAYS``."""
-    start = (start or now()).astimezone(UTC)
+    start = (start or clock.now()).astimezone(UTC)
     end = (end or start + timedelta(days=30)).astimezone(UTC)
     if end <= start or end - start > timedelta(days=settings.calendar_max_range_days):
         raise CalendarRangeInvalid(
@@ -233,7 +233,7 @@ async def get_or_create_feed(session: AsyncSession, *, user_id: uuid.UUID) -> Ca
     if feed is not None:
         return feed
     require_transaction(session)
-    feed = CalendarFeed(user_id=user_id, token=_new_token(), created_at=now())
+    feed = CalendarFeed(user_id=user_id, token=_new_token(), created_at=clock.now())
     session.add(feed)
     await session.flush()
     return feed
@@ -242,7 +242,7 @@ async def get_or_create_feed(session: AsyncSession, *, user_id: uuid.UUID) -> Ca
 async def rotate_feed(session: AsyncSession, *, user_id: uuid.UUID) -> CalendarFeed:
     """A new secret token for the account's feed; the old address answers 404 at once."""
     feed = await get_or_create_feed(session, user_id=user_id)
-    await repository.set_feed_token(session, user_id=user_id, token=_new_token(), at=now())
+    await repository.set_feed_token(session, user_id=user_id, token=_new_token(), at=clock.now())
     await session.refresh(feed)
     return feed
 
@@ -262,7 +262,7 @@ async def feed_owner_or_raise(session: AsyncSession, token: str) -> users.UserSu
 async def feed_entries(
     session: AsyncSession, *, settings: Settings, owner: users.UserSummary
 ) -> list[CalendarEntry]:
-    at = now()
+    at = clock.now()
     return await calendar_entries(
         session,
         student_id=owner.id,

@@ -25,7 +25,7 @@ from lms.modules import courses, emails, enrollments, users
 from lms.modules.schedules import repository
 from lms.modules.schedules.events import ItemListed, WorkHandedIn
 from lms.modules.schedules.models import ItemSchedule, ScheduleOverride
-from lms.modules.schedules.service.clock import now
+from lms.modules.schedules.service import clock
 from lms.modules.schedules.service.items import merge
 
 DUE_REMINDER_JOB = "schedules.due_reminders"
@@ -92,7 +92,7 @@ async def _candidates(
 async def send_due_reminders(session: AsyncSession, *, settings: Settings) -> int:
     """Queue the due-soon emails now due (see the module docstring); returns how many.
     Commits after every batch."""
-    at = now()
+    at = clock.now()
     candidates = await _candidates(
         session, at=at, until=at + timedelta(hours=settings.due_reminder_hours)
     )
