@@ -119,9 +119,7 @@ async def set_lesson_schedule(
     client: httpx.AsyncClient, caller: Account, lesson_id: str, **body: Any
 ) -> dict[str, Any]:
     return ok(
-        await client.put(
-            f"/lessons/{lesson_id}/schedule", headers=caller.headers, json=_json(body)
-        )
+        await client.put(f"/lessons/{lesson_id}/schedule", headers=caller.headers, json=_json(body))
     )
 
 

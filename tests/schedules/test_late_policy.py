@@ -70,7 +70,11 @@ class TestQuiz:
     ) -> None:
         course = await scheduled_course(client, instructor, student)
         await set_quiz_schedule(
-            client, instructor, course.quiz_id, due_at=DUE, late_policy="penalty",
+            client,
+            instructor,
+            course.quiz_id,
+            due_at=DUE,
+            late_policy="penalty",
             penalty_percent_per_day="10",
         )
         clock.set(DUE - timedelta(minutes=5))
@@ -87,7 +91,11 @@ class TestQuiz:
         # 3.00 x 0.70 = 2.10 points; 2.10 / 4 = 52.50 %, below the 70 % pass mark.
         course = await scheduled_course(client, instructor, student)
         await set_quiz_schedule(
-            client, instructor, course.quiz_id, due_at=DUE, late_policy="penalty",
+            client,
+            instructor,
+            course.quiz_id,
+            due_at=DUE,
+            late_policy="penalty",
             penalty_percent_per_day="10",
         )
         clock.set(DUE + timedelta(days=2))
@@ -109,8 +117,13 @@ class TestQuiz:
         # 4.00 x 0.80 = 3.20 points, 80.00 %.
         course = await scheduled_course(client, instructor, student)
         await set_quiz_schedule(
-            client, instructor, course.quiz_id, due_at=DUE, late_policy="penalty",
-            penalty_percent_per_day="12.5", penalty_floor_percent="80",
+            client,
+            instructor,
+            course.quiz_id,
+            due_at=DUE,
+            late_policy="penalty",
+            penalty_percent_per_day="12.5",
+            penalty_floor_percent="80",
         )
         clock.set(DUE + timedelta(days=8, minutes=1))
         attempt = ok(await _start(client, student, course.quiz_id), 201)
@@ -138,7 +151,11 @@ class TestQuiz:
         course = await scheduled_course(client, instructor, student)
         close = DUE + timedelta(days=1)
         await set_quiz_schedule(
-            client, instructor, course.quiz_id, due_at=DUE, available_until=close,
+            client,
+            instructor,
+            course.quiz_id,
+            due_at=DUE,
+            available_until=close,
             late_policy="refuse",
         )
         clock.set(close - timedelta(hours=1))
@@ -158,7 +175,9 @@ class TestQuiz:
     ) -> None:
         course = await scheduled_course(client, instructor, student, time_limit_minutes=60)
         close = DUE + timedelta(hours=2)
-        await set_quiz_schedule(client, instructor, course.quiz_id, due_at=DUE, available_until=close)
+        await set_quiz_schedule(
+            client, instructor, course.quiz_id, due_at=DUE, available_until=close
+        )
         clock.set(close - timedelta(minutes=20))
         attempt = ok(await _start(client, student, course.quiz_id), 201)
         assert utc(attempt["deadline_at"]) == close
@@ -186,8 +205,13 @@ class TestAssignment:
     ) -> None:
         course = await scheduled_course(client, instructor, student, other_student)
         await set_lesson_schedule(
-            client, instructor, course.assignment_id, due_at=DUE, late_policy="penalty",
-            penalty_percent_per_day="15", penalty_floor_percent="50",
+            client,
+            instructor,
+            course.assignment_id,
+            due_at=DUE,
+            late_policy="penalty",
+            penalty_percent_per_day="15",
+            penalty_floor_percent="50",
         )
         # A day and a half late: 2 days at 15 % = 30 %; a grade of 88.50 becomes 61.95.
         clock.set(DUE + timedelta(days=1, hours=12))
@@ -199,9 +223,9 @@ class TestAssignment:
         clock.set(DUE + timedelta(days=4, hours=1))
         later = ok(await _hand_in(client, other_student, course.assignment_id), 201)
         assert Decimal(later["late_penalty_percent"]) == Decimal("50.00")
-        assert Decimal((await _grade(client, instructor, later["id"], "88.50"))["score"]) == Decimal(
-            "44.25"
-        )
+        assert Decimal(
+            (await _grade(client, instructor, later["id"], "88.50"))["score"]
+        ) == Decimal("44.25")
 
     async def test_refuse_after_the_close_and_not_before_opening(
         self, client: httpx.AsyncClient, instructor: Account, student: Account, clock: Clock
@@ -209,8 +233,13 @@ class TestAssignment:
         course = await scheduled_course(client, instructor, student)
         opens, close = DUE - timedelta(days=7), DUE + timedelta(days=2)
         await set_lesson_schedule(
-            client, instructor, course.assignment_id, available_from=opens, due_at=DUE,
-            available_until=close, late_policy="refuse",
+            client,
+            instructor,
+            course.assignment_id,
+            available_from=opens,
+            due_at=DUE,
+            available_until=close,
+            late_policy="refuse",
         )
         clock.set(opens - timedelta(minutes=1))
         early = await _hand_in(client, student, course.assignment_id)

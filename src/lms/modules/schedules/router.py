@@ -2,7 +2,6 @@
 an item's schedule and overrides, which the item's own module adds to its router
 (``add_schedule_routes``) with a dependency that finds the item."""
 
-
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass

@@ -9,14 +9,24 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from lms.core.schemas import StrictModel
 
 ItemType = Literal["quiz", "assignment"]
 LatePolicy = Literal["accept", "penalty", "refuse"]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
-PenaltyRate = Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
+_CENT = Decimal("0.01")
+# Percentages to the hundredth, as stored (a read after a write shows the same value).
+Percent = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=5, decimal_places=2),
+    AfterValidator(lambda v: v.quantize(_CENT)),
+]
+PenaltyRate = Annotated[
+    Decimal,
+    Field(gt=0, le=100, max_digits=5, decimal_places=2),
+    AfterValidator(lambda v: v.quantize(_CENT)),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +60,7 @@ class ScheduleIn(StrictModel):
     available_until: AwareDatetime | None = None
     late_policy: LatePolicy = "accept"
     penalty_percent_per_day: PenaltyRate | None = None
-    penalty_floor_percent: Percent = Decimal("0")
+    penalty_floor_percent: Percent = Decimal("0.00")
 
     @model_validator(mode="after")
     def _consistent(self) -> ScheduleIn:

@@ -48,6 +48,7 @@ def now() -> datetime:
     """The time every schedule rule reads (tests replace ``clock.now``)."""
     return clock.now()
 
+
 __all__ = [
     "DUE_REMINDER_JOB",
     "ENTRY_SOURCES",
