@@ -33,9 +33,7 @@ async def _calendar(
     client: httpx.AsyncClient, person: Account, start: str, end: str
 ) -> dict[str, Any]:
     return ok(
-        await client.get(
-            "/me/calendar", headers=person.headers, params={"from": start, "to": end}
-        )
+        await client.get("/me/calendar", headers=person.headers, params={"from": start, "to": end})
     )
 
 
