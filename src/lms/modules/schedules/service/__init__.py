@@ -4,6 +4,7 @@ rules they apply (``rules``), due-soon reminders (``reminders``), calendars and 
 
 from datetime import datetime
 
+from lms.modules.schedules.service import clock
 from lms.modules.schedules.service.calendar import (
     ENTRY_SOURCES,
     CalendarFeedNotFound,
@@ -18,7 +19,6 @@ from lms.modules.schedules.service.calendar import (
     rotate_feed,
     zone_of,
 )
-from lms.modules.schedules.service import clock
 from lms.modules.schedules.service.ical import render_calendar
 from lms.modules.schedules.service.items import (
     OverrideExists,
