@@ -42,7 +42,7 @@ SUBJECTS: dict[str, str] = {
     "course_reminder": "Continue {course_title}",
     "invitation": "Choose your password for {site_name}",
     "webhook_endpoint_disabled": "A webhook endpoint was disabled",
-    "due_soon": "Due soon: {item_title}",
+    "due_soon": "Due soon: {item_title} ({course_title})",
 }
 
 SEND_EMAIL_TASK = "email.send"
