@@ -250,3 +250,35 @@ class TestAssignment:
         clock.set(close + timedelta(minutes=1))
         refused = await _hand_in(client, student, course.assignment_id)
         assert refused.status_code == 409 and refused.json()["code"] == "past_due"
+
+
+async def test_an_attempt_closed_at_its_deadline_after_the_due_date_is_late(
+    client: httpx.AsyncClient, instructor: Account, student: Account, clock: Clock
+) -> None:
+    # Started 10 minutes before the due time with 30 minutes to go, never submitted: it
+    # is closed as handed in at its deadline, 20 minutes late (one day at 10 %).
+    course = await scheduled_course(client, instructor, student, time_limit_minutes=30)
+    await set_quiz_schedule(
+        client,
+        instructor,
+        course.quiz_id,
+        due_at=DUE,
+        late_policy="penalty",
+        penalty_percent_per_day="10",
+    )
+    clock.set(DUE - timedelta(minutes=10))
+    attempt = ok(await _start(client, student, course.quiz_id), 201)
+    ok(
+        await client.put(
+            f"/attempts/{attempt['id']}/answers",
+            headers=student.headers,
+            json={"answers": answers(course, 4)},
+        )
+    )
+    clock.set(DUE + timedelta(hours=1))
+    expired = await _submit(client, student, attempt["id"], [])
+    assert expired.status_code == 409 and expired.json()["code"] == "attempt_expired"
+    closed = ok(await client.get(f"/attempts/{attempt['id']}", headers=student.headers))
+    assert closed["closed_at_deadline"] is True and closed["is_late"] is True
+    assert Decimal(closed["late_penalty_percent"]) == Decimal("10.00")
+    assert Decimal(closed["score"]) == Decimal("3.60")  # 4.00 less 10 %

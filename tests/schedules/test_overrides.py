@@ -250,3 +250,51 @@ class TestOverrides:
             assert answer.status_code == 403 and answer.json()["code"] == "not_course_manager"
         # A student of the course sees neither the schedule nor its overrides.
         assert (await client.get(path, headers=student.headers)).status_code == 403
+
+
+async def test_schedules_of_what_the_caller_cannot_see_are_404(
+    client: httpx.AsyncClient, instructor: Account, student: Account, other_instructor: Account
+) -> None:
+    from tests.factories.courses import add_lesson, create_course
+
+    course = await scheduled_course(client, instructor, student)
+    draft_quiz = ok(
+        await client.post(
+            f"/courses/{course.id}/quizzes", headers=instructor.headers, json={"title": "Draft"}
+        ),
+        201,
+    )
+    draft_course = await create_course(client, instructor)
+    hidden_lesson = await add_lesson(
+        client, instructor, draft_course["id"], lesson_type="assignment"
+    )
+    for path in (
+        f"/quizzes/{draft_quiz['id']}/schedule",
+        f"/lessons/{hidden_lesson['id']}/schedule",
+        "/quizzes/00000000-0000-0000-0000-000000000000/schedule",
+        "/lessons/00000000-0000-0000-0000-000000000000/schedule/overrides",
+    ):
+        for caller in (student, other_instructor):
+            answer = await client.get(path, headers=caller.headers)
+            assert answer.status_code == 404, (path, answer.text)
+    assert (await client.get(f"/quizzes/{course.quiz_id}/schedule")).status_code == 401
+
+
+async def test_a_renamed_quiz_keeps_its_new_name_in_the_calendar(
+    client: httpx.AsyncClient, instructor: Account, student: Account
+) -> None:
+    course = await scheduled_course(client, instructor, student)
+    await set_quiz_schedule(client, instructor, course.quiz_id, due_at=DUE)
+    ok(
+        await client.patch(
+            f"/quizzes/{course.quiz_id}", headers=instructor.headers, json={"title": "Delta quiz"}
+        )
+    )
+    calendar = ok(
+        await client.get(
+            "/me/calendar",
+            headers=student.headers,
+            params={"from": "2026-10-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"},
+        )
+    )
+    assert [e["title"] for e in calendar["entries"]] == ["Delta quiz (due)"]

@@ -9,6 +9,7 @@ Public surface:
 - ``schedule_for_student`` (one indexed statement) returning an ``EffectiveSchedule``,
   whose rules (``check_start``, ``check_hand_in``, ``lateness``, ``deadline``) raise
   ``NotYetAvailable`` / ``PastDue`` and give a ``Lateness``; ``has_schedule``;
+  ``rename_item`` when a scheduled item's title changes;
 - the conditions it asks in SQL (``WorkHandedIn``, ``ItemListed``), answered by the
   quizzes and assignments modules in ``lms/wiring.py``;
 - ``ENTRY_SOURCES`` with ``CalendarScope`` and ``EntrySource``: where another kind of
@@ -31,6 +32,7 @@ from lms.modules.schedules.service import (
     PastDue,
     has_schedule,
     now,
+    rename_item,
     schedule_for_student,
 )
 
@@ -51,6 +53,7 @@ __all__ = [
     "add_schedule_routes",
     "has_schedule",
     "now",
+    "rename_item",
     "routers",
     "schedule_for_student",
 ]

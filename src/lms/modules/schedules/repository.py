@@ -40,6 +40,16 @@ async def get_schedule(
     return result
 
 
+async def set_title(
+    session: AsyncSession, *, item_type: str, item_id: uuid.UUID, title: str
+) -> None:
+    await session.execute(
+        update(ItemSchedule)
+        .where(ItemSchedule.item_type == item_type, ItemSchedule.item_id == item_id)
+        .values(title=title)
+    )
+
+
 async def delete_schedule(session: AsyncSession, schedule_id: uuid.UUID) -> None:
     await session.execute(
         delete(ScheduleOverride).where(ScheduleOverride.schedule_id == schedule_id)

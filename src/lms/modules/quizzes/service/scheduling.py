@@ -10,6 +10,7 @@ overrides)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_
@@ -28,12 +29,18 @@ async def scheduled_quiz(
     """The quiz as the schedule routes need it (404 if the caller cannot see it)."""
     context = await access.visible_quiz(session, principal=principal, quiz_id=quiz_id)
     quiz = context.quiz
-    return schedules.ScheduledItem(
-        item=schedules.ItemRef(
-            item_type="quiz", item_id=quiz.id, course_id=quiz.course_id, title=quiz.title
-        ),
-        access=context.access,
+    return schedules.ScheduledItem(item=_item(quiz), access=context.access)
+
+
+def _item(quiz: Quiz) -> schedules.ItemRef:
+    return schedules.ItemRef(
+        item_type="quiz", item_id=quiz.id, course_id=quiz.course_id, title=quiz.title
     )
+
+
+async def rename(session: AsyncSession, quiz: Quiz) -> None:
+    """The quiz's new title, for calendars and reminders."""
+    await schedules.rename_item(session, _item(quiz))
 
 
 async def mark_scheduled(session: AsyncSession, item: schedules.ItemRef, scheduled: bool) -> None:
@@ -51,6 +58,17 @@ async def schedule_for(
     return await schedules.schedule_for_student(
         session, item_type="quiz", item_id=quiz.id, student_id=student_id
     )
+
+
+async def lateness_at(
+    session: AsyncSession, *, quiz: Quiz, student_id: uuid.UUID, at: datetime
+) -> schedules.Lateness:
+    """Whether the student's work handed in at ``at`` is late, and its penalty (no
+    statement for an unscheduled quiz)."""
+    schedule = await schedule_for(session, quiz=quiz, student_id=student_id)
+    if schedule is None:
+        return schedules.Lateness(is_late=False, penalty_percent=None)
+    return schedule.lateness(at)
 
 
 def quiz_handed_in(condition: schedules.WorkHandedIn) -> ColumnElement[bool]:

@@ -32,6 +32,7 @@ from lms.modules.schedules.service.items import (
     has_schedule,
     list_overrides,
     remove_override,
+    rename_item,
     schedule_for_student,
     set_schedule,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "list_overrides",
     "now",
     "remove_override",
+    "rename_item",
     "render_calendar",
     "rotate_feed",
     "schedule_for_student",

@@ -117,6 +117,13 @@ async def clear_schedule(
     await repository.delete_schedule(session, schedule.id)
 
 
+async def rename_item(session: AsyncSession, item: ItemRef) -> None:
+    """The item's title changed: calendars and reminders name it so from now on."""
+    await repository.set_title(
+        session, item_type=item.item_type, item_id=item.item_id, title=item.title
+    )
+
+
 async def has_schedule(session: AsyncSession, item: ItemRef) -> bool:
     """Does the item still have a schedule row (dates, policy or overrides)?"""
     found = await repository.get_schedule(session, item_type=item.item_type, item_id=item.item_id)
