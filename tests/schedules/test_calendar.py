@@ -166,6 +166,7 @@ async def test_the_feed_is_valid_icalendar_with_the_zone_and_stable_uids(
     assert start.dt.replace(tzinfo=None) == datetime(2026, 3, 9, 12, 0)
     assert start.dt.astimezone(ZoneInfo("UTC")) == AFTER_SPRING
     assert due["DTSTAMP"].dt == utc("2026-03-01T00:00:00+00:00")
+    assert "DTEND" not in due  # a moment: it ends when it starts (RFC 5545 3.6.1)
     # Moving the due date keeps the UID: calendar applications update the event.
     await set_quiz_schedule(
         client,

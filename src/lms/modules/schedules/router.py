@@ -225,16 +225,17 @@ async def calendar_feed(token: str, session: SessionDep, settings: SettingsDep) 
     `LMS_CALENDAR_FEED_FUTURE_DAYS` ahead, in their time zone (with its VTIMEZONE).
     404 `calendar_feed_not_found` for an unknown or rotated address."""
     owner = await service.feed_owner_or_raise(session, token)
-    entries = await service.feed_entries(session, settings=settings, owner=owner)
-    at = service.now()
-    zone = service.zone_of(owner.time_zone)
+    start, end = service.feed_window(settings)
+    entries = await service.calendar_entries(
+        session, student_id=owner.id, time_zone=owner.time_zone, start=start, end=end
+    )
     body = service.render_calendar(
         entries,
-        time_zone=zone,
+        time_zone=service.zone_of(owner.time_zone),
         name=f"{owner.full_name} — LMS",
-        stamp=at,
-        start=min([at, *(e.starts_at for e in entries)]),
-        end=max([at, *((e.ends_at or e.starts_at) for e in entries)]),
+        stamp=service.now(),
+        start=start,
+        end=end,
     )
     return Response(
         content=body,

@@ -259,14 +259,11 @@ async def feed_owner_or_raise(session: AsyncSession, token: str) -> users.UserSu
     return owner
 
 
-async def feed_entries(
-    session: AsyncSession, *, settings: Settings, owner: users.UserSummary
-) -> list[CalendarEntry]:
+def feed_window(settings: Settings) -> tuple[datetime, datetime]:
+    """What the feed covers: ``LMS_CALENDAR_FEED_PAST_DAYS`` before now to
+    ``LMS_CALENDAR_FEED_FUTURE_DAYS`` after (its VTIMEZONE covers the same span)."""
     at = clock.now()
-    return await calendar_entries(
-        session,
-        student_id=owner.id,
-        time_zone=owner.time_zone,
-        start=at - timedelta(days=settings.calendar_feed_past_days),
-        end=at + timedelta(days=settings.calendar_feed_future_days),
+    return (
+        at - timedelta(days=settings.calendar_feed_past_days),
+        at + timedelta(days=settings.calendar_feed_future_days),
     )

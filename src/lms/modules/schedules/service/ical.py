@@ -53,9 +53,11 @@ def render_calendar(
             event.add("dtstart", local)
             event.add("dtend", local + timedelta(days=1))
         else:
-            local_start = entry.starts_at.astimezone(time_zone)
-            event.add("dtstart", local_start)
-            event.add("dtend", (entry.ends_at or entry.starts_at).astimezone(time_zone))
+            # A moment (a due time): no DTEND, so the event ends when it starts (RFC 5545
+            # 3.6.1), and it does not mark the person busy.
+            event.add("dtstart", entry.starts_at.astimezone(time_zone))
+            if entry.ends_at is not None and entry.ends_at > entry.starts_at:
+                event.add("dtend", entry.ends_at.astimezone(time_zone))
             event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
     return calendar.to_ical()
