@@ -78,6 +78,9 @@ async def test_the_calendar_lists_dates_in_utc_with_the_zone_named(
     ]
     november = await _calendar(client, student, "2026-10-15T00:00:00Z", "2026-11-15T00:00:00Z")
     assert [(e["type"], e["item_type"]) for e in november["entries"]] == [("due", "assignment")]
+    # Noon in New York again, now five hours behind UTC: back on standard time.
+    fall = utc(november["entries"][0]["starts_at"]).astimezone(ZoneInfo("America/New_York"))
+    assert (fall.hour, fall.utcoffset()) == (12, timedelta(hours=-5))
 
 
 async def test_a_draft_quiz_and_other_peoples_courses_stay_out(

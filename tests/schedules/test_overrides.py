@@ -218,6 +218,11 @@ class TestOverrides:
             {"student_id": str(student.id), "max_attempts": 0},
         ):
             assert (await _override(client, instructor, quiz, **body)).status_code == 422, body
+        lesson = f"/lessons/{course.assignment_id}"
+        attempts = await _override(
+            client, instructor, lesson, student_id=str(student.id), max_attempts=2
+        )
+        assert attempts.status_code == 422 and attempts.json()["code"] == "override_not_applicable"
         ok(await _override(client, instructor, quiz, student_id=str(student.id), due_at=DUE))
         twice = await _override(client, instructor, quiz, student_id=str(student.id), due_at=DUE)
         assert twice.status_code == 409 and twice.json()["code"] == "override_exists"

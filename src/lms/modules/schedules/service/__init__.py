@@ -22,6 +22,7 @@ from lms.modules.schedules.service.calendar import (
 from lms.modules.schedules.service.ical import render_calendar
 from lms.modules.schedules.service.items import (
     OverrideExists,
+    OverrideNotApplicable,
     OverrideNotFound,
     OverrideTargetNotFound,
     ScheduleNotFound,
@@ -61,6 +62,7 @@ __all__ = [
     "Lateness",
     "NotYetAvailable",
     "OverrideExists",
+    "OverrideNotApplicable",
     "OverrideNotFound",
     "OverrideTargetNotFound",
     "PastDue",

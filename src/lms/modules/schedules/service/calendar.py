@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core import events
@@ -234,8 +235,16 @@ async def get_or_create_feed(session: AsyncSession, *, user_id: uuid.UUID) -> Ca
         return feed
     require_transaction(session)
     feed = CalendarFeed(user_id=user_id, token=_new_token(), created_at=clock.now())
-    session.add(feed)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(feed)
+            await session.flush()
+    except IntegrityError:
+        # A concurrent first call created it: that feed is the account's.
+        found = await repository.get_feed(session, user_id)
+        if found is None:
+            raise
+        return found
     return feed
 
 

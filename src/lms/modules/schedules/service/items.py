@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.core.errors import Conflict, NotFound
+from lms.core.errors import Conflict, NotFound, RuleViolation
 from lms.modules import courses, enrollments
 from lms.modules.schedules import repository
 from lms.modules.schedules.models import ItemSchedule, ScheduleOverride
@@ -35,6 +35,11 @@ class OverrideNotFound(NotFound):
 class OverrideExists(Conflict):
     code = "override_exists"
     detail = "This student or cohort already has an override for this item: delete it first."
+
+
+class OverrideNotApplicable(RuleViolation):
+    code = "override_not_applicable"
+    detail = "An assignment has no attempts or time limit: override its dates only."
 
 
 class OverrideTargetNotFound(NotFound):
@@ -154,6 +159,10 @@ async def add_override(
     404 ``override_target_not_found`` for a student not enrolled or a cohort of another
     course; 409 ``override_exists`` if the student or cohort already has one."""
     _may_edit(access)
+    if item.item_type == "assignment" and (
+        data.max_attempts is not None or data.time_limit_minutes is not None
+    ):
+        raise OverrideNotApplicable()
     if data.student_id is not None:
         enrollment = await enrollments.get_enrollment_for(
             session, student_id=data.student_id, course_id=item.course_id
