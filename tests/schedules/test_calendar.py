@@ -63,6 +63,10 @@ async def test_the_calendar_lists_dates_in_utc_with_the_zone_named(
     clock.set(utc("2026-03-01T00:00:00+00:00"))
     body = await _calendar(client, student, "2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
     assert body["time_zone"] == "America/New_York"
+    assert (utc(body["from"]), utc(body["to"])) == (
+        utc("2026-03-01T00:00:00+00:00"),
+        utc("2026-04-01T00:00:00+00:00"),
+    )
     assert [(e["type"], utc(e["starts_at"])) for e in body["entries"]] == [
         ("available_from", BEFORE_SPRING),
         ("due", AFTER_SPRING),
