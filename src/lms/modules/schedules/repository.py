@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -182,21 +182,27 @@ def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
     return sqlite.insert(DueReminder).on_conflict_do_nothing()
 
 
-async def claim_reminder(
+async def claim_reminders(
     session: AsyncSession,
+    rows: list[tuple[uuid.UUID, uuid.UUID, datetime]],
     *,
-    schedule_id: uuid.UUID,
-    student_id: uuid.UUID,
-    due_at: datetime,
     at: datetime,
-) -> bool:
-    """Record the reminder of this student and item; False if it was recorded before."""
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """Record the reminders of these (schedule, student, due date) rows in one
+    statement; returns the (schedule, student) pairs recorded now (not before)."""
+    if not rows:
+        return set()
     result = await session.execute(
         _insert_ignoring_duplicates(session)
-        .values(schedule_id=schedule_id, student_id=student_id, due_at=due_at, sent_at=at)
-        .returning(DueReminder.student_id)
+        .values(
+            [
+                {"schedule_id": schedule_id, "student_id": student_id, "due_at": due, "sent_at": at}
+                for schedule_id, student_id, due in rows
+            ]
+        )
+        .returning(DueReminder.schedule_id, DueReminder.student_id)
     )
-    return result.first() is not None
+    return {(row.schedule_id, row.student_id) for row in result}
 
 
 async def reminded_students(
@@ -218,22 +224,20 @@ async def handed_in(
     pairs: Collection[tuple[uuid.UUID, uuid.UUID]],
     condition: Any,
 ) -> set[tuple[uuid.UUID, uuid.UUID]]:
-    """Of these (schedule, student) pairs, those whose student handed the item in
-    (``condition(item_type, item_id, student_id)``: the owners' answer in SQL)."""
+    """Of these recorded (schedule, student) reminders, those whose student has handed
+    the item in (``condition(item_type, item_id, student_id)``: the owners' answer in
+    SQL), in one statement."""
     if not pairs:
         return set()
-    student_ids = {student_id for _, student_id in pairs}
-    schedule_ids = {schedule_id for schedule_id, _ in pairs}
-    found: set[tuple[uuid.UUID, uuid.UUID]] = set()
-    for student_id in student_ids:
-        rows = await session.execute(
-            select(ItemSchedule.id).where(
-                ItemSchedule.id.in_(schedule_ids),
-                condition(ItemSchedule.item_type, ItemSchedule.item_id, student_id),
-            )
+    rows = await session.execute(
+        select(DueReminder.schedule_id, DueReminder.student_id)
+        .join(ItemSchedule, ItemSchedule.id == DueReminder.schedule_id)
+        .where(
+            tuple_(DueReminder.schedule_id, DueReminder.student_id).in_(list(pairs)),
+            condition(ItemSchedule.item_type, ItemSchedule.item_id, DueReminder.student_id),
         )
-        found.update((row.id, student_id) for row in rows)
-    return found & set(pairs)
+    )
+    return {(row.schedule_id, row.student_id) for row in rows}
 
 
 # --- calendar feeds ----------------------------------------------------------------------

@@ -5,7 +5,8 @@ the item's).
 Never for work handed in (the item's module answers ``WorkHandedIn`` in SQL), never
 for an enrollment that is dropped, expired or completed, never for an unlisted item
 (a draft quiz). Each reminder is a ``due_reminders`` row written in the transaction of
-its email's outbox row, and the job commits every ``LMS_DUE_REMINDER_BATCH_SIZE``
+its email's outbox row (work found handed in gets its row and no email, so it is not
+asked about again), and the job commits every ``LMS_DUE_REMINDER_BATCH_SIZE``
 reminders: a second run, or a run after a worker was killed mid-batch, finds the rows
 and sends nothing twice. The email names the due time in the student's time zone."""
 
@@ -111,28 +112,34 @@ async def _send_batch(
     batch: list[tuple[ItemSchedule, uuid.UUID, datetime]],
     at: datetime,
 ) -> int:
-    handed_in = await repository.handed_in(
-        session, pairs=[(s.id, student) for s, student, _ in batch], condition=_handed_in
+    """Record the batch's reminders, then email those whose student has not handed the
+    item in. A recorded reminder is never looked at again: handed-in work keeps its row
+    (so it is not asked about every run) and simply gets no email."""
+    schedules = {schedule.id: schedule for schedule, _, _ in batch}
+    claimed = await repository.claim_reminders(
+        session, [(s.id, student, due) for s, student, due in batch], at=at
     )
-    students = await users.get_user_summaries(session, list({student for _, student, _ in batch}))
+    handed_in = await repository.handed_in(session, pairs=claimed, condition=_handed_in)
+    to_send = [
+        (s, student, due) for s, student, due in batch if (s.id, student) in claimed - handed_in
+    ]
+    if not to_send:
+        return 0
+    students = await users.get_user_summaries(session, list({student for _, student, _ in to_send}))
     titles = {
         course.id: course.title
         for course in (
-            await courses.get_courses(session, list({s.course_id for s, _, _ in batch}))
+            await courses.get_courses(session, list({s.course_id for s in schedules.values()}))
         ).values()
     }
     lessons = await courses.get_lessons(
-        session, [s.item_id for s, _, _ in batch if s.item_type == "assignment"]
+        session, [s.item_id for s in schedules.values() if s.item_type == "assignment"]
     )
     sent = 0
-    for schedule, student_id, due in batch:
+    for schedule, student_id, due in to_send:
         student = students.get(student_id)
-        if (schedule.id, student_id) in handed_in or student is None or not student.is_active:
+        if student is None or not student.is_active:
             continue
-        if not await repository.claim_reminder(
-            session, schedule_id=schedule.id, student_id=student_id, due_at=due, at=at
-        ):
-            continue  # another run reminded this student of this item first
         lesson = lessons.get(schedule.item_id)
         title = lesson.title if lesson is not None else schedule.title
         await emails.queue_email(
