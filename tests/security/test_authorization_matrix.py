@@ -534,7 +534,7 @@ def _scheduled(kind: str, *, override: bool | None = None, with_id: bool = False
 
 
 def _student_override_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
-    return {"student_id": str(ctx.w.student.id), "max_attempts": 5}
+    return {"student_id": str(ctx.w.student.id), "due_at": "2099-01-03T00:00:00Z"}
 
 
 async def _feed_params(ctx: Ctx, _caller: str) -> dict[str, str]:
