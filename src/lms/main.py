@@ -75,6 +75,7 @@ def module_routers() -> list[APIRouter]:
         payments,
         privacy,
         quizzes,
+        schedules,
         users,
         webhooks,
     )
@@ -95,6 +96,7 @@ def module_routers() -> list[APIRouter]:
         *imports.routers,
         *privacy.routers,
         *audit.routers,
+        *schedules.routers,
     ]
 
 

@@ -25,6 +25,8 @@ lesson that issues a certificate), read it here from top to bottom.
 | file.read.v1 ?               | files         | enrollments, assignments             |
 | file.lesson_attachment.v1 ?  | files         | courses                              |
 | email recipient's language   | emails        | users (locale and time zone by email)|
+| schedule.work_handed_in.v1 ? | schedules(SQL)| quizzes, assignments                 |
+| schedule.item_listed.v1 ?    | schedules(SQL)| quizzes, assignments                 |
 | every event of the webhook   | users, courses, enrollments, quizzes, assignments,   |
 | catalogue (user.created.v1…) | certificates, payments → webhooks (last: outbox row) |
 | user.role_changed.v1         | users         | audit                                |
@@ -65,6 +67,7 @@ from lms.modules import (
     imports,
     payments,
     quizzes,
+    schedules,
     users,
     webhooks,
 )
@@ -126,6 +129,14 @@ def wire(
     # Who attaches a file to a lesson (besides admins): the course's instructor.
     bus.answer(files.LessonAttachmentAsked, courses.course_managers_attach_files)
 
+    # Schedules: a due-soon reminder goes only to a student who has not handed the item
+    # in, and calendars and reminders list only what students see (a published quiz, an
+    # assignment lesson); the items' modules answer in SQL.
+    bus.answer_in_sql(schedules.WorkHandedIn, quizzes.quiz_handed_in)
+    bus.answer_in_sql(schedules.WorkHandedIn, assignments.assignment_handed_in)
+    bus.answer_in_sql(schedules.ItemListed, quizzes.published_quiz_listed)
+    bus.answer_in_sql(schedules.ItemListed, assignments.assignment_listed)
+
     # Outbound webhooks hear every event of their catalogue, after the modules above have
     # reacted (a payment's enrollment is written before the payment's message). When an
     # enabled endpoint wants the event, its message goes to the outbox in the same
@@ -173,6 +184,7 @@ def register_personal_data(personal_data: privacy.PersonalDataRegistry) -> None:
         enrollments.PERSONAL_DATA,
         quizzes.PERSONAL_DATA,
         assignments.PERSONAL_DATA,
+        schedules.PERSONAL_DATA,
         certificates.PERSONAL_DATA,
         files.PERSONAL_DATA,
         payments.PERSONAL_DATA,

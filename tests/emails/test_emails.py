@@ -72,6 +72,13 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "hours": 48,
     },
     "erasure_scheduled": {"full_name": NAME, "due_date": "2026-12-21"},
+    "due_soon": {
+        "full_name": NAME,
+        "item_title": "Essay <1>",
+        "item_kind": "assignment",
+        "course_title": COURSE,
+        "due_utc": "2026-03-11T03:59:00+00:00",
+    },
 }
 # What each email must tell its reader, in both bodies.
 ESSENTIALS: dict[str, list[str]] = {
@@ -88,6 +95,7 @@ ESSENTIALS: dict[str, list[str]] = {
     "invitation": ["7 days", "accept-invitation?token=invite-token-123", "invite-token-123"],
     "data_export_ready": ["48 hours", "/data-exports/7e2a/download"],
     "erasure_scheduled": ["2026-12-21", "cancel"],
+    "due_soon": ["March 11, 2026, 3:59\u202fAM UTC", "assignment"],
 }
 
 
@@ -108,6 +116,7 @@ def test_the_eight_required_emails_and_the_operational_ones_have_both_bodies() -
         "invitation",
         "data_export_ready",
         "erasure_scheduled",
+        "due_soon",
     }
     assert set(SUBJECTS) == required | operational == set(CONTEXTS)
     folder = resources.files("lms.modules.emails") / "templates"

@@ -509,6 +509,79 @@ FRESH_USER = body(
     }
 )
 
+
+# --- schedules: the world's quiz and assignment lesson, with a schedule and an override
+# of the student made sure of (as the owner) before each call that reads or removes one.
+SCHEDULE_BODY = const({"due_at": "2099-01-01T00:00:00Z"})
+
+
+def _schedule_path(kind: str, ctx: Ctx) -> str:
+    if kind == "quiz":
+        return f"/quizzes/{ctx.w.quiz['id']}/schedule"
+    return f"/lessons/{ctx.w.assignment['id']}/schedule"
+
+
+async def _ensure_schedule(kind: str, ctx: Ctx, *, override: bool | None) -> str | None:
+    """The world item with a schedule; with (True) or without (False) the student's
+    override; returns the override's id when there is one."""
+    path, owner = _schedule_path(kind, ctx), ctx.w.headers("owner")
+    ok(await ctx.client.put(path, headers=owner, json={"due_at": "2099-01-01T00:00:00Z"}))
+    found = ok(await ctx.client.get(f"{path}/overrides", headers=owner))
+    mine = [o for o in found if o["student_id"] == str(ctx.w.student.id)]  # type: ignore[union-attr]
+    if override is False:
+        for item in mine:
+            ok(await ctx.client.delete(f"{path}/overrides/{item['id']}", headers=owner), 204)
+        return None
+    if override and not mine:
+        body = {"student_id": str(ctx.w.student.id), "due_at": "2099-01-02T00:00:00Z"}
+        mine = [ok(await ctx.client.post(f"{path}/overrides", headers=owner, json=body), 201)]
+    return str(mine[0]["id"]) if mine else None
+
+
+def _scheduled(kind: str, *, override: bool | None = None, with_id: bool = False) -> Params:
+    async def resolve(ctx: Ctx, _caller: str) -> dict[str, str]:
+        override_id = await _ensure_schedule(kind, ctx, override=override)
+        params = (
+            {"quiz_id": ctx.w.quiz["id"]}
+            if kind == "quiz"
+            else {"lesson_id": ctx.w.assignment["id"]}
+        )
+        if with_id:
+            params["override_id"] = str(override_id)
+        return params
+
+    return resolve
+
+
+def _student_override_body(ctx: Ctx, _caller: str) -> dict[str, Any]:
+    return {"student_id": str(ctx.w.student.id), "due_at": "2099-01-03T00:00:00Z"}
+
+
+async def _feed_params(ctx: Ctx, _caller: str) -> dict[str, str]:
+    feed = ok(await ctx.client.get("/me/calendar/feed", headers=ctx.w.headers("student")))
+    return {"token": str(feed["url"]).rsplit("/", 1)[1].removesuffix(".ics")}
+
+
+def _schedule_rows(kind: str, base: str) -> dict[str, Rule]:
+    """Who may read and change an item's schedule: the course's team reads it, its
+    editors change it; students and outsiders who see the course are refused (403)."""
+    return {
+        f"GET {base}": course_team(OK, params=_scheduled(kind)),
+        f"PUT {base}": course_editors(OK, params=_scheduled(kind), json=SCHEDULE_BODY),
+        f"DELETE {base}": course_editors(NO_CONTENT, params=_scheduled(kind)),
+        f"GET {base}/overrides": course_team(OK, params=_scheduled(kind, override=True)),
+        f"POST {base}/overrides": course_editors(
+            CREATED, params=_scheduled(kind, override=False), json=body(_student_override_body)
+        ),
+        f"GET {base}/overrides/{{override_id}}": course_team(
+            OK, params=_scheduled(kind, override=True, with_id=True)
+        ),
+        f"DELETE {base}/overrides/{{override_id}}": course_editors(
+            NO_CONTENT, params=_scheduled(kind, override=True, with_id=True)
+        ),
+    }
+
+
 MATRIX: dict[str, Rule] = {
     # documentation and probes: public
     "GET /openapi.json": everyone(OK),
@@ -1120,6 +1193,14 @@ MATRIX: dict[str, Rule] = {
         params=fresh("user_id", _erasable_account),
         json=const({"reason": "Asked in writing", "immediate": True}),
     ),
+    # schedules: an item's dates and overrides (its course's team), a person's calendar
+    **_schedule_rows("quiz", "/api/v1/quizzes/{quiz_id}/schedule"),
+    **_schedule_rows("assignment", "/api/v1/lessons/{lesson_id}/schedule"),
+    "GET /api/v1/me/calendar": signed_in(OK),
+    "GET /api/v1/me/calendar/feed": signed_in(OK),
+    "POST /api/v1/me/calendar/feed/rotate": signed_in(OK),
+    # the feed's address is its secret: whoever holds it reads it, signed in or not
+    "GET /api/v1/calendar/{token}.ics": everyone(OK, params=_feed_params),
 }  # fmt: skip
 
 

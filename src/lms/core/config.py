@@ -104,6 +104,15 @@ class Settings(BaseSettings):
     cache_ttl_seconds: int = 60
     reminder_inactive_days: int = 7
 
+    # Schedules and calendars: how long before a due date its reminder goes out, how many
+    # reminders one transaction of the job writes, the widest range GET /me/calendar
+    # answers, and the days before and after now that the iCalendar feed covers.
+    due_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    due_reminder_batch_size: int = Field(default=200, ge=1, le=10_000)
+    calendar_max_range_days: int = Field(default=366, ge=1, le=3660)
+    calendar_feed_past_days: int = Field(default=30, ge=0, le=3660)
+    calendar_feed_future_days: int = Field(default=365, ge=1, le=3660)
+
     # Quizzes: a submission this long after an attempt's deadline is still accepted
     quiz_submit_grace_seconds: int = Field(default=30, ge=0, le=3600)
 

@@ -3,7 +3,9 @@ grades it, and passed work completes the lesson.
 
 Public surface: the events it publishes (``AssignmentSubmitted``,
 ``AssignmentGraded``); its answer to the files
-module's ``FileReadAsked`` (``graders_read_handed_in_files``), for ``lms/wiring.py``;
+module's ``FileReadAsked`` (``graders_read_handed_in_files``) and to the schedules
+module's conditions (``assignment_handed_in``, ``assignment_listed``), for
+``lms/wiring.py``; an assignment lesson's schedule at ``/lessons/{id}/schedule``;
 ``routers`` for the application.
 
 ``PERSONAL_DATA``: how it exports and erases what it holds about a person
@@ -13,12 +15,18 @@ module's ``FileReadAsked`` (``graders_read_handed_in_files``), for ``lms/wiring.
 from lms.modules.assignments.events import AssignmentGraded, AssignmentSubmitted
 from lms.modules.assignments.privacy import PERSONAL_DATA
 from lms.modules.assignments.router import routers
-from lms.modules.assignments.service import graders_read_handed_in_files
+from lms.modules.assignments.service import (
+    assignment_handed_in,
+    assignment_listed,
+    graders_read_handed_in_files,
+)
 
 __all__ = [
     "PERSONAL_DATA",
     "AssignmentGraded",
     "AssignmentSubmitted",
+    "assignment_handed_in",
+    "assignment_listed",
     "graders_read_handed_in_files",
     "routers",
 ]

@@ -79,3 +79,17 @@ async def handed_in_with_file(
         .distinct()
     )
     return [(row.course_id, row.student_id) for row in rows]
+
+
+def handed_in(
+    lesson_id: ColumnExpressionArgument[uuid.UUID], student_id: object
+) -> ColumnElement[bool]:
+    """True when the student has handed in work for the lesson (columns)."""
+    return (
+        select(AssignmentSubmission.id)
+        .where(
+            AssignmentSubmission.lesson_id == lesson_id,
+            AssignmentSubmission.student_id == student_id,
+        )
+        .exists()
+    )

@@ -13,6 +13,7 @@ from lms.core.errors import problem_responses
 from lms.core.idempotency import idempotent
 from lms.core.pagination import Page, Pagination, page_of
 from lms.core.routing import TransactionalRoute, creates
+from lms.modules import schedules
 from lms.modules.assignments import service
 from lms.modules.assignments.models import AssignmentSubmission
 from lms.modules.assignments.schemas import (
@@ -152,3 +153,19 @@ async def grade_submission(
 
 
 routers = [lessons, submissions]
+
+
+async def _scheduled_lesson(
+    lesson_id: uuid.UUID, principal: CurrentPrincipal, session: SessionDep
+) -> schedules.ScheduledItem:
+    return await service.scheduled_lesson(session, principal=principal, lesson_id=lesson_id)
+
+
+# The lesson's dates, late policy and overrides (the schedules module's routes).
+schedules.add_schedule_routes(
+    lessons,
+    path="/{lesson_id}/schedule",
+    location="/lessons/{lesson_id}/schedule",
+    find_item=_scheduled_lesson,
+    noun="lesson",
+)

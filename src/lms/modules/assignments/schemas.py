@@ -64,8 +64,12 @@ class SubmissionRead(BaseModel):
     status: SubmissionStatus
     submission_count: int
     submitted_at: datetime
-    score: Decimal | None
+    score: Decimal | None = Field(description="After the late penalty, if any")
     is_passed: bool | None
+    is_late: bool = Field(default=False, description="Handed in after the lesson's due date")
+    late_penalty_percent: Decimal | None = Field(
+        default=None, description="The late penalty, in percent of the score (null: none)"
+    )
     feedback: str | None
     graded_at: datetime | None
     created_at: datetime

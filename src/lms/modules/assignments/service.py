@@ -14,8 +14,11 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from sqlalchemy import ColumnElement, and_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -24,7 +27,7 @@ from lms.core import events
 from lms.core.db import utcnow
 from lms.core.deps import Principal
 from lms.core.errors import Conflict, Forbidden, NotFound, RuleViolation
-from lms.modules import courses, enrollments, files
+from lms.modules import courses, enrollments, files, schedules
 from lms.modules.assignments import repository
 from lms.modules.assignments.events import AssignmentGraded, AssignmentSubmitted
 from lms.modules.assignments.models import AssignmentSubmission
@@ -108,6 +111,61 @@ async def _lesson_context(
     return LessonContext(lesson=lesson, course=course, access=access)
 
 
+async def _lateness(
+    session: AsyncSession, *, lesson_id: uuid.UUID, student_id: uuid.UUID, at: datetime
+) -> schedules.Lateness:
+    """Whether work handed in now is late and its penalty, by the lesson's schedule (one
+    indexed statement): 409 ``not_yet_available`` before it opens, 409 ``past_due``
+    after it closes under the ``refuse`` policy."""
+    schedule = await schedules.schedule_for_student(
+        session, item_type="assignment", item_id=lesson_id, student_id=student_id
+    )
+    if schedule is None:
+        return schedules.Lateness(is_late=False, penalty_percent=None)
+    schedule.check_hand_in(at)
+    return schedule.lateness(at)
+
+
+async def scheduled_lesson(
+    session: AsyncSession, *, principal: Principal, lesson_id: uuid.UUID
+) -> schedules.ScheduledItem:
+    """An assignment lesson as the schedule routes need it: 404 if the caller cannot see
+    its course, 422 ``not_an_assignment`` for another kind of lesson."""
+    context = await _lesson_context(session, principal=principal, lesson_id=lesson_id)
+    if context.lesson.lesson_type != "assignment":
+        raise NotAnAssignment()
+    return schedules.ScheduledItem(
+        item=schedules.ItemRef(
+            item_type="assignment",
+            item_id=context.lesson.id,
+            course_id=context.course.id,
+            title=context.lesson.title,
+        ),
+        access=context.access,
+    )
+
+
+def assignment_handed_in(condition: schedules.WorkHandedIn) -> ColumnElement[bool]:
+    """The schedules module's ``WorkHandedIn`` for assignment lessons: a submission."""
+    return and_(
+        _is(condition.item_type, "assignment"),
+        repository.handed_in(condition.item_id, condition.student_id),
+    )
+
+
+def assignment_listed(condition: schedules.ItemListed) -> ColumnElement[bool]:
+    """The schedules module's ``ItemListed`` for assignment lessons: the lesson exists."""
+    return and_(
+        _is(condition.item_type, "assignment"),
+        courses.lesson_title(condition.item_id).is_not(None),
+    )
+
+
+def _is(column: Any, value: str) -> ColumnElement[bool]:
+    result: ColumnElement[bool] = column == value
+    return result
+
+
 def passing_score_of(lesson: courses.LessonSummary) -> Decimal | None:
     """The lesson's passing threshold (``lesson_metadata.passing_score``), if it sets one."""
     metadata = lesson.lesson_metadata or {}
@@ -137,6 +195,8 @@ async def submit_assignment(
         raise NotEnrolled()
     await courses.require_lesson_unlocked(session, student_id=principal.id, lesson_id=lesson_id)
     await _check_handed_in_file(session, principal=principal, file_id=data.file_id)
+    at = schedules.now()
+    lateness = await _lateness(session, lesson_id=lesson_id, student_id=principal.id, at=at)
     existing = await repository.get_for_student(
         session, enrollment_id=enrollment.id, lesson_id=lesson_id, lock=True
     )
@@ -150,7 +210,9 @@ async def submit_assignment(
             file_id=data.file_id,
             status="submitted",
             submission_count=1,
-            submitted_at=utcnow(),
+            submitted_at=at,
+            is_late=lateness.is_late,
+            late_penalty_percent=lateness.penalty_percent,
         )
         try:
             async with session.begin_nested():
@@ -165,7 +227,7 @@ async def submit_assignment(
             )
             if existing is None:
                 raise SubmissionChanged() from None
-    submission = await _resubmit(session, existing, data)
+    submission = await _resubmit(session, existing, data, at=at, lateness=lateness)
     await _submitted(session, submission)
     return submission, False
 
@@ -186,7 +248,12 @@ async def _submitted(session: AsyncSession, submission: AssignmentSubmission) ->
 
 
 async def _resubmit(
-    session: AsyncSession, submission: AssignmentSubmission, data: SubmissionCreate
+    session: AsyncSession,
+    submission: AssignmentSubmission,
+    data: SubmissionCreate,
+    *,
+    at: datetime,
+    lateness: schedules.Lateness,
 ) -> AssignmentSubmission:
     if submission.status == "graded" and submission.is_passed is not False:
         raise SubmissionGraded()
@@ -197,7 +264,9 @@ async def _resubmit(
     submission.is_passed = None
     submission.graded_at = None
     submission.submission_count += 1
-    submission.submitted_at = utcnow()
+    submission.submitted_at = at
+    submission.is_late = lateness.is_late
+    submission.late_penalty_percent = lateness.penalty_percent
     try:
         await session.flush()
     except StaleDataError as exc:
@@ -314,8 +383,13 @@ async def grade_submission(
         raise SubmissionNotFound()
     lesson = await courses.get_lesson_or_raise(session, submission.lesson_id)
     threshold = passing_score_of(lesson)
-    passed = threshold is None or data.score >= threshold
-    submission.score = data.score
+    # A late penalty (the lesson's schedule) cuts the grade given; the pass is judged on
+    # what is left.
+    score = schedules.Lateness(
+        is_late=submission.is_late, penalty_percent=submission.late_penalty_percent
+    ).apply(data.score)
+    passed = threshold is None or score >= threshold
+    submission.score = score
     submission.feedback = data.feedback
     submission.is_passed = passed
     submission.status = "graded"
@@ -333,7 +407,7 @@ async def grade_submission(
             course_id=submission.course_id,
             enrollment_id=submission.enrollment_id,
             student_id=submission.student_id,
-            score=data.score,
+            score=score,
             passed=passed,
             graded_by_id=principal.id,
         ),

@@ -10,7 +10,8 @@ Public surface:
   ``CoursePolicy``, ``authorize`` for a 403, ``team_user_ids``) and the course row
   lock (``lock_course``);
 - cohorts for enrollments (``CohortSummary``, ``get_course_cohort_or_raise``,
-  ``cohort_ids_by_name``, ``take_cohort_seat`` or 409 ``CohortFull``, ``take_cohort_seats``,
+  ``get_cohorts``, ``cohort_ids_by_name``, ``take_cohort_seat`` or 409 ``CohortFull``,
+  ``take_cohort_seats``,
   ``release_cohort_seat``, ``CohortNotFound``);
 - SQL expressions for other modules' statements (``course_title``, ``course_slug``,
   ``course_is_published``, ``lesson_title``, ``lesson_order_index``);
@@ -81,6 +82,7 @@ from lms.modules.courses.service import (
     course_title,
     find_course,
     find_lesson,
+    get_cohorts,
     get_course_by_slug_or_raise,
     get_course_cohort_or_raise,
     get_course_or_raise,
@@ -148,6 +150,7 @@ __all__ = [
     "course_title",
     "find_course",
     "find_lesson",
+    "get_cohorts",
     "get_course_by_slug_or_raise",
     "get_course_cohort_or_raise",
     "get_course_or_raise",

@@ -405,6 +405,12 @@ async def get_cohort(session: AsyncSession, cohort_id: uuid.UUID) -> Cohort | No
     return await session.get(Cohort, cohort_id)
 
 
+async def get_cohorts(session: AsyncSession, cohort_ids: list[uuid.UUID]) -> list[Cohort]:
+    if not cohort_ids:
+        return []
+    return list(await session.scalars(select(Cohort).where(Cohort.id.in_(cohort_ids))))
+
+
 async def cohorts_of(session: AsyncSession, course_id: uuid.UUID) -> list[Cohort]:
     return list(
         await session.scalars(

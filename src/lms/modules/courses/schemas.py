@@ -487,6 +487,8 @@ class CohortSummary:
     course_id: uuid.UUID
     name: str
     capacity: int | None
+    starts_on: date | None = None
+    ends_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

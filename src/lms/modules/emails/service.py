@@ -30,6 +30,7 @@ Template = Literal[
     "webhook_endpoint_disabled",
     "data_export_ready",
     "erasure_scheduled",
+    "due_soon",
 ]
 
 # Subjects are ``str.format`` templates; their translations keep the same {names}.
@@ -47,6 +48,7 @@ SUBJECTS: dict[str, str] = {
     "webhook_endpoint_disabled": N_("A webhook endpoint was disabled"),
     "data_export_ready": N_("Your personal data is ready to download"),
     "erasure_scheduled": N_("Your account will be erased on {due_date}"),
+    "due_soon": N_("Due soon: {item_title} ({course_title})"),
 }
 
 SEND_EMAIL_TASK = "email.send"

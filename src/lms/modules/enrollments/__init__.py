@@ -9,7 +9,7 @@ Public surface:
   chunk's at once (``roster_places``, ``enroll_many_from_roster``, with
   ``RosterPlace`` and ``RosterStudent``);
 - the access rule as SQL for other modules' statements (``has_access``,
-  ``accessible_enrollment_id``);
+  ``accessible_enrollment_id``, ``student_cohort_id``);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
 - the errors ``EnrollmentNotFound``, ``EnrollmentClosed``, ``LessonNotInCourse``;
 - the events it publishes (``EnrollmentCreated``, ``EnrollmentDropped``,
@@ -55,10 +55,12 @@ from lms.modules.enrollments.service import (
     get_enrollment_for,
     get_enrollment_or_raise,
     has_access,
+    list_enrollments,
     mark_certificate_issued,
     recount_after_lesson_deleted,
     refuse_deleting_course_with_students,
     roster_places,
+    student_cohort_id,
     student_in_cohorts,
     students_cohort,
     students_complete_lessons,
@@ -94,11 +96,13 @@ __all__ = [
     "get_enrollment_for",
     "get_enrollment_or_raise",
     "has_access",
+    "list_enrollments",
     "mark_certificate_issued",
     "recount_after_lesson_deleted",
     "refuse_deleting_course_with_students",
     "roster_places",
     "routers",
+    "student_cohort_id",
     "student_in_cohorts",
     "students_cohort",
     "students_complete_lessons",

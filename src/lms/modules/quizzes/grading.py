@@ -194,3 +194,20 @@ def total_score(
         percentage=percentage,
         is_passed=percentage >= passing_score,
     )
+
+
+def penalised(total: Score, penalty_percent: Decimal, passing_score: Decimal) -> Score:
+    """``total`` after a late penalty of ``penalty_percent`` percent of the score (to
+    the cent, half up); the percentage is the lower score's, the pass is judged on it."""
+    score = (total.score * (100 - penalty_percent) / 100).quantize(CENT, ROUND_HALF_UP)
+    percentage = (
+        (score * 100 / total.max_score).quantize(CENT, ROUND_HALF_UP)
+        if total.max_score
+        else Decimal("0.00")
+    )
+    return Score(
+        score=score,
+        max_score=total.max_score,
+        percentage=percentage,
+        is_passed=percentage >= passing_score,
+    )

@@ -58,6 +58,10 @@ class Quiz(UUIDPrimaryKey, Timestamps, Base):
     # questions, so a quiz and its questions read at one version never change: attempts
     # read them from a per-process cache keyed by it (``service.versions``).
     content_version: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    # The quiz has dates, a late policy or overrides (the schedules module): only then
+    # does taking it read them, so an unscheduled quiz pays nothing for the feature.
+    # Set with a new content version, so a cached version always knows.
+    has_schedule: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class QuizQuestion(UUIDPrimaryKey, Timestamps, Base):

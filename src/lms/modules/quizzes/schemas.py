@@ -292,6 +292,14 @@ class AttemptRead(BaseModel):
     is_passed: bool | None
     time_taken_seconds: int | None
     closed_at_deadline: bool
+    is_late: bool = Field(
+        default=False, description="Submitted after the due date (the quiz's schedule)"
+    )
+    late_penalty_percent: Decimal | None = Field(
+        default=None,
+        description="The late penalty applied, in percent of the score (null: none); "
+        "`score` and `percentage` are after it",
+    )
     answers: list[AnswerRead]
     feedback: str | None
     results: list[QuestionResult] | None = Field(

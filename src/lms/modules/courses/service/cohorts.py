@@ -6,6 +6,7 @@ whole team. Seats are taken and given back by the enrollments module through
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,8 +47,23 @@ class CapacityBelowMembers(Conflict):
 
 def cohort_summary_of(cohort: Cohort) -> CohortSummary:
     return CohortSummary(
-        id=cohort.id, course_id=cohort.course_id, name=cohort.name, capacity=cohort.capacity
+        id=cohort.id,
+        course_id=cohort.course_id,
+        name=cohort.name,
+        capacity=cohort.capacity,
+        starts_on=cohort.starts_on,
+        ends_on=cohort.ends_on,
     )
+
+
+async def get_cohorts(
+    session: AsyncSession, cohort_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, CohortSummary]:
+    """The cohorts with these ids (missing ones left out), in one query."""
+    return {
+        cohort.id: cohort_summary_of(cohort)
+        for cohort in await repository.get_cohorts(session, list(cohort_ids))
+    }
 
 
 async def _cohort_of(

@@ -35,6 +35,8 @@ from lms.modules.enrollments.repository.lookups import (
     get_for,
     in_cohorts_condition,
     lesson_done_condition,
+    list_enrollments,
+    student_cohort_id,
 )
 from lms.modules.enrollments.repository.periodic_emails import (
     inactive_enrollments,
@@ -80,6 +82,7 @@ __all__ = [
     "insert_enrollments",
     "labelled_page_for_student",
     "lesson_done_condition",
+    "list_enrollments",
     "lock_enrollments_of_course",
     "log_learning_time",
     "mark_lesson_completed",
@@ -93,5 +96,6 @@ __all__ = [
     "set_cohort",
     "set_review",
     "set_status",
+    "student_cohort_id",
     "weekly_activity",
 ]

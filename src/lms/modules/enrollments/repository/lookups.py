@@ -91,3 +91,29 @@ def lesson_done_condition(student_id: Any, course_id: Any, lesson_id: Any) -> Co
         ENROLLMENTS.c.student_id == student_id,
         ENROLLMENTS.c.course_id == course_id,
     )
+
+
+async def list_enrollments(
+    session: AsyncSession,
+    *,
+    student_id: uuid.UUID | None,
+    course_ids: list[uuid.UUID] | None,
+    statuses: list[str],
+) -> list[Enrollment]:
+    statement = select(Enrollment).where(Enrollment.status.in_(statuses))
+    if student_id is not None:
+        statement = statement.where(Enrollment.student_id == student_id)
+    if course_ids is not None:
+        if not course_ids:
+            return []
+        statement = statement.where(Enrollment.course_id.in_(course_ids))
+    return list(await session.scalars(statement.order_by(Enrollment.enrolled_at, Enrollment.id)))
+
+
+def student_cohort_id(student_id: Any, course_id: Any) -> ScalarSelect[uuid.UUID]:
+    """The cohort of the student's enrollment in the course, or NULL."""
+    return (
+        select(ENROLLMENTS.c.cohort_id)
+        .where(ENROLLMENTS.c.student_id == student_id, ENROLLMENTS.c.course_id == course_id)
+        .scalar_subquery()
+    )

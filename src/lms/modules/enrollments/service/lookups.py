@@ -53,6 +53,33 @@ async def get_enrollment_for(
     return summary_of(enrollment) if enrollment is not None else None
 
 
+async def list_enrollments(
+    session: AsyncSession,
+    *,
+    student_id: uuid.UUID | None = None,
+    course_ids: Collection[uuid.UUID] | None = None,
+    statuses: Collection[str] = ACCESS_STATUSES,
+) -> list[EnrollmentSummary]:
+    """The enrollments of a student and/or of some courses with one of ``statuses`` (by
+    default those that give access), in one query."""
+    found = await repository.list_enrollments(
+        session,
+        student_id=student_id,
+        course_ids=None if course_ids is None else list(course_ids),
+        statuses=list(statuses),
+    )
+    return [summary_of(enrollment) for enrollment in found]
+
+
+def student_cohort_id(
+    student_id: ColumnExpressionArgument[uuid.UUID] | uuid.UUID,
+    course_id: ColumnExpressionArgument[uuid.UUID],
+) -> ScalarSelect[uuid.UUID]:
+    """The cohort of the student's enrollment in the course (NULL when none): a scalar
+    subquery for a statement that picks what applies to the student's cohort."""
+    return repository.student_cohort_id(student_id, course_id)
+
+
 async def teaches_student(
     session: AsyncSession,
     *,

@@ -120,6 +120,8 @@ _SETTLED_COLUMNS = (
     "feedback",
     "graded_by_id",
     "closed_at_deadline",
+    "is_late",
+    "late_penalty_percent",
 )
 
 
@@ -397,3 +399,16 @@ async def settle_attempt(
     """Write what submitting, closing at the deadline or grading decided on ``attempt``
     (status, answers, marks, totals, feedback); None if it changed since it was read."""
     return await _write(session, _sql().settle, _SETTLED_COLUMNS, attempt, at)
+
+
+def handed_in(quiz_id: Any, student_id: Any) -> ColumnElement[bool]:
+    """True when the student has a submitted or graded attempt at the quiz (columns)."""
+    return (
+        select(_ATTEMPTS.c.id)
+        .where(
+            _ATTEMPTS.c.quiz_id == quiz_id,
+            _ATTEMPTS.c.student_id == student_id,
+            _ATTEMPTS.c.status != "in_progress",
+        )
+        .exists()
+    )

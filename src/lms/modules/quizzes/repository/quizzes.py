@@ -241,3 +241,23 @@ async def question_records_of_quizzes(
         select(*_QUESTION_COLUMNS).where(_QUESTIONS_TABLE.c.quiz_id.in_(quiz_ids))
     )
     return [QuestionRecord(*row) for row in rows]
+
+
+async def set_has_schedule(session: AsyncSession, quiz_id: uuid.UUID, scheduled: bool) -> None:
+    """Flag the quiz as scheduled (or not) with a new content version, so every process's
+    cached version of it learns the change."""
+    await session.execute(
+        update(QUIZZES)
+        .where(QUIZZES.c.id == quiz_id)
+        .values(has_schedule=scheduled, content_version=QUIZZES.c.content_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def published_quiz(quiz_id: Any) -> ColumnElement[bool]:
+    """True when ``quiz_id`` (a column) is a published quiz."""
+    return (
+        select(QUIZZES.c.id)
+        .where(QUIZZES.c.id == quiz_id, QUIZZES.c.is_published.is_(True))
+        .exists()
+    )

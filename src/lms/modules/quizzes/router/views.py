@@ -121,6 +121,8 @@ def _attempt_fields(view: AttemptView) -> dict[str, Any]:
         "is_passed": attempt.is_passed,
         "time_taken_seconds": attempt.time_taken_seconds,
         "closed_at_deadline": attempt.closed_at_deadline,
+        "is_late": attempt.is_late,
+        "late_penalty_percent": attempt.late_penalty_percent,
         "answers": [
             AnswerRead(question_id=question_uuid(item["question_id"]), answer=item.get("answer"))
             for item in attempt.answers or []

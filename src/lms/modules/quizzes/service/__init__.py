@@ -45,6 +45,12 @@ from lms.modules.quizzes.service.results import (
     list_my_attempts,
     list_quiz_attempts,
 )
+from lms.modules.quizzes.service.scheduling import (
+    mark_scheduled,
+    published_quiz_listed,
+    quiz_handed_in,
+    scheduled_quiz,
+)
 from lms.modules.quizzes.service.settling import close_expired_attempts
 from lms.modules.quizzes.service.taking import (
     save_answers,
@@ -77,11 +83,15 @@ __all__ = [
     "list_questions_for_student",
     "list_quiz_attempts",
     "list_quizzes",
+    "mark_scheduled",
     "now",
     "publish_quiz",
+    "published_quiz_listed",
     "question_uuid",
+    "quiz_handed_in",
     "quiz_totals",
     "save_answers",
+    "scheduled_quiz",
     "start_attempt",
     "submit_attempt",
     "update_question",

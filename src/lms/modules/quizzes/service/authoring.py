@@ -21,7 +21,7 @@ from lms.modules.quizzes import grading, repository, service
 from lms.modules.quizzes.models import Quiz, QuizQuestion
 from lms.modules.quizzes.repository import QuestionRecord
 from lms.modules.quizzes.schemas import QuestionCreate, QuestionUpdate, QuizCreate, QuizUpdate
-from lms.modules.quizzes.service import access
+from lms.modules.quizzes.service import access, scheduling
 from lms.modules.quizzes.service.errors import (
     InvalidQuestion,
     LessonHasQuiz,
@@ -161,6 +161,8 @@ async def update_quiz(
         quiz.is_published = False
     await _flush_quiz(session)
     await repository.new_content_version(session, quiz.id)
+    if "title" in changes and quiz.has_schedule:
+        await scheduling.rename(session, quiz)
     return quiz
 
 

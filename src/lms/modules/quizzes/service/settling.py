@@ -23,6 +23,7 @@ from lms.modules.quizzes import grading, repository, service
 from lms.modules.quizzes.events import QuizAttemptGraded
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord
+from lms.modules.quizzes.service import scheduling
 from lms.modules.quizzes.service.errors import AttemptChanged, AttemptClosed
 from lms.modules.quizzes.service.read_models import Questions, question_uuid
 
@@ -96,6 +97,10 @@ async def settle(
         (questions[question_uuid(qid)].points for qid in attempt.question_order),
         Decimal(quiz.passing_score),
     )
+    if attempt.late_penalty_percent:
+        # Handed in late under a penalty policy (``schedules``): the score loses that
+        # percent of itself, and the percentage and the pass follow the lower score.
+        total = grading.penalised(total, attempt.late_penalty_percent, Decimal(quiz.passing_score))
     graded = replace(
         attempt,
         status="graded",
@@ -157,8 +162,14 @@ async def _close_at_deadline(
     at: datetime,
 ) -> AttemptRecord:
     assert attempt.deadline_at is not None
+    # Closed as if handed in at its deadline: late if that is past the due date.
+    lateness = await scheduling.lateness_at(
+        session, quiz=quiz, student_id=attempt.student_id, at=attempt.deadline_at
+    )
     closing = replace(
         attempt,
+        is_late=lateness.is_late,
+        late_penalty_percent=lateness.penalty_percent,
         submitted_at=attempt.deadline_at,
         closed_at_deadline=True,
         time_taken_seconds=int((attempt.deadline_at - attempt.started_at).total_seconds()),

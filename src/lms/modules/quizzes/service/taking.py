@@ -28,13 +28,13 @@ from lms.core.config import Settings
 from lms.core.deps import Principal
 from lms.core.errors import AppError, Conflict
 from lms.core.session import require_transaction
-from lms.modules import courses, enrollments
+from lms.modules import courses, enrollments, schedules
 from lms.modules.quizzes import grading, repository, service
 from lms.modules.quizzes.events import QuizAttemptSubmitted
 from lms.modules.quizzes.models import Quiz
 from lms.modules.quizzes.repository import AttemptRecord, QuestionRecord
 from lms.modules.quizzes.schemas import AnswerIn
-from lms.modules.quizzes.service import access
+from lms.modules.quizzes.service import access, scheduling
 from lms.modules.quizzes.service.errors import (
     AttemptChanged,
     AttemptClosed,
@@ -79,6 +79,7 @@ def _new_attempt(
     student_id: uuid.UUID,
     attempt_number: int,
     at: datetime,
+    schedule: schedules.EffectiveSchedule | None = None,
 ) -> AttemptRecord:
     order = list(questions)
     shuffler = _shuffler()
@@ -99,7 +100,9 @@ def _new_attempt(
         attempt_number=attempt_number,
         status="in_progress",
         started_at=at,
-        deadline_at=at + timedelta(minutes=quiz.time_limit_minutes)
+        deadline_at=schedule.deadline(at, quiz.time_limit_minutes)
+        if schedule is not None
+        else at + timedelta(minutes=quiz.time_limit_minutes)
         if quiz.time_limit_minutes
         else None,
         question_order=[str(q.id) for q in order],
@@ -141,13 +144,16 @@ async def _start_fresh_attempt(
         )
     version = await quiz_version(session, state.quiz)
     quiz, questions = version.quiz, version.questions
-    if not (
-        quiz.is_published
-        and (quiz.max_attempts is None or number < quiz.max_attempts)
-        and questions
-    ):
+    if not (quiz.is_published and questions):
         return None
     at = service.now()
+    schedule = await scheduling.schedule_for(session, quiz=quiz, student_id=principal.id)
+    max_attempts = quiz.max_attempts
+    if schedule is not None:
+        schedule.check_start(at)
+        max_attempts = schedule.max_attempts or max_attempts
+    if max_attempts is not None and number >= max_attempts:
+        return None
     attempt = _new_attempt(
         quiz=quiz,
         questions=list(questions.values()),
@@ -155,6 +161,7 @@ async def _start_fresh_attempt(
         student_id=principal.id,
         attempt_number=number + 1,
         at=at,
+        schedule=schedule,
     )
     if not await repository.insert_attempt(session, attempt):
         return None
@@ -206,7 +213,15 @@ async def start_attempt(
         if closed is None:
             return AttemptView(latest, quiz, questions, False, at), False
         closed_one = True
-    if quiz.max_attempts is not None and number >= quiz.max_attempts:
+    schedule = await scheduling.schedule_for(session, quiz=quiz, student_id=principal.id)
+    max_attempts = quiz.max_attempts
+    if schedule is not None:
+        try:
+            schedule.check_start(at)
+        except AppError as refusal:
+            raise _refusal(refusal, closed_one=closed_one) from None
+        max_attempts = schedule.max_attempts or max_attempts
+    if max_attempts is not None and number >= max_attempts:
         raise _refusal(AttemptsExhausted(), closed_one=closed_one)
     if quiz.lesson_id is not None:
         try:
@@ -226,6 +241,7 @@ async def start_attempt(
         student_id=principal.id,
         attempt_number=number + 1,
         at=at,
+        schedule=schedule,
     )
     if not await repository.insert_attempt(session, attempt):
         # A concurrent start took this attempt number: resume the attempt it opened.
@@ -362,8 +378,15 @@ async def submit_attempt(
     quiz, questions = version.quiz, version.questions
     checked = await _checked_answers(session, attempt=attempt, questions=questions, answers=answers)
     merged = {**saved_answers(attempt), **checked}
+    lateness = schedules.Lateness(is_late=False, penalty_percent=None)
+    schedule = await scheduling.schedule_for(session, quiz=quiz, student_id=principal.id)
+    if schedule is not None:
+        schedule.check_hand_in(at)
+        lateness = schedule.lateness(at)
     submitted = replace(
         attempt,
+        is_late=lateness.is_late,
+        late_penalty_percent=lateness.penalty_percent,
         answers=stored_answers(attempt, merged),
         submitted_at=at,
         time_taken_seconds=int((at - attempt.started_at).total_seconds()),
