@@ -70,6 +70,7 @@ def module_routers() -> list[APIRouter]:
         courses,
         enrollments,
         files,
+        grades,
         imports,
         payments,
         quizzes,
@@ -91,6 +92,7 @@ def module_routers() -> list[APIRouter]:
         *analytics.routers,
         *webhooks.routers,
         *imports.routers,
+        *grades.routers,
     ]
 
 
@@ -109,6 +111,8 @@ DOCUMENTATION_GROUPS = {
     "enrollments": "Enrolling, progress through lessons, reviews and course statistics.",
     "quizzes": "Quizzes and questions (authoring), and students' attempts (taking, grading).",
     "assignments": "Assignment submissions and their grading.",
+    "grades": "A course's grading scheme, its gradebook (JSON or CSV), course-grade "
+    "overrides with their history, and a student's own grades.",
     "payments": "Paying for courses and plans through Stripe, MyFatoorah and Paymob; "
     "refunds and revenue; the providers' signed webhooks.",
     "certificates": "Certificates of completion: issuing, PDF, public verification.",

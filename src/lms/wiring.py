@@ -11,8 +11,11 @@ lesson that issues a certificate), read it here from top to bottom.
 |------------------------------|---------------|--------------------------------------|
 | payment.succeeded.v1         | payments      | enrollments (enrolls)                |
 | payment.refunded.v1          | payments      | enrollments (drops, if configured)   |
-| assignment.graded.v1         | assignments   | enrollments (completes the lesson)   |
-| quiz.attempt.graded.v1       | quizzes       | enrollments (completes the lesson)   |
+| assignment.graded.v1         | assignments   | enrollments (completes the lesson),  |
+|                              |               | grades (grade history)               |
+| quiz.attempt.graded.v1       | quizzes       | enrollments (completes the lesson),  |
+|                              |               | grades (history of hand grading)     |
+| grade.overridden.v1          | grades        | webhooks                             |
 | enrollment.completed.v1      | enrollments   | certificates (queues the certificate)|
 | enrollment.paid_access.v1 ?  | enrollments   | payments                             |
 | lesson.created.v1            | courses       | enrollments (progress rows)          |
@@ -34,6 +37,7 @@ from lms.modules import (
     courses,
     enrollments,
     files,
+    grades,
     payments,
     quizzes,
     webhooks,
@@ -60,6 +64,10 @@ def wire(bus: events.EventBus = events.bus) -> None:
     # threshold, a graded (not practice) quiz passed.
     bus.subscribe(assignments.AssignmentGraded, enrollments.complete_lesson_after_assignment)
     bus.subscribe(quizzes.QuizAttemptGraded, enrollments.complete_lesson_after_quiz)
+    # The gradebook keeps every grade change: who, when, before and after (a quiz
+    # attempt marked automatically on submission is not a change and costs nothing).
+    bus.subscribe(assignments.AssignmentGraded, grades.record_assignment_grade)
+    bus.subscribe(quizzes.QuizAttemptGraded, grades.record_quiz_regrade)
     # The last lesson completes the enrollment (the course-completed email is queued
     # first); the certificate's issue job is queued in the same transaction.
     bus.subscribe(enrollments.EnrollmentCompleted, certificates.queue_certificate)

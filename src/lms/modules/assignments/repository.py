@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Subquery, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate
@@ -79,3 +79,23 @@ async def handed_in_with_file(
         .distinct()
     )
     return [(row.course_id, row.student_id) for row in rows]
+
+
+def graded_submission_scores(course_id: uuid.UUID) -> Subquery:
+    """The graded submissions of the course (``service.graded_submission_scores``)."""
+    return (
+        select(
+            AssignmentSubmission.id.label("submission_id"),
+            AssignmentSubmission.enrollment_id.label("enrollment_id"),
+            AssignmentSubmission.lesson_id.label("lesson_id"),
+            AssignmentSubmission.score.label("score"),
+            AssignmentSubmission.is_late.label("is_late"),
+            AssignmentSubmission.late_penalty_percent.label("late_penalty_percent"),
+        )
+        .where(
+            AssignmentSubmission.course_id == course_id,
+            AssignmentSubmission.status == "graded",
+            AssignmentSubmission.score.is_not(None),
+        )
+        .subquery("graded_submissions")
+    )

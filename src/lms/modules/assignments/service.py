@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from sqlalchemy import Subquery
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -313,6 +314,7 @@ async def grade_submission(
     lesson = await courses.get_lesson_or_raise(session, submission.lesson_id)
     threshold = passing_score_of(lesson)
     passed = threshold is None or data.score >= threshold
+    previous_score = submission.score
     submission.score = data.score
     submission.feedback = data.feedback
     submission.is_passed = passed
@@ -334,6 +336,20 @@ async def grade_submission(
             score=data.score,
             passed=passed,
             graded_by_id=principal.id,
+            previous_score=previous_score,
         ),
     )
     return submission
+
+
+def graded_submission_scores(course_id: uuid.UUID) -> Subquery:
+    """The gradebook's reading of assignments: a selectable for another module's
+    statement, one row per graded submission of the course (work handed in again and
+    not yet regraded is not listed), with these columns:
+
+    - ``submission_id`` (UUID), ``enrollment_id`` (UUID), ``lesson_id`` (UUID, the
+      assignment lesson);
+    - ``score`` (NUMERIC(5,2), 0-100, never NULL): the grade, before any late penalty;
+    - ``is_late`` (boolean) and ``late_penalty_percent`` (NUMERIC(5,2), NULL for none).
+    """
+    return repository.graded_submission_scores(course_id)

@@ -7,7 +7,8 @@ Public surface:
   with ``get_enrollment_for`` and ``get_enrollment_or_raise``; who teaches a student
   (``teaches_student``); a roster import's enrollment (``enroll_from_roster``);
 - the access rule as SQL for other modules' statements (``has_access``,
-  ``accessible_enrollment_id``);
+  ``accessible_enrollment_id``); a course's enrollments as a selectable for the
+  gradebook (``course_enrollments``, typed columns in its docstring);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
 - the errors ``EnrollmentNotFound``, ``EnrollmentClosed``, ``LessonNotInCourse``;
 - the events it publishes (``EnrollmentCreated``, ``EnrollmentDropped``,
@@ -39,6 +40,7 @@ from lms.modules.enrollments.service import (
     complete_lesson,
     complete_lesson_after_assignment,
     complete_lesson_after_quiz,
+    course_enrollments,
     drop_after_refund,
     enroll_after_payment,
     enroll_from_roster,
@@ -69,6 +71,7 @@ __all__ = [
     "complete_lesson",
     "complete_lesson_after_assignment",
     "complete_lesson_after_quiz",
+    "course_enrollments",
     "drop_after_refund",
     "enroll_after_payment",
     "enroll_from_roster",

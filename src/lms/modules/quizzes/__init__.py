@@ -3,10 +3,24 @@ in timed attempts that are graded on submission (or by hand for essays), and a p
 graded quiz of a lesson completes the lesson.
 
 Public surface: the events it publishes (``QuizAttemptSubmitted``, ``QuizAttemptGraded``, for
-``lms/wiring.py``)
-and ``routers`` for the application."""
+``lms/wiring.py``); for the gradebook, the counting quizzes of a course
+(``list_graded_quizzes``, ``GradedQuiz``) and their graded attempts as SQL
+(``graded_attempt_scores``, a selectable whose typed columns are documented in
+``service/scores.py``); and ``routers`` for the application."""
 
 from lms.modules.quizzes.events import QuizAttemptGraded, QuizAttemptSubmitted
 from lms.modules.quizzes.router import routers
+from lms.modules.quizzes.service.scores import (
+    GradedQuiz,
+    graded_attempt_scores,
+    list_graded_quizzes,
+)
 
-__all__ = ["QuizAttemptGraded", "QuizAttemptSubmitted", "routers"]
+__all__ = [
+    "GradedQuiz",
+    "QuizAttemptGraded",
+    "QuizAttemptSubmitted",
+    "graded_attempt_scores",
+    "list_graded_quizzes",
+    "routers",
+]

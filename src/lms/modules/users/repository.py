@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, Subquery, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate
@@ -82,3 +82,9 @@ async def claim_totp_step(session: AsyncSession, user_id: uuid.UUID, step: int) 
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def user_names() -> Subquery:
+    return select(
+        User.id.label("user_id"), User.full_name.label("full_name"), User.email.label("email")
+    ).subquery("user_names")

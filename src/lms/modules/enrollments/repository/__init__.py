@@ -27,6 +27,7 @@ from lms.modules.enrollments.repository.enrolling import (
 from lms.modules.enrollments.repository.lookups import (
     access_condition,
     accessible_enrollment_id,
+    course_enrollments,
     get,
     get_for,
     in_cohorts_condition,
@@ -63,6 +64,7 @@ __all__ = [
     "complete_if_done",
     "count_for_course",
     "count_lesson_completed",
+    "course_enrollments",
     "course_stats",
     "enrollment_ids_of_course",
     "finish_completed",

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
+    Subquery,
     exists,
     select,
 )
@@ -62,4 +63,19 @@ def accessible_enrollment_id(student_id: Any, course_id: Any) -> ScalarSelect[uu
             gives_access(),
         )
         .scalar_subquery()
+    )
+
+
+def course_enrollments(course_id: uuid.UUID) -> Subquery:
+    """Every enrollment of the course, whatever its status."""
+    return (
+        select(
+            ENROLLMENTS.c.id.label("enrollment_id"),
+            ENROLLMENTS.c.student_id.label("student_id"),
+            ENROLLMENTS.c.cohort_id.label("cohort_id"),
+            ENROLLMENTS.c.status.label("status"),
+            ENROLLMENTS.c.enrolled_at.label("enrolled_at"),
+        )
+        .where(ENROLLMENTS.c.course_id == course_id)
+        .subquery("course_enrollments")
     )

@@ -24,6 +24,7 @@ from lms.modules.users.service.accounts import (
     list_users,
     update_imported_profile,
     update_profile,
+    user_names,
 )
 from lms.modules.users.service.credentials import (
     change_password,
@@ -68,5 +69,6 @@ __all__ = [
     "set_pending_totp_secret",
     "update_imported_profile",
     "update_profile",
+    "user_names",
     "verify_credentials",
 ]
