@@ -213,7 +213,7 @@ async def test_a_category_of_listed_items_and_a_custom_scale(
                 ]
             },
             "strictly down",
-        ),  # fmt: skip
+        ),
         ({"scale": [{"letter": "A", "min_percent": "50"}]}, "start at 0"),
         (
             {"scale": [{"letter": "A", "min_percent": "50"}, {"letter": "A", "min_percent": "0"}]},
