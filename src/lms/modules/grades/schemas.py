@@ -8,11 +8,27 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from lms.core.schemas import CleanText
+from lms.core.schemas import no_nul
 
 ItemKind = Literal["quiz", "assignment"]
+# Text without NUL, stripped, never blank.
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(no_nul),
+]
+Letter = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=5),
+    AfterValidator(no_nul),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(no_nul),
+]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
 
 
@@ -25,9 +41,7 @@ class CategoryIn(StrictModel):
     explicitly by another category), or the items listed in ``items``; exactly one of
     the two."""
 
-    name: Annotated[
-        CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
-    ]
+    name: Name
     weight: Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)]
     item_type: ItemKind | None = None
     items: Annotated[list[uuid.UUID], Field(max_length=500)] | None = None
@@ -37,9 +51,7 @@ class CategoryIn(StrictModel):
 class LetterGrade(StrictModel):
     """A letter given from ``min_percent`` (inclusive) up to the next letter's."""
 
-    letter: Annotated[
-        CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=5)
-    ]
+    letter: Letter
     min_percent: Percent
 
 
@@ -143,9 +155,7 @@ class EnrollmentGrades(BaseModel):
 
 class OverrideIn(StrictModel):
     grade: Percent
-    reason: Annotated[
-        CleanText, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)
-    ]
+    reason: Reason
 
 
 class OverrideRead(BaseModel):

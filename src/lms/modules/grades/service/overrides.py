@@ -12,6 +12,7 @@ Automatic marking at submission is not a change: the attempt itself records it.
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,8 @@ from lms.modules.grades.models import GradeChange, GradeOverride
 from lms.modules.grades.schemas import GradeChangeRead, OverrideIn, OverrideRead
 from lms.modules.grades.service.gradebook import StudentNotInCourse, computed_grade
 from lms.modules.grades.service.schemes import load_layout
+
+CENT = Decimal("0.01")
 
 
 async def _student_of(
@@ -63,6 +66,7 @@ async def set_override(
         student_id=student_id,
         rule=courses.CoursePolicy.edit,
     )
+    grade = data.grade.quantize(CENT)
     layout = await load_layout(session, access.course.id)
     _, before = await computed_grade(session, layout, row)
     now = utcnow()
@@ -74,14 +78,14 @@ async def set_override(
                 enrollment_id=row.enrollment_id,
                 course_id=access.course.id,
                 student_id=row.student_id,
-                grade=data.grade,
+                grade=grade,
                 reason=data.reason,
                 set_by_id=principal.id,
                 set_at=now,
             ),
         )
     else:
-        override.grade = data.grade
+        override.grade = grade
         override.reason = data.reason
         override.set_by_id = principal.id
         override.set_at = now
@@ -93,7 +97,7 @@ async def set_override(
             student_id=row.student_id,
             kind="override_set",
             before=before,
-            after=data.grade,
+            after=grade,
             reason=data.reason,
             changed_by_id=principal.id,
             changed_at=now,
@@ -107,7 +111,7 @@ async def set_override(
             student_id=row.student_id,
             changed_by_id=principal.id,
             before=before,
-            after=data.grade,
+            after=grade,
             cleared=False,
             reason=data.reason,
         ),
@@ -115,8 +119,8 @@ async def set_override(
     return OverrideRead(
         enrollment_id=row.enrollment_id,
         student_id=row.student_id,
-        grade=data.grade,
-        letter=layout.letter(data.grade),
+        grade=grade,
+        letter=layout.letter(grade),
         reason=data.reason,
         set_by_id=principal.id,
         set_at=now,
