@@ -223,6 +223,9 @@ CERTIFICATE = fixed(certificate_id=lambda w: w.certificate["id"])
 FILE = fixed(file_id=lambda w: w.file["id"])
 PAYMENT = fixed(payment_id=lambda w: w.payment["id"])
 STUDENT_USER = fixed(user_id=lambda w: str(w.student.id))
+GRADEBOOK_STUDENT = fixed(
+    course_id=lambda w: w.course["id"], student_id=lambda w: str(w.student.id)
+)
 SPARE_USER = fixed(user_id=lambda w: str(w.spare.id))
 
 
@@ -1060,6 +1063,36 @@ MATRIX: dict[str, Rule] = {
     ),
     "POST /api/v1/webhooks/deliveries/{delivery_id}/redeliver": admin_only(
         ACCEPTED, params=fresh("delivery_id", _failed_webhook_delivery)
+    ),
+    # grades: the team reads the scheme and the gradebook (an assistant of some cohorts
+    # its students only); editors change the scheme and override course grades; the
+    # history is for those who teach the student; an enrollment's grades are its
+    # student's and its teachers'
+    "GET /api/v1/courses/{course_id}/grading-scheme": course_team(OK, params=COURSE),
+    "PUT /api/v1/courses/{course_id}/grading-scheme": course_editors(
+        OK,
+        params=COURSE,
+        json=const(
+            {
+                "categories": [
+                    {"name": "Quizzes", "weight": "40", "item_type": "quiz", "drop_lowest": 1},
+                    {"name": "Assignments", "weight": "60", "item_type": "assignment"},
+                ]
+            }
+        ),
+    ),
+    "GET /api/v1/courses/{course_id}/gradebook": course_team(OK, params=COURSE),
+    "PUT /api/v1/courses/{course_id}/gradebook/{student_id}/override": course_editors(
+        OK, params=GRADEBOOK_STUDENT, json=const({"grade": "75", "reason": "Agreed"})
+    ),
+    "DELETE /api/v1/courses/{course_id}/gradebook/{student_id}/override": course_editors(
+        NO_CONTENT, params=GRADEBOOK_STUDENT
+    ),
+    "GET /api/v1/courses/{course_id}/gradebook/{student_id}/history": R(
+        UNAUTH, FORBID, FORBID, FORBID, OK, OK, OK, OK, MISSING, params=GRADEBOOK_STUDENT
+    ),
+    "GET /api/v1/enrollments/{enrollment_id}/grades": R(
+        UNAUTH, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=ENROLLMENT
     ),
 }
 
