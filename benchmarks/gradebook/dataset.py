@@ -55,9 +55,7 @@ class Plan:
     attempts: dict[tuple[int, int], list[tuple[Decimal, Decimal | None]]] = field(
         default_factory=dict
     )
-    submissions: dict[tuple[int, int], tuple[Decimal, Decimal | None]] = field(
-        default_factory=dict
-    )
+    submissions: dict[tuple[int, int], tuple[Decimal, Decimal | None]] = field(default_factory=dict)
 
 
 def _percent(rng: random.Random) -> Decimal:

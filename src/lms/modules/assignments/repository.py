@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import cast
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, Subquery, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Subquery, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate
@@ -82,20 +83,22 @@ async def handed_in_with_file(
 
 
 def graded_submission_scores(course_id: uuid.UUID) -> Subquery:
-    """The graded submissions of the course (``service.graded_submission_scores``)."""
+    """The graded submissions of the course (``service.graded_submission_scores``), in
+    table columns: it is built for every page of a gradebook."""
+    table = cast(Table, AssignmentSubmission.__table__)
     return (
         select(
-            AssignmentSubmission.id.label("submission_id"),
-            AssignmentSubmission.enrollment_id.label("enrollment_id"),
-            AssignmentSubmission.lesson_id.label("lesson_id"),
-            AssignmentSubmission.score.label("score"),
-            AssignmentSubmission.is_late.label("is_late"),
-            AssignmentSubmission.late_penalty_percent.label("late_penalty_percent"),
+            table.c.id.label("submission_id"),
+            table.c.enrollment_id,
+            table.c.lesson_id,
+            table.c.score,
+            table.c.is_late,
+            table.c.late_penalty_percent,
         )
         .where(
-            AssignmentSubmission.course_id == course_id,
-            AssignmentSubmission.status == "graded",
-            AssignmentSubmission.score.is_not(None),
+            table.c.course_id == course_id,
+            table.c.status == "graded",
+            table.c.score.is_not(None),
         )
         .subquery("graded_submissions")
     )

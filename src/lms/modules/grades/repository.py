@@ -17,11 +17,14 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     ColumnElement,
     Integer,
+    Numeric,
     Select,
     Uuid,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -163,14 +166,22 @@ def _rows_statement(filters: RowFilter) -> tuple[Select[Any], Any, Any]:
 async def page_rows(
     session: AsyncSession, filters: RowFilter, *, offset: int, limit: int
 ) -> tuple[list[Any], int]:
-    """A page of the course's students by name, and how many there are."""
+    """A page of the course's students by name, and how many there are (counted in the
+    same statement; a page past the end counts them again)."""
     statement, found, names = _rows_statement(filters)
     rows = list(
         await session.execute(
-            statement.order_by(names.c.full_name, found.c.enrollment_id).offset(offset).limit(limit)
+            statement.add_columns(func.count().over().label("matching"))
+            .order_by(names.c.full_name, found.c.enrollment_id)
+            .offset(offset)
+            .limit(limit)
         )
     )
-    counted, found, _ = _rows_statement(filters)
+    if rows:
+        return rows, int(rows[0].matching)
+    if offset == 0:
+        return rows, 0
+    counted, _, _ = _rows_statement(filters)
     total = await session.scalar(select(func.count()).select_from(counted.subquery()))
     return rows, int(total or 0)
 
@@ -219,11 +230,19 @@ def _effective_cents(score: Any, penalty: Any) -> ColumnElement[int]:
     return (product * 2 + HUNDRED_PERCENT) // (HUNDRED_PERCENT * 2)
 
 
-def _scores(course_id: uuid.UUID, enrollment_ids: Sequence[uuid.UUID]) -> Any:
+# The enrollments a statement of figures is for, given at each execution.
+ENROLLMENT_IDS = "enrollment_ids"
+
+
+def _enrollment_ids() -> Any:
+    return bindparam(ENROLLMENT_IDS, expanding=True)
+
+
+def _scores(course_id: uuid.UUID) -> Any:
     """One row per enrollment and item with a counting score: the best graded attempt of
     a quiz (by effective score, the earlier attempt on a tie), the graded submission of
     an assignment."""
-    ids = list(enrollment_ids)
+    ids = _enrollment_ids()
     attempts = quizzes.graded_attempt_scores(course_id)
     effective = _effective_cents(attempts.c.percentage, attempts.c.late_penalty_percent)
     ranked = (
@@ -263,20 +282,7 @@ def _scores(course_id: uuid.UUID, enrollment_ids: Sequence[uuid.UUID]) -> Any:
             "effective"
         ),
     ).where(submissions.c.enrollment_id.in_(ids))
-    return union_all(best, graded).subquery("scores")
-
-
-async def item_scores(
-    session: AsyncSession,
-    course_id: uuid.UUID,
-    enrollment_ids: Sequence[uuid.UUID],
-    item_ids: Sequence[uuid.UUID],
-) -> list[Any]:
-    """Each enrollment's counting score of each item that has one."""
-    if not enrollment_ids or not item_ids:
-        return []
-    scores = _scores(course_id, enrollment_ids)
-    return list(await session.execute(select(scores).where(scores.c.item_id.in_(list(item_ids)))))
+    return union_all(best, graded).cte("scores")
 
 
 def _items_table(items: Sequence[ScoredItem]) -> Any:
@@ -290,7 +296,75 @@ def _items_table(items: Sequence[ScoredItem]) -> Any:
             )
             for item in items
         )
-    ).subquery("counted_items")
+    ).cte("counted_items")
+
+
+def _figure_row(
+    enrollment_id: Any,
+    level: int,
+    *,
+    category: Any = None,
+    item_id: Any = None,
+    cents: Any = None,
+    score: Any = None,
+    is_late: Any = None,
+    penalty: Any = None,
+) -> list[Any]:
+    def typed(value: Any, type_: Any) -> Any:
+        return cast(null(), type_) if value is None else value
+
+    return [
+        enrollment_id,
+        literal(level, Integer()).label("level"),
+        typed(category, Integer).label("category"),
+        typed(item_id, Uuid).label("item_id"),
+        typed(cents, BigInteger).label("cents"),
+        typed(score, Numeric(6, 2)).label("score"),
+        typed(is_late, Boolean).label("is_late"),
+        typed(penalty, Numeric(5, 2)).label("late_penalty_percent"),
+    ]
+
+
+# Statements of figures by course and scheme: built once (a page's statement holds
+# every graded item) and executed with each page's enrollment ids. Bounded: the oldest
+# are dropped first.
+_FIGURES_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+_FIGURES_STATEMENTS_MAX = 256
+
+
+def _figures_statement(
+    course_id: uuid.UUID,
+    shown_item_ids: tuple[uuid.UUID, ...],
+    items: tuple[ScoredItem, ...],
+    missing_counts_as_zero: bool,
+) -> Any:
+    key = (course_id, shown_item_ids, items, missing_counts_as_zero)
+    found = _FIGURES_STATEMENTS.get(key)
+    if found is not None:
+        return found
+    scores = _scores(course_id)
+    parts: list[Any] = []
+    if shown_item_ids:
+        parts.append(
+            select(
+                *_figure_row(
+                    scores.c.enrollment_id,
+                    3,
+                    item_id=scores.c.item_id,
+                    cents=scores.c.effective,
+                    score=scores.c.score,
+                    is_late=scores.c.is_late,
+                    penalty=scores.c.late_penalty_percent,
+                )
+            ).where(scores.c.item_id.in_(list(shown_item_ids)))
+        )
+    if items:
+        parts += _figure_parts(course_id, scores, items, missing_counts_as_zero)
+    statement = union_all(*parts) if parts else None
+    while len(_FIGURES_STATEMENTS) >= _FIGURES_STATEMENTS_MAX:
+        del _FIGURES_STATEMENTS[next(iter(_FIGURES_STATEMENTS))]
+    _FIGURES_STATEMENTS[key] = statement
+    return statement
 
 
 async def figures(
@@ -298,16 +372,32 @@ async def figures(
     *,
     course_id: uuid.UUID,
     enrollment_ids: Sequence[uuid.UUID],
+    shown_item_ids: Sequence[uuid.UUID],
     items: Sequence[ScoredItem],
     missing_counts_as_zero: bool,
 ) -> list[Any]:
-    """Rows of ``(enrollment_id, level, category, item_id, cents)``: level 0 an item
-    dropped as one of its category's lowest, 1 a category average, 2 the course grade.
-    A category without a counted score has no row, and the course grade is weighted
-    over the categories that have one."""
-    if not enrollment_ids or not items:
+    """Every figure of the enrollments, in one statement, as rows of ``(enrollment_id,
+    level, category, item_id, cents, score, is_late, late_penalty_percent)``: level 3 an
+    item's counting score (its ``score`` and penalty, ``cents`` its effective score),
+    0 an item dropped as one of its category's lowest, 1 a category average, 2 the
+    course grade. A category without a counted score has no row, and the course grade
+    is weighted over the categories that have one."""
+    if not enrollment_ids:
         return []
-    scores = _scores(course_id, enrollment_ids)
+    statement = _figures_statement(
+        course_id, tuple(shown_item_ids), tuple(items), missing_counts_as_zero
+    )
+    if statement is None:
+        return []
+    return list(await session.execute(statement, {ENROLLMENT_IDS: list(enrollment_ids)}))
+
+
+def _figure_parts(
+    course_id: uuid.UUID,
+    scores: Any,
+    items: Sequence[ScoredItem],
+    missing_counts_as_zero: bool,
+) -> list[Any]:
     table = _items_table(items)
     if missing_counts_as_zero:
         found = enrollments.course_enrollments(course_id)
@@ -329,7 +419,7 @@ async def figures(
                     scores.c.item_id == table.c.item_id,
                 ),
             )
-            .where(found.c.enrollment_id.in_(list(enrollment_ids)))
+            .where(found.c.enrollment_id.in_(_enrollment_ids()))
         )
     else:
         cells = select(
@@ -348,7 +438,7 @@ async def figures(
         .over(partition_by=partition, order_by=(cell.c.effective, cell.c.item_id))
         .label("rank"),
         func.count().over(partition_by=partition).label("counted"),
-    ).subquery("ranked_cells")
+    ).cte("ranked_cells")
     # At most all but one of a category's scores are dropped.
     dropped_count = case(
         (ranked.c.drop_lowest < ranked.c.counted, ranked.c.drop_lowest),
@@ -356,11 +446,9 @@ async def figures(
     )
     is_dropped = ranked.c.rank <= dropped_count
     dropped = select(
-        ranked.c.enrollment_id,
-        literal(0, Integer()).label("level"),
-        ranked.c.category,
-        ranked.c.item_id,
-        cast(null(), BigInteger).label("cents"),
+        *_figure_row(
+            ranked.c.enrollment_id, 0, category=ranked.c.category, item_id=ranked.c.item_id
+        )
     ).where(is_dropped)
     kept_sum = cast(func.sum(ranked.c.effective), BigInteger)
     kept_count = cast(func.count(), BigInteger)
@@ -373,25 +461,19 @@ async def figures(
         )
         .where(~is_dropped)
         .group_by(ranked.c.enrollment_id, ranked.c.category, ranked.c.weight)
-        .subquery("category_averages")
+        .cte("category_averages")
     )
     category_rows = select(
-        averages.c.enrollment_id,
-        literal(1, Integer()).label("level"),
-        averages.c.category,
-        cast(null(), Uuid).label("item_id"),
-        averages.c.cents,
+        *_figure_row(
+            averages.c.enrollment_id, 1, category=averages.c.category, cents=averages.c.cents
+        )
     )
     weighted = cast(func.sum(averages.c.weight * averages.c.cents), BigInteger)
     weights = cast(func.sum(averages.c.weight), BigInteger)
     course_rows = select(
-        averages.c.enrollment_id,
-        literal(2, Integer()).label("level"),
-        cast(null(), Integer).label("category"),
-        cast(null(), Uuid).label("item_id"),
-        ((weighted * 2 + weights) // (weights * 2)).label("cents"),
+        *_figure_row(averages.c.enrollment_id, 2, cents=(weighted * 2 + weights) // (weights * 2))
     ).group_by(averages.c.enrollment_id)
-    return list(await session.execute(union_all(dropped, category_rows, course_rows)))
+    return [dropped, category_rows, course_rows]
 
 
 async def stream_rows(

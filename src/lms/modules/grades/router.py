@@ -89,7 +89,11 @@ async def gradebook(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="gradebook-{course_id}.csv"'},
         )
-    return await service.gradebook_page(session, filters=filters, page=pagination)
+    # Serialised once by the service: a page holds thousands of cells.
+    return Response(
+        await service.gradebook_page(session, filters=filters, page=pagination),
+        media_type="application/json",
+    )
 
 
 @course_router.put("/gradebook/{student_id}/override", response_model=OverrideRead)

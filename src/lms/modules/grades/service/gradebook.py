@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from lms.core.deps import Principal
@@ -38,13 +39,12 @@ from lms.modules.grades.schemas import (
     CategoryAverage,
     CourseGrade,
     EnrollmentGrades,
-    GradebookPage,
-    GradebookRow,
     ItemScore,
 )
 from lms.modules.grades.service.schemes import Layout, load_layout
 
 CSV_BATCH = 500
+CENT = Decimal("0.01")
 
 
 class StudentNotInCourse(NotFound):
@@ -52,27 +52,30 @@ class StudentNotInCourse(NotFound):
     detail = "No such student in this course."
 
 
-def cents_to_percent(cents: int | None) -> Decimal | None:
-    return None if cents is None else Decimal(int(cents)).scaleb(-2)
+def cents_text(cents: int | None) -> str | None:
+    """Hundredths of a percent as the API writes a percent ("65.12")."""
+    if cents is None:
+        return None
+    whole, part = divmod(int(cents), 100)
+    return f"{whole}.{part:02d}"
 
 
-def _percent(value: Any) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+def _text_of(value: Any) -> str | None:
+    return None if value is None else str(Decimal(str(value)).quantize(CENT))
 
 
 async def compute_rows(
     session: AsyncSession, layout: Layout, rows: Sequence[Any], *, released_only: bool
-) -> list[GradebookRow]:
-    """The gradebook rows of ``rows`` (enrollments with the student's name): three
-    statements whatever their number."""
+) -> list[dict[str, Any]]:
+    """The gradebook rows of ``rows`` (enrollments with the student's name), in the
+    shape of ``GradebookRow`` with percents as strings, ready to serialise (a page holds
+    thousands of cells: they are not validated again one by one). Two statements (the
+    figures, the overrides) whatever the number of rows."""
     if not rows:
         return []
     enrollment_ids = [row.enrollment_id for row in rows]
-    hidden = layout.hidden if released_only else set()
-    shown_ids = [item.id for item in layout.items if item.id not in hidden]
+    hidden = layout.hidden if released_only else frozenset()
     scores: dict[uuid.UUID, dict[uuid.UUID, Any]] = defaultdict(dict)
-    for score in await repository.item_scores(session, layout.course_id, enrollment_ids, shown_ids):
-        scores[score.enrollment_id][score.item_id] = score
     dropped: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     averages: dict[uuid.UUID, dict[int, int]] = defaultdict(dict)
     computed: dict[uuid.UUID, int] = {}
@@ -80,76 +83,87 @@ async def compute_rows(
         session,
         course_id=layout.course_id,
         enrollment_ids=enrollment_ids,
+        shown_item_ids=[item.id for item in layout.items if item.id not in hidden],
         items=layout.scored_items(released_only=released_only),
         missing_counts_as_zero=layout.scheme.missing_counts_as_zero,
     ):
-        if figure.level == 0:
+        if figure.level == 3:
+            scores[figure.enrollment_id][figure.item_id] = figure
+        elif figure.level == 0:
             dropped[figure.enrollment_id].add(figure.item_id)
         elif figure.level == 1:
             averages[figure.enrollment_id][figure.category] = figure.cents
         else:
             computed[figure.enrollment_id] = figure.cents
     overrides = await repository.overrides_of(session, enrollment_ids)
+    columns = [(item.id, item.id in hidden, item.id not in layout.hidden) for item in layout.items]
     result = []
     for row in rows:
         own_scores = scores.get(row.enrollment_id, {})
-        items = []
-        for item in layout.items:
-            if item.id in hidden:
+        items: list[dict[str, Any]] = []
+        for item_id, is_hidden, released in columns:
+            found = None if is_hidden else own_scores.get(item_id)
+            if found is None:
                 items.append(
-                    ItemScore(item_id=item.id, score=None, effective_score=None, released=False)
+                    {
+                        "item_id": item_id,
+                        "score": None,
+                        "is_late": False,
+                        "late_penalty_percent": None,
+                        "effective_score": None,
+                        "released": released,
+                    }
                 )
                 continue
-            found = own_scores.get(item.id)
             items.append(
-                ItemScore(
-                    item_id=item.id,
-                    score=None if found is None else _percent(found.score),
-                    is_late=bool(found.is_late) if found is not None else False,
-                    late_penalty_percent=None
-                    if found is None
-                    else _percent(found.late_penalty_percent),
-                    effective_score=None if found is None else cents_to_percent(found.effective),
-                    released=item.id not in layout.hidden,
-                )
+                {
+                    "item_id": item_id,
+                    "score": _text_of(found.score),
+                    "is_late": bool(found.is_late),
+                    "late_penalty_percent": _text_of(found.late_penalty_percent),
+                    "effective_score": cents_text(found.cents),
+                    "released": released,
+                }
             )
+        own_dropped = dropped.get(row.enrollment_id, set())
+        own_averages = averages.get(row.enrollment_id, {})
         categories = [
-            CategoryAverage(
-                name=category.name,
-                weight=category.weight,
-                average=cents_to_percent(averages[row.enrollment_id].get(index)),
-                dropped_item_ids=sorted(
+            {
+                "name": category.name,
+                "weight": str(category.weight),
+                "average": cents_text(own_averages.get(index)),
+                "dropped_item_ids": sorted(
                     (
                         item_id
-                        for item_id in dropped[row.enrollment_id]
+                        for item_id in own_dropped
                         if layout.category_of.get(item_id) == index
                     ),
                     key=str,
                 ),
-            )
+            }
             for index, category in enumerate(layout.categories)
         ]
-        grade = cents_to_percent(computed.get(row.enrollment_id))
+        grade = cents_text(computed.get(row.enrollment_id))
         override = overrides.get(row.enrollment_id)
-        counting = override.grade if override is not None else grade
+        counting = _text_of(override.grade) if override is not None else grade
         result.append(
-            GradebookRow(
-                enrollment_id=row.enrollment_id,
-                student_id=row.student_id,
-                full_name=row.full_name,
-                email=row.email,
-                status=row.status,
-                cohort_id=row.cohort_id,
-                items=items,
-                categories=categories,
-                course_grade=CourseGrade(
-                    computed=grade,
-                    grade=_percent(counting),
-                    letter=layout.letter(counting),
-                    overridden=override is not None,
-                ),
-                override_reason=None if override is None or released_only else override.reason,
-            )
+            {
+                "enrollment_id": row.enrollment_id,
+                "student_id": row.student_id,
+                "full_name": row.full_name,
+                "email": row.email,
+                "status": row.status,
+                "cohort_id": row.cohort_id,
+                "items": items,
+                "categories": categories,
+                "course_grade": {
+                    "computed": grade,
+                    "grade": counting,
+                    "letter": layout.letter(None if counting is None else Decimal(counting)),
+                    "overridden": override is not None,
+                },
+                "override_reason": None if override is None or released_only else override.reason,
+            }
         )
     return result
 
@@ -170,19 +184,23 @@ async def gradebook_filter(
     return RowFilter(course_id=access.course.id, cohort_id=cohort_id, within_cohorts=within)
 
 
-async def gradebook_page(
-    session: AsyncSession, *, filters: RowFilter, page: PageParams
-) -> GradebookPage:
+async def gradebook_page(session: AsyncSession, *, filters: RowFilter, page: PageParams) -> bytes:
+    """A page of the gradebook as ``GradebookPage`` JSON, serialised once (orjson) from
+    the rows ``compute_rows`` shaped."""
     layout = await load_layout(session, filters.course_id)
     rows, total = await repository.page_rows(
         session, filters, offset=page.offset, limit=page.page_size
     )
-    return GradebookPage(
-        items=await compute_rows(session, layout, rows, released_only=False),
-        total=total,
-        page=page.page,
-        page_size=page.page_size,
-        grade_items=layout.grade_items(),
+    return orjson.dumps(
+        {
+            "items": await compute_rows(session, layout, rows, released_only=False),
+            "total": total,
+            "page": page.page,
+            "page_size": page.page_size,
+            "grade_items": [item.model_dump(mode="json") for item in layout.grade_items()],
+        },
+        # asyncpg's UUID subclass is not one orjson knows.
+        default=str,
     )
 
 
@@ -211,20 +229,25 @@ def csv_header(layout: Layout) -> list[str]:
     return [_text(name) for name in header]
 
 
-def csv_values(row: GradebookRow) -> list[Any]:
+def csv_values(row: dict[str, Any]) -> list[Any]:
     values: list[Any] = [
-        row.enrollment_id,
-        row.student_id,
-        _text(row.full_name),
-        _text(row.email),
-        row.status,
-        row.cohort_id or "",
+        row["enrollment_id"],
+        row["student_id"],
+        _text(row["full_name"]),
+        _text(row["email"]),
+        row["status"],
+        row["cohort_id"] or "",
     ]
-    for item in row.items:
-        values += [item.effective_score or "", item.late_penalty_percent or ""]
-    values += [category.average or "" for category in row.categories]
-    grade = row.course_grade
-    values += [grade.computed or "", grade.grade or "", grade.letter or "", grade.overridden]
+    for item in row["items"]:
+        values += [item["effective_score"] or "", item["late_penalty_percent"] or ""]
+    values += [category["average"] or "" for category in row["categories"]]
+    grade = row["course_grade"]
+    values += [
+        grade["computed"] or "",
+        grade["grade"] or "",
+        _text(grade["letter"]),
+        grade["overridden"],
+    ]
     return values
 
 
@@ -272,9 +295,9 @@ async def enrollment_grades(
         course_id=enrollment.course_id,
         student_id=enrollment.student_id,
         grade_items=grade_items,
-        items=computed.items,
-        categories=computed.categories,
-        course_grade=computed.course_grade,
+        items=[ItemScore.model_validate(item) for item in computed["items"]],
+        categories=[CategoryAverage.model_validate(c) for c in computed["categories"]],
+        course_grade=CourseGrade.model_validate(computed["course_grade"]),
     )
 
 
@@ -283,4 +306,8 @@ async def computed_grade(
 ) -> tuple[Decimal | None, Decimal | None]:
     """(the computed course grade, the grade that counts) of one student."""
     (computed,) = await compute_rows(session, layout, [row], released_only=False)
-    return computed.course_grade.computed, computed.course_grade.grade
+    grade = computed["course_grade"]
+    return (
+        None if grade["computed"] is None else Decimal(grade["computed"]),
+        None if grade["grade"] is None else Decimal(grade["grade"]),
+    )

@@ -59,15 +59,13 @@ class Layout:
     categories: list[CategoryIn]
     category_of: dict[uuid.UUID, int] = field(default_factory=dict)
     updated_at: datetime | None = None
-
-    @property
-    def hidden(self) -> set[uuid.UUID]:
-        return set(self.scheme.hidden_items)
+    # The items whose grades students do not see yet.
+    hidden: frozenset[uuid.UUID] = frozenset()
 
     def scored_items(self, *, released_only: bool) -> list[ScoredItem]:
         """The items the figures count, with their category's weight (cents of a percent)
         and drop-lowest."""
-        hidden = self.hidden if released_only else set()
+        hidden = self.hidden if released_only else frozenset()
         found = []
         for item in self.items:
             index = self.category_of.get(item.id)
@@ -159,6 +157,7 @@ async def load_layout(session: AsyncSession, course_id: uuid.UUID) -> Layout:
         categories=categories,
         category_of=category_of,
         updated_at=None if stored is None else stored.updated_at,
+        hidden=frozenset(scheme.hidden_items),
     )
 
 

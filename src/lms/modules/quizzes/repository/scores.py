@@ -5,33 +5,43 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, Subquery, select
+from sqlalchemy import ColumnElement, Subquery, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.modules.quizzes.models import Quiz, QuizAttempt
 
+# Table columns, not mapped attributes: these statements are built for every page of a
+# gradebook, and mapped attributes would send each through the ORM's statement handling.
+QUIZZES = cast(Table, Quiz.__table__)
+ATTEMPTS = cast(Table, QuizAttempt.__table__)
+
 
 def _counting_quiz(course_id: uuid.UUID) -> list[ColumnElement[bool]]:
-    return [Quiz.course_id == course_id, Quiz.quiz_type == "graded", Quiz.is_published.is_(True)]
+    return [
+        QUIZZES.c.course_id == course_id,
+        QUIZZES.c.quiz_type == "graded",
+        QUIZZES.c.is_published.is_(True),
+    ]
 
 
 def graded_attempt_scores(course_id: uuid.UUID) -> Subquery:
     return (
         select(
-            QuizAttempt.id.label("attempt_id"),
-            QuizAttempt.enrollment_id.label("enrollment_id"),
-            QuizAttempt.quiz_id.label("quiz_id"),
-            QuizAttempt.attempt_number.label("attempt_number"),
-            QuizAttempt.percentage.label("percentage"),
-            QuizAttempt.is_late.label("is_late"),
-            QuizAttempt.late_penalty_percent.label("late_penalty_percent"),
+            ATTEMPTS.c.id.label("attempt_id"),
+            ATTEMPTS.c.enrollment_id,
+            ATTEMPTS.c.quiz_id,
+            ATTEMPTS.c.attempt_number,
+            ATTEMPTS.c.percentage,
+            ATTEMPTS.c.is_late,
+            ATTEMPTS.c.late_penalty_percent,
         )
-        .join(Quiz, Quiz.id == QuizAttempt.quiz_id)
+        .join(QUIZZES, QUIZZES.c.id == ATTEMPTS.c.quiz_id)
         .where(
             *_counting_quiz(course_id),
-            QuizAttempt.status == "graded",
-            QuizAttempt.percentage.is_not(None),
+            ATTEMPTS.c.status == "graded",
+            ATTEMPTS.c.percentage.is_not(None),
         )
         .subquery("graded_quiz_attempts")
     )
@@ -41,8 +51,8 @@ async def graded_quizzes(
     session: AsyncSession, course_id: uuid.UUID
 ) -> list[tuple[uuid.UUID, str, datetime]]:
     rows = await session.execute(
-        select(Quiz.id, Quiz.title, Quiz.created_at)
+        select(QUIZZES.c.id, QUIZZES.c.title, QUIZZES.c.created_at)
         .where(*_counting_quiz(course_id))
-        .order_by(Quiz.created_at, Quiz.id)
+        .order_by(QUIZZES.c.created_at, QUIZZES.c.id)
     )
     return [(row.id, row.title, row.created_at) for row in rows]
