@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
