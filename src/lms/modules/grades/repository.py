@@ -389,7 +389,8 @@ async def figures(
     )
     if statement is None:
         return []
-    return list(await session.execute(statement, {ENROLLMENT_IDS: list(enrollment_ids)}))
+    result = await session.execute(statement, {ENROLLMENT_IDS: list(enrollment_ids)})
+    return list(result.all())
 
 
 def _figure_parts(

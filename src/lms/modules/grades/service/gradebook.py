@@ -43,8 +43,7 @@ from lms.modules.grades.schemas import (
 )
 from lms.modules.grades.service.schemes import Layout, load_layout
 
-CSV_BATCH = 500
-CENT = Decimal("0.01")
+CSV_BATCH = 1000
 
 
 class StudentNotInCourse(NotFound):
@@ -52,16 +51,26 @@ class StudentNotInCourse(NotFound):
     detail = "No such student in this course."
 
 
+# Every percent from 0.00 to 100.00 as text, looked up by hundredths (a page or an
+# export writes hundreds of thousands of them).
+_PERCENT_TEXT = [f"{whole}.{part:02d}" for whole in range(101) for part in range(100)][:10_001]
+
+
 def cents_text(cents: int | None) -> str | None:
     """Hundredths of a percent as the API writes a percent ("65.12")."""
     if cents is None:
         return None
-    whole, part = divmod(int(cents), 100)
+    cents = int(cents)
+    if 0 <= cents <= 10_000:
+        return _PERCENT_TEXT[cents]
+    whole, part = divmod(cents, 100)
     return f"{whole}.{part:02d}"
 
 
 def _text_of(value: Any) -> str | None:
-    return None if value is None else str(Decimal(str(value)).quantize(CENT))
+    """A NUMERIC(…, 2) column read back: a ``Decimal`` of two places on both databases
+    (asyncpg gives the column's scale, SQLite's result processor the declared one)."""
+    return None if value is None else str(value)
 
 
 async def compute_rows(
@@ -97,6 +106,18 @@ async def compute_rows(
             computed[figure.enrollment_id] = figure.cents
     overrides = await repository.overrides_of(session, enrollment_ids)
     columns = [(item.id, item.id in hidden, item.id not in layout.hidden) for item in layout.items]
+    # An item without a score reads the same in every row (shared: it is only serialised).
+    no_score = {
+        item_id: {
+            "item_id": item_id,
+            "score": None,
+            "is_late": False,
+            "late_penalty_percent": None,
+            "effective_score": None,
+            "released": released,
+        }
+        for item_id, _, released in columns
+    }
     result = []
     for row in rows:
         own_scores = scores.get(row.enrollment_id, {})
@@ -104,23 +125,16 @@ async def compute_rows(
         for item_id, is_hidden, released in columns:
             found = None if is_hidden else own_scores.get(item_id)
             if found is None:
-                items.append(
-                    {
-                        "item_id": item_id,
-                        "score": None,
-                        "is_late": False,
-                        "late_penalty_percent": None,
-                        "effective_score": None,
-                        "released": released,
-                    }
-                )
+                items.append(no_score[item_id])
                 continue
             items.append(
                 {
                     "item_id": item_id,
-                    "score": _text_of(found.score),
+                    "score": str(found.score),
                     "is_late": bool(found.is_late),
-                    "late_penalty_percent": _text_of(found.late_penalty_percent),
+                    "late_penalty_percent": None
+                    if found.late_penalty_percent is None
+                    else str(found.late_penalty_percent),
                     "effective_score": cents_text(found.cents),
                     "released": released,
                 }
@@ -261,7 +275,9 @@ async def gradebook_csv(
         yield ("\ufeff" + _csv_line(csv_header(layout))).encode()
         async for rows in repository.stream_rows(session, filters, batch=CSV_BATCH):
             computed = await compute_rows(session, layout, rows, released_only=False)
-            yield "".join(_csv_line(csv_values(row)) for row in computed).encode()
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator="\r\n").writerows(csv_values(row) for row in computed)
+            yield buffer.getvalue().encode()
 
 
 async def enrollment_grades(
