@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from benchmarks.gradebook.dataset import expected_grades, plan, seed, student_name
 from sqlalchemy import select
 
-from benchmarks.gradebook.dataset import expected_grades, plan, seed, student_name
 from lms.core.security import create_access_token
 from lms.modules.courses.models import Course
 
