@@ -71,6 +71,7 @@ def module_routers() -> list[APIRouter]:
         courses,
         enrollments,
         files,
+        grades,
         imports,
         payments,
         privacy,
@@ -97,6 +98,7 @@ def module_routers() -> list[APIRouter]:
         *privacy.routers,
         *audit.routers,
         *schedules.routers,
+        *grades.routers,
     ]
 
 
@@ -115,6 +117,8 @@ DOCUMENTATION_GROUPS = {
     "enrollments": "Enrolling, progress through lessons, reviews and course statistics.",
     "quizzes": "Quizzes and questions (authoring), and students' attempts (taking, grading).",
     "assignments": "Assignment submissions and their grading.",
+    "grades": "A course's grading scheme, its gradebook (JSON or CSV), course-grade "
+    "overrides with their history, and a student's own grades.",
     "payments": "Paying for courses and plans through Stripe, MyFatoorah and Paymob; "
     "refunds and revenue; the providers' signed webhooks.",
     "certificates": "Certificates of completion: issuing, PDF, public verification.",

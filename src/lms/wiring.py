@@ -11,8 +11,11 @@ lesson that issues a certificate), read it here from top to bottom.
 |------------------------------|---------------|--------------------------------------|
 | payment.succeeded.v1         | payments      | enrollments (enrolls)                |
 | payment.refunded.v1          | payments      | enrollments (drops, if configured)   |
-| assignment.graded.v1         | assignments   | enrollments (completes the lesson)   |
-| quiz.attempt.graded.v1       | quizzes       | enrollments (completes the lesson)   |
+| assignment.graded.v1         | assignments   | enrollments (completes the lesson),  |
+|                              |               | grades (grade history)               |
+| quiz.attempt.graded.v1       | quizzes       | enrollments (completes the lesson),  |
+|                              |               | grades (history of hand grading)     |
+| grade.overridden.v1          | grades        | webhooks                             |
 | enrollment.completed.v1      | enrollments   | certificates (queues the certificate)|
 | enrollment.paid_access.v1 ?  | enrollments   | payments                             |
 | lesson.created.v1            | courses       | enrollments (progress rows)          |
@@ -45,6 +48,8 @@ lesson that issues a certificate), read it here from top to bottom.
 | import.started.v1, import.finished.v1 | imports | audit                             |
 | webhook.endpoint_changed.v1  | webhooks      | audit                                |
 | outbox.message_retried.v1    | admin         | audit                                |
+| grade.overridden.v1          | grades        | audit (and webhooks)                 |
+| user.erased.v1               | users         | audit (and webhooks)                 |
 
 Personal data (``lms.core.privacy``): every module that holds some about a person
 registers its exporter and eraser in ``personal_data``, in the order an erasure runs
@@ -64,6 +69,7 @@ from lms.modules import (
     emails,
     enrollments,
     files,
+    grades,
     imports,
     payments,
     quizzes,
@@ -99,6 +105,10 @@ def wire(
     # threshold, a graded (not practice) quiz passed.
     bus.subscribe(assignments.AssignmentGraded, enrollments.complete_lesson_after_assignment)
     bus.subscribe(quizzes.QuizAttemptGraded, enrollments.complete_lesson_after_quiz)
+    # The gradebook keeps every grade change: who, when, before and after (a quiz
+    # attempt marked automatically on submission is not a change and costs nothing).
+    bus.subscribe(assignments.AssignmentGraded, grades.record_assignment_grade)
+    bus.subscribe(quizzes.QuizAttemptGraded, grades.record_quiz_regrade)
     # The last lesson completes the enrollment (the course-completed email is queued
     # first); the certificate's issue job is queued in the same transaction.
     bus.subscribe(enrollments.EnrollmentCompleted, certificates.queue_certificate)
@@ -166,6 +176,8 @@ def wire(
     bus.subscribe(imports.ImportFinished, audit.record_import_finished)
     bus.subscribe(webhooks.WebhookEndpointChanged, audit.record_webhook_endpoint_changed)
     bus.subscribe(admin.OutboxMessageRetried, audit.record_outbox_retry)
+    bus.subscribe(grades.GradeOverridden, audit.record_grade_overridden)
+    bus.subscribe(users.UserErased, audit.record_user_erased)
 
     # Emails are written in their recipient's language and time zone, which the users
     # module knows by address (read by the send job, after the commit).
@@ -185,6 +197,7 @@ def register_personal_data(personal_data: privacy.PersonalDataRegistry) -> None:
         quizzes.PERSONAL_DATA,
         assignments.PERSONAL_DATA,
         schedules.PERSONAL_DATA,
+        grades.PERSONAL_DATA,
         certificates.PERSONAL_DATA,
         files.PERSONAL_DATA,
         payments.PERSONAL_DATA,

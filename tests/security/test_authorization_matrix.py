@@ -226,6 +226,9 @@ CERTIFICATE = fixed(certificate_id=lambda w: w.certificate["id"])
 FILE = fixed(file_id=lambda w: w.file["id"])
 PAYMENT = fixed(payment_id=lambda w: w.payment["id"])
 STUDENT_USER = fixed(user_id=lambda w: str(w.student.id))
+GRADEBOOK_STUDENT = fixed(
+    course_id=lambda w: w.course["id"], student_id=lambda w: str(w.student.id)
+)
 SPARE_USER = fixed(user_id=lambda w: str(w.spare.id))
 
 
@@ -1168,11 +1171,27 @@ MATRIX: dict[str, Rule] = {
     # archive is the account's only (an admin who can see the job gets 403); erasure
     # is asked for oneself with the password, or done by an admin with a reason
     "GET /api/v1/data-exports/{export_id}": R(
-        UNAUTH, OK, MISSING, MISSING, MISSING, OK, MISSING, MISSING, MISSING,
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
         params=_ready_export_params,
     ),
     "GET /api/v1/data-exports/{export_id}/download": R(
-        UNAUTH, OK, MISSING, MISSING, MISSING, FORBID, MISSING, MISSING, MISSING,
+        UNAUTH,
+        OK,
+        MISSING,
+        MISSING,
+        MISSING,
+        FORBID,
+        MISSING,
+        MISSING,
+        MISSING,
         params=_ready_export_params,
     ),
     "POST /api/v1/me/data-export": signed_in(ACCEPTED),
@@ -1181,12 +1200,27 @@ MATRIX: dict[str, Rule] = {
     "GET /api/v1/me/erasure": signed_in(OK),
     # (the world's admin is its only admin: it may not ask to be erased)
     "POST /api/v1/me/erasure": R(
-        UNAUTH, ACCEPTED, ACCEPTED, ACCEPTED, ACCEPTED, CONFLICT, ACCEPTED, ACCEPTED, ACCEPTED,
+        UNAUTH,
+        ACCEPTED,
+        ACCEPTED,
+        ACCEPTED,
+        ACCEPTED,
+        CONFLICT,
+        ACCEPTED,
+        ACCEPTED,
+        ACCEPTED,
         json=const({"password": PASSWORD}),
     ),
     "DELETE /api/v1/me/erasure": R(
-        UNAUTH, NO_CONTENT, NO_CONTENT, NO_CONTENT, NO_CONTENT, MISSING, NO_CONTENT,
-        NO_CONTENT, NO_CONTENT,
+        UNAUTH,
+        NO_CONTENT,
+        NO_CONTENT,
+        NO_CONTENT,
+        NO_CONTENT,
+        MISSING,
+        NO_CONTENT,
+        NO_CONTENT,
+        NO_CONTENT,
     ),
     "POST /api/v1/admin/users/{user_id}/erasure": admin_only(
         OK,
@@ -1201,7 +1235,37 @@ MATRIX: dict[str, Rule] = {
     "POST /api/v1/me/calendar/feed/rotate": signed_in(OK),
     # the feed's address is its secret: whoever holds it reads it, signed in or not
     "GET /api/v1/calendar/{token}.ics": everyone(OK, params=_feed_params),
-}  # fmt: skip
+    # grades: the team reads the scheme and the gradebook (an assistant of some cohorts
+    # its students only); editors change the scheme and override course grades; the
+    # history is for those who teach the student; an enrollment's grades are its
+    # student's and its teachers'
+    "GET /api/v1/courses/{course_id}/grading-scheme": course_team(OK, params=COURSE),
+    "PUT /api/v1/courses/{course_id}/grading-scheme": course_editors(
+        OK,
+        params=COURSE,
+        json=const(
+            {
+                "categories": [
+                    {"name": "Quizzes", "weight": "40", "item_type": "quiz", "drop_lowest": 1},
+                    {"name": "Assignments", "weight": "60", "item_type": "assignment"},
+                ]
+            }
+        ),
+    ),
+    "GET /api/v1/courses/{course_id}/gradebook": course_team(OK, params=COURSE),
+    "PUT /api/v1/courses/{course_id}/gradebook/{student_id}/override": course_editors(
+        OK, params=GRADEBOOK_STUDENT, json=const({"grade": "75", "reason": "Agreed"})
+    ),
+    "DELETE /api/v1/courses/{course_id}/gradebook/{student_id}/override": course_editors(
+        NO_CONTENT, params=GRADEBOOK_STUDENT
+    ),
+    "GET /api/v1/courses/{course_id}/gradebook/{student_id}/history": R(
+        UNAUTH, FORBID, FORBID, FORBID, OK, OK, OK, OK, MISSING, params=GRADEBOOK_STUDENT
+    ),
+    "GET /api/v1/enrollments/{enrollment_id}/grades": R(
+        UNAUTH, OK, MISSING, MISSING, OK, OK, OK, OK, MISSING, params=ENROLLMENT
+    ),
+}
 
 
 def route_table(app: Any) -> list[tuple[str, str]]:

@@ -28,6 +28,9 @@ class AssignmentGraded(Event):
     score: Decimal
     passed: bool
     graded_by_id: uuid.UUID
+    # The score before this grading (None: the work had none), for the gradebook's
+    # history of grade changes.
+    previous_score: Decimal | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

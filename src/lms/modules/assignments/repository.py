@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import cast
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, select
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Subquery, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate
@@ -92,4 +93,26 @@ def handed_in(
             AssignmentSubmission.student_id == student_id,
         )
         .exists()
+    )
+
+
+def graded_submission_scores(course_id: uuid.UUID) -> Subquery:
+    """The graded submissions of the course (``service.graded_submission_scores``), in
+    table columns: it is built for every page of a gradebook."""
+    table = cast(Table, AssignmentSubmission.__table__)
+    return (
+        select(
+            table.c.id.label("submission_id"),
+            table.c.enrollment_id,
+            table.c.lesson_id,
+            table.c.score,
+            table.c.is_late,
+            table.c.late_penalty_percent,
+        )
+        .where(
+            table.c.course_id == course_id,
+            table.c.status == "graded",
+            table.c.score.is_not(None),
+        )
+        .subquery("graded_submissions")
     )

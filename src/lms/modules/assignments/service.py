@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, Subquery, and_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -389,6 +389,7 @@ async def grade_submission(
         is_late=submission.is_late, penalty_percent=submission.late_penalty_percent
     ).apply(data.score)
     passed = threshold is None or score >= threshold
+    previous_score = submission.score
     submission.score = score
     submission.feedback = data.feedback
     submission.is_passed = passed
@@ -410,6 +411,20 @@ async def grade_submission(
             score=score,
             passed=passed,
             graded_by_id=principal.id,
+            previous_score=previous_score,
         ),
     )
     return submission
+
+
+def graded_submission_scores(course_id: uuid.UUID) -> Subquery:
+    """The gradebook's reading of assignments: a selectable for another module's
+    statement, one row per graded submission of the course (work handed in again and
+    not yet regraded is not listed), with these columns:
+
+    - ``submission_id`` (UUID), ``enrollment_id`` (UUID), ``lesson_id`` (UUID, the
+      assignment lesson);
+    - ``score`` (NUMERIC(5,2), 0-100, never NULL): the grade, before any late penalty;
+    - ``is_late`` (boolean) and ``late_penalty_percent`` (NUMERIC(5,2), NULL for none).
+    """
+    return repository.graded_submission_scores(course_id)

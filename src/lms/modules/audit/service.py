@@ -38,6 +38,7 @@ from lms.modules import (
     certificates,
     courses,
     enrollments,
+    grades,
     imports,
     payments,
     quizzes,
@@ -296,6 +297,24 @@ async def record_refund(session: AsyncSession, event: payments.PaymentRefunded) 
             **_plain(event, "user_id", "amount", "currency", "revokes_enrollment"),
         },
     )
+
+
+async def record_grade_overridden(session: AsyncSession, event: grades.GradeOverridden) -> None:
+    # The staff's reason is free text that may name the student: it stays in the
+    # gradebook's history (whose eraser forgets it), not here.
+    await record(
+        session,
+        action="grade.override_cleared" if event.cleared else "grade.overridden",
+        target_type="enrollment",
+        target_id=event.enrollment_id,
+        course_id=event.course_id,
+        before={"grade": _plain(event, "before")["before"]},
+        after=_plain(event, "after", "student_id"),
+    )
+
+
+async def record_user_erased(session: AsyncSession, event: users.UserErased) -> None:
+    await record(session, action="user.erased", target_type="user", target_id=event.user_id)
 
 
 async def record_certificate_issued(

@@ -9,7 +9,8 @@ Public surface:
   chunk's at once (``roster_places``, ``enroll_many_from_roster``, with
   ``RosterPlace`` and ``RosterStudent``);
 - the access rule as SQL for other modules' statements (``has_access``,
-  ``accessible_enrollment_id``, ``student_cohort_id``);
+  ``accessible_enrollment_id``, ``student_cohort_id``); a course's enrollments as a
+  selectable for the gradebook (``course_enrollments``, typed columns in its docstring);
 - ``complete_lesson`` (work another module has checked) and ``mark_certificate_issued``;
 - the errors ``EnrollmentNotFound``, ``EnrollmentClosed``, ``LessonNotInCourse``;
 - the events it publishes (``EnrollmentCreated``, ``EnrollmentDropped``,
@@ -48,6 +49,7 @@ from lms.modules.enrollments.service import (
     complete_lesson,
     complete_lesson_after_assignment,
     complete_lesson_after_quiz,
+    course_enrollments,
     drop_after_refund,
     enroll_after_payment,
     enroll_from_roster,
@@ -89,6 +91,7 @@ __all__ = [
     "complete_lesson",
     "complete_lesson_after_assignment",
     "complete_lesson_after_quiz",
+    "course_enrollments",
     "drop_after_refund",
     "enroll_after_payment",
     "enroll_from_roster",

@@ -33,6 +33,11 @@ class QuizAttemptGraded(Event):
     max_score: Decimal
     percentage: Decimal
     passed: bool
+    # Who graded it by hand (None: marked automatically on submission), and the
+    # attempt's percentage before this grading (None: it had none), for the gradebook's
+    # history of grade changes.
+    graded_by_id: uuid.UUID | None = None
+    previous_percentage: Decimal | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -5,7 +5,8 @@ Public surface: read models (``UserSummary``: who a user is, for modules that sh
 email people; ``Account``: what authentication needs, never the password hash) and the
 functions that return them by id or email; the credential functions authentication
 uses, all by user id (checking a password, recording a login, the MFA state, spending
-a TOTP step); ``create_user``; ``load_principal`` for the application factory; the
+a TOTP step); ``create_user``; who each account is as SQL for another module's list
+(``user_names``); ``load_principal`` for the application factory; the
 schemas other modules answer or validate with (``UserRead``, ``UserCreate``, ``Role``,
 ``FullName``, ``Password`` and its strength check); bulk imports' matching, inviting
 and profile updates (``find_imported_accounts``, ``invite_users``,
@@ -64,6 +65,7 @@ from lms.modules.users.service import (
     set_pending_totp_secret,
     update_imported_profile,
     update_imported_profiles,
+    user_names,
     verify_credentials,
 )
 
@@ -114,5 +116,6 @@ __all__ = [
     "set_pending_totp_secret",
     "update_imported_profile",
     "update_imported_profiles",
+    "user_names",
     "verify_credentials",
 ]

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, Subquery, Table, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.pagination import paginate
@@ -85,3 +86,11 @@ async def claim_totp_step(session: AsyncSession, user_id: uuid.UUID, step: int) 
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def user_names() -> Subquery:
+    # Table columns: a list statement built per request stays out of the ORM's handling.
+    table = cast(Table, User.__table__)
+    return select(table.c.id.label("user_id"), table.c.full_name, table.c.email).subquery(
+        "user_names"
+    )

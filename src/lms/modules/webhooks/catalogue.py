@@ -11,7 +11,16 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from lms.core.events import Event
-from lms.modules import assignments, certificates, courses, enrollments, payments, quizzes, users
+from lms.modules import (
+    assignments,
+    certificates,
+    courses,
+    enrollments,
+    grades,
+    payments,
+    quizzes,
+    users,
+)
 
 PING_TYPE = "webhook.ping.v1"
 
@@ -30,6 +39,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     quizzes.QuizAttemptGraded,
     assignments.AssignmentSubmitted,
     assignments.AssignmentGraded,
+    grades.GradeOverridden,
     certificates.CertificateIssued,
     certificates.CertificateRevoked,
     payments.PaymentSucceeded,
@@ -63,6 +73,8 @@ DESCRIPTIONS = {
     "quiz.attempt.graded.v1": "A quiz attempt was graded: score, percentage, passed.",
     "assignment.submitted.v1": "A student handed in (or replaced) work for an assignment.",
     "assignment.graded.v1": "An instructor graded a submission.",
+    "grade.overridden.v1": "A student's course grade was set by hand (with the reason) or "
+    "its override cleared: the grade before and after, in percent.",
     "certificate.issued.v1": "A certificate was issued for a completed enrollment.",
     "certificate.revoked.v1": "A certificate was revoked, with the reason given.",
     "payment.succeeded.v1": "A payment for a course succeeded (amount as a decimal string).",

@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
+    Subquery,
     Table,
     exists,
     select,
@@ -116,4 +117,19 @@ def student_cohort_id(student_id: Any, course_id: Any) -> ScalarSelect[uuid.UUID
         select(ENROLLMENTS.c.cohort_id)
         .where(ENROLLMENTS.c.student_id == student_id, ENROLLMENTS.c.course_id == course_id)
         .scalar_subquery()
+    )
+
+
+def course_enrollments(course_id: uuid.UUID) -> Subquery:
+    """Every enrollment of the course, whatever its status."""
+    return (
+        select(
+            ENROLLMENTS.c.id.label("enrollment_id"),
+            ENROLLMENTS.c.student_id.label("student_id"),
+            ENROLLMENTS.c.cohort_id.label("cohort_id"),
+            ENROLLMENTS.c.status.label("status"),
+            ENROLLMENTS.c.enrolled_at.label("enrolled_at"),
+        )
+        .where(ENROLLMENTS.c.course_id == course_id)
+        .subquery("course_enrollments")
     )

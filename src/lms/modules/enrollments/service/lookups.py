@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import ColumnElement, ColumnExpressionArgument, ScalarSelect
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, ScalarSelect, Subquery
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lms.core.deps import Principal
@@ -178,3 +178,12 @@ async def own_enrollment(
     if enrollment.status not in ACCESS_STATUSES:
         raise EnrollmentClosed()
     return enrollment
+
+
+def course_enrollments(course_id: uuid.UUID) -> Subquery:
+    """Every enrollment of the course, whatever its status, as a selectable for another
+    module's statement (the gradebook's rows), with these columns: ``enrollment_id``
+    (UUID), ``student_id`` (UUID), ``cohort_id`` (UUID, NULL outside cohorts),
+    ``status`` (text: active, completed, dropped, expired), ``enrolled_at``
+    (timestamp, UTC)."""
+    return repository.course_enrollments(course_id)

@@ -125,6 +125,8 @@ async def settle(
             max_score=total.max_score,
             percentage=total.percentage,
             passed=total.is_passed,
+            graded_by_id=saved.graded_by_id,
+            previous_percentage=attempt.percentage,
         ),
     )
     return saved

@@ -25,6 +25,7 @@ from lms.modules.users.service.accounts import (
     recipient_preferences,
     update_imported_profile,
     update_profile,
+    user_names,
 )
 from lms.modules.users.service.credentials import (
     change_password,
@@ -78,5 +79,6 @@ __all__ = [
     "update_imported_profile",
     "update_imported_profiles",
     "update_profile",
+    "user_names",
     "verify_credentials",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import Subquery, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -324,3 +324,10 @@ async def update_profile(session: AsyncSession, *, user_id: uuid.UUID, data: Pro
         user.locale = changes["locale"]
     await session.flush()
     return user
+
+
+def user_names() -> Subquery:
+    """Who each account is, as a selectable for another module's statement (a list of
+    people, such as the gradebook's rows, joined on ``user_id``): ``user_id`` (UUID),
+    ``full_name`` (text), ``email`` (text)."""
+    return repository.user_names()

@@ -1,0 +1,491 @@
+"""The gradebook's SQL: its own tables, and the figures computed over the scores the
+quizzes and assignments modules offer as selectables (``graded_attempt_scores``,
+``graded_submission_scores``), the enrollments module's ``course_enrollments`` and the
+users module's ``user_names``.
+
+Every figure is computed in integers of hundredths of a percent ("cents"), so that the
+same statement gives the same cents on PostgreSQL and SQLite. A non-negative ``a / b``
+rounded half up is ``(2a + b) / (2b)`` in integer division.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    Integer,
+    Numeric,
+    Select,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from lms.modules import assignments, enrollments, quizzes, users
+from lms.modules.grades.models import GradeChange, GradeOverride, GradingScheme
+
+HUNDRED_PERCENT = 10_000  # in cents of a percent
+
+
+@dataclass(frozen=True)
+class ScoredItem:
+    """An item as the figures count it: its category's position, weight (cents of a
+    percent) and drop-lowest count."""
+
+    item_id: uuid.UUID
+    category: int
+    weight: int
+    drop_lowest: int
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    course_id: uuid.UUID
+    cohort_id: uuid.UUID | None = None
+    within_cohorts: Collection[uuid.UUID] | None = None
+
+
+# --- the scheme, overrides, history ------------------------------------------------
+
+
+async def get_scheme(session: AsyncSession, course_id: uuid.UUID) -> GradingScheme | None:
+    return await session.get(GradingScheme, course_id)
+
+
+async def save_scheme(
+    session: AsyncSession, *, course_id: uuid.UUID, scheme: dict[str, Any], by: uuid.UUID
+) -> GradingScheme:
+    found = await session.get(GradingScheme, course_id, with_for_update=True)
+    if found is None:
+        found = GradingScheme(course_id=course_id, scheme=scheme, updated_by_id=by)
+        session.add(found)
+    else:
+        found.scheme = scheme
+        found.updated_by_id = by
+    await session.flush()
+    return found
+
+
+async def get_override(session: AsyncSession, enrollment_id: uuid.UUID) -> GradeOverride | None:
+    result: GradeOverride | None = await session.scalar(
+        select(GradeOverride).where(GradeOverride.enrollment_id == enrollment_id)
+    )
+    return result
+
+
+async def get_override_for_update(
+    session: AsyncSession, enrollment_id: uuid.UUID
+) -> GradeOverride | None:
+    statement = select(GradeOverride).where(GradeOverride.enrollment_id == enrollment_id)
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    result: GradeOverride | None = await session.scalar(statement)
+    return result
+
+
+async def add_override(session: AsyncSession, override: GradeOverride) -> GradeOverride:
+    session.add(override)
+    await session.flush()
+    return override
+
+
+async def delete_override(session: AsyncSession, enrollment_id: uuid.UUID) -> None:
+    await session.execute(delete(GradeOverride).where(GradeOverride.enrollment_id == enrollment_id))
+
+
+async def overrides_of(
+    session: AsyncSession, enrollment_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, GradeOverride]:
+    if not enrollment_ids:
+        return {}
+    rows = await session.scalars(
+        select(GradeOverride).where(GradeOverride.enrollment_id.in_(list(enrollment_ids)))
+    )
+    return {row.enrollment_id: row for row in rows}
+
+
+async def add_change(session: AsyncSession, change: GradeChange) -> None:
+    session.add(change)
+    await session.flush()
+
+
+async def page_changes(
+    session: AsyncSession, enrollment_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[list[GradeChange], int]:
+    rows = await session.scalars(
+        select(GradeChange)
+        .where(GradeChange.enrollment_id == enrollment_id)
+        .order_by(GradeChange.changed_at.desc(), GradeChange.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    total = await session.scalar(
+        select(func.count(GradeChange.id)).where(GradeChange.enrollment_id == enrollment_id)
+    )
+    return list(rows), int(total or 0)
+
+
+# --- the gradebook's rows -----------------------------------------------------------
+
+
+def _rows_statement(filters: RowFilter) -> tuple[Select[Any], Any, Any]:
+    found = enrollments.course_enrollments(filters.course_id)
+    names = users.user_names()
+    statement = select(
+        found.c.enrollment_id,
+        found.c.student_id,
+        found.c.cohort_id,
+        found.c.status,
+        names.c.full_name,
+        names.c.email,
+    ).join(names, names.c.user_id == found.c.student_id)
+    if filters.cohort_id is not None:
+        statement = statement.where(found.c.cohort_id == filters.cohort_id)
+    if filters.within_cohorts is not None:
+        statement = statement.where(found.c.cohort_id.in_(list(filters.within_cohorts)))
+    return statement, found, names
+
+
+async def page_rows(
+    session: AsyncSession, filters: RowFilter, *, offset: int, limit: int
+) -> tuple[list[Any], int]:
+    """A page of the course's students by name, and how many there are (counted in the
+    same statement; a page past the end counts them again)."""
+    statement, found, names = _rows_statement(filters)
+    rows = list(
+        await session.execute(
+            statement.add_columns(func.count().over().label("matching"))
+            .order_by(names.c.full_name, found.c.enrollment_id)
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    if rows:
+        return rows, int(rows[0].matching)
+    if offset == 0:
+        return rows, 0
+    counted, _, _ = _rows_statement(filters)
+    total = await session.scalar(select(func.count()).select_from(counted.subquery()))
+    return rows, int(total or 0)
+
+
+async def rows_after(
+    session: AsyncSession, filters: RowFilter, *, after: tuple[str, uuid.UUID] | None, limit: int
+) -> list[Any]:
+    """The next ``limit`` students by name after ``after`` (keyset: no offset to skip)."""
+    statement, found, names = _rows_statement(filters)
+    if after is not None:
+        statement = statement.where(
+            tuple_(names.c.full_name, found.c.enrollment_id) > tuple_(*after)
+        )
+    return list(
+        await session.execute(
+            statement.order_by(names.c.full_name, found.c.enrollment_id).limit(limit)
+        )
+    )
+
+
+async def enrollment_row(
+    session: AsyncSession, course_id: uuid.UUID, enrollment_id: uuid.UUID
+) -> Any | None:
+    statement, found, _ = _rows_statement(RowFilter(course_id=course_id))
+    return (await session.execute(statement.where(found.c.enrollment_id == enrollment_id))).first()
+
+
+async def student_row(
+    session: AsyncSession, course_id: uuid.UUID, student_id: uuid.UUID
+) -> Any | None:
+    statement, found, _ = _rows_statement(RowFilter(course_id=course_id))
+    return (await session.execute(statement.where(found.c.student_id == student_id))).first()
+
+
+# --- scores and figures -------------------------------------------------------------
+
+
+def _cents(value: Any) -> ColumnElement[int]:
+    """A NUMERIC(…, 2) percent as an integer of hundredths."""
+    return cast(func.round(value * 100), BigInteger)
+
+
+def _effective_cents(score: Any) -> ColumnElement[int]:
+    """The score that counts, in cents. A late penalty is already in it: the item's
+    schedule took it off when the work was handed in or graded (``late_penalty_percent``
+    says how much), so it is never taken twice."""
+    return _cents(score)
+
+
+# The enrollments a statement of figures is for, given at each execution.
+ENROLLMENT_IDS = "enrollment_ids"
+
+
+def _enrollment_ids() -> Any:
+    return bindparam(ENROLLMENT_IDS, expanding=True)
+
+
+def _scores(course_id: uuid.UUID) -> Any:
+    """One row per enrollment and item with a counting score: the best graded attempt of
+    a quiz (by effective score, the earlier attempt on a tie), the graded submission of
+    an assignment."""
+    ids = _enrollment_ids()
+    attempts = quizzes.graded_attempt_scores(course_id)
+    effective = _effective_cents(attempts.c.percentage)
+    ranked = (
+        select(
+            attempts.c.enrollment_id,
+            attempts.c.quiz_id.label("item_id"),
+            attempts.c.percentage.label("score"),
+            attempts.c.is_late,
+            attempts.c.late_penalty_percent,
+            effective.label("effective"),
+            func.row_number()
+            .over(
+                partition_by=(attempts.c.enrollment_id, attempts.c.quiz_id),
+                order_by=(effective.desc(), attempts.c.attempt_number),
+            )
+            .label("rank"),
+        )
+        .where(attempts.c.enrollment_id.in_(ids))
+        .subquery("ranked_attempts")
+    )
+    best = select(
+        ranked.c.enrollment_id,
+        ranked.c.item_id,
+        ranked.c.score,
+        ranked.c.is_late,
+        ranked.c.late_penalty_percent,
+        ranked.c.effective,
+    ).where(ranked.c.rank == 1)
+    submissions = assignments.graded_submission_scores(course_id)
+    graded = select(
+        submissions.c.enrollment_id,
+        submissions.c.lesson_id.label("item_id"),
+        submissions.c.score,
+        submissions.c.is_late,
+        submissions.c.late_penalty_percent,
+        _effective_cents(submissions.c.score).label("effective"),
+    ).where(submissions.c.enrollment_id.in_(ids))
+    return union_all(best, graded).cte("scores")
+
+
+def _items_table(items: Sequence[ScoredItem]) -> Any:
+    return union_all(
+        *(
+            select(
+                literal(item.item_id, Uuid()).label("item_id"),
+                literal(item.category, Integer()).label("category"),
+                literal(item.weight, BigInteger()).label("weight"),
+                literal(item.drop_lowest, BigInteger()).label("drop_lowest"),
+            )
+            for item in items
+        )
+    ).cte("counted_items")
+
+
+def _figure_row(
+    enrollment_id: Any,
+    level: int,
+    *,
+    category: Any = None,
+    item_id: Any = None,
+    cents: Any = None,
+    score: Any = None,
+    is_late: Any = None,
+    penalty: Any = None,
+) -> list[Any]:
+    def typed(value: Any, type_: Any) -> Any:
+        return cast(null(), type_) if value is None else value
+
+    return [
+        enrollment_id,
+        literal(level, Integer()).label("level"),
+        typed(category, Integer).label("category"),
+        typed(item_id, Uuid).label("item_id"),
+        typed(cents, BigInteger).label("cents"),
+        typed(score, Numeric(6, 2)).label("score"),
+        typed(is_late, Boolean).label("is_late"),
+        typed(penalty, Numeric(5, 2)).label("late_penalty_percent"),
+    ]
+
+
+# Statements of figures by course and scheme: built once (a page's statement holds
+# every graded item) and executed with each page's enrollment ids. Bounded: the oldest
+# are dropped first.
+_FIGURES_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+_FIGURES_STATEMENTS_MAX = 256
+
+
+def _figures_statement(
+    course_id: uuid.UUID,
+    shown_item_ids: tuple[uuid.UUID, ...],
+    items: tuple[ScoredItem, ...],
+    missing_counts_as_zero: bool,
+) -> Any:
+    key = (course_id, shown_item_ids, items, missing_counts_as_zero)
+    found = _FIGURES_STATEMENTS.get(key)
+    if found is not None:
+        return found
+    scores = _scores(course_id)
+    parts: list[Any] = []
+    if shown_item_ids:
+        parts.append(
+            select(
+                *_figure_row(
+                    scores.c.enrollment_id,
+                    3,
+                    item_id=scores.c.item_id,
+                    cents=scores.c.effective,
+                    score=scores.c.score,
+                    is_late=scores.c.is_late,
+                    penalty=scores.c.late_penalty_percent,
+                )
+            ).where(scores.c.item_id.in_(list(shown_item_ids)))
+        )
+    if items:
+        parts += _figure_parts(course_id, scores, items, missing_counts_as_zero)
+    statement = union_all(*parts) if parts else None
+    while len(_FIGURES_STATEMENTS) >= _FIGURES_STATEMENTS_MAX:
+        del _FIGURES_STATEMENTS[next(iter(_FIGURES_STATEMENTS))]
+    _FIGURES_STATEMENTS[key] = statement
+    return statement
+
+
+async def figures(
+    session: AsyncSession,
+    *,
+    course_id: uuid.UUID,
+    enrollment_ids: Sequence[uuid.UUID],
+    shown_item_ids: Sequence[uuid.UUID],
+    items: Sequence[ScoredItem],
+    missing_counts_as_zero: bool,
+) -> list[Any]:
+    """Every figure of the enrollments, in one statement, as rows of ``(enrollment_id,
+    level, category, item_id, cents, score, is_late, late_penalty_percent)``: level 3 an
+    item's counting score (its ``score`` and penalty, ``cents`` its effective score),
+    0 an item dropped as one of its category's lowest, 1 a category average, 2 the
+    course grade. A category without a counted score has no row, and the course grade
+    is weighted over the categories that have one."""
+    if not enrollment_ids:
+        return []
+    statement = _figures_statement(
+        course_id, tuple(shown_item_ids), tuple(items), missing_counts_as_zero
+    )
+    if statement is None:
+        return []
+    result = await session.execute(statement, {ENROLLMENT_IDS: list(enrollment_ids)})
+    return list(result.all())
+
+
+def _figure_parts(
+    course_id: uuid.UUID,
+    scores: Any,
+    items: Sequence[ScoredItem],
+    missing_counts_as_zero: bool,
+) -> list[Any]:
+    table = _items_table(items)
+    if missing_counts_as_zero:
+        found = enrollments.course_enrollments(course_id)
+        cells = (
+            select(
+                found.c.enrollment_id,
+                table.c.item_id,
+                table.c.category,
+                table.c.weight,
+                table.c.drop_lowest,
+                func.coalesce(scores.c.effective, 0).label("effective"),
+            )
+            .select_from(found)
+            .join(table, true())
+            .outerjoin(
+                scores,
+                and_(
+                    scores.c.enrollment_id == found.c.enrollment_id,
+                    scores.c.item_id == table.c.item_id,
+                ),
+            )
+            .where(found.c.enrollment_id.in_(_enrollment_ids()))
+        )
+    else:
+        cells = select(
+            scores.c.enrollment_id,
+            table.c.item_id,
+            table.c.category,
+            table.c.weight,
+            table.c.drop_lowest,
+            scores.c.effective,
+        ).join(table, table.c.item_id == scores.c.item_id)
+    cell = cells.subquery("cells")
+    partition = (cell.c.enrollment_id, cell.c.category)
+    ranked = select(
+        cell,
+        func.row_number()
+        .over(partition_by=partition, order_by=(cell.c.effective, cell.c.item_id))
+        .label("rank"),
+        func.count().over(partition_by=partition).label("counted"),
+    ).cte("ranked_cells")
+    # At most all but one of a category's scores are dropped.
+    dropped_count = case(
+        (ranked.c.drop_lowest < ranked.c.counted, ranked.c.drop_lowest),
+        else_=ranked.c.counted - 1,
+    )
+    is_dropped = ranked.c.rank <= dropped_count
+    dropped = select(
+        *_figure_row(
+            ranked.c.enrollment_id, 0, category=ranked.c.category, item_id=ranked.c.item_id
+        )
+    ).where(is_dropped)
+    kept_sum = cast(func.sum(ranked.c.effective), BigInteger)
+    kept_count = cast(func.count(), BigInteger)
+    averages = (
+        select(
+            ranked.c.enrollment_id,
+            ranked.c.category,
+            ranked.c.weight,
+            ((kept_sum * 2 + kept_count) // (kept_count * 2)).label("cents"),
+        )
+        .where(~is_dropped)
+        .group_by(ranked.c.enrollment_id, ranked.c.category, ranked.c.weight)
+        .cte("category_averages")
+    )
+    category_rows = select(
+        *_figure_row(
+            averages.c.enrollment_id, 1, category=averages.c.category, cents=averages.c.cents
+        )
+    )
+    weighted = cast(func.sum(averages.c.weight * averages.c.cents), BigInteger)
+    weights = cast(func.sum(averages.c.weight), BigInteger)
+    course_rows = select(
+        *_figure_row(averages.c.enrollment_id, 2, cents=(weighted * 2 + weights) // (weights * 2))
+    ).group_by(averages.c.enrollment_id)
+    return [dropped, category_rows, course_rows]
+
+
+async def stream_rows(
+    session: AsyncSession, filters: RowFilter, *, batch: int
+) -> AsyncIterator[list[Any]]:
+    """Every student of the gradebook by name, ``batch`` at a time."""
+    after: tuple[str, uuid.UUID] | None = None
+    while True:
+        rows = await rows_after(session, filters, after=after, limit=batch)
+        if not rows:
+            return
+        yield rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].full_name, rows[-1].enrollment_id)
