@@ -290,3 +290,28 @@ async def test_who_is_refused(
             who = caller.full_name if caller is not None else "anonymous"
             wrong.append(f"{method} {url} as {who}: {response.status_code} {response.text[:200]}")
     assert wrong == []
+
+
+async def test_an_override_is_in_the_audit_log_without_its_reason(
+    client: httpx.AsyncClient, book: Gradebook, admin: Any
+) -> None:
+    for body in ({"grade": "85", "reason": "Medical leave"}, None):
+        url = _override_url(book, book.bob.id)
+        answer = await (
+            client.put(url, headers=book.owner.headers, json=body)
+            if body
+            else client.delete(url, headers=book.owner.headers)
+        )
+        assert answer.status_code in (200, 204), answer.text
+    found = await client.get(
+        f"/courses/{book.course_id}/audit", headers=admin.headers, params={"page_size": 100}
+    )
+    assert found.status_code == 200, found.text
+    entries = [e for e in found.json()["items"] if e["action"].startswith("grade.")]
+    changes = [(e["action"], e["change"]["before"], e["change"]["after"]["after"]) for e in entries]
+    assert list(reversed(changes)) == [
+        ("grade.overridden", {"grade": "80.00"}, "85.00"),
+        ("grade.override_cleared", {"grade": "85.00"}, "80.00"),
+    ]
+    assert all(e["actor_id"] == str(book.owner.id) for e in entries)
+    assert "Medical leave" not in found.text

@@ -10,6 +10,8 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from lms.core import events
+from lms.modules.enrollments import EnrollmentDropped
 from lms.modules.users.models import User
 from tests.conftest import Mailbox
 from tests.factories.accounts import Account, AccountFactory
@@ -154,7 +156,20 @@ async def test_drop_keeps_progress_and_reactivate_restores_access(
     await complete_lesson(client, student, enrollment["id"], lessons[1]["id"])
     base = f"/courses/{course['id']}/enrollments/{enrollment['id']}"
 
-    dropped = ok(await client.delete(base, headers=instructor.headers))
+    heard: list[EnrollmentDropped] = []
+
+    async def listen(_session: Any, event: EnrollmentDropped) -> None:
+        heard.append(event)
+
+    events.bus.subscribe(EnrollmentDropped, listen)
+    try:
+        dropped = ok(await client.delete(base, headers=instructor.headers))
+    finally:
+        events.bus.unsubscribe(EnrollmentDropped, listen)
+    # Integrators hear a drop by staff as they hear one after a refund.
+    assert [(str(e.enrollment_id), e.student_id, str(e.course_id)) for e in heard] == [
+        (enrollment["id"], student.id, course["id"])
+    ]
     assert dropped["status"] == "dropped" and dropped["completed_lessons_count"] == 1
     locked = ok(await client.get(f"/lessons/{lessons[1]['id']}", headers=student.headers))
     assert locked["content_locked"] is True

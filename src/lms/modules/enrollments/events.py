@@ -47,7 +47,8 @@ class EnrollmentCreated(Event):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class EnrollmentDropped(Event):
-    """An active enrollment lost its access (a refunded purchase)."""
+    """An active enrollment lost its access (a refunded purchase, or dropped by the
+    course's staff)."""
 
     name: ClassVar[str] = "enrollment.dropped.v1"
     enrollment_id: uuid.UUID

@@ -18,7 +18,7 @@ from lms.core.deps import Principal
 from lms.core.errors import Conflict
 from lms.modules import auth, courses, users
 from lms.modules.enrollments import repository
-from lms.modules.enrollments.events import StaffEnrollmentChanged
+from lms.modules.enrollments.events import EnrollmentDropped, StaffEnrollmentChanged
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.enrollments.schemas import EnrollmentChange, StaffEnrollmentCreate
 from lms.modules.enrollments.service.enrolling import enroll_student
@@ -212,6 +212,13 @@ async def drop_by_staff(
         await courses.release_cohort_seat(session, changed.cohort_id)
     await _tell(
         session, "dropped", changed, status_before=status_before, cohort_before=cohort_before
+    )
+    # The student lost their access, as after a refund: integrators hear it the same way.
+    await events.publish(
+        session,
+        EnrollmentDropped(
+            enrollment_id=changed.id, student_id=changed.student_id, course_id=changed.course_id
+        ),
     )
     return changed
 
