@@ -299,6 +299,8 @@ async def test_grading_is_recorded_and_a_regrade_again(
         )
     entries = await audit_entries(client, admin, action="assignment.graded")
     assert [e["change"]["after"]["score"] for e in reversed(entries)] == ["40.00", "75.00"]
+    # The regrade keeps what it replaced.
+    assert [e["change"]["before"]["score"] for e in reversed(entries)] == [None, "40.00"]
     assert {e["target_id"] for e in entries} == {submission["id"]}
     assert {e["course_id"] for e in entries} == {course["id"]}
     assert {e["actor_id"] for e in entries} == {str(instructor.id)}

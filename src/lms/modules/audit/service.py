@@ -267,6 +267,8 @@ async def record_quiz_graded(session: AsyncSession, event: quizzes.QuizAttemptGr
         target_type="quiz_attempt",
         target_id=event.attempt_id,
         course_id=event.course_id,
+        # A regrade's "before" is the percentage the attempt had (None the first time).
+        before={"percentage": _plain(event, "previous_percentage")["previous_percentage"]},
         after=_plain(event, "quiz_id", "student_id", "score", "max_score", "percentage", "passed"),
     )
 
@@ -280,6 +282,8 @@ async def record_assignment_graded(
         target_type="submission",
         target_id=event.submission_id,
         course_id=event.course_id,
+        # A regrade's "before" is the score the work had (None the first time).
+        before={"score": _plain(event, "previous_score")["previous_score"]},
         after=_plain(event, "lesson_id", "student_id", "score", "passed", "graded_by_id"),
     )
 
