@@ -2,7 +2,9 @@
 profile, a roster import naming them (one line refused), an enrollment with progress
 and a review, a quiz attempt whose free-text answer holds their name, an assignment
 handed in with text and a file, a completed course with its certificate, a Stripe
-payment, a private upload, emails in the outbox and webhook deliveries about them."""
+payment, a private upload, emails in the outbox and webhook deliveries about them, a due
+date of their own, a course grade set by hand with a reason naming them, a calendar
+feed."""
 
 from __future__ import annotations
 
@@ -151,6 +153,32 @@ async def make_person(
         201,
     )
     upload = await upload_file(client, me, "passport.pdf", pdf(f"Passport of {NAME}"))
+
+    # The course's staff gave them a later due date and set their course grade by hand,
+    # with a reason that names them; they have a calendar feed.
+    ok(
+        await client.put(
+            f"/lessons/{homework['id']}/schedule",
+            headers=instructor.headers,
+            json={"due_at": "2030-01-10T12:00:00Z"},
+        )
+    )
+    ok(
+        await client.post(
+            f"/lessons/{homework['id']}/schedule/overrides",
+            headers=instructor.headers,
+            json={"student_id": str(account.id), "due_at": "2030-01-20T12:00:00Z"},
+        ),
+        201,
+    )
+    ok(
+        await client.put(
+            f"/courses/{course['id']}/gradebook/{account.id}/override",
+            headers=instructor.headers,
+            json={"grade": "75", "reason": f"Oral exam for {NAME}"},
+        )
+    )
+    ok(await client.get("/me/calendar/feed", headers=me.headers))
 
     # A course completed, reviewed, with its certificate; a paid course.
     short_course, completed = await complete_course(client, instructor, me, lessons=1)

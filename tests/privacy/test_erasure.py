@@ -14,13 +14,14 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from lms.core.config import Settings
 from lms.core.db import utcnow
 from lms.core.session import commit
 from lms.modules.privacy import carry_out_due_erasures, erase_account
 from lms.modules.privacy.models import ErasureRequest
+from lms.modules.schedules.models import CalendarFeed, ScheduleOverride
 from lms.modules.users.models import User
 from tests.factories.accounts import PASSWORD, Account, AccountFactory, login
 from tests.factories.api import ok
@@ -70,6 +71,8 @@ class TestScanAfterErasure:
             "webhook_deliveries",
             "import_job_errors",
             "uploaded_files",
+            "grade_overrides",
+            "grade_changes",
         } <= tables_before, before_hits
         stored_before = {hit.split("/")[0] for hit in storage_mentions(uploads, NEEDLES)}
         assert stored_before == {"imports", "uploads"}, "the uploads and the roster file"
@@ -92,6 +95,13 @@ class TestScanAfterErasure:
         async with app.state.engine.connect() as connection:
             hits = await database_mentions(connection, NEEDLES)
         assert hits == [], f"the person is still in the database: {hits}"
+        # Their own due date and calendar feed are gone; their course grade stays.
+        async with app.state.engine.connect() as connection:
+            for column in (ScheduleOverride.student_id, CalendarFeed.user_id):
+                left = await connection.scalar(
+                    select(func.count()).where(column == uuid.UUID(str(person.account.id)))
+                )
+                assert left == 0, column
         assert storage_mentions(uploads, NEEDLES) == []
 
         # What must stay without the person is unchanged.
