@@ -39,3 +39,13 @@ async def test_nul_and_nan_in_profile_fields_are_422(
     assert created.status_code == 422
     me = await client.get("/users/me", headers=student.headers)
     assert me.json()["full_name"] == student.full_name
+
+
+async def test_a_nul_in_the_form_login_s_username_is_refused_not_a_500(
+    client: httpx.AsyncClient, student: Account
+) -> None:
+    answer = await client.post(
+        "/auth/token", data={"username": "a\u0000b@example.com", "password": "whatever-1"}
+    )
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["code"] == "invalid_credentials"

@@ -46,6 +46,8 @@ async def active_admins(session: AsyncSession) -> list[User]:
 
 
 async def get_by_email(session: AsyncSession, email: str) -> User | None:
+    if "\x00" in email:  # no stored address has one, and PostgreSQL refuses it in text
+        return None
     result: User | None = await session.scalar(
         select(User).where(func.lower(User.email) == email.lower())
     )
