@@ -10,11 +10,11 @@ application; ``PERSONAL_DATA`` (with ``export_personal_data`` and
 ``erase_personal_data``) for the privacy registry; ``remove_entries_before`` (the
 retention job's work)."""
 
+from lms.modules.audit.act_as import acting_request_recorder
 from lms.modules.audit.privacy import PERSONAL_DATA
 from lms.modules.audit.router import routers
 from lms.modules.audit.service import (
     RETENTION_JOB,
-    acting_request_recorder,
     apply_retention,
     erase_personal_data,
     export_personal_data,

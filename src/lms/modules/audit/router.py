@@ -12,6 +12,7 @@ from lms.core.deps import AdminPrincipal, CurrentPrincipal, SessionDep, Settings
 from lms.core.errors import problem_responses
 from lms.core.pagination import CursorPage, Pagination, cursor_links
 from lms.core.routing import TransactionalRoute
+from lms.modules.audit import act_as as acting
 from lms.modules.audit import service
 from lms.modules.audit.schemas import ActAsRequest, ActAsToken, AuditEntryRead, AuditFilters
 
@@ -136,7 +137,7 @@ async def act_as(
     request made with it is in the audit log; it cannot change the account's password,
     second factor, email or payments (403 `act_as_forbidden`). Logging out with it ends
     it; so does deactivating the admin."""
-    return await service.start_act_as(
+    return await acting.start_act_as(
         session, settings=settings, principal=principal, user_id=user_id, reason=data.reason
     )
 
