@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from lms.core.deps import principal_key
 from tests.factories.accounts import Account
 from tests.factories.courses import add_lesson, create_course, published_course
 from tests.factories.enrollments import enroll
@@ -328,6 +329,35 @@ class TestIdempotencyKeys:
             json={"course_id": course["id"]},
         )
         assert bad.status_code == 400 and bad.json()["code"] == "idempotency_key_invalid"
+
+    async def test_answers_from_the_key_alone_give_back_the_database_connection(
+        self, app: Any, client: httpx.AsyncClient, instructor: Account, student: Account
+    ) -> None:
+        # A replay, a reused key and a request still in progress are answered before the
+        # route runs. The caller is looked up first, from the database when the store's
+        # copy is gone (expired, or dropped by a role change): that connection must go
+        # back to the pool, or enough retries would leave the API waiting for one.
+        course, _ = await published_course(client, instructor, lessons=1)
+        other, _ = await published_course(client, instructor, lessons=1)
+        headers = {**student.headers, "Idempotency-Key": "enroll-pool"}
+        first = await client.post("/enrollments", headers=headers, json={"course_id": course["id"]})
+        assert first.status_code == 201
+        pool = app.state.engine.pool
+        checked_out = pool.checkedout()
+
+        for _ in range(3):
+            await app.state.store.delete(principal_key(student.id))
+            replay = await client.post(
+                "/enrollments", headers=headers, json={"course_id": course["id"]}
+            )
+            assert replay.headers["idempotent-replayed"] == "true"
+            await app.state.store.delete(principal_key(student.id))
+            reused = await client.post(
+                "/enrollments", headers=headers, json={"course_id": other["id"]}
+            )
+            assert reused.json()["code"] == "idempotency_key_reused"
+
+        assert pool.checkedout() == checked_out
 
     async def test_concurrent_retries_start_one_quiz_attempt(
         self, client: httpx.AsyncClient, instructor: Account, student: Account

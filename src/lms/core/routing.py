@@ -160,7 +160,15 @@ class TransactionalRoute(APIRoute):
             if policy is not None:
                 key = idempotency.request_key(request)
                 if key is not None:
-                    response = await idempotency.run_once(request, key, run_in_transaction, policy)
+                    try:
+                        response = await idempotency.run_once(
+                            request, key, run_in_transaction, policy
+                        )
+                    finally:
+                        # Answered from the key alone (a replay, a reused key, one in
+                        # progress), the route never ran: the session that looked up
+                        # the caller is still open.
+                        await _close_request_session(request)
                     return self._conventions(request, response)
             return self._conventions(request, await run_in_transaction(request))
 
@@ -254,11 +262,26 @@ class TransactionalRoute(APIRoute):
                         await session.close()
                 return response
             finally:
-                connection = state.get("db_connection")
+                state.pop("db_session", None)
+                connection = state.pop("db_connection", None)
                 if connection is not None:
                     await connection.close()
 
         return run_in_transaction
+
+
+async def _close_request_session(request: Request) -> None:
+    """Roll back and close the request's session and connection if they are still
+    open (``run_in_transaction`` takes them out of the request's state as it ends)."""
+    state = request.scope.get("state", {})
+    session = state.pop("db_session", None)
+    connection = state.pop("db_connection", None)
+    try:
+        if session is not None:
+            await discard(session)
+    finally:
+        if connection is not None:
+            await connection.close()
 
 
 async def _end_refused(session: AsyncSession, *, keep_changes: bool) -> None:
