@@ -41,8 +41,8 @@ from lms.core import events
 from lms.core.db import utcnow
 from lms.core.errors import Forbidden, RuleViolation
 from lms.core.session import Executor
-from lms.modules.courses import repository
 from lms.modules.courses.events import LearnerCohort, LearnerStartedAt, LessonDone
+from lms.modules.courses.repository import drip as drip_repository
 
 LockReason = Literal["not_yet_available", "prerequisites", "in_order"]
 
@@ -125,9 +125,11 @@ def _statement(name: str) -> Executable:
         return cached[1]
     statement: Executable
     if name == "dated":
-        statement = repository.dated_unlocks_statement(started_at=_started_at, cohort_id=_cohort_id)
+        statement = drip_repository.dated_unlocks_statement(
+            started_at=_started_at, cohort_id=_cohort_id
+        )
     else:
-        statement = repository.drip_statement(
+        statement = drip_repository.drip_statement(
             done=_done,
             started_at=_started_at,
             cohort_id=_cohort_id,
@@ -328,7 +330,7 @@ def lesson_is_gated(lesson_id: Any) -> ColumnElement[bool]:
     or a bound parameter) a rule that may lock it? An EXISTS, false for a preview
     lesson: a statement on a hot path reads it and asks ``require_lesson_unlocked``
     only when it is true."""
-    return repository.lesson_is_gated(lesson_id)
+    return drip_repository.lesson_is_gated(lesson_id)
 
 
 # --- authoring: the rules' integrity ----------------------------------------------------
@@ -338,7 +340,9 @@ async def check_prerequisites_acyclic(session: AsyncSession, course_id: uuid.UUI
     """422 ``prerequisite_cycle`` when the course's prerequisites (and, taken in order,
     each lesson's need of the one before it) make a lesson wait for itself; run after
     the change is flushed, so the check reads what the change leaves."""
-    order, pairs, in_order = await repository.lesson_order_and_prerequisites(session, course_id)
+    order, pairs, in_order = await drip_repository.lesson_order_and_prerequisites(
+        session, course_id
+    )
     needs: dict[uuid.UUID, list[uuid.UUID]] = {}
     for lesson_id, prerequisite_id in pairs:
         needs.setdefault(lesson_id, []).append(prerequisite_id)

@@ -28,6 +28,7 @@ from lms.core.session import Executor
 from lms.modules.courses import repository
 from lms.modules.courses.events import LessonCreated, LessonDeleted
 from lms.modules.courses.models import Course, Lesson
+from lms.modules.courses.repository import drip as drip_repository
 from lms.modules.courses.schemas import (
     LessonCreate,
     LessonRead,
@@ -101,7 +102,7 @@ async def list_lessons(
         locks = await course_locks(session, student_id=principal.id, course_id=course.id)
         prerequisites = locks.prerequisites
     else:
-        prerequisites = await repository.prerequisites_of_course(session, course.id)
+        prerequisites = await drip_repository.prerequisites_of_course(session, course.id)
     return page_of(
         [
             lesson_read(
@@ -161,7 +162,7 @@ async def get_lesson_view(
             raise LessonLocked(lock)
         prerequisites = locks.prerequisites.get(row.id, [])
     elif row.has_prerequisites:
-        prerequisites = await repository.prerequisites_of_lesson(session, row.id)
+        prerequisites = await drip_repository.prerequisites_of_lesson(session, row.id)
     return lesson_read(row, full_access=full_access, prerequisite_ids=prerequisites)
 
 
@@ -286,7 +287,7 @@ async def _insert_lesson(
     session.add(lesson)
     await flush_or_slug_taken(session)
     if data.prerequisite_ids:
-        await repository.set_prerequisites(session, lesson.id, data.prerequisite_ids)
+        await drip_repository.set_prerequisites(session, lesson.id, data.prerequisite_ids)
         # Placed before a prerequisite in a course taken in order, it would wait forever.
         await check_prerequisites_acyclic(session, course_id)
     await events.publish(session, LessonCreated(course_id=course_id, lesson_id=lesson.id))
@@ -329,7 +330,7 @@ async def update_lesson(
         )
     await flush_or_slug_taken(session)
     if prerequisites is not None:
-        await repository.set_prerequisites(session, lesson.id, prerequisites)
+        await drip_repository.set_prerequisites(session, lesson.id, prerequisites)
     if prerequisites or reordered:
         await check_prerequisites_acyclic(session, course.id)
     invalidate_after_commit(session, cache)
@@ -338,14 +339,14 @@ async def update_lesson(
 
 async def prerequisites_of(session: AsyncSession, lesson_id: uuid.UUID) -> list[uuid.UUID]:
     """The lesson's prerequisites (for the team's view of a lesson just written)."""
-    return await repository.prerequisites_of_lesson(session, lesson_id)
+    return await drip_repository.prerequisites_of_lesson(session, lesson_id)
 
 
 async def prerequisites_in_course(
     session: AsyncSession, course_id: uuid.UUID
 ) -> dict[uuid.UUID, list[uuid.UUID]]:
     """Each lesson of the course with prerequisites -> their ids."""
-    return await repository.prerequisites_of_course(session, course_id)
+    return await drip_repository.prerequisites_of_course(session, course_id)
 
 
 async def delete_lesson(
