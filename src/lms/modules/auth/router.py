@@ -282,7 +282,7 @@ async def me(principal: CurrentPrincipal, session: SessionDep) -> users.UserRead
     return users.UserRead.model_validate(await users.get_account_or_raise(session, principal.id))
 
 
-# Signed-in staff work, outside /auth and its per-client budget for anonymous callers.
+# An admin's route: outside /auth, so outside its per-client budget meant for anonymous callers.
 admin_router = APIRouter(
     tags=["auth"], route_class=TransactionalRoute, responses=problem_responses()
 )
