@@ -99,6 +99,7 @@ REFUSED = [
     ("POST", "/auth/mfa/enable/confirm", {"code": "000000"}),
     ("POST", "/auth/mfa/verify", {"code": "000000"}),
     ("POST", "/auth/mfa/disable", {"password": PASSWORD}),
+    ("POST", f"/admin/users/{uuid.uuid4()}/mfa/disable", {"reason": "Ticket 3: lost phone"}),
     ("POST", "/auth/verify-email/request", None),
     ("POST", "/auth/verify-email/confirm", {"token": "not-a-token"}),
     ("POST", "/payments/create-payment-intent", {"course_id": str(uuid.uuid4())}),

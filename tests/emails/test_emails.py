@@ -72,6 +72,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "hours": 48,
     },
     "erasure_scheduled": {"full_name": NAME, "due_date": "2026-12-21"},
+    "mfa_disabled_by_admin": {"full_name": NAME},
     "due_soon": {
         "full_name": NAME,
         "item_title": "Essay <1>",
@@ -95,6 +96,7 @@ ESSENTIALS: dict[str, list[str]] = {
     "invitation": ["7 days", "accept-invitation?token=invite-token-123", "invite-token-123"],
     "data_export_ready": ["48 hours", "/data-exports/7e2a/download"],
     "erasure_scheduled": ["2026-12-21", "cancel"],
+    "mfa_disabled_by_admin": ["administrator", "password alone", "did not ask for this"],
     "due_soon": ["March 11, 2026, 3:59\u202fAM UTC", "assignment"],
 }
 
@@ -112,6 +114,7 @@ def test_the_eight_required_emails_and_the_operational_ones_have_both_bodies() -
     }
     operational = {
         "mfa_code",
+        "mfa_disabled_by_admin",
         "webhook_endpoint_disabled",
         "invitation",
         "data_export_ready",

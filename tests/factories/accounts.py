@@ -114,3 +114,12 @@ async def enable_email_mfa(
         await client.post("/auth/mfa/enable/confirm", headers=account.headers, json={"code": code}),
         200,
     )
+
+
+async def enable_mfa_directly(db: Any, user_id: uuid.UUID) -> None:
+    """Email MFA on for ``user_id`` behind the API (no code to read): for a test about
+    what happens to an account that has it."""
+    from lms.modules import users
+
+    await users.enable_mfa(db, user_id=user_id, method="email")
+    await commit(db)

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from lms.core.session import commit
 from lms.modules.privacy.service import build_export
-from tests.factories.accounts import PASSWORD, AccountFactory, login
+from tests.factories.accounts import PASSWORD, AccountFactory, enable_mfa_directly, login
 from tests.factories.api import ok
 from tests.factories.certificates import generate_certificate
 from tests.factories.courses import add_lesson, published_course
@@ -349,6 +349,12 @@ async def _ready_export_params(ctx: Ctx, _caller: str) -> dict[str, str]:
     return {"export_id": ctx.cache["export_id"]}
 
 
+async def _account_with_mfa(ctx: Ctx) -> str:
+    account = await ctx.make_account("student", full_name="Mo Lostphone")
+    await enable_mfa_directly(ctx.db, account.id)
+    return str(account.id)
+
+
 async def _erasable_account(ctx: Ctx) -> str:
     account = await ctx.make_account("student", full_name="Erin Erasable")
     return str(account.id)
@@ -641,11 +647,17 @@ MATRIX: dict[str, Rule] = {
         OK, params=fresh("message_id", _failed_message)
     ),
     # the audit log: admins see all of it; a course's editors see their course's (its
-    # assistants are refused); act as: admins, for an active non-admin account
+    # assistants are refused); act as: admins, for an active non-admin account; turning
+    # off another account's second factor: admins
     "GET /api/v1/admin/audit": admin_only(OK),
     "GET /api/v1/courses/{course_id}/audit": course_editors(OK, params=COURSE),
     "POST /api/v1/admin/users/{user_id}/act-as": admin_only(
         OK, params=STUDENT_USER, json=const({"reason": "Ticket 1: matrix check"})
+    ),
+    "POST /api/v1/admin/users/{user_id}/mfa/disable": admin_only(
+        NO_CONTENT,
+        params=fresh("user_id", _account_with_mfa),
+        json=const({"reason": "Ticket 2: phone lost"}),
     ),
     # files: a private file is its uploader's and admins'; this one is handed in with the
     # student's assignment, so the course's instructor reads it too; outsiders get 404

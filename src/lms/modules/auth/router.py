@@ -1,8 +1,10 @@
 """Authentication endpoints: register, login (JSON, OAuth2 form, MFA), refresh, logout,
-password reset, email verification and MFA set-up. Every one is rate limited."""
+password reset, email verification and MFA set-up. Every one is rate limited. Besides,
+an admin's route for another account's second factor (``/admin/users/{id}/mfa/…``)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
@@ -10,6 +12,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from lms.core import ratelimit
 from lms.core.deps import (
+    AdminPrincipal,
     CurrentPrincipal,
     NotActingAs,
     SessionDep,
@@ -23,6 +26,7 @@ from lms.modules import users
 from lms.modules.auth import service
 from lms.modules.auth.schemas import (
     Accepted,
+    AdminMfaDisableRequest,
     AuthResponse,
     EmailTokenRequest,
     ForgotPasswordRequest,
@@ -276,3 +280,30 @@ async def disable_mfa(
 async def me(principal: CurrentPrincipal, session: SessionDep) -> users.UserRead:
     """The signed-in user."""
     return users.UserRead.model_validate(await users.get_account_or_raise(session, principal.id))
+
+
+# An admin's route: outside /auth, so outside its per-client budget meant for anonymous callers.
+admin_router = APIRouter(
+    tags=["auth"], route_class=TransactionalRoute, responses=problem_responses()
+)
+
+
+@admin_router.post(
+    "/admin/users/{user_id}/mfa/disable",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[NotActingAs],
+    responses=problem_responses(404, 409, 422),
+)
+async def disable_account_mfa(
+    user_id: uuid.UUID,
+    data: AdminMfaDisableRequest,
+    admin: AdminPrincipal,
+    session: SessionDep,
+) -> None:
+    """Turn off another account's second factor (admin, with a reason), e.g. for a
+    person who lost their phone: MFA off, its secret, recovery codes and pending codes
+    gone, every session of the account ended, the person told by email; recorded in the
+    audit log as `user.mfa_disabled` with the reason. 409 `mfa_not_enabled` when the
+    account has no second factor; your own account is refused (422 `mfa_own_account`):
+    use `POST /auth/mfa/disable`, which asks for proof."""
+    await service.disable_mfa_for_account(session, admin=admin, user_id=user_id, reason=data.reason)

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from lms.core.schemas import StrictModel
+from lms.core.schemas import StrictModel, no_nul
 from lms.modules import users
 
 MfaMethod = Literal["email", "totp"]
@@ -103,6 +111,20 @@ class MfaEnabled(BaseModel):
     mfa_enabled: Literal[True] = True
     method: MfaMethod
     recovery_codes: list[str]
+
+
+class AdminMfaDisableRequest(StrictModel):
+    """An admin turning off another account's second factor says why."""
+
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=5, max_length=500),
+        AfterValidator(no_nul),
+    ] = Field(
+        description="Why the second factor is turned off (a ticket number, say); kept in "
+        "the audit log. Do not write personal data here.",
+        examples=["Ticket 4711: phone lost, identity checked in person"],
+    )
 
 
 class MfaDisableRequest(StrictModel):

@@ -65,8 +65,10 @@ class UserRoleChanged(Event):
 @dataclass(frozen=True, kw_only=True, slots=True)
 class UserMfaDisabled(Event):
     """The second factor of an account was turned off (``method_before`` says which it
-    was: ``email`` or ``totp``)."""
+    was: ``email`` or ``totp``): by the person, or by an admin for them, who gives a
+    ``reason`` (None when the person did it) and whose change ended their sessions."""
 
     name: ClassVar[str] = "user.mfa_disabled.v1"
     user_id: uuid.UUID
     method_before: str | None
+    reason: str | None = None

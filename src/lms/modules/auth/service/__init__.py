@@ -9,6 +9,7 @@ from lms.modules.auth.service.login import authenticate, login_or_challenge, log
 from lms.modules.auth.service.mfa import (
     confirm_mfa_enrollment,
     disable_mfa,
+    disable_mfa_for_account,
     login_with_mfa,
     request_mfa_enrollment,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "confirm_email",
     "confirm_mfa_enrollment",
     "disable_mfa",
+    "disable_mfa_for_account",
     "login_or_challenge",
     "login_with_mfa",
     "login_without_mfa",

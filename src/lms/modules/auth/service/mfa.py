@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.cache import Store
 from lms.core.config import Settings
 from lms.core.db import utcnow
+from lms.core.deps import Principal
 from lms.core.errors import (
     Conflict,
     RuleViolation,
@@ -269,8 +270,50 @@ async def disable_mfa(
             "The password or code is wrong.", code="wrong_password_or_code"
         ).keeping_changes()
     await users.disable_mfa(session, user_id=account.id)
+    await _forget_second_factor_codes(session, user_id=account.id)
+
+
+async def _forget_second_factor_codes(session: AsyncSession, *, user_id: uuid.UUID) -> None:
+    """The recovery codes and any emailed code of MFA, pending or not, stop working."""
     for purpose in (codes.RECOVERY_PURPOSE, MFA_LOGIN, MFA_ENABLE):
-        await codes.revoke(session, user_id=account.id, purpose=purpose)
+        await codes.revoke(session, user_id=user_id, purpose=purpose)
+
+
+class OwnMfaThroughAdminRoute(RuleViolation):
+    code = "mfa_own_account"
+    detail = (
+        "Turn off your own second factor with POST /auth/mfa/disable: it asks for your "
+        "password or a code."
+    )
+
+
+class MfaNotEnabledForAccount(Conflict):
+    code = "mfa_not_enabled"
+    detail = "MFA is not on for this account: there is nothing to turn off."
+
+
+async def disable_mfa_for_account(
+    session: AsyncSession, *, admin: Principal, user_id: uuid.UUID, reason: str
+) -> None:
+    """An admin turns off another account's second factor (support: a lost phone).
+    Everything the person's own ``disable_mfa`` removes goes too (the TOTP secret, the
+    recovery codes, pending codes); besides, every session of the account ends and the
+    person is told by email. Recorded with the admin as actor and the ``reason``. An
+    admin's own account is refused: its route asks for proof, a stolen access token
+    alone must not be enough."""
+    if user_id == admin.id:
+        raise OwnMfaThroughAdminRoute()
+    account = await users.get_account_or_raise(session, user_id)
+    if not account.mfa_enabled:
+        raise MfaNotEnabledForAccount()
+    await users.disable_mfa(session, user_id=account.id, reason=reason, end_all_sessions=True)
+    await _forget_second_factor_codes(session, user_id=account.id)
+    await emails.queue_email(
+        session,
+        to=account.email,
+        template="mfa_disabled_by_admin",
+        context={"full_name": account.full_name},
+    )
 
 
 async def confirm_identity(

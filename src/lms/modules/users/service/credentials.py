@@ -107,17 +107,30 @@ async def enable_mfa(session: AsyncSession, *, user_id: uuid.UUID, method: str) 
     await session.flush()
 
 
-async def disable_mfa(session: AsyncSession, *, user_id: uuid.UUID) -> None:
-    """Turn MFA off and forget the TOTP secret."""
+async def disable_mfa(
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    reason: str | None = None,
+    end_all_sessions: bool = False,
+) -> None:
+    """Turn MFA off and forget the TOTP secret. An admin's change gives its ``reason``
+    (kept in the event) and ends every session of the account (``end_all_sessions``),
+    as a password change, a role change or a deactivation does."""
     user = await get_user_or_raise(session, user_id)
     was_enabled, method_before = user.mfa_enabled, user.mfa_method
     user.mfa_enabled = False
     user.mfa_method = None
     user.totp_secret_encrypted = None
     user.totp_last_step = None
+    if end_all_sessions:
+        end_sessions(user)
     await session.flush()
     if was_enabled:
-        await events.publish(session, UserMfaDisabled(user_id=user.id, method_before=method_before))
+        await events.publish(
+            session,
+            UserMfaDisabled(user_id=user.id, method_before=method_before, reason=reason),
+        )
 
 
 async def claim_totp_step(session: AsyncSession, *, user_id: uuid.UUID, step: int) -> bool:
