@@ -71,11 +71,17 @@ def _enrollment_ids() -> Any:
     return bindparam(ENROLLMENT_IDS, expanding=True)
 
 
-def _scores(course_id: uuid.UUID) -> Any:
+def _within(column: Any, enrollment_ids: Any) -> list[Any]:
+    """The condition that keeps the rows of the enrollments asked for: none when the
+    statement is for the whole course (``enrollment_ids`` None)."""
+    return [] if enrollment_ids is None else [column.in_(enrollment_ids)]
+
+
+def scores_of(course_id: uuid.UUID, enrollment_ids: Any) -> Any:
     """One row per enrollment and item with a counting score: the best graded attempt of
     a quiz (by effective score, the earlier attempt on a tie), the graded submission of
-    an assignment."""
-    ids = _enrollment_ids()
+    an assignment; of ``enrollment_ids`` (a bound list or a selectable), or of every
+    enrollment of the course when None."""
     attempts = quizzes.graded_attempt_scores(course_id)
     effective = _effective_cents(attempts.c.percentage)
     ranked = (
@@ -93,7 +99,7 @@ def _scores(course_id: uuid.UUID) -> Any:
             )
             .label("rank"),
         )
-        .where(attempts.c.enrollment_id.in_(ids))
+        .where(*_within(attempts.c.enrollment_id, enrollment_ids))
         .subquery("ranked_attempts")
     )
     best = select(
@@ -112,7 +118,7 @@ def _scores(course_id: uuid.UUID) -> Any:
         submissions.c.is_late,
         submissions.c.late_penalty_percent,
         _effective_cents(submissions.c.score).label("effective"),
-    ).where(submissions.c.enrollment_id.in_(ids))
+    ).where(*_within(submissions.c.enrollment_id, enrollment_ids))
     return union_all(best, graded).cte("scores")
 
 
@@ -173,7 +179,7 @@ def _figures_statement(
     found = _FIGURES_STATEMENTS.get(key)
     if found is not None:
         return found
-    scores = _scores(course_id)
+    scores = scores_of(course_id, _enrollment_ids())
     parts: list[Any] = []
     if shown_item_ids:
         parts.append(
@@ -190,7 +196,8 @@ def _figures_statement(
             ).where(scores.c.item_id.in_(list(shown_item_ids)))
         )
     if items:
-        parts += _figure_parts(course_id, scores, items, missing_counts_as_zero)
+        found = aggregates(course_id, scores, items, missing_counts_as_zero, _enrollment_ids())
+        parts += [found.dropped, found.category_rows, found.course_rows]
     statement = union_all(*parts) if parts else None
     while len(_FIGURES_STATEMENTS) >= _FIGURES_STATEMENTS_MAX:
         del _FIGURES_STATEMENTS[next(iter(_FIGURES_STATEMENTS))]
@@ -224,12 +231,26 @@ async def figures(
     return list(result.all())
 
 
-def _figure_parts(
+@dataclass(frozen=True)
+class Aggregates:
+    """The figures above the items' scores, as parts of a statement: the items dropped
+    (level 0 rows), the category averages (a CTE of ``enrollment_id, category, weight,
+    cents``; and as level 1 rows), the course grades (level 2 rows)."""
+
+    dropped: Any
+    averages: Any
+    category_rows: Any
+    course_rows: Any
+
+
+def aggregates(
     course_id: uuid.UUID,
     scores: Any,
     items: Sequence[ScoredItem],
     missing_counts_as_zero: bool,
-) -> list[Any]:
+    enrollment_ids: Any,
+) -> Aggregates:
+    """What the ``scores`` of ``enrollment_ids`` (as for ``scores_of``) add up to."""
     table = _items_table(items)
     if missing_counts_as_zero:
         found = enrollments.course_enrollments(course_id)
@@ -251,7 +272,7 @@ def _figure_parts(
                     scores.c.item_id == table.c.item_id,
                 ),
             )
-            .where(found.c.enrollment_id.in_(_enrollment_ids()))
+            .where(*_within(found.c.enrollment_id, enrollment_ids))
         )
     else:
         cells = select(
@@ -305,4 +326,4 @@ def _figure_parts(
     course_rows = select(
         *_figure_row(averages.c.enrollment_id, 2, cents=(weighted * 2 + weights) // (weights * 2))
     ).group_by(averages.c.enrollment_id)
-    return [dropped, category_rows, course_rows]
+    return Aggregates(dropped, averages, category_rows, course_rows)
