@@ -35,7 +35,7 @@ from lms.core.errors import NotFound
 from lms.core.pagination import PageParams
 from lms.modules import courses, enrollments
 from lms.modules.grades import repository
-from lms.modules.grades.repository import RowFilter
+from lms.modules.grades.repository import RowFilter, export
 from lms.modules.grades.schemas import (
     CategoryAverage,
     CourseGrade,
@@ -266,6 +266,49 @@ def csv_values(row: dict[str, Any]) -> list[Any]:
     return values
 
 
+def _written_line_values(layout: Layout, row: Any) -> list[Any]:
+    """``csv_values`` of a row of ``export.export_statement``, whose cells PostgreSQL
+    wrote already."""
+    computed = cents_text(row.computed)
+    overridden = row.override_grade is not None
+    grade = _text_of(row.override_grade) if overridden else computed
+    return [
+        row.enrollment_id,
+        row.student_id,
+        _text(row.full_name),
+        _text(row.email),
+        row.status,
+        row.cohort_id or "",
+        *([] if row.cells is None else row.cells.split(",")),
+        computed or "",
+        grade or "",
+        _text(layout.letter(None if grade is None else Decimal(grade))),
+        overridden,
+    ]
+
+
+async def _csv_batches(
+    session: AsyncSession, layout: Layout, filters: RowFilter
+) -> AsyncIterator[list[list[Any]]]:
+    """The CSV's rows, ``CSV_BATCH`` at a time: on PostgreSQL from one statement over the
+    whole gradebook that writes the cells (``export``), elsewhere computed from the
+    figures of each batch of students."""
+    if session.get_bind().dialect.name == "postgresql":
+        statement = export.export_statement(
+            filters,
+            item_ids=[item.id for item in layout.items],
+            categories=len(layout.categories),
+            items=layout.scored_items(released_only=False),
+            missing_counts_as_zero=layout.scheme.missing_counts_as_zero,
+        )
+        async for lines in export.stream_lines(session, statement, batch=CSV_BATCH):
+            yield [_written_line_values(layout, line) for line in lines]
+        return
+    async for rows in repository.stream_rows(session, filters, batch=CSV_BATCH):
+        computed = await compute_rows(session, layout, rows, released_only=False)
+        yield [csv_values(row) for row in computed]
+
+
 async def gradebook_csv(
     sessionmaker: async_sessionmaker[AsyncSession], filters: RowFilter
 ) -> AsyncIterator[bytes]:
@@ -274,10 +317,9 @@ async def gradebook_csv(
     async with sessionmaker() as session:
         layout = await load_layout(session, filters.course_id)
         yield ("\ufeff" + _csv_line(csv_header(layout))).encode()
-        async for rows in repository.stream_rows(session, filters, batch=CSV_BATCH):
-            computed = await compute_rows(session, layout, rows, released_only=False)
+        async for batch in _csv_batches(session, layout, filters):
             buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\r\n").writerows(csv_values(row) for row in computed)
+            csv.writer(buffer, lineterminator="\r\n").writerows(batch)
             yield buffer.getvalue().encode()
 
 

@@ -1,7 +1,6 @@
-"""The gradebook's SQL: its own tables, and the figures computed over the scores the
-quizzes and assignments modules offer as selectables (``graded_attempt_scores``,
-``graded_submission_scores``), the enrollments module's ``course_enrollments`` and the
-users module's ``user_names``.
+"""The gradebook's figures, computed over the scores the quizzes and assignments
+modules offer as selectables (``graded_attempt_scores``, ``graded_submission_scores``)
+and the enrollments module's ``course_enrollments``.
 
 Every figure is computed in integers of hundredths of a percent ("cents"), so that the
 same statement gives the same cents on PostgreSQL and SQLite. A non-negative ``a / b``
@@ -11,7 +10,7 @@ rounded half up is ``(2a + b) / (2b)`` in integer division.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,27 +20,21 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Numeric,
-    Select,
     Uuid,
     and_,
     bindparam,
     case,
     cast,
-    delete,
     func,
     literal,
     null,
     select,
     true,
-    tuple_,
     union_all,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lms.modules import assignments, enrollments, quizzes, users
-from lms.modules.grades.models import GradeChange, GradeOverride, GradingScheme
-
-HUNDRED_PERCENT = 10_000  # in cents of a percent
+from lms.modules import assignments, enrollments, quizzes
 
 
 @dataclass(frozen=True)
@@ -53,167 +46,6 @@ class ScoredItem:
     category: int
     weight: int
     drop_lowest: int
-
-
-@dataclass(frozen=True)
-class RowFilter:
-    course_id: uuid.UUID
-    cohort_id: uuid.UUID | None = None
-    within_cohorts: Collection[uuid.UUID] | None = None
-
-
-# --- the scheme, overrides, history ------------------------------------------------
-
-
-async def get_scheme(session: AsyncSession, course_id: uuid.UUID) -> GradingScheme | None:
-    return await session.get(GradingScheme, course_id)
-
-
-async def save_scheme(
-    session: AsyncSession, *, course_id: uuid.UUID, scheme: dict[str, Any], by: uuid.UUID
-) -> GradingScheme:
-    found = await session.get(GradingScheme, course_id, with_for_update=True)
-    if found is None:
-        found = GradingScheme(course_id=course_id, scheme=scheme, updated_by_id=by)
-        session.add(found)
-    else:
-        found.scheme = scheme
-        found.updated_by_id = by
-    await session.flush()
-    return found
-
-
-async def get_override(session: AsyncSession, enrollment_id: uuid.UUID) -> GradeOverride | None:
-    result: GradeOverride | None = await session.scalar(
-        select(GradeOverride).where(GradeOverride.enrollment_id == enrollment_id)
-    )
-    return result
-
-
-async def get_override_for_update(
-    session: AsyncSession, enrollment_id: uuid.UUID
-) -> GradeOverride | None:
-    statement = select(GradeOverride).where(GradeOverride.enrollment_id == enrollment_id)
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    result: GradeOverride | None = await session.scalar(statement)
-    return result
-
-
-async def add_override(session: AsyncSession, override: GradeOverride) -> GradeOverride:
-    session.add(override)
-    await session.flush()
-    return override
-
-
-async def delete_override(session: AsyncSession, enrollment_id: uuid.UUID) -> None:
-    await session.execute(delete(GradeOverride).where(GradeOverride.enrollment_id == enrollment_id))
-
-
-async def overrides_of(
-    session: AsyncSession, enrollment_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, GradeOverride]:
-    if not enrollment_ids:
-        return {}
-    rows = await session.scalars(
-        select(GradeOverride).where(GradeOverride.enrollment_id.in_(list(enrollment_ids)))
-    )
-    return {row.enrollment_id: row for row in rows}
-
-
-async def add_change(session: AsyncSession, change: GradeChange) -> None:
-    session.add(change)
-    await session.flush()
-
-
-async def page_changes(
-    session: AsyncSession, enrollment_id: uuid.UUID, *, offset: int, limit: int
-) -> tuple[list[GradeChange], int]:
-    rows = await session.scalars(
-        select(GradeChange)
-        .where(GradeChange.enrollment_id == enrollment_id)
-        .order_by(GradeChange.changed_at.desc(), GradeChange.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
-    total = await session.scalar(
-        select(func.count(GradeChange.id)).where(GradeChange.enrollment_id == enrollment_id)
-    )
-    return list(rows), int(total or 0)
-
-
-# --- the gradebook's rows -----------------------------------------------------------
-
-
-def _rows_statement(filters: RowFilter) -> tuple[Select[Any], Any, Any]:
-    found = enrollments.course_enrollments(filters.course_id)
-    names = users.user_names()
-    statement = select(
-        found.c.enrollment_id,
-        found.c.student_id,
-        found.c.cohort_id,
-        found.c.status,
-        names.c.full_name,
-        names.c.email,
-    ).join(names, names.c.user_id == found.c.student_id)
-    if filters.cohort_id is not None:
-        statement = statement.where(found.c.cohort_id == filters.cohort_id)
-    if filters.within_cohorts is not None:
-        statement = statement.where(found.c.cohort_id.in_(list(filters.within_cohorts)))
-    return statement, found, names
-
-
-async def page_rows(
-    session: AsyncSession, filters: RowFilter, *, offset: int, limit: int
-) -> tuple[list[Any], int]:
-    """A page of the course's students by name, and how many there are (counted in the
-    same statement; a page past the end counts them again)."""
-    statement, found, names = _rows_statement(filters)
-    rows = list(
-        await session.execute(
-            statement.add_columns(func.count().over().label("matching"))
-            .order_by(names.c.full_name, found.c.enrollment_id)
-            .offset(offset)
-            .limit(limit)
-        )
-    )
-    if rows:
-        return rows, int(rows[0].matching)
-    if offset == 0:
-        return rows, 0
-    counted, _, _ = _rows_statement(filters)
-    total = await session.scalar(select(func.count()).select_from(counted.subquery()))
-    return rows, int(total or 0)
-
-
-async def rows_after(
-    session: AsyncSession, filters: RowFilter, *, after: tuple[str, uuid.UUID] | None, limit: int
-) -> list[Any]:
-    """The next ``limit`` students by name after ``after`` (keyset: no offset to skip)."""
-    statement, found, names = _rows_statement(filters)
-    if after is not None:
-        statement = statement.where(
-            tuple_(names.c.full_name, found.c.enrollment_id) > tuple_(*after)
-        )
-    return list(
-        await session.execute(
-            statement.order_by(names.c.full_name, found.c.enrollment_id).limit(limit)
-        )
-    )
-
-
-async def enrollment_row(
-    session: AsyncSession, course_id: uuid.UUID, enrollment_id: uuid.UUID
-) -> Any | None:
-    statement, found, _ = _rows_statement(RowFilter(course_id=course_id))
-    return (await session.execute(statement.where(found.c.enrollment_id == enrollment_id))).first()
-
-
-async def student_row(
-    session: AsyncSession, course_id: uuid.UUID, student_id: uuid.UUID
-) -> Any | None:
-    statement, found, _ = _rows_statement(RowFilter(course_id=course_id))
-    return (await session.execute(statement.where(found.c.student_id == student_id))).first()
 
 
 # --- scores and figures -------------------------------------------------------------
@@ -239,11 +71,17 @@ def _enrollment_ids() -> Any:
     return bindparam(ENROLLMENT_IDS, expanding=True)
 
 
-def _scores(course_id: uuid.UUID) -> Any:
+def _within(column: Any, enrollment_ids: Any) -> list[Any]:
+    """The condition that keeps the rows of the enrollments asked for: none when the
+    statement is for the whole course (``enrollment_ids`` None)."""
+    return [] if enrollment_ids is None else [column.in_(enrollment_ids)]
+
+
+def scores_of(course_id: uuid.UUID, enrollment_ids: Any) -> Any:
     """One row per enrollment and item with a counting score: the best graded attempt of
     a quiz (by effective score, the earlier attempt on a tie), the graded submission of
-    an assignment."""
-    ids = _enrollment_ids()
+    an assignment; of ``enrollment_ids`` (a bound list or a selectable), or of every
+    enrollment of the course when None."""
     attempts = quizzes.graded_attempt_scores(course_id)
     effective = _effective_cents(attempts.c.percentage)
     ranked = (
@@ -261,7 +99,7 @@ def _scores(course_id: uuid.UUID) -> Any:
             )
             .label("rank"),
         )
-        .where(attempts.c.enrollment_id.in_(ids))
+        .where(*_within(attempts.c.enrollment_id, enrollment_ids))
         .subquery("ranked_attempts")
     )
     best = select(
@@ -280,7 +118,7 @@ def _scores(course_id: uuid.UUID) -> Any:
         submissions.c.is_late,
         submissions.c.late_penalty_percent,
         _effective_cents(submissions.c.score).label("effective"),
-    ).where(submissions.c.enrollment_id.in_(ids))
+    ).where(*_within(submissions.c.enrollment_id, enrollment_ids))
     return union_all(best, graded).cte("scores")
 
 
@@ -341,7 +179,7 @@ def _figures_statement(
     found = _FIGURES_STATEMENTS.get(key)
     if found is not None:
         return found
-    scores = _scores(course_id)
+    scores = scores_of(course_id, _enrollment_ids())
     parts: list[Any] = []
     if shown_item_ids:
         parts.append(
@@ -358,7 +196,8 @@ def _figures_statement(
             ).where(scores.c.item_id.in_(list(shown_item_ids)))
         )
     if items:
-        parts += _figure_parts(course_id, scores, items, missing_counts_as_zero)
+        found = aggregates(course_id, scores, items, missing_counts_as_zero, _enrollment_ids())
+        parts += [found.dropped, found.category_rows, found.course_rows]
     statement = union_all(*parts) if parts else None
     while len(_FIGURES_STATEMENTS) >= _FIGURES_STATEMENTS_MAX:
         del _FIGURES_STATEMENTS[next(iter(_FIGURES_STATEMENTS))]
@@ -392,12 +231,26 @@ async def figures(
     return list(result.all())
 
 
-def _figure_parts(
+@dataclass(frozen=True)
+class Aggregates:
+    """The figures above the items' scores, as parts of a statement: the items dropped
+    (level 0 rows), the category averages (a CTE of ``enrollment_id, category, weight,
+    cents``; and as level 1 rows), the course grades (level 2 rows)."""
+
+    dropped: Any
+    averages: Any
+    category_rows: Any
+    course_rows: Any
+
+
+def aggregates(
     course_id: uuid.UUID,
     scores: Any,
     items: Sequence[ScoredItem],
     missing_counts_as_zero: bool,
-) -> list[Any]:
+    enrollment_ids: Any,
+) -> Aggregates:
+    """What the ``scores`` of ``enrollment_ids`` (as for ``scores_of``) add up to."""
     table = _items_table(items)
     if missing_counts_as_zero:
         found = enrollments.course_enrollments(course_id)
@@ -419,7 +272,7 @@ def _figure_parts(
                     scores.c.item_id == table.c.item_id,
                 ),
             )
-            .where(found.c.enrollment_id.in_(_enrollment_ids()))
+            .where(*_within(found.c.enrollment_id, enrollment_ids))
         )
     else:
         cells = select(
@@ -473,19 +326,4 @@ def _figure_parts(
     course_rows = select(
         *_figure_row(averages.c.enrollment_id, 2, cents=(weighted * 2 + weights) // (weights * 2))
     ).group_by(averages.c.enrollment_id)
-    return [dropped, category_rows, course_rows]
-
-
-async def stream_rows(
-    session: AsyncSession, filters: RowFilter, *, batch: int
-) -> AsyncIterator[list[Any]]:
-    """Every student of the gradebook by name, ``batch`` at a time."""
-    after: tuple[str, uuid.UUID] | None = None
-    while True:
-        rows = await rows_after(session, filters, after=after, limit=batch)
-        if not rows:
-            return
-        yield rows
-        if len(rows) < batch:
-            return
-        after = (rows[-1].full_name, rows[-1].enrollment_id)
+    return Aggregates(dropped, averages, category_rows, course_rows)
