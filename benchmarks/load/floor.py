@@ -12,7 +12,12 @@ same JSON bytes (the benchmark compares them before it starts):
   cache where the API's answer is the same for every anonymous caller;
 - writes run their statements in one transaction, with the same effects on the tables
   (counters, learning-time log, completion, outbox rows for the completion email and
-  certificate). The outbox rows are not handed to a broker.
+  certificate). The outbox rows are not handed to a broker;
+- drip release is checked in the statement that reads the lesson (``locked_sql``: the
+  date rule, prerequisites, a course taken in order): a student is refused a locked
+  lesson's page, its completion and its quiz, as by the API. Quiz schedules (windows,
+  lateness) are not implemented: a scheduled quiz is refused (``NOT_IN_FLOOR``), an
+  unscheduled one answers ``is_late`` false as the API does.
 
 Run under uvicorn exactly like the API: ``uvicorn benchmarks.load.floor:app --workers N``
 with LMS_SECRET_KEY, FLOOR_DSN (postgresql://...) and LMS_REDIS_URL set.
@@ -148,7 +153,7 @@ def _page_args(scope: Scope) -> tuple[int, int]:
 COURSE_COLUMNS = """
     c.id, c.title, c.slug, c.description, c.instructor_id, u.full_name AS instructor_name,
     c.category, c.difficulty_level, c.is_published, c.published_at, c.thumbnail_url,
-    c.estimated_duration_minutes, c.price, c.currency, c.course_metadata,
+    c.estimated_duration_minutes, c.price, c.currency, c.course_metadata, c.lessons_in_order,
     (SELECT count(*) FROM lessons l WHERE l.course_id = c.id) AS lessons_count,
     c.created_at, c.updated_at
 """
@@ -177,6 +182,7 @@ COURSE_KEYS = [
     "price",
     "currency",
     "course_metadata",
+    "lessons_in_order",
     "lessons_count",
     "created_at",
     "updated_at",
@@ -244,13 +250,58 @@ LESSON_KEYS = [
 ]
 
 
+# A lesson's prerequisites, in the API's order.
+PREREQUISITE_IDS = """ARRAY(SELECT p.prerequisite_id FROM lesson_prerequisites p
+                             WHERE p.lesson_id = l.id ORDER BY p.prerequisite_id)"""
+
+
+def locked_sql(lesson: str, enrollment: str) -> str:
+    """Drip release in SQL: is the lesson (alias ``lesson``) locked for the student of
+    the enrollment (alias ``enrollment``, NULL: not a student, nothing locked)? Its date
+    rule is in the future (counted from the enrollment, or the cohort's start), a
+    prerequisite is not completed, or the course is taken in order and the lesson before
+    it is not completed. A preview lesson is never locked."""
+    lsn, enr = lesson, enrollment
+
+    def done(lesson_id: str) -> str:
+        return f"""EXISTS (SELECT 1 FROM lesson_progress d WHERE d.enrollment_id = {enr}.id
+                           AND d.lesson_id = {lesson_id} AND d.status = 'completed')"""
+
+    previous = f"""SELECT pl.id FROM lessons pl WHERE pl.course_id = {lsn}.course_id
+                     AND (pl.order_index, pl.created_at, pl.id)
+                         < ({lsn}.order_index, {lsn}.created_at, {lsn}.id)
+                   ORDER BY pl.order_index DESC, pl.created_at DESC, pl.id DESC LIMIT 1"""
+    return f"""coalesce({enr}.id IS NOT NULL AND NOT {lsn}.is_preview AND (
+      coalesce({lsn}.unlock_at,
+               coalesce(CASE WHEN {lsn}.unlock_relative_to = 'cohort_start' THEN
+                          (SELECT ch.starts_on::timestamp AT TIME ZONE 'UTC' FROM cohorts ch
+                           WHERE ch.id = {enr}.cohort_id AND ch.course_id = {enr}.course_id)
+                        END, {enr}.enrolled_at)
+               + make_interval(days => {lsn}.unlock_after_days)) > now()
+      OR EXISTS (SELECT 1 FROM lesson_prerequisites p WHERE p.lesson_id = {lsn}.id
+                 AND NOT {done("p.prerequisite_id")})
+      OR ((SELECT c2.lessons_in_order FROM courses c2 WHERE c2.id = {lsn}.course_id)
+          AND EXISTS (SELECT 1 FROM ({previous}) prev WHERE NOT {done("prev.id")}))), false)"""
+
+
 def lesson_dict(row: asyncpg.Record, full_access: bool) -> dict[str, Any]:
+    """The lesson as the API answers it; ``locked`` and its details are always the open
+    state here: a student is refused a locked lesson's page, and the anonymous listing
+    shows no locks."""
     item = {key: row[key] for key in LESSON_KEYS}
-    locked = not (full_access or row["is_preview"])
-    if locked:
+    withheld = not (full_access or row["is_preview"])
+    if withheld:
         item["content"] = None
         item["video_url"] = None
-    item["content_locked"] = locked
+    item["content_locked"] = withheld
+    item["unlock_at"] = row["unlock_at"]
+    item["unlock_after_days"] = row["unlock_after_days"]
+    item["unlock_relative_to"] = row["unlock_relative_to"]
+    item["prerequisite_ids"] = row["prerequisite_ids"]
+    item["locked"] = False
+    item["unlocks_at"] = None
+    item["lock_reason"] = None
+    item["blocking_lesson_ids"] = []
     item["created_at"] = row["created_at"]
     item["updated_at"] = row["updated_at"]
     item["content_type"] = row["lesson_type"]
@@ -266,7 +317,8 @@ async def course_lessons(scope: Scope, course_id: uuid.UUID) -> bytes:
     cached = await state.redis.get(key)
     if cached is None:
         rows = await state.pool.fetch(
-            """SELECT c.is_published, l.*, count(l.id) OVER () AS total
+            f"""SELECT c.is_published, l.*, {PREREQUISITE_IDS} AS prerequisite_ids,
+                      count(l.id) OVER () AS total
                FROM courses c LEFT JOIN lessons l ON l.course_id = c.id
                WHERE c.id = $1 ORDER BY l.order_index, l.created_at, l.id
                LIMIT $2 OFFSET $3""",
@@ -289,19 +341,26 @@ async def course_lessons(scope: Scope, course_id: uuid.UUID) -> bytes:
 async def lesson(scope: Scope, lesson_id: uuid.UUID) -> bytes:
     user_id, role = await authenticate(scope)
     row = await state.pool.fetchrow(
-        """SELECT l.*, c.is_published AS course_published, c.instructor_id,
-                  EXISTS (SELECT 1 FROM enrollments e WHERE e.student_id = $2
-                          AND e.course_id = l.course_id
-                          AND e.status IN ('active', 'completed')) AS enrolled
-           FROM lessons l JOIN courses c ON c.id = l.course_id WHERE l.id = $1""",
+        f"""SELECT l.*, c.is_published AS course_published, c.instructor_id,
+                  {PREREQUISITE_IDS} AS prerequisite_ids,
+                  EXISTS (SELECT 1 FROM course_staff s WHERE s.course_id = c.id
+                          AND s.user_id = $2) AS on_team,
+                  e.id IS NOT NULL AS enrolled, {locked_sql("l", "e")} AS locked
+           FROM lessons l JOIN courses c ON c.id = l.course_id
+           LEFT JOIN enrollments e ON e.student_id = $2 AND e.course_id = l.course_id
+                AND e.status IN ('active', 'completed')
+           WHERE l.id = $1""",
         lesson_id,
         user_id,
     )
     if row is None:
         raise HttpError(404, "lesson_not_found")
-    full = role == "admin" or row["instructor_id"] == user_id or row["enrolled"]
+    staff = role == "admin" or row["instructor_id"] == user_id or row["on_team"]
+    full = staff or row["enrolled"]
     if not (row["course_published"] or full):
         raise HttpError(404, "lesson_not_found")
+    if row["locked"] and not staff:  # drip release: a student's locked lesson
+        raise HttpError(403, "lesson_locked")
     return dumps(lesson_dict(row, full))
 
 
@@ -309,7 +368,7 @@ async def lesson(scope: Scope, lesson_id: uuid.UUID) -> bytes:
 
 ENROLLMENT_COLUMNS = """
     e.id, e.student_id, e.course_id, c.title AS course_title, c.slug AS course_slug,
-    e.status, e.enrolled_at, e.started_at, e.completed_at, e.progress_percentage,
+    e.cohort_id, e.status, e.enrolled_at, e.started_at, e.completed_at, e.progress_percentage,
     e.completed_lessons_count, e.total_lessons_count, e.total_time_spent_seconds,
     e.last_accessed_at, e.certificate_issued_at, e.rating, e.review, e.reviewed_at
 """
@@ -319,6 +378,7 @@ ENROLLMENT_KEYS = [
     "course_id",
     "course_title",
     "course_slug",
+    "cohort_id",
     "status",
     "enrolled_at",
     "started_at",
@@ -472,13 +532,14 @@ async def complete_lesson(scope: Scope, enrollment_id: uuid.UUID, lesson_id: uui
     now = datetime.now(UTC)
     async with state.pool.acquire() as conn, conn.transaction():
         flipped = await conn.fetchval(
-            """UPDATE lesson_progress lp SET status = 'completed', completed_at = $3,
+            f"""UPDATE lesson_progress lp SET status = 'completed', completed_at = $3,
                  started_at = coalesce(lp.started_at, $3), completion_percentage = 100,
                  updated_at = $3
-               FROM enrollments e
+               FROM enrollments e, lessons l
                WHERE lp.enrollment_id = $1 AND lp.lesson_id = $2 AND lp.status <> 'completed'
                  AND e.id = lp.enrollment_id AND e.student_id = $4
-                 AND e.status IN ('active', 'completed')
+                 AND e.status IN ('active', 'completed') AND l.id = lp.lesson_id
+                 AND NOT {locked_sql("l", "e")}
                RETURNING lp.id""",
             enrollment_id,
             lesson_id,
@@ -537,9 +598,10 @@ async def complete_lesson(scope: Scope, enrollment_id: uuid.UUID, lesson_id: uui
                 )
         else:
             row = await conn.fetchrow(
-                f"""SELECT {ENROLLMENT_COLUMNS}
+                f"""SELECT {ENROLLMENT_COLUMNS}, {locked_sql("l", "e")} AS locked
                     FROM enrollments e JOIN courses c ON c.id = e.course_id
                     JOIN lesson_progress lp ON lp.enrollment_id = e.id AND lp.lesson_id = $2
+                    JOIN lessons l ON l.id = lp.lesson_id
                     WHERE e.id = $1 AND e.student_id = $3""",
                 enrollment_id,
                 lesson_id,
@@ -547,6 +609,8 @@ async def complete_lesson(scope: Scope, enrollment_id: uuid.UUID, lesson_id: uui
             )
             if row is None:
                 raise HttpError(404, "enrollment_not_found")
+            if row["locked"]:  # drip release: not completed while locked
+                raise HttpError(403, "lesson_locked")
     return dumps(enrollment_dict(row))
 
 
@@ -602,6 +666,8 @@ def attempt_dict(attempt: dict[str, Any], at: datetime) -> dict[str, Any]:
         "is_passed": attempt["is_passed"],
         "time_taken_seconds": attempt["time_taken_seconds"],
         "closed_at_deadline": attempt["closed_at_deadline"],
+        "is_late": attempt["is_late"],
+        "late_penalty_percent": attempt["late_penalty_percent"],
         "answers": [
             {"question_id": a["question_id"], "answer": a.get("answer")}
             for a in attempt["answers"] or []
@@ -609,6 +675,11 @@ def attempt_dict(attempt: dict[str, Any], at: datetime) -> dict[str, Any]:
         "feedback": attempt["feedback"],
     }
 
+
+# A quiz with a schedule (windows, due dates, lateness) reads its schedule on start and
+# submit; the benchmark's quizzes have none, and the floor does not implement them: it
+# reads the flag and refuses rather than answer differently.
+NOT_IN_FLOOR = "scheduled_quiz_not_in_floor"
 
 QUESTIONS_SQL = """SELECT id, quiz_id, question_text, question_type, options, points,
                           order_index, correct_answer, explanation
@@ -620,7 +691,8 @@ async def start_attempt(scope: Scope, quiz_id: uuid.UUID) -> tuple[int, bytes]:
     user_id, _role = await authenticate(scope)
     async with state.pool.acquire() as conn, conn.transaction():
         quiz = await conn.fetchrow(
-            """SELECT q.*, c.is_published AS course_published, c.instructor_id,
+            f"""SELECT q.*, c.is_published AS course_published, c.instructor_id,
+                      {locked_sql("ql", "e")} AS lesson_locked,
                       e.id AS enrollment_id, e.status AS enrollment_status,
                       (SELECT coalesce(max(a.attempt_number), 0) FROM quiz_attempts a
                         WHERE a.enrollment_id = e.id AND a.quiz_id = q.id) AS last_number,
@@ -628,6 +700,7 @@ async def start_attempt(scope: Scope, quiz_id: uuid.UUID) -> tuple[int, bytes]:
                         AND a.quiz_id = q.id AND a.status = 'in_progress') AS open_id
                FROM quizzes q JOIN courses c ON c.id = q.course_id
                LEFT JOIN enrollments e ON e.course_id = q.course_id AND e.student_id = $2
+               LEFT JOIN lessons ql ON ql.id = q.lesson_id
                WHERE q.id = $1""",
             quiz_id,
             user_id,
@@ -636,6 +709,10 @@ async def start_attempt(scope: Scope, quiz_id: uuid.UUID) -> tuple[int, bytes]:
             raise HttpError(404, "quiz_not_found")
         if quiz["enrollment_id"] is None or quiz["enrollment_status"] not in ACCESS:
             raise HttpError(403, "not_enrolled")
+        if quiz["lesson_locked"]:  # drip release: the quiz's lesson is locked
+            raise HttpError(403, "lesson_locked")
+        if quiz["has_schedule"]:
+            raise HttpError(501, NOT_IN_FLOOR)
         if quiz["open_id"] is not None:  # resume the open attempt, as the API does
             attempt = dict(
                 await conn.fetchrow("SELECT * FROM quiz_attempts WHERE id = $1", quiz["open_id"])
@@ -677,6 +754,8 @@ async def start_attempt(scope: Scope, quiz_id: uuid.UUID) -> tuple[int, bytes]:
             "is_passed": None,
             "time_taken_seconds": None,
             "closed_at_deadline": False,
+            "is_late": False,
+            "late_penalty_percent": None,
             "answers": [],
             "feedback": None,
         }
@@ -734,7 +813,7 @@ async def submit_attempt(
     at = datetime.now(UTC)
     async with state.pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
-            """SELECT a.*, q.passing_score, q.show_correct_answers
+            """SELECT a.*, q.passing_score, q.show_correct_answers, q.has_schedule
                FROM quiz_attempts a JOIN quizzes q ON q.id = a.quiz_id
                WHERE a.id = $1 FOR UPDATE OF a""",
             attempt_id,
@@ -743,6 +822,8 @@ async def submit_attempt(
             raise HttpError(404, "attempt_not_found")
         if row["status"] != "in_progress":
             raise HttpError(409, "attempt_already_submitted")
+        if row["has_schedule"]:
+            raise HttpError(501, NOT_IN_FLOOR)
         if row["deadline_at"] is not None and at > row["deadline_at"] + timedelta(seconds=30):
             raise HttpError(409, "attempt_expired")
         questions = {str(q["id"]): q for q in await conn.fetch(QUESTIONS_SQL, quiz_id)}
