@@ -207,7 +207,7 @@ for scenario in $SCENARIOS; do
       [ "$scenario" = login ] && connections=$LOGIN_CONNECTIONS
       start=$("$PY" -c "print(($round - 1) / $ROUNDS)")
       if [ "${BENCH_PROFILE:-}" = 1 ] && [ "$target" = app ] && [ "$round" = 1 ]; then
-        worker=$(workers_of "$API_PID" | head -1)
+        worker=$(workers_of "$API_PID" | sed -n 1p)  # reads every line: no SIGPIPE under pipefail
         "$BIN/py-spy" record -p "$worker" -d 4 -r 250 -f raw \
           -o "$OUT/profile.$scenario.txt" >/dev/null 2>&1 &
         PROFILER=$!
