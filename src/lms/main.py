@@ -216,9 +216,13 @@ def _dispatcher(
     settings: Settings, worker: jobs.InProcessWorker | None, store: Store
 ) -> jobs.Dispatcher | None:
     if settings.celery_broker_url:
-        from lms.core.celery_app import celery_dispatcher, create_celery
+        from lms.core.celery_app import API_COALESCE_SECONDS, celery_dispatcher, create_celery
 
-        return celery_dispatcher(create_celery(settings), store if settings.redis_url else None)
+        return celery_dispatcher(
+            create_celery(settings),
+            store if settings.redis_url else None,
+            coalesce_seconds=API_COALESCE_SECONDS,
+        )
     return worker.notify if worker else None
 
 

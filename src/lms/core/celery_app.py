@@ -14,6 +14,7 @@ down.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from typing import Any
 
@@ -29,6 +30,8 @@ from lms.core.engine import create_engine
 from lms.core.session import create_sessionmaker
 from lms.core.tracing import trace_statements
 
+log = logging.getLogger("lms.jobs")
+
 DELIVER_TASK = "lms.outbox.deliver"
 DRAIN_TASK = "lms.outbox.drain"
 SWEEP_TASK = "lms.outbox.sweep"
@@ -40,11 +43,25 @@ WAKE_KEY = "lms:outbox:drain-queued"
 WAKE_TTL_SECONDS = 10
 
 
-def celery_dispatcher(celery: Celery, store: Store | None) -> jobs.Dispatcher:
-    """What a process that writes outbox rows calls after a commit: queue a drain task,
-    unless ``store`` (Redis, shared with the workers) says one is already queued."""
+# The API asks Redis at most once per this many seconds per process: a commit within
+# the window after the last ask leaves the wake-up to one call at the window's end.
+API_COALESCE_SECONDS = 0.05
 
-    async def dispatch() -> None:
+
+def celery_dispatcher(
+    celery: Celery, store: Store | None, *, coalesce_seconds: float = 0.0
+) -> jobs.Dispatcher:
+    """What a process that writes outbox rows calls after a commit: queue a drain task,
+    unless ``store`` (Redis, shared with the workers) says one is already queued.
+
+    With ``coalesce_seconds`` (the API's busy write paths), the commits that follow an
+    ask within that window do not ask again: one call at the window's end asks for all of
+    them, so a row committed just after a drain cleared the key waits at most the window,
+    and a request pays no Redis round trip for it."""
+    last_asked = float("-inf")
+    trailing: asyncio.Task[None] | None = None
+
+    async def wake() -> None:
         if store is not None and not await store.add(WAKE_KEY, "1", WAKE_TTL_SECONDS):
             return
         try:
@@ -53,6 +70,28 @@ def celery_dispatcher(celery: Celery, store: Store | None) -> jobs.Dispatcher:
             if store is not None:
                 await store.delete(WAKE_KEY)
             raise
+
+    async def wake_later(delay: float) -> None:
+        nonlocal last_asked, trailing
+        await asyncio.sleep(delay)
+        trailing = None
+        last_asked = asyncio.get_running_loop().time()
+        try:
+            await wake()
+        except Exception:  # the sweep delivers it later
+            log.warning("outbox dispatch failed; left for the sweep", exc_info=True)
+
+    async def dispatch() -> None:
+        nonlocal last_asked, trailing
+        if coalesce_seconds <= 0:
+            await wake()
+            return
+        now = asyncio.get_running_loop().time()
+        if now - last_asked >= coalesce_seconds:
+            last_asked = now
+            await wake()
+        elif trailing is None:
+            trailing = asyncio.create_task(wake_later(last_asked + coalesce_seconds - now))
 
     return dispatch
 

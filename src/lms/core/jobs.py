@@ -251,15 +251,24 @@ def _write_collected_items(session: Session) -> None:
     collected = session.info.pop(_TOGETHER_INFO_KEY, None)
     if not collected:
         return
-    for task, items in collected.items():
-        session.add(
-            OutboxMessage(
-                id=uuid.uuid4(),
-                task=task,
-                payload={"items": [item for _tx, item in items]},
-                available_at=utcnow(),
-            )
-        )
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "task": task,
+            "payload": {"items": [item for _tx, item in items]},
+            "status": "pending",
+            "attempts": 0,
+            "available_at": now,
+            "created_at": now,
+        }
+        for task, items in collected.items()
+    ]
+    # A Core INSERT, not an ORM object: the requests that publish events write through
+    # Core, and one added object would make their commit run the unit of work's flush.
+    session.execute(
+        insert(cast(Table, OutboxMessage.__table__)), rows[0] if len(rows) == 1 else rows
+    )
 
 
 async def take_due(session: AsyncSession, task: str, *, limit: int) -> list[dict[str, Any]]:
