@@ -59,7 +59,7 @@ from sqlalchemy import select, text  # noqa: E402
 
 from lms.core import events, jobs  # noqa: E402
 from lms.core.cache import RedisStore  # noqa: E402
-from lms.core.celery_app import WAKE_KEY, celery_dispatcher  # noqa: E402
+from lms.core.celery_app import API_COALESCE_SECONDS, WAKE_KEY, celery_dispatcher  # noqa: E402
 from lms.core.config import get_settings  # noqa: E402
 from lms.core.engine import create_engine  # noqa: E402
 from lms.core.jobs import OutboxMessage  # noqa: E402
@@ -206,7 +206,7 @@ class Bench:
             return send_task(*args, **kwargs)
 
         celery.send_task = counted
-        return celery_dispatcher(celery, self.store)
+        return celery_dispatcher(celery, self.store, coalesce_seconds=API_COALESCE_SECONDS)
 
     def read_receipts(self) -> dict[str, float]:
         found: dict[str, float] = {}
