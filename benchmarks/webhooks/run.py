@@ -62,6 +62,7 @@ from lms.core.cache import RedisStore  # noqa: E402
 from lms.core.celery_app import API_COALESCE_SECONDS, WAKE_KEY, celery_dispatcher  # noqa: E402
 from lms.core.config import get_settings  # noqa: E402
 from lms.core.engine import create_engine  # noqa: E402
+from lms.core.inprocess_worker import InProcessWorker  # noqa: E402
 from lms.core.jobs import OutboxMessage  # noqa: E402
 from lms.core.migrate import upgrade  # noqa: E402
 from lms.core.security import encrypt_secret  # noqa: E402
@@ -276,13 +277,13 @@ async def throughput(bench: Bench, count: int) -> None:
 
 async def latency(bench: Bench, rate: float, seconds: float) -> None:
     committed: dict[str, float] = {}
-    worker: jobs.InProcessWorker | None = None
+    worker: InProcessWorker | None = None
     if bench.worker == "celery":
         bench.start_celery_worker()
         jobs.set_dispatcher(bench.dispatcher())
         await asyncio.sleep(8)  # the worker starts
     else:
-        worker = jobs.InProcessWorker(bench.sessionmaker, bench.settings)
+        worker = InProcessWorker(bench.sessionmaker, bench.settings)
         jobs.set_dispatcher(worker.notify)
     runner = asyncio.ensure_future(worker.run()) if worker else None
     total = int(rate * seconds)

@@ -24,6 +24,7 @@ from lms.core.deps import security_schemes_openapi
 from lms.core.engine import create_engine, create_read_engine
 from lms.core.errors import install_error_handlers
 from lms.core.httpcache import PublicResponseCache
+from lms.core.inprocess_worker import InProcessWorker
 from lms.core.methods import PathMethods, route_methods, route_path
 from lms.core.metrics import MetricsMiddleware, metrics_endpoint
 from lms.core.observability import (
@@ -213,7 +214,7 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def _dispatcher(
-    settings: Settings, worker: jobs.InProcessWorker | None, store: Store
+    settings: Settings, worker: InProcessWorker | None, store: Store
 ) -> jobs.Dispatcher | None:
     if settings.celery_broker_url:
         from lms.core.celery_app import API_COALESCE_SECONDS, celery_dispatcher, create_celery
@@ -261,7 +262,7 @@ def create_app(
     store = create_store(settings)
     sessionmaker = create_sessionmaker(engine, store=store, settings=settings)
     worker = (
-        jobs.InProcessWorker(sessionmaker, settings)
+        InProcessWorker(sessionmaker, settings)
         if run_jobs and not settings.celery_broker_url
         else None
     )

@@ -13,7 +13,6 @@ effects happen exactly once; a failure is retried with exponential backoff and, 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-import anyio
 import orjson
 from sqlalchemy import (
     DateTime,
@@ -470,41 +468,3 @@ async def list_messages(
         .limit(limit)
     )
     return list(rows), int(total or 0)
-
-
-class InProcessWorker:
-    """Drains the outbox and runs periodic jobs inside the API process (embedded mode)."""
-
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
-        self.sessionmaker = sessionmaker
-        self.settings = settings
-        self._wake = asyncio.Event()
-        self._task_group: anyio.abc.TaskGroup | None = None
-
-    async def notify(self) -> None:
-        self._wake.set()
-
-    async def _drain_forever(self) -> None:
-        while True:
-            try:
-                while await drain(self.sessionmaker, self.settings):
-                    pass
-            except Exception:
-                log.exception("outbox drain failed")
-            self._wake.clear()
-            with anyio.move_on_after(self.settings.outbox_poll_seconds):
-                await self._wake.wait()
-
-    async def _schedule_forever(self, periodic_job: PeriodicJob) -> None:
-        while True:
-            await anyio.sleep(periodic_job.every_seconds)
-            try:
-                await run_periodic(self.sessionmaker, periodic_job.name)
-            except Exception:
-                log.exception("periodic job failed", extra={"job": periodic_job.name})
-
-    async def run(self) -> None:
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(self._drain_forever)
-            for periodic_job in _periodic.values():
-                tg.start_soon(self._schedule_forever, periodic_job)

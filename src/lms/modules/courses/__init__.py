@@ -51,7 +51,6 @@ from lms.modules.courses.events import (
 from lms.modules.courses.privacy import PERSONAL_DATA
 from lms.modules.courses.router import routers
 from lms.modules.courses.schemas import (
-    CohortSummary,
     CourseAccess,
     CourseCreate,
     CourseLabel,
@@ -59,6 +58,7 @@ from lms.modules.courses.schemas import (
     LessonCreate,
     LessonSummary,
 )
+from lms.modules.courses.schemas.team import CohortSummary
 from lms.modules.courses.service import (
     CACHE_NAMESPACE,
     CohortFull,

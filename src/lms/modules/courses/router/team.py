@@ -12,7 +12,7 @@ from lms.core.errors import problem_responses
 from lms.core.idempotency import idempotent
 from lms.core.routing import TransactionalRoute, creates
 from lms.modules.courses import service
-from lms.modules.courses.schemas import (
+from lms.modules.courses.schemas.team import (
     CohortCreate,
     CohortRead,
     CohortUpdate,

@@ -15,7 +15,7 @@ from lms.core.deps import Principal
 from lms.core.errors import Conflict, NotFound, RuleViolation
 from lms.modules.courses import repository
 from lms.modules.courses.models import Cohort
-from lms.modules.courses.schemas import CohortCreate, CohortSummary, CohortUpdate
+from lms.modules.courses.schemas.team import CohortCreate, CohortSummary, CohortUpdate
 from lms.modules.courses.service.lookups import Rule, load_managed_course_or_raise
 from lms.modules.courses.service.policy import CoursePolicy
 

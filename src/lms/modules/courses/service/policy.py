@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from lms.core.deps import Principal
 from lms.core.errors import Forbidden
 from lms.modules.courses import repository
-from lms.modules.courses.schemas import CourseAccess, CourseRole, CourseSummary
+from lms.modules.courses.schemas import CourseAccess, CourseSummary
+from lms.modules.courses.schemas.team import CourseRole
 
 
 class NotCourseStaff(Forbidden):

@@ -16,12 +16,7 @@ from lms.modules import users
 from lms.modules.courses import repository
 from lms.modules.courses.events import CourseOwnershipTransferred, CourseStaffChanged
 from lms.modules.courses.models import Course, CourseStaff
-from lms.modules.courses.schemas import (
-    OwnershipTransfer,
-    StaffCreate,
-    StaffRead,
-    StaffUpdate,
-)
+from lms.modules.courses.schemas.team import OwnershipTransfer, StaffCreate, StaffRead, StaffUpdate
 from lms.modules.courses.service.lookups import is_enrolled, load_managed_course_or_raise
 from lms.modules.courses.service.policy import CoursePolicy
 

@@ -1,11 +1,12 @@
-"""Request and response models of the courses API, and the read models other modules
-receive (``CourseSummary``, ``LessonSummary``, ``CourseLabel``)."""
+"""Request and response models of the courses API (the team's and cohorts' in
+``team``), and the read models other modules receive (``CourseSummary``,
+``LessonSummary``, ``CourseLabel``)."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -24,7 +25,8 @@ from pydantic import (
 )
 
 from lms.core.schemas import CleanText, Metadata
-from lms.core.schemas import StrictModel as CoreStrictModel
+from lms.modules.courses.schemas.base import StrictModel as StrictModel
+from lms.modules.courses.schemas.team import CourseRole
 
 DifficultyLevel = Literal["beginner", "intermediate", "advanced"]
 LessonType = Literal["video", "text", "document", "quiz", "assignment"]
@@ -84,12 +86,6 @@ def _one_date_rule(model: Any) -> Any:
     if model.unlock_at is not None and model.unlock_after_days is not None:
         raise ValueError("give unlock_at or unlock_after_days, not both")
     return model
-
-
-class StrictModel(CoreStrictModel):
-    """Refuses unknown fields; fields may be given by name or by alias."""
-
-    model_config = ConfigDict(populate_by_name=True)
 
 
 # Courses
@@ -380,115 +376,6 @@ class CourseLabel:
 
     title: str
     slug: str
-
-
-# The team and cohorts
-
-StaffRole = Literal["co_instructor", "assistant"]
-CourseRole = Literal["owner", "co_instructor", "assistant"]
-
-
-class StaffCreate(StrictModel):
-    """Add a member to the course's team: by ``user_id`` or ``email`` (an existing
-    active account). ``cohort_ids`` (assistants only) limits an assistant to those
-    cohorts; without it the assistant works on the whole course."""
-
-    user_id: uuid.UUID | None = None
-    email: Annotated[str, Field(max_length=320)] | None = None
-    role: StaffRole
-    cohort_ids: list[uuid.UUID] = Field(default_factory=list, max_length=100)
-
-    @model_validator(mode="after")
-    def _one_person(self) -> StaffCreate:
-        if (self.user_id is None) == (self.email is None):
-            raise ValueError("give either user_id or email")
-        return self
-
-
-class StaffUpdate(StrictModel):
-    role: StaffRole | None = None
-    cohort_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
-
-    @field_validator("role")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be omitted but not null")
-        return value
-
-
-class StaffRead(BaseModel):
-    user_id: uuid.UUID
-    email: str
-    full_name: str
-    role: CourseRole
-    cohort_ids: list[uuid.UUID]
-    created_at: datetime | None
-
-
-class OwnershipTransfer(StrictModel):
-    """Hand the course to one of its co-instructors; the former owner stays on the team
-    as a co-instructor."""
-
-    user_id: uuid.UUID
-
-
-CohortName = Annotated[CleanText, Field(min_length=1, max_length=255)]
-
-
-class CohortCreate(StrictModel):
-    name: CohortName
-    starts_on: date | None = None
-    ends_on: date | None = None
-    capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
-
-    @model_validator(mode="after")
-    def _dates_ordered(self) -> CohortCreate:
-        if self.starts_on and self.ends_on and self.starts_on > self.ends_on:
-            raise ValueError("starts_on must not be after ends_on")
-        return self
-
-
-class CohortUpdate(StrictModel):
-    """Every field optional (PATCH); ``null`` clears a date or the capacity."""
-
-    name: CohortName | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    capacity: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
-
-    @field_validator("name")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        if value is None:
-            raise ValueError("may be omitted but not null")
-        return value
-
-
-class CohortRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    course_id: uuid.UUID
-    name: str
-    starts_on: date | None
-    ends_on: date | None
-    capacity: int | None
-    member_count: int
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class CohortSummary:
-    """A cohort as other modules see it."""
-
-    id: uuid.UUID
-    course_id: uuid.UUID
-    name: str
-    capacity: int | None
-    starts_on: date | None = None
-    ends_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
