@@ -24,6 +24,7 @@ from tests.audit.helpers import audit_entries
 from tests.conftest import IS_POSTGRES
 from tests.factories.accounts import Account
 from tests.factories.api import ok
+from tests.integration.conftest import require
 
 
 async def _old_entry(db: AsyncSession, days: int) -> uuid.UUID:
@@ -116,10 +117,13 @@ async def test_export_lists_a_person_s_entries_and_erasure_forgets_their_address
     assert {e["client_address"] for e in await audit_entries(client, admin)} == {None}
 
 
-@pytest.mark.skipif(not IS_POSTGRES, reason="the append-only trigger is PostgreSQL's")
+# PostgreSQL's guarantee (SQLite has no such trigger): run in the PostgreSQL pass with
+# the integration tests, where CI=true makes a missing PostgreSQL a failure.
+@pytest.mark.integration
 async def test_the_table_refuses_update_delete_and_truncate_on_postgresql(
     client: httpx.AsyncClient, admin: Account, student: Account, app: Any
 ) -> None:
+    require("PostgreSQL", IS_POSTGRES, "the append-only trigger is PostgreSQL's")
     ok(
         await client.patch(
             f"/users/{student.id}", headers=admin.headers, json={"role": "instructor"}
