@@ -120,7 +120,6 @@ _NOT_PROBLEMS = frozenset(
         "Exception",
         "InterruptedError",
         "KeyError",
-        "NotImplementedError",
         "OSError",
         "RedisConnectionError",
         "Refused",
