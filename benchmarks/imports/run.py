@@ -198,6 +198,35 @@ async def wait_ready(worker: subprocess.Popen[bytes], log: Path, seen: int = 0) 
         await asyncio.sleep(0.2)
 
 
+async def run_job(
+    app: Any,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    job: dict[str, Any],
+    worker: subprocess.Popen[bytes],
+    log: Path,
+) -> dict[str, Any]:
+    """Send the import's outbox message to the worker, then poll ``GET /jobs/{id}``
+    every 0.25 s until the job ends; its last state."""
+    async with app.state.sessionmaker() as session:
+        message_id = await session.scalar(
+            select(OutboxMessage.id).where(
+                OutboxMessage.task == "imports.run",
+                OutboxMessage.payload["job_id"].as_string() == job["id"],
+            )
+        )
+    celery = create_celery(settings)
+    await asyncio.to_thread(celery.send_task, DELIVER_TASK, args=[str(message_id)])
+    while True:
+        state: dict[str, Any] = (await client.get(f"/jobs/{job['id']}", headers=headers)).json()
+        if state["state"] in ("succeeded", "failed"):
+            return state
+        if worker.poll() is not None:
+            raise RuntimeError(log_text(log)[-2000:])
+        await asyncio.sleep(0.25)
+
+
 async def import_again(
     app: Any,
     settings: Settings,
@@ -228,22 +257,8 @@ async def import_again(
                 content=await asyncio.to_thread(path.read_bytes),
             )
             assert response.status_code == 202, response.text
-            job = response.json()
-            async with app.state.sessionmaker() as session:
-                message_id = await session.scalar(
-                    select(OutboxMessage.id).where(
-                        OutboxMessage.task == "imports.run",
-                        OutboxMessage.payload["job_id"].as_string() == job["id"],
-                    )
-                )
-            celery = create_celery(settings)
-            await asyncio.to_thread(celery.send_task, DELIVER_TASK, args=[str(message_id)])
             sent = time.perf_counter()
-            while True:
-                state = (await client.get(f"/jobs/{job['id']}", headers=headers)).json()
-                if state["state"] in ("succeeded", "failed"):
-                    break
-                await asyncio.sleep(0.25)
+            state = await run_job(app, settings, client, headers, response.json(), worker, log)
             elapsed = time.perf_counter() - sent
     finally:
         stop_worker(worker)
@@ -286,25 +301,9 @@ async def main(args: argparse.Namespace, run: str, work: Path, env: dict[str, st
                 content=path.read_bytes(),
             )
             assert response.status_code == 202, response.text
-            job = response.json()
             uploaded = time.perf_counter() - started
-            async with app.state.sessionmaker() as session:
-                message_id = await session.scalar(
-                    select(OutboxMessage.id).where(
-                        OutboxMessage.task == "imports.run",
-                        OutboxMessage.payload["job_id"].as_string() == job["id"],
-                    )
-                )
-            celery = create_celery(settings)
-            await asyncio.to_thread(celery.send_task, DELIVER_TASK, args=[str(message_id)])
             sent = time.perf_counter()
-            while True:
-                state = (await client.get(f"/jobs/{job['id']}", headers=headers)).json()
-                if state["state"] in ("succeeded", "failed"):
-                    break
-                if worker.poll() is not None:
-                    raise RuntimeError(log.read_text(errors="replace")[-2000:])
-                await asyncio.sleep(0.25)
+            state = await run_job(app, settings, client, headers, response.json(), worker, log)
             done = time.perf_counter()
         peak = status_kb(child, "VmHWM")
         cpu = cpu_seconds(child) - cpu_before
