@@ -27,22 +27,20 @@ import sys
 import tempfile
 import time
 import uuid
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select, text
 
+from benchmarks.staffed_course import add_owner_and_course
 from lms.core.celery_app import DELIVER_TASK, create_celery
 from lms.core.config import Settings, get_settings
 from lms.core.jobs import OutboxMessage
 from lms.core.migrate import upgrade
 from lms.core.security import create_access_token
 from lms.main import create_app
-from lms.modules.courses.models import Cohort, Course, Lesson
 from lms.modules.enrollments.models import Enrollment
-from lms.modules.users.models import User
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ("أمل الشريف", "ليلى حسن", "Omar Ali", "Zaid Noor", "Chen Wei", "María López")
@@ -61,36 +59,13 @@ def roster_file(path: Path, rows: int, run: str) -> None:
 async def seed(app: Any, run: str) -> tuple[uuid.UUID, uuid.UUID]:
     """An owner and a course of this run; (course id, owner id)."""
     async with app.state.sessionmaker() as session:
-        owner = User(
-            email=f"imports-owner-{run}@example.com",
-            password_hash=None,
-            full_name="Owner",
-            role="instructor",
-            is_active=True,
-        )
-        session.add(owner)
-        await session.flush()
-        course = Course(
+        owner, course, _ = await add_owner_and_course(
+            session,
+            owner_email=f"imports-owner-{run}@example.com",
             title=f"Imports benchmark {run}",
             slug=f"imports-benchmark-{run}",
-            instructor_id=owner.id,
-            is_published=True,
-            price=Decimal("0"),
-            currency="EGP",
+            cohorts=("A", "B"),
         )
-        session.add(course)
-        await session.flush()
-        for index in range(2):
-            session.add(
-                Lesson(
-                    course_id=course.id,
-                    title=f"L{index}",
-                    slug=f"l{index}",
-                    lesson_type="text",
-                    order_index=index,
-                )
-            )
-        session.add_all(Cohort(course_id=course.id, name=n, member_count=0) for n in ("A", "B"))
         await session.commit()
         return course.id, owner.id
 

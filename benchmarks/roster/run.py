@@ -23,12 +23,13 @@ from typing import Any
 import httpx
 from sqlalchemy import insert, select, text
 
+from benchmarks.staffed_course import add_owner_and_course
 from lms.core.config import get_settings
 from lms.core.db import utcnow
 from lms.core.migrate import upgrade
 from lms.core.security import create_access_token
 from lms.main import create_app
-from lms.modules.courses.models import Cohort, Course, Lesson
+from lms.modules.courses.models import Course
 from lms.modules.enrollments.models import Enrollment
 from lms.modules.quizzes.models import Quiz, QuizAttempt
 from lms.modules.users.models import User
@@ -42,37 +43,13 @@ async def seed(app: Any, students: int) -> uuid.UUID:
         if found is not None:
             return found
         now = utcnow()
-        owner = User(
-            email="roster-owner@example.com",
-            password_hash=None,
-            full_name="Owner",
-            role="instructor",
-            is_active=True,
-        )
-        session.add(owner)
-        await session.flush()
-        course = Course(
+        _, course, cohorts = await add_owner_and_course(
+            session,
+            owner_email="roster-owner@example.com",
             title=TITLE,
             slug="roster-benchmark-course",
-            instructor_id=owner.id,
-            is_published=True,
-            price=Decimal("0"),
-            currency="EGP",
+            cohorts=("A", "B", "C"),
         )
-        session.add(course)
-        await session.flush()
-        for index in range(2):
-            session.add(
-                Lesson(
-                    course_id=course.id,
-                    title=f"L{index}",
-                    slug=f"l{index}",
-                    lesson_type="text",
-                    order_index=index,
-                )
-            )
-        cohorts = [Cohort(course_id=course.id, name=n, member_count=0) for n in ("A", "B", "C")]
-        session.add_all(cohorts)
         quiz = Quiz(course_id=course.id, title="Q", is_published=True)
         session.add(quiz)
         await session.flush()
